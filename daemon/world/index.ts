@@ -1,0 +1,9 @@
+/** The shapes world: vocabulary, scenes, rendering, GenEval-format prompts and the held-out split. */
+export * from './definition';
+export * from './shapes';
+export * from './relations';
+export * from './metadata';
+export * from './scene';
+export * from './render';
+export * from './prompts';
+export * from './split';

@@ -1,0 +1,28 @@
+// One build script for every bundle: the CLI/daemon, and (as they land) the extension,
+// the language server and the webview. `node esbuild.mjs [--watch]`.
+import * as esbuild from 'esbuild';
+
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const watch = process.argv.includes('--watch');
+
+/** @type {esbuild.BuildOptions[]} */
+const bundles = [
+  {
+    // The `unirl` CLI and the daemon (the same engine; `unirl daemon` serves it).
+    entryPoints: { unirl: 'daemon/cli.ts' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // tfjs and its wasm backend load their own files from node_modules at run time.
+    external: ['@tensorflow/*', 'ws', 'bufferutil', 'utf-8-validate'],
+    define: { UNIRL_VERSION: JSON.stringify(pkg.version) },
+  },
+];
+
+for (const options of bundles) {
+  const config = { bundle: true, outdir: 'dist', sourcemap: true, logLevel: 'warning', ...options };
+  if (watch) await (await esbuild.context(config)).watch();
+  else await esbuild.build(config);
+}
