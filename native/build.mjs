@@ -52,7 +52,9 @@ const log = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
 if (result.error) fail(`node-gyp could not run: ${result.error.message}`);
 if (result.status !== 0) {
   const hint = /cblas\.h|lopenblas/.test(log) ? 'OpenBLAS is missing (Debian: apt-get install libopenblas-dev)' : `node-gyp exited with ${result.status}`;
-  fail(`${hint}\n\n${log.split('\n').filter((l) => l.trim()).slice(-25).join('\n')}`);
+  const lines = log.split('\n').filter((l) => l.trim() && !l.startsWith('gyp info'));
+  const errors = lines.filter((l) => /error|fatal|not found|cannot/i.test(l));
+  fail(`${hint}\n\n${(errors.length ? errors : lines).slice(-25).join('\n')}`);
 }
 if (!existsSync(join(buildDir, 'Release', 'unirl_native.node'))) fail(`node-gyp succeeded but built no addon\n\n${log}`);
 process.stdout.write(`unirl native kernels built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

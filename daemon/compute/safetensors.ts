@@ -5,8 +5,11 @@
  * it serves checkpoints, the benchmark's shared weights and any tool.
  *
  * Reading validates everything before trusting it: a truncated, padded, overlapping or otherwise
- * corrupt file is an error naming the problem. Writing is atomic (temp file, fsync, rename).
+ * corrupt file is an error naming the problem. Our writer also stores the SHA-256 of the data in
+ * the metadata (CHECKSUM_KEY; other readers ignore it), so damaged tensor bytes are caught too.
+ * Writing is atomic (temp file, fsync, rename).
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -23,6 +26,9 @@ export interface SafeFile {
   tensors: Map<string, SafeTensor>;
   metadata: Record<string, string>;
 }
+
+/** Metadata key of the data section's SHA-256 (hex), written by us and checked when present. */
+export const CHECKSUM_KEY = 'data_sha256';
 
 const BYTES: Record<SafeDtype, number> = { F32: 4, I32: 4, U8: 1, BOOL: 1 };
 /** The reference implementation's limit on the header. */
@@ -48,7 +54,10 @@ export function encodeSafetensors(tensors: Map<string, SafeTensor>, metadata: Re
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new Error(`safetensors: metadata "${k}" must be a string`);
   }
-  if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
+  if (CHECKSUM_KEY in metadata) throw new Error(`safetensors: metadata key "${CHECKSUM_KEY}" is reserved`);
+  const hash = createHash('sha256');
+  for (const t of tensors.values()) hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  header['__metadata__'] = { ...metadata, [CHECKSUM_KEY]: hash.digest('hex') };
   let offset = 0;
   for (const [name, t] of tensors) {
     if (name === '__metadata__' || name.length === 0) throw new Error(`safetensors: bad tensor name "${name}"`);
@@ -126,6 +135,13 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   }
   if (expected > dataLen) throw bad(`tensor data needs ${expected} bytes but the file has ${dataLen} after the header: truncated?`);
   if (expected < dataLen) throw bad(`${dataLen - expected} unexpected bytes after the last tensor`);
+  const checksum = metadata[CHECKSUM_KEY];
+  if (checksum !== undefined) {
+    // Tensors were hashed in file order, which is data order.
+    const actual = createHash('sha256').update(bytes.subarray(dataStart, dataStart + dataLen)).digest('hex');
+    if (actual !== checksum) throw bad('tensor data does not match its checksum: the file is damaged');
+    delete metadata[CHECKSUM_KEY];
+  }
   const tensors = new Map<string, SafeTensor>();
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     // Copy: the file's offsets need not be aligned for a typed-array view (and a Buffer's slice is a view).
