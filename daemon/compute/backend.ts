@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadNative, type NativeStatus } from './native';
-import { installNativeKernels, setNativeMatMuls } from './wasm-kernels';
+import { installNativeKernels, installWasmFixes, setNativeMatMuls } from './wasm-kernels';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -90,6 +90,7 @@ async function tryWebgpu(): Promise<string> {
 async function tryWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  installWasmFixes();
 }
 
 function nativeOnWasm(wanted: boolean, threads: number): ComputeInfo['native'] {

@@ -127,7 +127,7 @@ export function embedding(ids: tf.Tensor, table: tf.Tensor): tf.Tensor {
   const rows = custom([table], (save) => {
     save([flat]);
     return {
-      value: tf.gather(table, flat),
+      value: native ? one(KERNELS.embedding, { table, ids: flat }) : tf.gather(table, flat),
       grad: (dy, saved) => {
         const idx = at(saved, 0);
         if (native) return [one(KERNELS.embeddingGrad, { ids: idx, dy }, { vocab })];

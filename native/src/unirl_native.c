@@ -27,7 +27,7 @@
 /* Hot loops are compiled for several x86 levels and picked at load time, so one build runs at full
  * width on the machine that built it and still runs anywhere else. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "arch=x86-64-v2", "default")))
 #else
 #define SIMD_CLONES
 #endif
@@ -127,14 +127,28 @@ static napi_value undefined(napi_env env) {
   return u;
 }
 
-/* exp(x) in single precision (Cephes' polynomial, about 1 ulp), written so loops over it vectorize;
- * exp of anything below -87.3 (including -inf) is exactly 0. */
+static inline float as_float(int32_t i) {
+  float f;
+  memcpy(&f, &i, sizeof f);
+  return f;
+}
+
+static inline int32_t as_int(float f) {
+  int32_t i;
+  memcpy(&i, &f, sizeof i);
+  return i;
+}
+
+/* exp(x) in single precision (Cephes' polynomial, about 1 ulp), branch-free so loops over it
+ * vectorize; rounds with the 1.5 * 2^23 shifter; exp of anything below -87.3 (including -inf) is
+ * exactly 0. */
 static inline float vexpf(float x) {
-  const float lo = -87.3365447504f, hi = 88.0f;
-  float xc = x < lo ? lo : (x > hi ? hi : x);
-  float fx = xc * 1.44269504088896341f;
-  int n = (int)(fx + (fx >= 0.0f ? 0.5f : -0.5f));
-  float nf = (float)n;
+  const float lo = -87.3365447504f, hi = 88.0f, shifter = 12582912.0f;
+  float xc = x < lo ? lo : x;
+  xc = xc > hi ? hi : xc;
+  float t = xc * 1.44269504088896341f + shifter;
+  int32_t n = as_int(t) - as_int(shifter);
+  float nf = t - shifter;
   float r = xc - nf * 0.693359375f + nf * 2.12194440e-4f;
   float r2 = r * r;
   float p = 1.9875691500e-4f;
@@ -144,12 +158,7 @@ static inline float vexpf(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r2 + r + 1.0f;
-  union {
-    int32_t i;
-    float f;
-  } u;
-  u.i = (int32_t)((n + 127) << 23);
-  float y = p * u.f;
+  float y = p * as_float((n + 127) << 23);
   return x < lo ? 0.0f : y;
 }
 
@@ -645,6 +654,42 @@ static napi_value EmbeddingGrad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* embedding(heap, table, ids, out, N, V, D): out[i] = table[ids[i]] (the forward gather). */
+static napi_value Embedding(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, 6, &a, "embedding")) return NULL;
+  int64_t n, v, d;
+  if (!dim(env, a.v[3], &n, "N") || !dim(env, a.v[4], &v, "V") || !dim(env, a.v[5], &d, "D")) return NULL;
+  const float *table = region(env, &a, a.v[0], v * d, "embedding table");
+  const int32_t *ids = table ? region(env, &a, a.v[1], n, "embedding ids") : NULL;
+  float *out = ids ? region(env, &a, a.v[2], n * d, "embedding out") : NULL;
+  if (!out || !check_targets(env, ids, n, v)) return NULL;
+  for (int64_t i = 0; i < n; i++) memcpy(out + i * d, table + (int64_t)ids[i] * d, (size_t)d * sizeof(float));
+  return undefined(env);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Same-shape elementwise sum (residual streams and gradient accumulation).                       */
+
+SIMD_CLONES static void add_arrays(const float *x, const float *y, float *out, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] + y[i];
+}
+
+/* add(heap, x, y, out, n) */
+static napi_value Add(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, 4, &a, "add")) return NULL;
+  int64_t n;
+  if (!dim(env, a.v[3], &n, "n")) return NULL;
+  const float *x = region(env, &a, a.v[0], n, "add x");
+  const float *y = x ? region(env, &a, a.v[1], n, "add y") : NULL;
+  float *out = y ? region(env, &a, a.v[2], n, "add out") : NULL;
+  if (!out) return NULL;
+  add_arrays(x, y, out, n);
+  return undefined(env);
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Adam, with PyTorch's arithmetic (so the two agree step for step), plus decoupled weight decay.  */
 
@@ -736,7 +781,9 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"softmaxXentGrad", NULL, SoftmaxXentGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attention", NULL, Attention, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attentionGrad", NULL, AttentionGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"embedding", NULL, Embedding, NULL, NULL, NULL, napi_enumerable, NULL},
       {"embeddingGrad", NULL, EmbeddingGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"add", NULL, Add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_enumerable, NULL},
