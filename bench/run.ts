@@ -18,14 +18,20 @@ import {
   saveCheckpoint,
   valueAndGrads,
   writeSafetensors,
+  setKernelMode,
   type BackendChoice,
   type ComputeInfo,
+  type KernelMode,
 } from '../daemon/compute';
-import { createReferenceParams, referenceBatch, referenceLoss, referenceStepFlops, REFERENCE_CONFIG, type ReferenceConfig } from './reference-model';
+import { createReferenceParams, FAST_BLOCKS, referenceBatch, referenceLoss, referenceStepFlops, REFERENCE_CONFIG, STOCK_BLOCKS, type ReferenceConfig } from './reference-model';
 
 export interface BenchOptions {
   backend?: BackendChoice;
-  native?: boolean;
+  /**
+   * On wasm: native (our blocks on the native kernels; the default when they load), plain (our
+   * blocks on stock kernels) or stock (stock tfjs blocks and kernels: the baseline).
+   */
+  kernels?: KernelMode;
   /** Threads for our BLAS and for PyTorch (the same number, for a fair comparison). */
   threads?: number;
   /** Interleaved rounds (each: our steps, then PyTorch's). */
@@ -55,6 +61,8 @@ export interface BenchResult {
   machine: { cpu: string; cores: number; loadAvgStart: number[]; loadAvgEnd: number[] };
   backend: string;
   backendReason: string;
+  /** On wasm: native | plain | stock (see BenchOptions.kernels); null on other backends. */
+  kernels: KernelMode | null;
   native: ComputeInfo['native'];
   threads: number;
   /** Aggregate rate over the model's forward product shapes (total FLOPs / total median time). */
@@ -158,8 +166,16 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   const warmup = options.warmup ?? 2;
   const c = options.config ?? REFERENCE_CONFIG;
   const loadAvgStart = loadavg();
-  const info = await initCompute({ backend: options.backend ?? 'auto', ...(options.native === undefined ? {} : { native: options.native }), threads });
-  log(`backend ${info.backend}: ${info.reason}`);
+  const info = await initCompute({ backend: options.backend ?? 'auto', threads });
+  let kernels: KernelMode | null = null;
+  if (info.backend === 'wasm') {
+    kernels = options.kernels ?? (info.native.loaded ? 'native' : 'plain');
+    setKernelMode(kernels);
+  } else if (options.kernels) {
+    throw new Error(`--kernels applies to the wasm backend only (the backend is ${info.backend})`);
+  }
+  const blocks = kernels === 'stock' ? STOCK_BLOCKS : FAST_BLOCKS;
+  log(`backend ${info.backend}${kernels ? `, ${kernels} kernels` : ''}: ${info.reason}`);
 
   const tokens = c.batch * c.seq;
   const shapes: [number, number, number][] = [
@@ -210,7 +226,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const ours: number[] = [];
     const oneStep = (): number => {
       const t0 = performance.now();
-      const { value, grads } = valueAndGrads(params, () => referenceLoss(params, c, inputs, targets));
+      const { value, grads } = valueAndGrads(params, () => referenceLoss(params, c, inputs, targets, blocks));
       optimizer.apply(params, grads);
       for (const g of grads.values()) g.dispose();
       losses.push(value.dataSync()[0] ?? NaN);
@@ -246,7 +262,8 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadAvgStart, loadAvgEnd: loadavg() },
       backend: info.backend,
       backendReason: info.reason,
-      native: info.native,
+      kernels,
+      native: { ...info.native, active: kernels === 'native' },
       threads,
       matmulGflops,
       matmul,
@@ -285,7 +302,7 @@ export function formatBench(r: BenchResult): string {
   const c = r.model.config;
   const f = (x: number | null, d = 1) => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(d));
   const rows: [string, string][] = [
-    ['backend', `${r.backend} (${r.native.active ? `native kernels, ${r.native.blas ?? 'BLAS'}` : 'no native kernels'}), ${r.threads} thread(s)`],
+    ['backend', `${r.backend}${r.kernels ? `, ${r.kernels} kernels` : ''}${r.native.active ? ` (${r.native.blas ?? 'BLAS'})` : ''}, ${r.threads} thread(s)`],
     ['machine', `${r.machine.cpu}, ${r.machine.cores} cores, load ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}`],
     ['matrix products', `${f(r.matmulGflops)} GFLOP/s  (${r.matmul.map((m) => `${m.m}x${m.k}x${m.n}: ${f(m.gflops)}`).join(', ')})`],
     ['model', `${c.layers} layers, width ${c.dim}, ${c.heads} heads, vocab ${c.vocab}, sequence ${c.seq}, batch ${c.batch}; ${(r.model.params / 1e6).toFixed(2)} M parameters, ${f(r.model.flopsPerStep / 1e9, 2)} GFLOP/step`],

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBench, runBenchmark } from '../../bench/run';
-import { BACKEND_CHOICES, packageRoot, writeFileAtomic, type BackendChoice } from '../compute';
+import { BACKEND_CHOICES, packageRoot, writeFileAtomic, type BackendChoice, type KernelMode } from '../compute';
 import { UsageError, type Command } from './command';
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
@@ -15,7 +15,7 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure matrix products and a reference training step, side by side with PyTorch',
-  help: `unirl bench [--json] [--backend auto|tensorflow|webgpu|wasm|cpu] [--no-native] [--threads N]
+  help: `unirl bench [--json] [--backend auto|tensorflow|webgpu|wasm|cpu] [--kernels native|plain|stock] [--threads N]
             [--rounds N] [--steps N] [--no-torch] [--python PATH] [--out FILE]
 
 Measures, on the chosen backend: the plain matrix-product rate at the reference model's shapes,
@@ -24,7 +24,9 @@ one training step of the reference transformer (bench/reference-model.ts: 4 laye
 run when a Python with torch is found), started from the same weights, in interleaved rounds.
 Prints a table (or, with --json, one JSON object) and writes the JSON to --out
 (default bench/results/latest.json). Reports medians.
-  --no-native   plain wasm kernels, even when the native ones load
+  --kernels K   on wasm: native (our blocks on the native kernels, the default when they load),
+                plain (our blocks on stock wasm kernels), stock (stock tfjs throughout: slow,
+                use with --rounds 1 --steps 2)
   --threads N   BLAS threads for us and for PyTorch (default 1)
   --rounds N    interleaved rounds (default 5) of --steps N steps each (default 5)`,
   async run(args) {
@@ -33,7 +35,7 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
       options: {
         json: { type: 'boolean' },
         backend: { type: 'string' },
-        'no-native': { type: 'boolean' },
+        kernels: { type: 'string' },
         threads: { type: 'string' },
         rounds: { type: 'string' },
         steps: { type: 'string' },
@@ -45,10 +47,12 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
     });
     const backend = (values.backend ?? 'auto') as BackendChoice;
     if (!BACKEND_CHOICES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${values.backend}`);
+    const kernels = values.kernels as KernelMode | undefined;
+    if (kernels !== undefined && !['native', 'plain', 'stock'].includes(kernels)) throw new UsageError(`--kernels must be native, plain or stock, got ${kernels}`);
     const json = values.json ?? false;
     const result = await runBenchmark({
       backend,
-      native: !values['no-native'],
+      ...(kernels ? { kernels } : {}),
       threads: positiveInt(values.threads, 'threads', 1),
       rounds: positiveInt(values.rounds, 'rounds', 5),
       stepsPerRound: positiveInt(values.steps, 'steps', 5),

@@ -202,14 +202,14 @@ function identityKernel(args: KernelArgs): tf.TensorInfo {
 
 let stockIdentity: tf.KernelConfig | undefined;
 
-/** Wasm-backend fixes that need no native code (call once the wasm backend is active). */
-export function installWasmFixes(): void {
-  if (identityShared) return;
-  stockIdentity = tf.getKernel('Identity', 'wasm');
-  if (!stockIdentity) return;
+/** Turns the wasm-backend fixes that need no native code on or off (the wasm backend must be active). */
+export function setWasmFixes(on: boolean): void {
+  stockIdentity ??= tf.getKernel('Identity', 'wasm');
+  if (on === identityShared || !stockIdentity) return;
   tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityKernel });
-  identityShared = true;
+  if (on) tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityKernel });
+  else tf.registerKernel(stockIdentity);
+  identityShared = on;
 }
 
 // ---------------------------------------------------------------------------------------------
