@@ -234,7 +234,7 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Att
     save([q, k, v, probs]);
     return {
       value: out,
-      grad: (dy, [qs, ks, vs, p]) => run(KERNELS.attentionGrad, { q: qs!, k: ks!, v: vs!, probs: p!, dy }, { heads, scale }),
+      grad: (dy, [qs, ks, vs, p]) => run(KERNELS.attentionGrad, { q: qs!, k: ks!, v: vs!, probs: p!, dy }, { heads, scale, causal }),
     };
   });
 }

@@ -322,7 +322,7 @@ const fused: Record<string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[
     const dv = w.makeOutput(k.shape, 'float32');
     const ins = [q, k, input(inputs, 'v'), input(inputs, 'probs'), input(inputs, 'dy'), dq, dk, dv];
     const { heap, offsets: o } = heapAndOffsets(w, ins);
-    need().attentionGrad(heap, o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, o[5]!, o[6]!, o[7]!, batch, heads, tq, tk, d / heads, attr(attrs, 'scale'));
+    need().attentionGrad(heap, o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, o[5]!, o[6]!, o[7]!, batch, heads, tq, tk, d / heads, attr(attrs, 'scale'), attr(attrs, 'causal'));
     return [dq, dk, dv];
   },
   [KERNELS.embedding]: ({ inputs, backend }) => {

@@ -532,36 +532,48 @@ static napi_value SoftmaxXentGrad(napi_env env, napi_callback_info info) {
  * backward pass ([B, H, Tq, Tk]). A mask value m adds (1 - m) * -1e9 to the score (the same as the
  * stock composition); causal drops key j > i + (Tk - Tq) exactly. */
 
-SIMD_CLONES static void mask_softmax_rows(float *p, int64_t tq, int64_t tk, const float *mask, bool causal) {
-  int64_t off = tk - tq;
-  for (int64_t i = 0; i < tq; i++) {
-    float *row = p + i * tk;
-    if (mask) {
-      const float *mr = mask + i * tk;
-#pragma omp simd
-      for (int64_t j = 0; j < tk; j++) row[j] += (1.0f - mr[j]) * MASKED;
-    }
+/* Rows first_row.. of the scores: add the mask, drop keys past the causal limit, softmax. */
+SIMD_CLONES static void mask_softmax_rows(float *p, int64_t rows, int64_t tk, const float *mask, bool causal,
+                                          int64_t first_row, int64_t off) {
+  for (int64_t r = 0; r < rows; r++) {
+    float *row = p + r * tk;
     int64_t keep = tk;
     if (causal) {
-      keep = i + off + 1;
+      keep = first_row + r + off + 1;
       if (keep < 0) keep = 0;
       if (keep > tk) keep = tk;
-      for (int64_t j = keep; j < tk; j++) row[j] = 0.0f;
     }
+    if (mask) {
+      const float *mr = mask + r * tk;
+#pragma omp simd
+      for (int64_t j = 0; j < keep; j++) row[j] += (1.0f - mr[j]) * MASKED;
+    }
+    for (int64_t j = keep; j < tk; j++) row[j] = 0.0f;
     if (keep > 0) softmax_row(row, keep);
   }
 }
 
-SIMD_CLONES static void softmax_grad_rows(const float *p, float *dp, int64_t rows, int64_t tk, float scale) {
+SIMD_CLONES static void softmax_grad_rows(const float *p, int64_t ldp, float *dp, int64_t lddp, int64_t rows, int64_t n,
+                                          float scale) {
   for (int64_t i = 0; i < rows; i++) {
-    const float *pr = p + i * tk;
-    float *dr = dp + i * tk;
+    const float *pr = p + i * ldp;
+    float *dr = dp + i * lddp;
     float s = 0;
 #pragma omp simd reduction(+ : s)
-    for (int64_t j = 0; j < tk; j++) s += pr[j] * dr[j];
+    for (int64_t j = 0; j < n; j++) s += pr[j] * dr[j];
 #pragma omp simd
-    for (int64_t j = 0; j < tk; j++) dr[j] = pr[j] * (dr[j] - s) * scale;
+    for (int64_t j = 0; j < n; j++) dr[j] = pr[j] * (dr[j] - s) * scale;
   }
+}
+
+/* Causal attention works on blocks of query rows, each against only the keys it can see, which
+ * skips most of the masked upper triangle (a third of the work at T = 96). */
+static int64_t row_blocks(bool causal, int64_t tq) { return causal && tq >= 64 ? (tq + 31) / 32 : 1; }
+
+static int64_t visible_keys(bool causal, int64_t r1, int64_t tq, int64_t tk) {
+  if (!causal) return tk;
+  int64_t k = r1 + (tk - tq);
+  return k < 0 ? 0 : (k > tk ? tk : k);
 }
 
 /* attention(heap, q, k, v, out, probs, B, H, Tq, Tk, Dh, scale, causal, mask, maskBatchStride) */
@@ -590,17 +602,24 @@ static napi_value Attention(napi_env env, napi_callback_info info) {
     for (int64_t h = 0; h < nh; h++) {
       const float *qb = q + b * tq * d + h * dh, *kb = k + b * tk * d + h * dh, *vb = v + b * tk * d + h * dh;
       float *p = probs + (b * nh + h) * tq * tk;
-      sgemm(false, true, tq, tk, dh, scale, qb, d, kb, d, 0.0f, p, tk);
-      mask_softmax_rows(p, tq, tk, mask ? mask + b * msb : NULL, causal);
-      sgemm(false, false, tq, dh, tk, 1.0f, p, tk, vb, d, 0.0f, out + b * tq * d + h * dh, d);
+      float *ob = out + b * tq * d + h * dh;
+      int64_t nblk = row_blocks(causal, tq);
+      for (int64_t blk = 0; blk < nblk; blk++) {
+        int64_t r0 = blk * tq / nblk, r1 = (blk + 1) * tq / nblk, rows = r1 - r0;
+        int64_t kmax = visible_keys(causal, r1, tq, tk);
+        float *pb = p + r0 * tk;
+        sgemm(false, true, rows, kmax, dh, scale, qb + r0 * d, d, kb, d, 0.0f, pb, tk);
+        mask_softmax_rows(pb, rows, tk, mask ? mask + b * msb + r0 * tk : NULL, causal, r0, tk - tq);
+        sgemm(false, false, rows, dh, kmax, 1.0f, pb, tk, vb, d, 0.0f, ob + r0 * d, d);
+      }
     }
   return undefined(env);
 }
 
-/* attentionGrad(heap, q, k, v, probs, dout, dq, dk, dv, B, H, Tq, Tk, Dh, scale) */
+/* attentionGrad(heap, q, k, v, probs, dout, dq, dk, dv, B, H, Tq, Tk, Dh, scale, causal) */
 static napi_value AttentionGrad(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, 14, &a, "attentionGrad")) return NULL;
+  if (!read_args(env, info, 15, &a, "attentionGrad")) return NULL;
   int64_t nb, nh, tq, tk, dh;
   if (!dim(env, a.v[8], &nb, "B") || !dim(env, a.v[9], &nh, "H") || !dim(env, a.v[10], &tq, "Tq") ||
       !dim(env, a.v[11], &tk, "Tk") || !dim(env, a.v[12], &dh, "Dh"))
@@ -616,17 +635,31 @@ static napi_value AttentionGrad(napi_env env, napi_callback_info info) {
   float *dv = dk ? region(env, &a, a.v[7], nb * tk * d, "attentionGrad dv") : NULL;
   if (!dv) return NULL;
   float scale = (float)a.v[13];
+  bool causal = a.v[14] != 0;
   float *dp = malloc((size_t)(tq * tk > 0 ? tq * tk : 1) * sizeof(float));
   if (!dp) return throw_error(env, "attentionGrad: out of memory"), NULL;
+  /* dK and dV gather contributions from every row block. */
+  memset(dk, 0, (size_t)(nb * tk * d) * sizeof(float));
+  memset(dv, 0, (size_t)(nb * tk * d) * sizeof(float));
+  int64_t nblk = row_blocks(causal, tq);
   for (int64_t b = 0; b < nb; b++)
     for (int64_t h = 0; h < nh; h++) {
       int64_t qo = b * tq * d + h * dh, ko = b * tk * d + h * dh;
       const float *p = probs + (b * nh + h) * tq * tk;
-      sgemm(true, false, tk, dh, tq, 1.0f, p, tk, dout + qo, d, 0.0f, dv + ko, d);
-      sgemm(false, true, tq, tk, dh, 1.0f, dout + qo, d, v + ko, d, 0.0f, dp, tk);
-      softmax_grad_rows(p, dp, tq, tk, scale);
-      sgemm(false, false, tq, dh, tk, 1.0f, dp, tk, k + ko, d, 0.0f, dq + qo, d);
-      sgemm(true, false, tk, dh, tq, 1.0f, dp, tk, q + qo, d, 0.0f, dk + ko, d);
+      for (int64_t blk = 0; blk < nblk; blk++) {
+        int64_t r0 = blk * tq / nblk, r1 = (blk + 1) * tq / nblk, rows = r1 - r0;
+        int64_t kmax = visible_keys(causal, r1, tq, tk);
+        if (kmax == 0) {
+          for (int64_t r = r0; r < r1; r++) memset(dq + qo + r * d, 0, (size_t)dh * sizeof(float));
+          continue;
+        }
+        const float *pb = p + r0 * tk, *dob = dout + qo + r0 * d;
+        sgemm(true, false, kmax, dh, rows, 1.0f, pb, tk, dob, d, 1.0f, dv + ko, d);
+        sgemm(false, true, rows, kmax, dh, 1.0f, dob, d, v + ko, d, 0.0f, dp, kmax);
+        softmax_grad_rows(pb, tk, dp, kmax, rows, kmax, scale);
+        sgemm(false, false, rows, dh, kmax, 1.0f, dp, kmax, k + ko, d, 0.0f, dq + qo + r0 * d, d);
+        sgemm(true, false, kmax, dh, rows, 1.0f, dp, kmax, q + qo + r0 * d, d, 1.0f, dk + ko, d);
+      }
     }
   free(dp);
   return undefined(env);
@@ -759,7 +792,7 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   napi_create_int32(env, 0, &threads);
 #else
   char buf[256];
-  snprintf(buf, sizeof buf, "OpenBLAS %s", openblas_get_config());
+  snprintf(buf, sizeof buf, "%s", openblas_get_config());
   napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &blas);
   napi_create_int32(env, openblas_get_num_threads(), &threads);
 #endif
