@@ -44,6 +44,8 @@ export interface BenchOptions {
   /** Python to use (default: $UNIRL_PYTHON, /usr/bin/python3, python3: the first that imports torch). */
   python?: string;
   config?: ReferenceConfig;
+  /** Steps of the tiny soak model after the timing, checking that tensors do not grow (default 1000; 0: none). */
+  soakSteps?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -79,6 +81,8 @@ export interface BenchResult {
     lastLoss: number;
     memory: { tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number };
   };
+  /** Many training steps of a tiny model: the tensor count and bytes must not grow. */
+  soak: { steps: number; config: ReferenceConfig; tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number } | null;
   torch: {
     available: boolean;
     reason: string;
@@ -98,6 +102,31 @@ const median = (xs: number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 };
+
+/** The soak test's model: small enough that 1,000 steps take seconds. */
+const SOAK_CONFIG: ReferenceConfig = { vocab: 64, dim: 32, layers: 2, heads: 2, seq: 16, batch: 4 };
+
+/** Trains the tiny model for `steps` steps; returns the memory before and after (after a warm-up). */
+function soak(steps: number, blocks: typeof FAST_BLOCKS): NonNullable<BenchResult['soak']> {
+  const c = SOAK_CONFIG;
+  const params = createReferenceParams(c, 3);
+  const optimizer = new Adam({ lr: 1e-3 });
+  const batch = referenceBatch(c, 5);
+  const inputs = tf.tensor(batch.inputs, [c.batch, c.seq], 'int32');
+  const targets = tf.tensor(batch.targets, [c.batch, c.seq], 'int32');
+  const step = () => {
+    const { value, grads } = valueAndGrads(params, () => referenceLoss(params, c, inputs, targets, blocks));
+    optimizer.apply(params, grads);
+    for (const g of grads.values()) g.dispose();
+    value.dispose();
+  };
+  step();
+  const before = memorySnapshot();
+  for (let i = 0; i < steps; i++) step();
+  const after = memorySnapshot();
+  for (const t of [params, optimizer, inputs, targets]) t.dispose();
+  return { steps, config: c, tensorsBefore: before.tensors, tensorsAfter: after.tensors, bytesBefore: before.bytes, bytesAfter: after.bytes };
+}
 
 /** Median time of a plain product at one shape, with operands made once. */
 function timeMatmul(m: number, n: number, k: number): MatmulRate {
@@ -250,6 +279,9 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const after = memorySnapshot();
     inputs.dispose();
     targets.dispose();
+    const soakSteps = options.soakSteps ?? 1000;
+    const soaked = soakSteps > 0 ? soak(soakSteps, blocks) : null;
+    if (soaked) log(`soak: ${soakSteps} steps, tensors ${soaked.tensorsBefore} -> ${soaked.tensorsAfter}, bytes ${soaked.bytesBefore} -> ${soaked.bytesAfter}`);
 
     const flops = referenceStepFlops(c);
     const msPerStep = median(ours);
@@ -278,6 +310,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
         lastLoss: losses[losses.length - 1] ?? NaN,
         memory: { tensorsBefore: before.tensors, tensorsAfter: after.tensors, bytesBefore: before.bytes, bytesAfter: after.bytes },
       },
+      soak: soaked,
       torch: {
         available: !!torch,
         reason: torchReason,
@@ -307,7 +340,8 @@ export function formatBench(r: BenchResult): string {
     ['matrix products', `${f(r.matmulGflops)} GFLOP/s  (${r.matmul.map((m) => `${m.m}x${m.k}x${m.n}: ${f(m.gflops)}`).join(', ')})`],
     ['model', `${c.layers} layers, width ${c.dim}, ${c.heads} heads, vocab ${c.vocab}, sequence ${c.seq}, batch ${c.batch}; ${(r.model.params / 1e6).toFixed(2)} M parameters, ${f(r.model.flopsPerStep / 1e9, 2)} GFLOP/step`],
     ['train step', `${f(r.train.msPerStep)} ms  ${f(r.train.tokensPerSec, 0)} tokens/s  ${f(r.train.gflops)} GFLOP/s  = ${f(100 * r.train.fractionOfMatmul, 0)}% of the product rate  (median of ${r.train.steps})`],
-    ['memory', `tensors ${r.train.memory.tensorsBefore} -> ${r.train.memory.tensorsAfter}, bytes ${r.train.memory.bytesBefore} -> ${r.train.memory.bytesAfter}`],
+    ['memory', `tensors ${r.train.memory.tensorsBefore} -> ${r.train.memory.tensorsAfter}, bytes ${r.train.memory.bytesBefore} -> ${r.train.memory.bytesAfter} over the timed steps` +
+      (r.soak ? `; ${r.soak.steps} more steps of a tiny model: tensors ${r.soak.tensorsBefore} -> ${r.soak.tensorsAfter}, bytes ${r.soak.bytesBefore} -> ${r.soak.bytesAfter}` : '')],
     ['PyTorch', r.torch.available ? `${r.torch.version}: ${f(r.torch.msPerStep)} ms  ${f(r.torch.tokensPerSec, 0)} tokens/s` : r.torch.reason],
     ['ours / PyTorch', r.torch.ratio === null ? '-' : `${f(r.torch.ratio, 2)}x`],
     ['first loss', `ours ${f(r.train.firstLoss, 6)}, PyTorch ${f(r.torch.firstLoss, 6)}, relative difference ${r.torch.lossRelDiff === null ? '-' : r.torch.lossRelDiff.toExponential(1)}`],

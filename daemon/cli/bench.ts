@@ -8,7 +8,7 @@ import { UsageError, type Command } from './command';
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`--${name} must be an integer from 1 to 1000, got ${value}`);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new UsageError(`--${name} must be an integer from 1 to 100000, got ${value}`);
   return n;
 }
 
@@ -16,7 +16,7 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure matrix products and a reference training step, side by side with PyTorch',
   help: `unirl bench [--json] [--backend auto|tensorflow|webgpu|wasm|cpu] [--kernels native|plain|stock] [--threads N]
-            [--rounds N] [--steps N] [--no-torch] [--python PATH] [--out FILE]
+            [--rounds N] [--steps N] [--soak N] [--no-torch] [--python PATH] [--out FILE]
 
 Measures, on the chosen backend: the plain matrix-product rate at the reference model's shapes,
 one training step of the reference transformer (bench/reference-model.ts: 4 layers, width 128,
@@ -28,7 +28,8 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
                 plain (our blocks on stock wasm kernels), stock (stock tfjs throughout: slow,
                 use with --rounds 1 --steps 2)
   --threads N   BLAS threads for us and for PyTorch (default 1)
-  --rounds N    interleaved rounds (default 5) of --steps N steps each (default 5)`,
+  --rounds N    interleaved rounds (default 5) of --steps N steps each (default 5)
+  --soak N      then N steps of a tiny model, checking that tensors do not grow (default 1000; 0: skip)`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -39,6 +40,7 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
         threads: { type: 'string' },
         rounds: { type: 'string' },
         steps: { type: 'string' },
+        soak: { type: 'string' },
         'no-torch': { type: 'boolean' },
         python: { type: 'string' },
         out: { type: 'string' },
@@ -56,6 +58,7 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
       threads: positiveInt(values.threads, 'threads', 1),
       rounds: positiveInt(values.rounds, 'rounds', 5),
       stepsPerRound: positiveInt(values.steps, 'steps', 5),
+      soakSteps: values.soak === '0' ? 0 : positiveInt(values.soak, 'soak', 1000),
       torch: !values['no-torch'],
       ...(values.python ? { python: values.python } : {}),
       log: (line) => process.stderr.write(`${line}\n`),

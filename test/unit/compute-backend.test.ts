@@ -45,11 +45,14 @@ describe('backend selection', () => {
 describe('benchmark', () => {
   it('runs end to end on a tiny model and reports every field (PyTorch too, where it is installed)', async () => {
     const config = { vocab: 17, dim: 8, layers: 1, heads: 2, seq: 6, batch: 2 };
-    const r = await runBenchmark({ backend: 'wasm', config, rounds: 1, stepsPerRound: 2, warmup: 1 });
+    const r = await runBenchmark({ backend: 'wasm', config, rounds: 1, stepsPerRound: 2, warmup: 1, soakSteps: 20 });
     assert.equal(r.backend, 'wasm');
     assert.ok(r.matmulGflops > 0 && r.train.msPerStep > 0 && r.train.tokensPerSec > 0 && r.train.gflops > 0);
     assert.equal(r.train.fractionOfMatmul, r.train.gflops / r.matmulGflops);
     assert.equal(r.train.memory.tensorsAfter, r.train.memory.tensorsBefore);
+    assert.equal(r.soak?.steps, 20);
+    assert.equal(r.soak.tensorsAfter, r.soak.tensorsBefore);
+    assert.equal(r.soak.bytesAfter, r.soak.bytesBefore);
     assert.ok(Math.abs(r.train.firstLoss - Math.log(17)) < 0.1, `first loss ${r.train.firstLoss} is near ln(vocab)`);
     if (r.torch.available) {
       assert.ok(r.torch.lossRelDiff !== null && r.torch.lossRelDiff < 1e-4, `loss differs from PyTorch by ${r.torch.lossRelDiff}`);
