@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { formatBench, runBenchmark } from '../../bench/run';
-import { initCompute, loadNative } from '../../daemon/compute';
+import { createReferenceParams, referenceBatch, referenceLoss } from '../../bench/reference-model';
+import { Adam, initCompute, loadNative, valueAndGrads } from '../../daemon/compute';
 
 const installed = (pkg: string): boolean => {
   try {
@@ -39,6 +40,29 @@ describe('backend selection', () => {
     const wasm = await initCompute({ backend: 'wasm', native: false });
     assert.equal(wasm.native.active, false);
     assert.match(wasm.reason, /without native kernels/);
+  });
+});
+
+describe('the blocks on the pure-JS cpu backend', () => {
+  it('train the reference model (the fallback of last resort works)', async () => {
+    await initCompute({ backend: 'cpu' });
+    const c = { vocab: 11, dim: 8, layers: 1, heads: 2, seq: 5, batch: 2 };
+    const p = createReferenceParams(c, 1);
+    const opt = new Adam({ lr: 1e-2 });
+    const b = referenceBatch(c, 3);
+    const inputs = tf.tensor(b.inputs, [c.batch, c.seq], 'int32');
+    const targets = tf.tensor(b.targets, [c.batch, c.seq], 'int32');
+    const losses: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const { value, grads } = valueAndGrads(p, () => referenceLoss(p, c, inputs, targets));
+      opt.apply(p, grads);
+      losses.push(value.dataSync()[0] ?? NaN);
+      tf.dispose([value, ...grads.values()]);
+    }
+    assert.ok((losses[14] ?? NaN) < (losses[0] ?? NaN) - 0.3, `losses ${losses.join(', ')}`);
+    tf.dispose([inputs, targets]);
+    p.dispose();
+    opt.dispose();
   });
 });
 
