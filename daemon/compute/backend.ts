@@ -7,6 +7,7 @@
  * then the pure-JS cpu backend. The result says what was chosen and why, for logs and clients.
  */
 import * as tf from '@tensorflow/tfjs';
+import { cpus } from 'node:os';
 import { loadNative, type NativeStatus } from './native';
 import { installNativeKernels, setNativeMatMuls, setWasmFixes } from './wasm-kernels';
 
@@ -18,7 +19,7 @@ export interface ComputeOptions {
   backend?: BackendChoice;
   /** Use the native kernels on wasm when they load (default true; UNIRL_NATIVE=0 also disables). */
   native?: boolean;
-  /** Threads for the native BLAS (default 1: these machines have few cores, shared with sampling). */
+  /** Threads for the native BLAS (default: half the cores, at most 8; 1 on a 2-core machine). */
   threads?: number;
 }
 
@@ -118,7 +119,7 @@ export async function initCompute(options: ComputeOptions = {}): Promise<Compute
   const requested = options.backend ?? 'auto';
   if (!BACKEND_CHOICES.includes(requested)) throw new Error(`unknown backend "${String(requested)}" (expected one of ${BACKEND_CHOICES.join(', ')})`);
   const wantNative = options.native ?? true;
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? Math.min(8, Math.max(1, Math.floor(cpus().length / 2)));
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`threads must be an integer from 1 to 256, got ${threads}`);
   const tried: string[] = [];
   const notNative = (reason: string): ComputeInfo['native'] => {
