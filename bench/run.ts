@@ -67,7 +67,10 @@ export interface BenchResult {
   kernels: KernelMode | null;
   native: ComputeInfo['native'];
   threads: number;
-  /** Aggregate rate over the model's forward product shapes (total FLOPs / total median time). */
+  /**
+   * Aggregate rate over the model's forward product shapes (total FLOPs / total median time),
+   * sampled between the training rounds.
+   */
   matmulGflops: number;
   matmul: MatmulRate[];
   model: { config: ReferenceConfig; params: number; flopsPerStep: number };
@@ -128,26 +131,42 @@ function soak(steps: number, blocks: typeof FAST_BLOCKS): NonNullable<BenchResul
   return { steps, config: c, tensorsBefore: before.tensors, tensorsAfter: after.tensors, bytesBefore: before.bytes, bytesAfter: after.bytes };
 }
 
-/** Median time of a plain product at one shape, with operands made once. */
-function timeMatmul(m: number, n: number, k: number): MatmulRate {
-  const a = tf.randomNormal([m, k]);
-  const b = tf.randomNormal([k, n]);
-  const once = () => {
-    const t0 = performance.now();
-    const c = tf.matMul(a, b);
-    c.dataSync();
-    c.dispose();
-    return performance.now() - t0;
-  };
-  once();
-  once();
-  const times: number[] = [];
-  const started = performance.now();
-  while (times.length < 5 || (times.length < 30 && performance.now() - started < 400)) times.push(once());
-  a.dispose();
-  b.dispose();
-  const ms = median(times);
-  return { m, n, k, ms, gflops: (2 * m * n * k) / (ms * 1e6) };
+/**
+ * Plain products at fixed shapes, sampled between the training rounds so that the ceiling is
+ * measured under the same machine load as the steps it is compared with.
+ */
+class MatmulProbe {
+  private readonly operands: { m: number; n: number; k: number; a: tf.Tensor; b: tf.Tensor; times: number[] }[];
+  constructor(shapes: [number, number, number][]) {
+    this.operands = shapes.map(([m, n, k]) => ({ m, n, k, a: tf.randomNormal([m, k]), b: tf.randomNormal([k, n]), times: [] }));
+    this.sample(2);
+    for (const o of this.operands) o.times.length = 0;
+  }
+  sample(reps: number): void {
+    // Kernels on wasm, cpu and tensorflow return when done; a GPU backend must be waited for.
+    const wait = !['wasm', 'cpu', 'tensorflow'].includes(tf.getBackend());
+    for (const o of this.operands) {
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        const c = tf.matMul(o.a, o.b);
+        if (wait) c.dataSync();
+        c.dispose();
+        o.times.push(performance.now() - t0);
+      }
+    }
+  }
+  /** Per shape, the median time; and the aggregate rate (total FLOPs / total median time). */
+  result(): { rates: MatmulRate[]; gflops: number } {
+    const rates = this.operands.map(({ m, n, k, times }) => {
+      const ms = median(times);
+      return { m, n, k, ms, gflops: (2 * m * n * k) / (ms * 1e6) };
+    });
+    const gflops = rates.reduce((s, r) => s + 2 * r.m * r.n * r.k, 0) / (rates.reduce((s, r) => s + r.ms, 0) * 1e6);
+    return { rates, gflops };
+  }
+  dispose(): void {
+    for (const o of this.operands) tf.dispose([o.a, o.b]);
+  }
 }
 
 /** A Python that imports torch, or why there is none. */
@@ -213,9 +232,9 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     [tokens, c.dim, 4 * c.dim],
     [tokens, c.vocab, c.dim],
   ];
-  const matmul = shapes.map(([m, n, k]) => timeMatmul(m, n, k));
-  const matmulGflops = matmul.reduce((s, r) => s + 2 * r.m * r.n * r.k, 0) / (matmul.reduce((s, r) => s + r.ms, 0) * 1e6);
-  log(`matrix products: ${matmulGflops.toFixed(1)} GFLOP/s (${matmul.map((r) => `${r.m}x${r.k}x${r.n} ${r.gflops.toFixed(1)}`).join(', ')})`);
+  const probe = new MatmulProbe(shapes);
+  probe.sample(5);
+  log(`matrix products: ${probe.result().gflops.toFixed(1)} GFLOP/s`);
 
   const lr = 1e-3;
   const adamOptions = { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
@@ -268,6 +287,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const torchLosses: number[] = [];
     if (torch) torchLosses.push(...(await torch.steps(warmup)).losses);
     for (let r = 0; r < rounds; r++) {
+      probe.sample(3);
       for (let i = 0; i < perRound; i++) ours.push(oneStep());
       if (torch) {
         const t = await torch.steps(perRound);
@@ -283,6 +303,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const soaked = soakSteps > 0 ? soak(soakSteps, blocks) : null;
     if (soaked) log(`soak: ${soakSteps} steps, tensors ${soaked.tensorsBefore} -> ${soaked.tensorsAfter}, bytes ${soaked.bytesBefore} -> ${soaked.bytesAfter}`);
 
+    const { rates: matmul, gflops: matmulGflops } = probe.result();
     const flops = referenceStepFlops(c);
     const msPerStep = median(ours);
     const gflops = flops / (msPerStep * 1e6);
@@ -323,6 +344,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       },
     };
   } finally {
+    probe.dispose();
     torch?.quit();
     params.dispose();
     optimizer.dispose();
