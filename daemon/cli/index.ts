@@ -3,9 +3,11 @@
  * To add one: write cli/NAME.ts exporting a Command, and list it in COMMANDS below.
  */
 import { UsageError, type Command } from './command';
+import { genevalScoreCommand, genevalTruthCommand } from './geneval';
+import { promptsCommand } from './prompts';
 import { worldCommand } from './world';
 
-const COMMANDS: Command[] = [worldCommand];
+const COMMANDS: Command[] = [worldCommand, promptsCommand, genevalTruthCommand, genevalScoreCommand];
 
 declare const UNIRL_VERSION: string | undefined;
 export const VERSION = typeof UNIRL_VERSION === 'string' ? UNIRL_VERSION : '0.0.0-dev';
