@@ -20,7 +20,7 @@ export function readMetadataFile(path: string): Metadata[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   }
   return parseMetadataLines(text, path);
 }

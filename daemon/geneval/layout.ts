@@ -45,7 +45,7 @@ export function readImageFolder(dir: string): PromptFolder[] {
     try {
       raw = JSON.parse(readFileSync(metaPath, 'utf8'));
     } catch (err) {
-      throw new Error(`${metaPath}: not valid JSON (${(err as Error).message})`);
+      throw new Error(`${metaPath}: not valid JSON (${(err as Error).message})`, { cause: err });
     }
     const metadata = checkMetadata(raw, metaPath);
     const samplesDir = join(dir, folder, 'samples');
