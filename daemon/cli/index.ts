@@ -5,9 +5,10 @@
 import { UsageError, type Command } from './command';
 import { genevalScoreCommand, genevalTruthCommand } from './geneval';
 import { promptsCommand } from './prompts';
+import { quickstartCommand } from './quickstart';
 import { worldCommand } from './world';
 
-const COMMANDS: Command[] = [worldCommand, promptsCommand, genevalTruthCommand, genevalScoreCommand];
+const COMMANDS: Command[] = [quickstartCommand, worldCommand, promptsCommand, genevalTruthCommand, genevalScoreCommand];
 
 declare const UNIRL_VERSION: string | undefined;
 export const VERSION = typeof UNIRL_VERSION === 'string' ? UNIRL_VERSION : '0.0.0-dev';
