@@ -3,12 +3,21 @@
  * To add one: write cli/NAME.ts exporting a Command, and list it in COMMANDS below.
  */
 import { UsageError, type Command } from './command';
+import { benchCommand } from './bench';
 import { genevalScoreCommand, genevalTruthCommand } from './geneval';
 import { promptsCommand } from './prompts';
 import { quickstartCommand } from './quickstart';
 import { worldCommand } from './world';
 
-const COMMANDS: Command[] = [quickstartCommand, worldCommand, promptsCommand, genevalTruthCommand, genevalScoreCommand];
+// One command a line, in the order `unirl --help` lists them.
+const COMMANDS: Command[] = [
+  quickstartCommand,
+  worldCommand,
+  promptsCommand,
+  genevalTruthCommand,
+  genevalScoreCommand,
+  benchCommand,
+];
 
 declare const UNIRL_VERSION: string | undefined;
 export const VERSION = typeof UNIRL_VERSION === 'string' ? UNIRL_VERSION : '0.0.0-dev';
