@@ -5,6 +5,7 @@
 import { UsageError, type Command } from './command';
 import { benchCommand } from './bench';
 import { genevalScoreCommand, genevalTruthCommand } from './geneval';
+import { pretrainCommand } from './pretrain';
 import { promptsCommand } from './prompts';
 import { quickstartCommand } from './quickstart';
 import { worldCommand } from './world';
@@ -16,6 +17,7 @@ const COMMANDS: Command[] = [
   promptsCommand,
   genevalTruthCommand,
   genevalScoreCommand,
+  pretrainCommand,
   benchCommand,
 ];
 
