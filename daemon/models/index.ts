@@ -4,8 +4,10 @@ export * from './model';
 export * from './vocab';
 export * from './maskgit';
 export { MaskedModel } from './masked';
+export { AutoregressiveModel } from './autoregressive';
 
 import type { ModelConfig } from './config';
+import { AutoregressiveModel } from './autoregressive';
 import { MaskedModel } from './masked';
 import type { UnifiedModel } from './model';
 
@@ -15,6 +17,6 @@ export function createModel(config: ModelConfig): UnifiedModel {
     case 'masked':
       return MaskedModel.create(config);
     case 'autoregressive':
-      throw new Error('the autoregressive paradigm is not available in this version yet');
+      return AutoregressiveModel.create(config);
   }
 }
