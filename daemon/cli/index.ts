@@ -4,7 +4,8 @@
  */
 import { UsageError, type Command } from './command';
 import { benchCommand } from './bench';
-import { genevalScoreCommand, genevalTruthCommand } from './geneval';
+import { genevalGenerateCommand, genevalScoreCommand, genevalTruthCommand } from './geneval';
+import { askCommand, sampleCommand } from './model';
 import { pretrainCommand } from './pretrain';
 import { promptsCommand } from './prompts';
 import { quickstartCommand } from './quickstart';
@@ -16,8 +17,11 @@ const COMMANDS: Command[] = [
   worldCommand,
   promptsCommand,
   genevalTruthCommand,
+  genevalGenerateCommand,
   genevalScoreCommand,
   pretrainCommand,
+  sampleCommand,
+  askCommand,
   benchCommand,
 ];
 

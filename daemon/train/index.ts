@@ -2,3 +2,4 @@
 export * from './data';
 export * from './schedule';
 export * from './pretrain';
+export * from './evaluate';
