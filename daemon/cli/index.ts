@@ -4,6 +4,7 @@
  */
 import { UsageError, type Command } from './command';
 import { benchCommand } from './bench';
+import { evalCommand } from './evaluate';
 import { genevalGenerateCommand, genevalScoreCommand, genevalTruthCommand } from './geneval';
 import { askCommand, sampleCommand } from './model';
 import { pretrainCommand } from './pretrain';
@@ -22,6 +23,7 @@ const COMMANDS: Command[] = [
   pretrainCommand,
   sampleCommand,
   askCommand,
+  evalCommand,
   benchCommand,
 ];
 
