@@ -11,7 +11,8 @@ const watch = process.argv.includes('--watch');
 const bundles = [
   {
     // The `unirl` CLI and the daemon (the same engine; `unirl daemon` serves it).
-    entryPoints: { unirl: 'daemon/cli.ts' },
+    // The run worker is its own file: worker threads load code by path.
+    entryPoints: { unirl: 'daemon/cli.ts', 'run-worker': 'daemon/runs/worker.ts' },
     platform: 'node',
     format: 'cjs',
     target: 'node20',
