@@ -19,6 +19,8 @@ const bundles = [
     // tfjs and its wasm backend load their own files from node_modules at run time.
     external: ['@tensorflow/*', 'ws', 'bufferutil', 'utf-8-validate'],
     define: { UNIRL_VERSION: JSON.stringify(pkg.version) },
+    // jsonc-parser's default (UMD) build requires its parts at run time; bundle its ESM build instead.
+    alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   },
 ];
 

@@ -6,11 +6,15 @@ import { UsageError, type Command } from './command';
 import { genevalScoreCommand, genevalTruthCommand } from './geneval';
 import { promptsCommand } from './prompts';
 import { worldCommand } from './world';
+import { VERSION } from './version';
+import { daemonCommand } from './daemon';
+import { runCommand } from './run';
+import { runsCommand } from './runs';
+import { validateCommand } from './validate';
 
-const COMMANDS: Command[] = [worldCommand, promptsCommand, genevalTruthCommand, genevalScoreCommand];
+const COMMANDS: Command[] = [worldCommand, promptsCommand, genevalTruthCommand, genevalScoreCommand, validateCommand, runCommand, runsCommand, daemonCommand];
 
-declare const UNIRL_VERSION: string | undefined;
-export const VERSION = typeof UNIRL_VERSION === 'string' ? UNIRL_VERSION : '0.0.0-dev';
+export { VERSION } from './version';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
