@@ -13,7 +13,10 @@ const submit = {
   type: 'object',
   additionalProperties: false,
   properties: { spec: {}, specPath: relativePath },
-  oneOf: [{ required: ['spec'] }, { required: ['specPath'] }],
+  oneOf: [
+    { required: ['spec'], properties: { spec: {} } },
+    { required: ['specPath'], properties: { specPath: relativePath } },
+  ],
 };
 
 /** Params schema per method; `undefined` params are allowed only where the schema is `none`. */
@@ -51,15 +54,15 @@ export const PARAMS_SCHEMAS: Readonly<Record<RequestMethod, object>> = {
   'runs/readFile': { type: 'object', additionalProperties: false, required: ['runId', 'path'], properties: { runId, path: relativePath } },
 };
 
+// Compiled all at once when the server loads, so a mistake in a schema fails at start, not on a request.
 const ajv = new Ajv({ allErrors: true, strict: true });
-const compiled = new Map<string, ValidateFunction>();
+const compiled = new Map<string, ValidateFunction>(Object.entries(PARAMS_SCHEMAS).map(([method, schema]) => [method, ajv.compile(schema)]));
 
 /** A message naming what is wrong with the params, or undefined when they are fine. */
 export function paramsProblem(method: RequestMethod, params: unknown): string | undefined {
   const schema = PARAMS_SCHEMAS[method];
   if (params === undefined) return schema === none ? undefined : 'params are required';
-  let validate = compiled.get(method);
-  if (!validate) compiled.set(method, (validate = ajv.compile(schema)));
+  const validate = compiled.get(method)!;
   if (validate(params)) return undefined;
   return (validate.errors ?? []).map((e) => `${e.instancePath || 'params'} ${e.message ?? 'is not valid'}`).join('; ');
 }
