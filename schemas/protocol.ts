@@ -73,6 +73,10 @@ export type RunEventBody =
 
 export type RunEventType = RunEventBody['type'];
 
+export const RUN_EVENT_TYPES = ['state', 'stage', 'progress', 'metric', 'sample', 'checkpoint', 'rewind', 'log', 'result'] as const satisfies readonly RunEventType[];
+const _allEventTypesListed: Exclude<RunEventType, (typeof RUN_EVENT_TYPES)[number]> extends never ? true : never = true;
+void _allEventTypesListed;
+
 /** An event as stored and sent: numbered from 1 per run, with no gaps. */
 export type RunEvent = RunEventBody & { seq: number; time: string };
 

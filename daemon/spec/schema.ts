@@ -8,7 +8,7 @@ let compiled: ValidateFunction | undefined;
 
 /** Compiled once: strict (a typo in the schema fails loudly), all errors, defaults filled in place. */
 function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, useDefaults: true, strict: true }).compile(runSchema);
+  compiled ??= new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true }).compile(runSchema);
   return compiled;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The run spec as TypeScript sees it after validation, with every default filled in.
- * schemas/unirl-run.schema.json is the source of truth; these types mirror it (a unit test checks
- * that every schema field appears here by normalising a spec and reading each field back).
+ * schemas/unirl-run.schema.json is the source of truth; these types mirror it (test/unit/spec.test.ts
+ * checks that each stage's fields here are the schema's, through a typed list of keys).
  */
 import type { StageKind } from '../../schemas/protocol';
 

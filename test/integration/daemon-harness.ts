@@ -29,18 +29,18 @@ export function startDaemon(home: string, workspace: string, extraArgs: string[]
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer): void => {
       out += d.toString();
       const nl = out.indexOf('\n');
       if (nl < 0) return;
-      child.stdout!.off('data', onData);
+      child.stdout.off('data', onData);
       const line = JSON.parse(out.slice(0, nl)) as { port: number; token: string };
       resolve({ child, port: line.port, token: line.token, home, workspace, stderr: () => err });
     };
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening: ${err}`)));
   });
 }

@@ -31,7 +31,7 @@ function assertContiguous(events: RunEvent[], from = 1): void {
   );
 }
 
-const progressSteps = (events: RunEvent[]): number[] => events.filter((e) => e.type === 'progress').map((e) => (e as Extract<RunEvent, { type: 'progress' }>).step);
+const progressSteps = (events: RunEvent[]): number[] => events.filter((e) => e.type === 'progress').map((e) => (e).step);
 
 /** Metric rows strictly increasing in step within the stage: no duplicates, no going back. */
 function assertMonotonic(rows: MetricRow[]): void {
@@ -131,7 +131,7 @@ describe('daemon runs', () => {
     await again.request('runs/subscribe', { runId: run.id });
     await log2.waitForState('completed', 120_000);
     assertContiguous(log2.events);
-    const states = log2.events.filter((e) => e.type === 'state').map((e) => (e as Extract<RunEvent, { type: 'state' }>).state);
+    const states = log2.events.filter((e) => e.type === 'state').map((e) => (e).state);
     assert.deepEqual(states.slice(-4), ['interrupted', 'queued', 'running', 'completed']);
     const rewind = log2.events.find((e) => e.type === 'rewind') as Extract<RunEvent, { type: 'rewind' }>;
     assert.equal(rewind.step, checkpointStep);
