@@ -3,8 +3,11 @@
  * To add one: write cli/NAME.ts exporting a Command, and list it in COMMANDS below.
  */
 import { UsageError, type Command } from './command';
+import { benchCommand } from './bench';
 import { genevalScoreCommand, genevalTruthCommand } from './geneval';
+import { pretrainCommand } from './pretrain';
 import { promptsCommand } from './prompts';
+import { quickstartCommand } from './quickstart';
 import { worldCommand } from './world';
 import { VERSION } from './version';
 import { daemonCommand } from './daemon';
@@ -12,7 +15,20 @@ import { runCommand } from './run';
 import { runsCommand } from './runs';
 import { validateCommand } from './validate';
 
-const COMMANDS: Command[] = [worldCommand, promptsCommand, genevalTruthCommand, genevalScoreCommand, validateCommand, runCommand, runsCommand, daemonCommand];
+// One command a line, in the order `unirl --help` lists them.
+const COMMANDS: Command[] = [
+  quickstartCommand,
+  worldCommand,
+  promptsCommand,
+  genevalTruthCommand,
+  genevalScoreCommand,
+  pretrainCommand,
+  benchCommand,
+  validateCommand,
+  runCommand,
+  runsCommand,
+  daemonCommand,
+];
 
 export { VERSION } from './version';
 

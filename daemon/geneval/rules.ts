@@ -39,10 +39,10 @@ export interface ImageVerdict {
 }
 
 /** evaluate() of evaluate_images.py, over the kept detections. */
-export function evaluateDetections(objects: DetectedByClass, meta: Metadata): ImageVerdict {
+export function evaluateDetections(objects: ReadonlyMap<ShapeClass, readonly Detection[]>, meta: Metadata): ImageVerdict {
   let correct = true;
   const reason: string[] = [];
-  const matchedGroups: (Detection[] | null)[] = [];
+  const matchedGroups: (readonly Detection[] | null)[] = [];
   for (const req of meta.include) {
     const classname = req.class;
     let matched = true;

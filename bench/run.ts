@@ -1,0 +1,300 @@
+/**
+ * The compute benchmark (`npm run bench`, `unirl bench`): on the active backend, the plain
+ * matrix-product rate at the reference model's shapes (the ceiling), one training step of the
+ * reference model (bench/reference-model.ts), and the same model in PyTorch side by side, started
+ * from the same safetensors weights, in interleaved rounds so both see the same machine load.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  Adam,
+  initCompute,
+  memorySnapshot,
+  packageRoot,
+  saveCheckpoint,
+  valueAndGrads,
+  writeSafetensors,
+  type BackendChoice,
+  type ComputeInfo,
+} from '../daemon/compute';
+import { createReferenceParams, referenceBatch, referenceLoss, referenceStepFlops, REFERENCE_CONFIG, type ReferenceConfig } from './reference-model';
+
+export interface BenchOptions {
+  backend?: BackendChoice;
+  native?: boolean;
+  /** Threads for our BLAS and for PyTorch (the same number, for a fair comparison). */
+  threads?: number;
+  /** Interleaved rounds (each: our steps, then PyTorch's). */
+  rounds?: number;
+  stepsPerRound?: number;
+  /** Untimed steps on each side before the rounds. */
+  warmup?: number;
+  /** Run the PyTorch side when a Python with torch is found (default true). */
+  torch?: boolean;
+  /** Python to use (default: $UNIRL_PYTHON, /usr/bin/python3, python3: the first that imports torch). */
+  python?: string;
+  config?: ReferenceConfig;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface MatmulRate {
+  m: number;
+  n: number;
+  k: number;
+  ms: number;
+  gflops: number;
+}
+
+export interface BenchResult {
+  date: string;
+  machine: { cpu: string; cores: number; loadAvgStart: number[]; loadAvgEnd: number[] };
+  backend: string;
+  backendReason: string;
+  native: ComputeInfo['native'];
+  threads: number;
+  /** Aggregate rate over the model's forward product shapes (total FLOPs / total median time). */
+  matmulGflops: number;
+  matmul: MatmulRate[];
+  model: { config: ReferenceConfig; params: number; flopsPerStep: number };
+  train: {
+    msPerStep: number;
+    tokensPerSec: number;
+    gflops: number;
+    fractionOfMatmul: number;
+    steps: number;
+    firstLoss: number;
+    lastLoss: number;
+    memory: { tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number };
+  };
+  torch: {
+    available: boolean;
+    reason: string;
+    version: string | null;
+    msPerStep: number | null;
+    tokensPerSec: number | null;
+    /** Ours / PyTorch in tokens per second (> 1: we are faster); null without PyTorch. */
+    ratio: number | null;
+    firstLoss: number | null;
+    /** |ours - PyTorch| / |PyTorch| for the first step's loss (same weights, same batch). */
+    lossRelDiff: number | null;
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+};
+
+/** Median time of a plain product at one shape, with operands made once. */
+function timeMatmul(m: number, n: number, k: number): MatmulRate {
+  const a = tf.randomNormal([m, k]);
+  const b = tf.randomNormal([k, n]);
+  const once = () => {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+    return performance.now() - t0;
+  };
+  once();
+  once();
+  const times: number[] = [];
+  const started = performance.now();
+  while (times.length < 5 || (times.length < 30 && performance.now() - started < 400)) times.push(once());
+  a.dispose();
+  b.dispose();
+  const ms = median(times);
+  return { m, n, k, ms, gflops: (2 * m * n * k) / (ms * 1e6) };
+}
+
+/** A Python that imports torch, or why there is none. */
+export function findTorchPython(preferred?: string): { python?: string; reason: string } {
+  const candidates = [preferred, process.env['UNIRL_PYTHON'], '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
+  const tried: string[] = [];
+  for (const py of [...new Set(candidates)]) {
+    const r = spawnSync(py, ['-c', 'import torch, sys; sys.stdout.write(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) return { python: py, reason: `${py} has torch ${r.stdout.trim()}` };
+    tried.push(`${py}: ${r.error ? r.error.message : 'no torch'}`);
+  }
+  return { reason: `no Python with torch (${tried.join('; ')}); on Debian: apt-get install python3-torch` };
+}
+
+/** The PyTorch child: JSON lines over stdio. */
+class TorchProcess {
+  private readonly lines: AsyncIterator<string>;
+  private readonly stderr: string[] = [];
+  constructor(private readonly child: ReturnType<typeof spawn>) {
+    if (!child.stdout || !child.stdin) throw new Error('torch child has no pipes');
+    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    child.stderr?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
+  }
+  async next(): Promise<Record<string, unknown>> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error(`the PyTorch reference exited: ${this.stderr.join('').trim().split('\n').slice(-5).join('\n')}`);
+    return JSON.parse(r.value) as Record<string, unknown>;
+  }
+  async steps(n: number): Promise<{ ms: number[]; losses: number[] }> {
+    this.child.stdin!.write(`steps ${n}\n`);
+    const r = await this.next();
+    if (!Array.isArray(r['ms']) || !Array.isArray(r['losses'])) throw new Error(`PyTorch reference: ${JSON.stringify(r)}`);
+    return { ms: r['ms'] as number[], losses: r['losses'] as number[] };
+  }
+  quit(): void {
+    this.child.stdin!.end('quit\n');
+  }
+}
+
+export async function runBenchmark(options: BenchOptions = {}): Promise<BenchResult> {
+  const log = options.log ?? (() => undefined);
+  const threads = options.threads ?? 1;
+  const rounds = options.rounds ?? 5;
+  const perRound = options.stepsPerRound ?? 5;
+  const warmup = options.warmup ?? 2;
+  const c = options.config ?? REFERENCE_CONFIG;
+  const loadAvgStart = loadavg();
+  const info = await initCompute({ backend: options.backend ?? 'auto', ...(options.native === undefined ? {} : { native: options.native }), threads });
+  log(`backend ${info.backend}: ${info.reason}`);
+
+  const tokens = c.batch * c.seq;
+  const shapes: [number, number, number][] = [
+    [tokens, c.dim, c.dim],
+    [tokens, 4 * c.dim, c.dim],
+    [tokens, c.dim, 4 * c.dim],
+    [tokens, c.vocab, c.dim],
+  ];
+  const matmul = shapes.map(([m, n, k]) => timeMatmul(m, n, k));
+  const matmulGflops = matmul.reduce((s, r) => s + 2 * r.m * r.n * r.k, 0) / (matmul.reduce((s, r) => s + r.ms, 0) * 1e6);
+  log(`matrix products: ${matmulGflops.toFixed(1)} GFLOP/s (${matmul.map((r) => `${r.m}x${r.k}x${r.n} ${r.gflops.toFixed(1)}`).join(', ')})`);
+
+  const lr = 1e-3;
+  const adamOptions = { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  const params = createReferenceParams(c, 1);
+  const optimizer = new Adam(adamOptions);
+  const batch = referenceBatch(c, 7);
+  const dir = mkdtempSync(join(tmpdir(), 'unirl-bench-'));
+  const weightsFile = join(dir, 'init.safetensors');
+  const batchFile = join(dir, 'batch.safetensors');
+  saveCheckpoint(weightsFile, params, { config: c, step: 0, metadata: { train: JSON.stringify(adamOptions) } });
+  writeSafetensors(batchFile, new Map([
+    ['inputs', { dtype: 'I32', shape: [c.batch, c.seq], data: batch.inputs }],
+    ['targets', { dtype: 'I32', shape: [c.batch, c.seq], data: batch.targets }],
+  ]));
+
+  let torch: TorchProcess | undefined;
+  let torchVersion: string | null = null;
+  let torchReason = 'disabled (--no-torch)';
+  if (options.torch ?? true) {
+    const found = findTorchPython(options.python);
+    torchReason = found.reason;
+    if (found.python) {
+      const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+      const script = join(packageRoot(), 'bench', 'torch_reference.py');
+      const child = spawn(found.python, [script, weightsFile, batchFile, '--threads', String(threads)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      torch = new TorchProcess(child);
+      const ready = await torch.next();
+      torchVersion = typeof ready['torch'] === 'string' ? ready['torch'] : null;
+      log(`PyTorch ${torchVersion}, ${String(ready['threads'])} thread(s), ${String(ready['params'])} parameters`);
+    }
+  }
+
+  try {
+    const inputs = tf.tensor(batch.inputs, [c.batch, c.seq], 'int32');
+    const targets = tf.tensor(batch.targets, [c.batch, c.seq], 'int32');
+    const losses: number[] = [];
+    const ours: number[] = [];
+    const oneStep = (): number => {
+      const t0 = performance.now();
+      const { value, grads } = valueAndGrads(params, () => referenceLoss(params, c, inputs, targets));
+      optimizer.apply(params, grads);
+      for (const g of grads.values()) g.dispose();
+      losses.push(value.dataSync()[0] ?? NaN);
+      value.dispose();
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < warmup; i++) oneStep();
+    const before = memorySnapshot();
+    const theirs: number[] = [];
+    const torchLosses: number[] = [];
+    if (torch) torchLosses.push(...(await torch.steps(warmup)).losses);
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < perRound; i++) ours.push(oneStep());
+      if (torch) {
+        const t = await torch.steps(perRound);
+        theirs.push(...t.ms);
+        torchLosses.push(...t.losses);
+      }
+      log(`round ${r + 1}/${rounds}: ours ${median(ours.slice(-perRound)).toFixed(1)} ms/step${torch ? `, PyTorch ${median(theirs.slice(-perRound)).toFixed(1)} ms/step` : ''}`);
+    }
+    const after = memorySnapshot();
+    inputs.dispose();
+    targets.dispose();
+
+    const flops = referenceStepFlops(c);
+    const msPerStep = median(ours);
+    const gflops = flops / (msPerStep * 1e6);
+    const torchMs = torch ? median(theirs) : null;
+    const firstLoss = losses[0] ?? NaN;
+    const torchFirst = torchLosses[0] ?? null;
+    return {
+      date: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadAvgStart, loadAvgEnd: loadavg() },
+      backend: info.backend,
+      backendReason: info.reason,
+      native: info.native,
+      threads,
+      matmulGflops,
+      matmul,
+      model: { config: c, params: params.count(), flopsPerStep: flops },
+      train: {
+        msPerStep,
+        tokensPerSec: tokens / (msPerStep / 1000),
+        gflops,
+        fractionOfMatmul: gflops / matmulGflops,
+        steps: ours.length,
+        firstLoss,
+        lastLoss: losses[losses.length - 1] ?? NaN,
+        memory: { tensorsBefore: before.tensors, tensorsAfter: after.tensors, bytesBefore: before.bytes, bytesAfter: after.bytes },
+      },
+      torch: {
+        available: !!torch,
+        reason: torchReason,
+        version: torchVersion,
+        msPerStep: torchMs,
+        tokensPerSec: torchMs === null ? null : tokens / (torchMs / 1000),
+        ratio: torchMs === null ? null : torchMs / msPerStep,
+        firstLoss: torchFirst,
+        lossRelDiff: torchFirst === null ? null : Math.abs(firstLoss - torchFirst) / Math.abs(torchFirst),
+      },
+    };
+  } finally {
+    torch?.quit();
+    params.dispose();
+    optimizer.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The human-readable table. */
+export function formatBench(r: BenchResult): string {
+  const c = r.model.config;
+  const f = (x: number | null, d = 1) => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(d));
+  const rows: [string, string][] = [
+    ['backend', `${r.backend} (${r.native.active ? `native kernels, ${r.native.blas ?? 'BLAS'}` : 'no native kernels'}), ${r.threads} thread(s)`],
+    ['machine', `${r.machine.cpu}, ${r.machine.cores} cores, load ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}`],
+    ['matrix products', `${f(r.matmulGflops)} GFLOP/s  (${r.matmul.map((m) => `${m.m}x${m.k}x${m.n}: ${f(m.gflops)}`).join(', ')})`],
+    ['model', `${c.layers} layers, width ${c.dim}, ${c.heads} heads, vocab ${c.vocab}, sequence ${c.seq}, batch ${c.batch}; ${(r.model.params / 1e6).toFixed(2)} M parameters, ${f(r.model.flopsPerStep / 1e9, 2)} GFLOP/step`],
+    ['train step', `${f(r.train.msPerStep)} ms  ${f(r.train.tokensPerSec, 0)} tokens/s  ${f(r.train.gflops)} GFLOP/s  = ${f(100 * r.train.fractionOfMatmul, 0)}% of the product rate  (median of ${r.train.steps})`],
+    ['memory', `tensors ${r.train.memory.tensorsBefore} -> ${r.train.memory.tensorsAfter}, bytes ${r.train.memory.bytesBefore} -> ${r.train.memory.bytesAfter}`],
+    ['PyTorch', r.torch.available ? `${r.torch.version}: ${f(r.torch.msPerStep)} ms  ${f(r.torch.tokensPerSec, 0)} tokens/s` : r.torch.reason],
+    ['ours / PyTorch', r.torch.ratio === null ? '-' : `${f(r.torch.ratio, 2)}x`],
+    ['first loss', `ours ${f(r.train.firstLoss, 6)}, PyTorch ${f(r.torch.firstLoss, 6)}, relative difference ${r.torch.lossRelDiff === null ? '-' : r.torch.lossRelDiff.toExponential(1)}`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}

@@ -1,0 +1,176 @@
+/**
+ * Choosing the TensorFlow.js backend, and whether the native kernels run inside it.
+ *
+ * auto: @tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node (a user may install either; neither is
+ * a dependency, because their install downloads libtensorflow), then WebGPU where the optional
+ * packages are installed and an adapter exists, then wasm (with the native kernels when they load),
+ * then the pure-JS cpu backend. The result says what was chosen and why, for logs and clients.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { loadNative, type NativeStatus } from './native';
+import { installNativeKernels, setNativeMatMuls } from './wasm-kernels';
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export interface ComputeOptions {
+  /** Which backend to use (default auto). An explicit choice that cannot load is an error. */
+  backend?: BackendChoice;
+  /** Use the native kernels on wasm when they load (default true; UNIRL_NATIVE=0 also disables). */
+  native?: boolean;
+  /** Threads for the native BLAS (default 1: these machines have few cores, shared with sampling). */
+  threads?: number;
+}
+
+export interface ComputeInfo {
+  /** The active tfjs backend: tensorflow | webgpu | wasm | cpu. */
+  backend: string;
+  requested: BackendChoice;
+  /** Why this backend, including what was tried before it. */
+  reason: string;
+  /** The native kernels: loaded (in the process) and active (used by the wasm backend now). */
+  native: NativeStatus & { active: boolean; threads?: number };
+}
+
+let current: ComputeInfo | undefined;
+let nativeActive = false;
+
+/** Whether the fused native kernels serve the ops (wasm backend with the addon loaded and enabled). */
+export function useNativeKernels(): boolean {
+  return nativeActive && tf.getBackend() === 'wasm';
+}
+
+/**
+ * Whether products with transpose flags (and batched ones) are fast on the active backend. They
+ * are not on stock wasm, where tfjs' own matMul gradients crawl; ops.ts then transposes explicitly.
+ */
+export function fastTransposedMatMul(): boolean {
+  return tf.getBackend() !== 'wasm' || useNativeKernels();
+}
+
+/** The current choice, or undefined before initCompute. */
+export function computeInfo(): ComputeInfo | undefined {
+  return current;
+}
+
+async function optionalImport(name: string): Promise<unknown> {
+  return (await import(name)) as unknown;
+}
+
+async function tryTensorflow(): Promise<string | undefined> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await optionalImport(pkg);
+      if (await tf.setBackend('tensorflow')) return pkg;
+    } catch {
+      // not installed, or its libtensorflow does not load here: try the next
+    }
+  }
+  return undefined;
+}
+
+async function tryWebgpu(): Promise<string> {
+  let webgpu: { create?: (options: string[]) => unknown; globals?: Record<string, unknown> };
+  try {
+    webgpu = (await optionalImport('webgpu')) as typeof webgpu;
+    await optionalImport('@tensorflow/tfjs-backend-webgpu');
+  } catch {
+    throw new Error('the optional packages webgpu and @tensorflow/tfjs-backend-webgpu are not installed');
+  }
+  if (typeof webgpu.create !== 'function') throw new Error('the webgpu package has no create()');
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (webgpu.globals) Object.assign(globalThis, webgpu.globals);
+  if (!g.navigator?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: webgpu.create([]) }, configurable: true });
+  const gpu = g.navigator?.gpu as { requestAdapter(): Promise<unknown> } | undefined;
+  if (!gpu || !(await gpu.requestAdapter())) throw new Error('no WebGPU adapter on this machine');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend failed to initialise');
+  return 'webgpu';
+}
+
+async function tryWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+}
+
+function nativeOnWasm(wanted: boolean, threads: number): ComputeInfo['native'] {
+  const { addon, status } = loadNative();
+  if (!wanted) {
+    if (addon) setNativeMatMuls(false);
+    nativeActive = false;
+    return { ...status, active: false, reason: status.loaded ? 'loaded, but disabled by the native: false option' : status.reason };
+  }
+  if (!addon) {
+    nativeActive = false;
+    return { ...status, active: false };
+  }
+  addon.setThreads(threads);
+  installNativeKernels(addon);
+  nativeActive = true;
+  return { ...status, active: true, threads: addon.info().threads };
+}
+
+/**
+ * Picks and initialises the backend (idempotent for the same options). Throws when an explicit
+ * choice cannot be honoured; `auto` always succeeds (the cpu backend is always there).
+ */
+export async function initCompute(options: ComputeOptions = {}): Promise<ComputeInfo> {
+  const requested = options.backend ?? 'auto';
+  if (!BACKEND_CHOICES.includes(requested)) throw new Error(`unknown backend "${String(requested)}" (expected one of ${BACKEND_CHOICES.join(', ')})`);
+  const wantNative = options.native ?? true;
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`threads must be an integer from 1 to 256, got ${threads}`);
+  const tried: string[] = [];
+  const notNative = (reason: string): ComputeInfo['native'] => {
+    nativeActive = false;
+    const status = loadNative().status;
+    return { ...status, active: false, reason: status.loaded ? `loaded, but ${reason}` : status.reason };
+  };
+  const done = (info: ComputeInfo): ComputeInfo => {
+    current = info;
+    return info;
+  };
+
+  if (requested === 'tensorflow' || requested === 'auto') {
+    const pkg = await tryTensorflow();
+    if (pkg) return done({ backend: 'tensorflow', requested, reason: `${pkg} is installed (libtensorflow)`, native: notNative('the tensorflow backend has its own kernels') });
+    if (requested === 'tensorflow') throw new Error('backend "tensorflow" needs @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu (npm install @tensorflow/tfjs-node); neither loads here');
+    tried.push('no @tensorflow/tfjs-node(-gpu)');
+  }
+  if (requested === 'webgpu' || requested === 'auto') {
+    try {
+      await tryWebgpu();
+      return done({ backend: 'webgpu', requested, reason: `a WebGPU adapter is available${tried.length ? ` (${tried.join('; ')})` : ''}`, native: notNative('the webgpu backend runs on the GPU') });
+    } catch (err) {
+      if (requested === 'webgpu') throw new Error(`backend "webgpu" is unavailable: ${(err as Error).message}`, { cause: err });
+      tried.push(`no webgpu: ${(err as Error).message}`);
+    }
+  }
+  if (requested === 'wasm' || requested === 'auto') {
+    try {
+      await tryWasm();
+      const native = nativeOnWasm(wantNative, threads);
+      const how = native.active ? `with native kernels (${native.blas ?? 'BLAS'})` : `without native kernels: ${native.reason}`;
+      return done({ backend: 'wasm', requested, reason: `wasm ${how}${tried.length ? `; ${tried.join('; ')}` : ''}`, native });
+    } catch (err) {
+      if (requested === 'wasm') throw new Error(`backend "wasm" is unavailable: ${(err as Error).message}`, { cause: err });
+      tried.push(`no wasm: ${(err as Error).message}`);
+    }
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+  const reason = requested === 'cpu' ? 'requested (pure JavaScript, slow)' : `fallback, pure JavaScript and slow (${tried.join('; ')})`;
+  return done({ backend: 'cpu', requested, reason, native: notNative('the cpu backend cannot use them') });
+}
+
+/**
+ * Turns the native kernels on or off while the wasm backend runs (tests and the benchmark compare
+ * both paths in one process). Returns whether they are now active.
+ */
+export function setNativeKernels(on: boolean): boolean {
+  const { addon } = loadNative();
+  if (!addon || tf.getBackend() !== 'wasm') return false;
+  if (on) installNativeKernels(addon);
+  else setNativeMatMuls(false);
+  nativeActive = on;
+  if (current) current = { ...current, native: { ...current.native, active: on } };
+  return on;
+}

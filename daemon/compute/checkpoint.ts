@@ -1,0 +1,133 @@
+/**
+ * Checkpoints: a model's parameters in one safetensors file, with metadata strings for the format,
+ * the model config (JSON), the training step, and a reference to the optimizer state, which sits
+ * beside it in NAME.optimizer.safetensors (Adam's step and moments), so a published model can
+ * leave it out and training can resume exactly when it is there.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { basename, dirname, join } from 'node:path';
+import type { Adam } from './adam';
+import type { Parameters } from './params';
+import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors';
+
+export const CHECKPOINT_FORMAT = 'unirl-checkpoint/1';
+export const OPTIMIZER_FORMAT = 'unirl-adam/1';
+
+export interface SaveCheckpointOptions {
+  /** The model's config (anything JSON), stored so a loader can rebuild the model. */
+  config: unknown;
+  step: number;
+  /** Also save this optimizer's state (beside the model file). */
+  optimizer?: Adam;
+  /** More metadata strings (keys must not clash with format, config, step, optimizer). */
+  metadata?: Record<string, string>;
+}
+
+export interface CheckpointInfo {
+  config: unknown;
+  step: number;
+  metadata: Record<string, string>;
+  /** The optimizer file's path, when the checkpoint has one. */
+  optimizerFile?: string;
+}
+
+export function optimizerFileFor(file: string): string {
+  return join(dirname(file), `${basename(file).replace(/\.safetensors$/, '')}.optimizer.safetensors`);
+}
+
+function f32(t: tf.Tensor): SafeTensor {
+  return { dtype: 'F32', shape: [...t.shape], data: t.dataSync() };
+}
+
+/** Writes the checkpoint (optimizer state first, so a model file never points at older state). */
+export function saveCheckpoint(file: string, params: Parameters, options: SaveCheckpointOptions): void {
+  if (!Number.isInteger(options.step) || options.step < 0) throw new Error(`checkpoint: bad step ${options.step}`);
+  const metadata: Record<string, string> = { ...(options.metadata ?? {}) };
+  for (const reserved of ['format', 'config', 'step', 'optimizer']) {
+    if (reserved in metadata) throw new Error(`checkpoint: metadata key "${reserved}" is reserved`);
+  }
+  metadata['format'] = CHECKPOINT_FORMAT;
+  metadata['config'] = JSON.stringify(options.config ?? null);
+  metadata['step'] = String(options.step);
+  if (options.optimizer) {
+    const optFile = optimizerFileFor(file);
+    const state = options.optimizer.state();
+    const tensors = new Map<string, SafeTensor>();
+    for (const [name, t] of state.m) tensors.set(`m.${name}`, f32(t));
+    for (const [name, t] of state.v) tensors.set(`v.${name}`, f32(t));
+    writeSafetensors(optFile, tensors, {
+      format: OPTIMIZER_FORMAT,
+      step: String(options.step),
+      adamStep: String(state.step),
+      hyperparameters: JSON.stringify(options.optimizer.hyperparameters),
+    });
+    metadata['optimizer'] = basename(optFile);
+  }
+  const tensors = new Map<string, SafeTensor>();
+  for (const [name, v] of params.entries()) tensors.set(name, f32(v));
+  writeSafetensors(file, tensors, metadata);
+}
+
+function parseStep(s: string | undefined, source: string): number {
+  const step = Number(s);
+  if (s === undefined || !Number.isInteger(step) || step < 0) throw new Error(`${source}: missing or bad "step" metadata (${String(s)})`);
+  return step;
+}
+
+/**
+ * Loads a checkpoint into existing parameters (every name and shape must match: no more, no less)
+ * and, when given, the optimizer (the checkpoint must then have optimizer state from the same step).
+ */
+export function loadCheckpoint(file: string, params: Parameters, optimizer?: Adam): CheckpointInfo {
+  const { tensors, metadata } = readSafetensors(file);
+  if (metadata['format'] !== CHECKPOINT_FORMAT) throw new Error(`${file}: not a UniRL checkpoint (format ${JSON.stringify(metadata['format'])})`);
+  let config: unknown;
+  try {
+    config = JSON.parse(metadata['config'] ?? 'null');
+  } catch {
+    throw new Error(`${file}: the "config" metadata is not JSON`);
+  }
+  const step = parseStep(metadata['step'], file);
+  const names = params.names();
+  const missing = names.filter((n) => !tensors.has(n));
+  const extra = [...tensors.keys()].filter((n) => !params.has(n));
+  if (missing.length || extra.length) {
+    throw new Error(`${file}: parameters do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`);
+  }
+  for (const name of names) {
+    const t = tensors.get(name)!;
+    const p = params.get(name);
+    if (t.dtype !== 'F32' || !tf.util.arraysEqual(t.shape, p.shape)) throw new Error(`${file}: "${name}" is ${t.dtype} [${String(t.shape)}], the model has F32 [${String(p.shape)}]`);
+  }
+  for (const name of names) {
+    const t = tensors.get(name)!;
+    tf.tidy(() => params.get(name).assign(tf.tensor(t.data, t.shape, 'float32')));
+  }
+  const info: CheckpointInfo = { config, step, metadata };
+  if (metadata['optimizer']) info.optimizerFile = join(dirname(file), basename(metadata['optimizer']));
+  if (optimizer) {
+    if (!info.optimizerFile) throw new Error(`${file}: has no optimizer state to resume from`);
+    loadOptimizer(info.optimizerFile, step, params, optimizer);
+  }
+  return info;
+}
+
+function loadOptimizer(file: string, step: number, params: Parameters, optimizer: Adam): void {
+  const { tensors, metadata } = readSafetensors(file);
+  if (metadata['format'] !== OPTIMIZER_FORMAT) throw new Error(`${file}: not a UniRL Adam state (format ${JSON.stringify(metadata['format'])})`);
+  const savedStep = parseStep(metadata['step'], file);
+  if (savedStep !== step) throw new Error(`${file}: optimizer state is from step ${savedStep}, the model from step ${step}`);
+  const adamStep = parseStep(metadata['adamStep'], file);
+  const m = new Map<string, tf.Tensor>();
+  const v = new Map<string, tf.Tensor>();
+  try {
+    for (const [key, t] of tensors) {
+      const kind = key.slice(0, 2);
+      if ((kind !== 'm.' && kind !== 'v.') || t.dtype !== 'F32') throw new Error(`${file}: unexpected tensor "${key}" (${t.dtype})`);
+      (kind === 'm.' ? m : v).set(key.slice(2), tf.tensor(t.data, t.shape, 'float32'));
+    }
+    optimizer.load({ step: adamStep, m, v }, params);
+  } finally {
+    for (const t of [...m.values(), ...v.values()]) t.dispose();
+  }
+}

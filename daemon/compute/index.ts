@@ -1,0 +1,14 @@
+/**
+ * The compute layer every model uses: backend choice (with the optional native kernels), fast
+ * building blocks with gradients, parameters as named variables, Adam, safetensors checkpoints and
+ * memory accounting. Call `initCompute()` once before creating tensors.
+ */
+export { BACKEND_CHOICES, computeInfo, initCompute, setNativeKernels, useNativeKernels, type BackendChoice, type ComputeInfo, type ComputeOptions } from './backend';
+export { loadNative, type NativeStatus } from './native';
+export { attention, crossEntropy, dense, embedding, gelu, layerNorm, matMul, reference, tokenNll, type AttentionOptions } from './ops';
+export { clipGlobalNorm, Parameters, valueAndGrads, type Init } from './params';
+export { Adam, type AdamOptions, type AdamState } from './adam';
+export { loadCheckpoint, optimizerFileFor, saveCheckpoint, CHECKPOINT_FORMAT, type CheckpointInfo, type SaveCheckpointOptions } from './checkpoint';
+export { decodeSafetensors, encodeSafetensors, readSafetensors, writeFileAtomic, writeSafetensors, type SafeDtype, type SafeFile, type SafeTensor } from './safetensors';
+export { assertNoLeak, memorySnapshot, type MemorySnapshot } from './memory';
+export { packageRoot } from './paths';
