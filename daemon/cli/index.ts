@@ -4,12 +4,39 @@
  */
 import { UsageError, type Command } from './command';
 import { benchCommand } from './bench';
+import { evalCommand } from './evaluate';
+import { genevalGenerateCommand, genevalScoreCommand, genevalTruthCommand } from './geneval';
+import { askCommand, sampleCommand } from './model';
+import { pretrainCommand } from './pretrain';
+import { promptsCommand } from './prompts';
+import { quickstartCommand } from './quickstart';
 import { worldCommand } from './world';
+import { VERSION } from './version';
+import { daemonCommand } from './daemon';
+import { runCommand } from './run';
+import { runsCommand } from './runs';
+import { validateCommand } from './validate';
 
-const COMMANDS: Command[] = [worldCommand, benchCommand];
+// One command a line, in the order `unirl --help` lists them.
+const COMMANDS: Command[] = [
+  quickstartCommand,
+  worldCommand,
+  promptsCommand,
+  genevalTruthCommand,
+  genevalGenerateCommand,
+  genevalScoreCommand,
+  pretrainCommand,
+  sampleCommand,
+  askCommand,
+  evalCommand,
+  benchCommand,
+  validateCommand,
+  runCommand,
+  runsCommand,
+  daemonCommand,
+];
 
-declare const UNIRL_VERSION: string | undefined;
-export const VERSION = typeof UNIRL_VERSION === 'string' ? UNIRL_VERSION : '0.0.0-dev';
+export { VERSION } from './version';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

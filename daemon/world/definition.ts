@@ -65,9 +65,13 @@ export function sizeRange(world: WorldConfig): { min: number; max: number } {
   return { min: Math.max(4, Math.round(world.canvas / 4)), max: Math.max(5, Math.round((world.canvas * 3) / 8)) };
 }
 
-/** Empty pixels kept between two objects' boxes, so that no two objects ever touch. */
+/**
+ * Empty pixels kept between two objects' boxes: at least 3, so that no two objects touch and no
+ * 4 x 4 patch ever holds pieces of two objects (which keeps the patch tokenizer lossless on every
+ * truth render); more on larger canvases.
+ */
 export function objectGap(world: WorldConfig): number {
-  return Math.max(2, Math.round(world.canvas / 16));
+  return Math.max(3, Math.round((world.canvas * 3) / 32));
 }
 
 export function isShapeClass(word: string): word is ShapeClass {

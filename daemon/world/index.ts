@@ -5,5 +5,7 @@ export * from './relations';
 export * from './metadata';
 export * from './scene';
 export * from './render';
+export * from './palette';
 export * from './prompts';
 export * from './split';
+export * from './answers';

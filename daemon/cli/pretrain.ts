@@ -1,0 +1,82 @@
+import { appendFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { initCompute, type BackendChoice } from '../compute';
+import { modelConfig, type Paradigm } from '../models';
+import { DEFAULT_PRETRAIN, pretrain } from '../train';
+import { UsageError, type Command } from './command';
+import { intOption, requireOption } from './args';
+
+export const pretrainCommand: Command = {
+  name: 'pretrain',
+  summary: 'pretrain a unified base on procedural shapes-world data (resumable)',
+  help: `unirl pretrain --out FILE.safetensors [--paradigm masked|autoregressive] [--steps N] [options]
+
+Trains a base from scratch, or resumes FILE when it exists (with its optimizer state beside it).
+A checkpoint is written every --checkpoint-every steps and when interrupted (Ctrl-C).
+  --steps N          total steps (default ${DEFAULT_PRETRAIN.steps})
+  --batch N          examples per task per step (default ${DEFAULT_PRETRAIN.batchSize})
+  --dim, --layers, --heads   model size (defaults 192, 6, 6)
+  --lr X             peak learning rate (default ${DEFAULT_PRETRAIN.lr})
+  --seed N           data and initialisation seed (default ${DEFAULT_PRETRAIN.seed})
+  --checkpoint-every N (default ${DEFAULT_PRETRAIN.checkpointEvery})
+  --metrics FILE     also append metrics as JSON lines
+  --backend B        auto | tensorflow | webgpu | wasm | cpu (default auto)`,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        out: { type: 'string' },
+        paradigm: { type: 'string' },
+        steps: { type: 'string' },
+        batch: { type: 'string' },
+        dim: { type: 'string' },
+        layers: { type: 'string' },
+        heads: { type: 'string' },
+        lr: { type: 'string' },
+        seed: { type: 'string' },
+        'checkpoint-every': { type: 'string' },
+        metrics: { type: 'string' },
+        backend: { type: 'string' },
+      },
+      strict: true,
+    });
+    const out = requireOption(values.out, 'out');
+    const paradigm = (values.paradigm ?? 'masked') as Paradigm;
+    if (paradigm !== 'masked' && paradigm !== 'autoregressive') throw new UsageError(`--paradigm must be masked or autoregressive`);
+    const lr = values.lr === undefined ? DEFAULT_PRETRAIN.lr : Number(values.lr);
+    if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1)`);
+    const info = await initCompute({ backend: (values.backend ?? 'auto') as BackendChoice });
+    process.stderr.write(`backend: ${info.backend} (${info.reason})\n`);
+    const seed = intOption(values.seed, 'seed', DEFAULT_PRETRAIN.seed, 0, 2 ** 31);
+    const config = {
+      ...DEFAULT_PRETRAIN,
+      model: modelConfig(paradigm, {
+        ...(values.dim ? { dim: intOption(values.dim, 'dim', 192, 8, 4096) } : {}),
+        ...(values.layers ? { layers: intOption(values.layers, 'layers', 6, 1, 64) } : {}),
+        ...(values.heads ? { heads: intOption(values.heads, 'heads', 6, 1, 64) } : {}),
+        seed,
+      }),
+      steps: intOption(values.steps, 'steps', DEFAULT_PRETRAIN.steps, 1, 10_000_000),
+      batchSize: intOption(values.batch, 'batch', DEFAULT_PRETRAIN.batchSize, 1, 4096),
+      lr,
+      seed,
+      checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every', DEFAULT_PRETRAIN.checkpointEvery, 1, 1_000_000),
+    };
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    process.once('SIGTERM', () => controller.abort());
+    const last = pretrain(config, out, {
+      signal: controller.signal,
+      onMetrics: (m) => {
+        process.stdout.write(
+          `step ${m.step}  loss ${m['train/loss'].toFixed(4)}  gen ${m['train/loss_generation'].toFixed(4)}  und ${m['train/loss_understanding'].toFixed(4)}  ` +
+            `lr ${m['train/lr'].toExponential(2)}  ${m['train/step_time'].toFixed(2)} s/step  ${m['train/tokens_per_sec'].toFixed(0)} tok/s\n`,
+        );
+        if (values.metrics) appendFileSync(values.metrics, `${JSON.stringify({ ...m, time: Date.now() / 1000 })}\n`);
+      },
+      onCheckpoint: (file, step) => process.stderr.write(`checkpoint ${file} at step ${step}\n`),
+    });
+    process.stderr.write(`stopped at step ${last}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,5 @@
+/** GenEval for the shapes world: a pixel-only detector, the official per-image rules, the official aggregation and folder layout. */
+export * from './detector';
+export * from './rules';
+export * from './summary';
+export * from './layout';

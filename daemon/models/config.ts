@@ -1,0 +1,42 @@
+/**
+ * Model configs: the fields a run spec may set, with defaults sized for a 2-core machine.
+ * Both paradigms share the transformer body's fields.
+ */
+export type Paradigm = 'masked' | 'autoregressive';
+
+export interface ModelConfig {
+  paradigm: Paradigm;
+  /** Width of the residual stream. */
+  dim: number;
+  layers: number;
+  heads: number;
+  /** Width of the MLP's hidden layer, as a multiple of dim. */
+  mlpRatio: number;
+  /** Canvas side of the world the model draws (the image grid is canvas / patch). */
+  canvas: number;
+  /** Side of an image token's patch in pixels. */
+  patch: number;
+  /** Initialisation seed. */
+  seed: number;
+}
+
+export const DEFAULT_MODEL: Omit<ModelConfig, 'paradigm'> = {
+  dim: 192,
+  layers: 6,
+  heads: 6,
+  mlpRatio: 4,
+  canvas: 32,
+  patch: 4,
+  seed: 1,
+};
+
+export function modelConfig(paradigm: Paradigm, overrides: Partial<ModelConfig> = {}): ModelConfig {
+  const c: ModelConfig = { ...DEFAULT_MODEL, paradigm, ...overrides };
+  const posInt = (n: number): boolean => Number.isInteger(n) && n >= 1;
+  if (!posInt(c.dim) || !posInt(c.layers) || !posInt(c.heads) || !posInt(c.mlpRatio) || !posInt(c.patch)) {
+    throw new Error(`model config: dim, layers, heads, mlpRatio and patch must be positive integers (${JSON.stringify(c)})`);
+  }
+  if (c.dim % c.heads !== 0) throw new Error(`model config: ${c.heads} heads do not divide dim ${c.dim}`);
+  if (c.canvas % c.patch !== 0) throw new Error(`model config: canvas ${c.canvas} is not a multiple of patch ${c.patch}`);
+  return c;
+}

@@ -1,0 +1,10 @@
+/** Unified models: the masked (Show-o-like) and autoregressive (Janus-like) paradigms behind one interface. */
+export * from './config';
+export * from './model';
+export * from './vocab';
+export * from './maskgit';
+export { MaskedModel } from './masked';
+export { AutoregressiveModel } from './autoregressive';
+
+export { createModel } from './create';
+export * from './load';

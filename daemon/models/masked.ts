@@ -1,0 +1,271 @@
+/**
+ * The masked (Show-o-like) unified model: one transformer over text and image tokens.
+ *
+ * Generation sequence:    <t2i> prompt(padded) <soi> image x N
+ *   text attends causally; image tokens attend to all prompt text and to each other. Trained by
+ *   masking a cosine-scheduled fraction of image tokens; sampled by MaskGIT with confidence
+ *   re-masking and classifier-free guidance (the prompt is dropped in training so the
+ *   unconditional branch exists).
+ * Understanding sequence: <mmu> <soi> image x N <eoi> question <sep> answer <eos>
+ *   the image block attends within itself; the dialogue attends causally to everything before.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { crossEntropy, Parameters } from '../compute';
+import type { Rng } from '../util/random';
+import type { RgbImage } from '../world/render';
+import { addBodyParams, body } from './transformer';
+import { argmax, gumbel, logSoftmaxInto, maskSchedule, sampleFromLogProbs } from './maskgit';
+import type { ModelConfig } from './config';
+import {
+  addVocabParams,
+  createLayout,
+  embedBatch,
+  emptyBatch,
+  imageLogits,
+  promptIds,
+  setImageToken,
+  setTextToken,
+  textLogits,
+  type Layout,
+  type TokenBatch,
+} from './vocab';
+import type { AnswerOptions, Answers, GenerateOptions, Generation, UnifiedModel } from './model';
+
+export class MaskedModel implements UnifiedModel {
+  readonly paradigm = 'masked' as const;
+  readonly layout: Layout;
+  readonly genLength: number;
+  readonly undLength: number;
+
+  constructor(
+    readonly config: ModelConfig,
+    readonly params: Parameters,
+  ) {
+    this.layout = createLayout(config);
+    const l = this.layout;
+    this.genLength = 2 + l.promptSlots + l.imageTokens;
+    this.undLength = 3 + l.imageTokens + l.dialogueSlots;
+  }
+
+  static create(config: ModelConfig): MaskedModel {
+    const p = new Parameters(config.seed);
+    const l = createLayout(config);
+    addVocabParams(p, config, l);
+    const maxLen = Math.max(2 + l.promptSlots + l.imageTokens, 3 + l.imageTokens + l.dialogueSlots);
+    p.add('pos.embed', [maxLen, config.dim], { normal: 0.02 });
+    addBodyParams(p, config);
+    return new MaskedModel(config, p);
+  }
+
+  private get imageStart(): number {
+    return 2 + this.layout.promptSlots;
+  }
+
+  /** Builds generation sequences; `images[i][j]` is a token, or -1 for <mask>. A null prompt is the unconditional branch. */
+  private genBatch(prompts: readonly (readonly number[] | null)[], images: readonly ArrayLike<number>[]): { batch: TokenBatch; mask: Float32Array } {
+    const l = this.layout;
+    const T = this.genLength;
+    const B = prompts.length;
+    const batch = emptyBatch(B, T);
+    const mask = new Float32Array(B * T * T);
+    const start = this.imageStart;
+    for (let b = 0; b < B; b++) {
+      const ids = prompts[b] ?? [];
+      const o = b * T;
+      setTextToken(batch, o, l.special['<t2i>']);
+      for (let i = 0; i < l.promptSlots; i++) setTextToken(batch, o + 1 + i, i < ids.length ? (ids[i] as number) : l.text.pad);
+      setTextToken(batch, o + start - 1, l.special['<soi>']);
+      const img = images[b]!;
+      for (let j = 0; j < l.imageTokens; j++) {
+        const t = img[j] as number;
+        if (t < 0) setTextToken(batch, o + start + j, l.special['<mask>']);
+        else setImageToken(batch, l, o + start + j, t);
+      }
+      const real = (k: number): boolean => k === 0 || k >= start - 1 || k - 1 < ids.length;
+      for (let q = 0; q < T; q++) {
+        const row = (b * T + q) * T;
+        if (!real(q)) {
+          mask[row] = 1; // padding attends to <t2i> alone: a row is never empty
+          continue;
+        }
+        for (let k = 0; k < T; k++) {
+          const visible = q < start ? k <= q : true;
+          if (visible && real(k)) mask[row + k] = 1;
+        }
+      }
+    }
+    return { batch, mask };
+  }
+
+  /** Builds understanding sequences: image tokens, then the dialogue ids (question <sep> answer...). */
+  private undBatch(images: readonly ArrayLike<number>[], dialogues: readonly number[][]): { batch: TokenBatch; mask: Float32Array } {
+    const l = this.layout;
+    const T = this.undLength;
+    const B = images.length;
+    const batch = emptyBatch(B, T);
+    const mask = new Float32Array(B * T * T);
+    const textStart = 3 + l.imageTokens;
+    for (let b = 0; b < B; b++) {
+      const o = b * T;
+      setTextToken(batch, o, l.special['<mmu>']);
+      setTextToken(batch, o + 1, l.special['<soi>']);
+      const img = images[b]!;
+      for (let j = 0; j < l.imageTokens; j++) setImageToken(batch, l, o + 2 + j, img[j] as number);
+      setTextToken(batch, o + textStart - 1, l.special['<eoi>']);
+      const d = dialogues[b]!;
+      if (d.length > l.dialogueSlots) throw new Error(`question and answer exceed ${l.dialogueSlots} tokens`);
+      for (let i = 0; i < l.dialogueSlots; i++) setTextToken(batch, o + textStart + i, i < d.length ? (d[i] as number) : l.text.pad);
+      for (let q = 0; q < T; q++) {
+        const row = (b * T + q) * T;
+        const limit = q < textStart ? textStart : q + 1; // image block: bidirectional; dialogue: causal
+        for (let k = 0; k < limit; k++) mask[row + k] = 1;
+      }
+    }
+    return { batch, mask };
+  }
+
+  private hidden(batch: TokenBatch, mask: Float32Array): tf.Tensor {
+    const T = batch.length;
+    const x = tf.add(embedBatch(this.params, batch), tf.slice(this.params.get('pos.embed'), [0, 0], [T, this.config.dim]));
+    return body(this.params, this.config, x, { mask: tf.tensor(mask, [batch.batch, T, T]) });
+  }
+
+  /** Image logits [B, N, V] of generation sequences. */
+  private genLogits(prompts: readonly (readonly number[] | null)[], images: readonly ArrayLike<number>[]): tf.Tensor {
+    const { batch, mask } = this.genBatch(prompts, images);
+    const h = this.hidden(batch, mask);
+    const hImg = tf.slice(h, [0, this.imageStart, 0], [batch.batch, this.layout.imageTokens, this.config.dim]);
+    return imageLogits(this.params, this.layout, hImg);
+  }
+
+  /**
+   * Masked-token loss of generation: for each image a cosine-scheduled fraction of tokens is
+   * masked and predicted; prompts are dropped with probability `dropPrompt` (for guidance).
+   */
+  generationLoss(prompts: readonly string[], images: readonly Int32Array[], rng: Rng, dropPrompt = 0.1): tf.Scalar {
+    const l = this.layout;
+    const N = l.imageTokens;
+    const ids = prompts.map((p) => (rng.float() < dropPrompt ? null : promptIds(l, p)));
+    const inputs: Int32Array[] = [];
+    const weights = new Float32Array(images.length * N);
+    images.forEach((img, b) => {
+      const ratio = Math.cos((Math.PI / 2) * rng.float());
+      const count = Math.max(1, Math.ceil(ratio * N));
+      const order = rng.shuffle([...Array(N).keys()]);
+      const input = Int32Array.from(img);
+      for (const j of order.slice(0, count)) {
+        input[j] = -1;
+        weights[b * N + j] = 1;
+      }
+      inputs.push(input);
+    });
+    const logits = this.genLogits(ids, inputs);
+    const targets = tf.tensor(Int32Array.from(images.flatMap((img) => [...img])), [images.length, N], 'int32');
+    return crossEntropy(logits, targets, tf.tensor(weights, [images.length, N]));
+  }
+
+  /** Answer loss of understanding: next-token negative log-likelihood of the answer and <eos>. */
+  understandingLoss(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar {
+    const l = this.layout;
+    const images = pixels.map((p) => l.image.encode(p));
+    const T = this.undLength;
+    const textStart = 3 + l.imageTokens;
+    const dialogues: number[][] = [];
+    const targets = new Int32Array(images.length * T);
+    const weights = new Float32Array(images.length * T);
+    questions.forEach((q, b) => {
+      const qIds = l.text.encode(q);
+      const aIds = [...l.text.encode(answers[b]!), l.text.eos];
+      dialogues.push([...qIds, l.text.sep, ...aIds]);
+      // The token at dialogue index qIds.length + 1 + i is predicted at the position before it.
+      aIds.forEach((id, i) => {
+        const pos = textStart + qIds.length + i; // position of the token before answer token i
+        targets[b * T + pos] = id;
+        weights[b * T + pos] = 1;
+      });
+    });
+    const { batch, mask } = this.undBatch(images, dialogues);
+    const logits = textLogits(this.params, this.hidden(batch, mask));
+    return crossEntropy(logits, tf.tensor(targets, [images.length, T], 'int32'), tf.tensor(weights, [images.length, T]));
+  }
+
+  generate(prompts: readonly string[], options: GenerateOptions): Generation {
+    const l = this.layout;
+    const N = l.imageTokens;
+    const V = l.image.vocabSize;
+    const B = prompts.length;
+    const steps = options.steps ?? 12;
+    const temperature = options.temperature ?? 1;
+    const cfg = options.cfg ?? 0;
+    const noise = options.confidenceNoise ?? 4.5;
+    const schedule = maskSchedule(N, steps);
+    const ids = prompts.map((p) => promptIds(l, p));
+    const tokens = Array.from({ length: B }, () => new Int32Array(N).fill(-1));
+    const commitStep = Array.from({ length: B }, () => new Int32Array(N).fill(-1));
+    const logprobs = Array.from({ length: B }, () => new Float32Array(N));
+    const logp = new Float64Array(V);
+    for (let s = 0; s < steps; s++) {
+      const logits = tf.tidy(() => {
+        if (cfg === 0) return this.genLogits(ids, tokens);
+        const both = this.genLogits([...ids, ...ids.map(() => null)], [...tokens, ...tokens]);
+        const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
+        return tf.sub(tf.mul(cond, 1 + cfg), tf.mul(uncond, cfg));
+      });
+      const data = logits.dataSync();
+      logits.dispose();
+      const annealed = noise * (1 - (s + 1) / steps);
+      for (let b = 0; b < B; b++) {
+        const candidates: { j: number; token: number; lp: number; confidence: number }[] = [];
+        for (let j = 0; j < N; j++) {
+          if ((tokens[b]![j] as number) >= 0) continue;
+          logSoftmaxInto(data, (b * N + j) * V, V, temperature, logp);
+          const token = temperature === 0 ? argmax(logp, V) : sampleFromLogProbs(logp, V, options.rng);
+          const lp = logp[token] as number;
+          candidates.push({ j, token, lp, confidence: lp + annealed * gumbel(options.rng) });
+        }
+        candidates.sort((x, y) => y.confidence - x.confidence);
+        const commit = candidates.length - (schedule[s] as number);
+        for (const c of candidates.slice(0, commit)) {
+          tokens[b]![c.j] = c.token;
+          commitStep[b]![c.j] = s;
+          logprobs[b]![c.j] = c.lp;
+        }
+      }
+    }
+    return { tokens, commitStep, logprobs, images: tokens.map((t) => l.image.decode(t)) };
+  }
+
+  answer(pixels: readonly RgbImage[], questions: readonly string[], options: AnswerOptions = {}): Answers {
+    const l = this.layout;
+    const images = pixels.map((p) => l.image.encode(p));
+    const T = this.undLength;
+    const textStart = 3 + l.imageTokens;
+    const V = l.text.vocabSize;
+    const dialogues = questions.map((q) => [...l.text.encode(q), l.text.sep]);
+    const answerStart = dialogues.map((d) => d.length);
+    const done = questions.map(() => false);
+    const answerLogprob = questions.map(() => 0);
+    const logp = new Float64Array(V);
+    for (let step = 0; step < l.maxAnswer + 1 && done.some((d) => !d); step++) {
+      const logits = tf.tidy(() => {
+        const { batch, mask } = this.undBatch(images, dialogues);
+        return textLogits(this.params, this.hidden(batch, mask));
+      });
+      const data = logits.dataSync();
+      logits.dispose();
+      dialogues.forEach((d, b) => {
+        if (done[b]) return;
+        const pos = textStart + d.length - 1;
+        logSoftmaxInto(data, (b * T + pos) * V, V, options.temperature ?? 1, logp);
+        const id = options.rng && (options.temperature ?? 1) > 0 ? sampleFromLogProbs(logp, V, options.rng) : argmax(logp, V);
+        answerLogprob[b]! += logp[id] as number;
+        d.push(id);
+        if (id === l.text.eos || d.length - answerStart[b]! >= l.maxAnswer || d.length >= l.dialogueSlots) done[b] = true;
+      });
+    }
+    return {
+      answers: dialogues.map((d, b) => l.text.decode(d.slice(answerStart[b]))),
+      logprobs: answerLogprob,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What training and evaluation know of a unified model: it draws images for prompts and answers
+ * questions about images, both with the log-probabilities of what it chose.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Parameters } from '../compute';
+import type { Rng } from '../util/random';
+import type { RgbImage } from '../world/render';
+import type { ModelConfig, Paradigm } from './config';
+import type { Layout } from './vocab';
+
+export interface GenerateOptions {
+  rng: Rng;
+  /** MaskGIT steps (masked model). */
+  steps?: number;
+  /** Sampling temperature; 0 is greedy. */
+  temperature?: number;
+  /** Classifier-free guidance weight w: logits = (1 + w) cond - w uncond. */
+  cfg?: number;
+  /** Scale of the annealed Gumbel noise on MaskGIT's confidences. */
+  confidenceNoise?: number;
+}
+
+export interface Generation {
+  /** Image tokens of each image. */
+  tokens: Int32Array[];
+  /** The sampling step at which each token was committed (masked model; the raster index for autoregressive). */
+  commitStep: Int32Array[];
+  /** Log-probability of each token under the sampling distribution when it was chosen. */
+  logprobs: Float32Array[];
+  images: RgbImage[];
+}
+
+export interface AnswerOptions {
+  /** Sample answers (with this generator) instead of greedy decoding. */
+  rng?: Rng;
+  temperature?: number;
+}
+
+export interface Answers {
+  answers: string[];
+  /** Sum of the chosen tokens' log-probabilities, per answer. */
+  logprobs: number[];
+}
+
+export interface UnifiedModel {
+  readonly paradigm: Paradigm;
+  readonly config: ModelConfig;
+  readonly params: Parameters;
+  readonly layout: Layout;
+  /** `images` are image tokens (the generator's own output space). */
+  generationLoss(prompts: readonly string[], images: readonly Int32Array[], rng: Rng, dropPrompt?: number): tf.Scalar;
+  understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar;
+  generate(prompts: readonly string[], options: GenerateOptions): Generation;
+  answer(images: readonly RgbImage[], questions: readonly string[], options?: AnswerOptions): Answers;
+}

@@ -1,0 +1,56 @@
+/**
+ * The pretrain stage: the models' own pretraining loop (daemon/train/pretrain.ts) driven by a run
+ * spec, its metrics and checkpoints turned into run events. The model file lives in the stage's
+ * folder (`model.safetensors`, optimizer state beside it) and is rewritten at each checkpoint; the
+ * loop resumes from it by itself, so a resumed run continues the same step count.
+ */
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { initCompute } from '../../compute';
+import { modelConfig } from '../../models';
+import { pretrain } from '../../train';
+import { parseMetadataLines } from '../../world';
+import { CancelledError, type Stage } from '../stage';
+
+export const pretrainStage: Stage<'pretrain'> = {
+  async run(config, ctx) {
+    const model = ctx.spec.model;
+    if (!model) throw new Error('a pretrain stage needs "model" (paradigm and architecture)');
+    const info = await initCompute({ backend: ctx.spec.backend });
+    ctx.emit({ type: 'log', level: 'info', message: `backend: ${info.backend} (${info.reason})` });
+    const heldOut = ctx.spec.heldOut === undefined ? undefined : parseMetadataLines(readFileSync(ctx.resolve(ctx.spec.heldOut), 'utf8'), ctx.spec.heldOut);
+    const file = join(ctx.stageDir, 'model.safetensors');
+    const total = config.steps;
+    // The loop is synchronous: it cannot see an AbortSignal fire, so it polls the shared flag.
+    const signal = { get aborted() { return ctx.cancelRequested(); } } as unknown as AbortSignal;
+    pretrain(
+      {
+        model: modelConfig(model.paradigm, { ...model.architecture, canvas: ctx.spec.world.canvas, seed: ctx.spec.seed }),
+        steps: config.steps,
+        batchSize: config.batchSize,
+        lr: config.learningRate,
+        minLr: config.minLearningRate,
+        warmup: config.warmupSteps,
+        weightDecay: config.weightDecay,
+        gradClip: config.gradClip,
+        dropPrompt: config.condDropout,
+        understandingWeight: config.understandingWeight,
+        seed: ctx.spec.seed,
+        logEvery: config.logEvery,
+        checkpointEvery: config.checkpointEvery,
+      },
+      file,
+      {
+        signal,
+        ...(heldOut ? { heldOut } : {}),
+        onMetrics: ({ step, ...values }) => {
+          ctx.emit({ type: 'metric', step, values });
+          ctx.emit({ type: 'progress', step, total });
+        },
+        onCheckpoint: (_file, step) => ctx.checkpoint.save(step, { model: relative(ctx.runDir, file) }),
+      },
+    );
+    if (ctx.cancelRequested()) throw new CancelledError();
+    ctx.emit({ type: 'log', level: 'info', message: `pretrained model: ${relative(ctx.runDir, file)}` });
+  },
+};

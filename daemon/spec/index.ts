@@ -1,0 +1,5 @@
+/** Run specs: load and validate (schema, then semantic rules); types of a validated spec. */
+export * from './types';
+export { validateSpec, semanticProblems, isInside, type ValidationContext, type ValidationResult } from './validate';
+export { pointerRange, escapePointerToken, pointerTokens } from './pointer';
+export { nodeContext } from './node-context';

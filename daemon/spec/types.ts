@@ -1,0 +1,115 @@
+/**
+ * The run spec as TypeScript sees it after validation, with every default filled in.
+ * schemas/unirl-run.schema.json is the source of truth; these types mirror it (test/unit/spec.test.ts
+ * checks that each stage's fields here are the schema's, through a typed list of keys).
+ */
+import type { StageKind } from '../../schemas/protocol';
+
+export interface SamplingConfig {
+  maskgitSteps: number;
+  temperature: number;
+  cfgWeight: number;
+  topK: number;
+}
+
+interface StageCommon {
+  name?: string;
+}
+
+export interface PretrainStageSpec extends StageCommon {
+  kind: 'pretrain';
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  warmupSteps: number;
+  minLearningRate: number;
+  weightDecay: number;
+  gradClip: number;
+  understandingFraction: number;
+  condDropout: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+export interface SftStageSpec extends StageCommon {
+  kind: 'sft';
+  steps: number;
+  promptsPerStep: number;
+  imagesPerPrompt: number;
+  learningRate: number;
+  gumbelTemperature: number;
+  generationLossWeight: number;
+  gradClip: number;
+  sampling: SamplingConfig;
+  samplesEvery: number;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+export interface GrpoStageSpec extends StageCommon {
+  kind: 'grpo';
+  steps: number;
+  promptsPerStep: number;
+  groupSize: number;
+  learningRate: number;
+  beta: number;
+  clipEpsilon: number;
+  innerEpochs: number;
+  reward: 'self' | 'self-graded' | 'detector';
+  trainUnderstanding: boolean;
+  gradClip: number;
+  sampling: SamplingConfig;
+  samplesEvery: number;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+export interface GenevalStageSpec extends StageCommon {
+  kind: 'geneval';
+  generator: 'model' | 'truth';
+  metadata?: string;
+  promptSeed: number;
+  limit: number;
+  imagesPerPrompt: number;
+  sampling: SamplingConfig;
+  checkpointEvery: number;
+  samplesEvery: number;
+}
+
+export interface SampleStageSpec extends StageCommon {
+  kind: 'sample';
+  prompts: string[];
+  imagesPerPrompt: number;
+  sampling: SamplingConfig;
+}
+
+export type StageSpec = PretrainStageSpec | SftStageSpec | GrpoStageSpec | GenevalStageSpec | SampleStageSpec;
+
+export interface ModelSpec {
+  checkpoint?: string;
+  paradigm: 'masked' | 'autoregressive';
+  architecture: {
+    width: number;
+    layers: number;
+    heads: number;
+    mlpRatio: number;
+    imageGrid: number;
+    codebookSize: number;
+    dropout: number;
+  };
+}
+
+export interface RunSpec {
+  $schema?: string;
+  name: string;
+  description?: string;
+  seed: number;
+  world: { canvas: number };
+  model?: ModelSpec;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  heldOut?: string;
+  stages: StageSpec[];
+}
+
+export type StageSpecOf<K extends StageKind> = Extract<StageSpec, { kind: K }>;

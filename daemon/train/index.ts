@@ -1,0 +1,5 @@
+/** Training: procedural data, the learning-rate schedule, pretraining (UniRL-SFT and -GRPO plug in here). */
+export * from './data';
+export * from './schedule';
+export * from './pretrain';
+export * from './evaluate';

@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import {
+  detect,
+  evaluateDetections,
+  formatSummary,
+  keepDetections,
+  pythonFixed,
+  readImageFolder,
+  scoreImageFolder,
+  summarize,
+  writeTruthImages,
+  type Detection,
+  type ResultRow,
+} from '../../daemon/geneval';
+import { encodePng } from '../../daemon/util/png';
+import { Rng } from '../../daemon/util/random';
+import {
+  DEFAULT_WORLD,
+  generatePromptSet,
+  metadataFor,
+  relationsBetween,
+  renderScene,
+  sampleScene,
+  type Box,
+  type ColorName,
+  type Metadata,
+  type ShapeClass,
+} from '../../daemon/world';
+
+const scratch = mkdtempSync(join(tmpdir(), 'unirl-geneval-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function det(cls: ShapeClass, box: Box, score = 1, color: ColorName = 'red'): Detection {
+  return { class: cls, color, box, score, area: 1, overlaps: {} as Detection['overlaps'] };
+}
+
+describe("GenEval's position rule", () => {
+  it('finds the relation past the 0.1 margin and 0.5 cut', () => {
+    // A 10 px box whose centre is 20 px left of B's: revised dx = -(20 - 0.1 * 20) = -18, |offset| = 20.
+    assert.deepEqual([...relationsBetween([0, 10, 10, 20], [20, 10, 30, 20])], ['left of']);
+    assert.deepEqual([...relationsBetween([20, 10, 30, 20], [0, 10, 10, 20])], ['right of']);
+    assert.deepEqual([...relationsBetween([10, 0, 20, 10], [10, 20, 20, 30])], ['above']);
+    assert.deepEqual([...relationsBetween([10, 20, 20, 30], [10, 0, 20, 10])], ['below']);
+    // Diagonal by equal amounts: both components are 0.64 of the offset, so both relations hold.
+    assert.deepEqual([...relationsBetween([0, 0, 10, 10], [20, 20, 30, 30])].sort(), ['above', 'left of']);
+  });
+  it('holds no relation when the offset is within the margin', () => {
+    // Offset 1.5 px on x, sizes 10 + 10: 1.5 - 0.1 * 20 < 0 on both axes.
+    assert.equal(relationsBetween([0, 0, 10, 10], [1.5, 0, 11.5, 10]).size, 0);
+    assert.equal(relationsBetween([0, 0, 10, 10], [0, 0, 10, 10]).size, 0);
+  });
+  it('fails a position prompt when any pair breaks the relation, and when the target group did not match', () => {
+    const meta = metadataFor({ tag: 'position', subject: 'circle', relation: 'left of', target: 'square' });
+    const good = new Map([
+      ['square', [det('square', [20, 10, 30, 20])]],
+      ['circle', [det('circle', [0, 10, 10, 20])]],
+    ] as const);
+    assert.deepEqual(evaluateDetections(new Map(good), meta), { correct: true, reason: '' });
+    const bad = new Map([
+      ['square', [det('square', [0, 10, 10, 20])]],
+      ['circle', [det('circle', [20, 10, 30, 20])]],
+    ] as const);
+    assert.deepEqual(evaluateDetections(new Map(bad), meta), { correct: false, reason: 'expected circle left of target, found right of target' });
+    const noTarget = new Map([['circle', [det('circle', [0, 10, 10, 20])]]] as const);
+    assert.deepEqual(evaluateDetections(new Map(noTarget), meta), {
+      correct: false,
+      reason: 'expected square>=1, found 0\nno target for circle to be left of',
+    });
+  });
+});
+
+describe('counting with exclude', () => {
+  const meta = metadataFor({ tag: 'counting', shape: 'ring', count: 2 });
+  const ring = (x: number, score: number): Detection => det('ring', [x, 0, x + 8, 8], score);
+  it('needs the exact count at the 0.9 threshold', () => {
+    const two = keepDetections([ring(0, 1), ring(10, 0.95)], 'counting');
+    assert.deepEqual(evaluateDetections(two, meta), { correct: true, reason: '' });
+    const three = keepDetections([ring(0, 1), ring(10, 0.95), ring(20, 0.91)], 'counting');
+    assert.deepEqual(evaluateDetections(three, meta), { correct: false, reason: 'expected ring<3, found 3' });
+    // A third ring at 0.9 is not above the counting threshold, so it is not counted...
+    const weakThird = keepDetections([ring(0, 1), ring(10, 0.95), ring(20, 0.9)], 'counting');
+    assert.equal(evaluateDetections(weakThird, meta).correct, true);
+    // ...while the same score counts for a non-counting tag (threshold 0.3).
+    assert.equal(keepDetections([ring(20, 0.9)], 'single_object').get('ring')?.length, 1);
+    const one = keepDetections([ring(0, 1), ring(10, 0.5)], 'counting');
+    assert.deepEqual(evaluateDetections(one, meta), { correct: false, reason: 'expected ring>=2, found 1' });
+  });
+  it('keeps at most 16 detections a class', () => {
+    const many = Array.from({ length: 20 }, (_, i) => ring(i * 10, 1));
+    assert.equal(keepDetections(many, 'two_object').get('ring')?.length, 16);
+  });
+});
+
+describe('colour on the top-count objects', () => {
+  it('judges only the most confident `count` detections', () => {
+    const meta = metadataFor({ tag: 'colors', shape: 'square', color: 'blue' });
+    const topRed = keepDetections([det('square', [0, 0, 8, 8], 0.99, 'red'), det('square', [10, 0, 18, 8], 0.8, 'blue')], 'colors');
+    assert.deepEqual(evaluateDetections(topRed, meta), { correct: false, reason: 'expected blue square>=1, found 0 blue; and 1 red' });
+    const topBlue = keepDetections([det('square', [0, 0, 8, 8], 0.7, 'red'), det('square', [10, 0, 18, 8], 0.8, 'blue')], 'colors');
+    assert.deepEqual(evaluateDetections(topBlue, meta), { correct: true, reason: '' });
+  });
+  it('allows extra instances in single and two object prompts', () => {
+    const meta = metadataFor({ tag: 'two_object', first: 'cross', second: 'ring' });
+    const objects = keepDetections([det('cross', [0, 0, 8, 8]), det('cross', [10, 0, 18, 8]), det('ring', [20, 0, 28, 8])], 'two_object');
+    assert.equal(evaluateDetections(objects, meta).correct, true);
+  });
+});
+
+describe('the detector', () => {
+  it('reads rendered scenes exactly, from pixels only', () => {
+    const rng = new Rng(3);
+    for (const meta of generatePromptSet({ seed: 9, split: 'all', counts: { single_object: 10, two_object: 10, counting: 10, colors: 10, position: 10, color_attr: 10 } })) {
+      const scene = sampleScene(meta, DEFAULT_WORLD, rng);
+      const found = detect(renderScene(scene, DEFAULT_WORLD));
+      const key = (shape: string, color: string): string => `${shape}/${color}`;
+      assert.deepEqual(found.map((d) => key(d.class, d.color)).sort(), scene.objects.map((o) => key(o.shape, o.color)).sort(), meta.prompt);
+      for (const d of found) assert.equal(d.score, 1);
+    }
+  });
+  it('drops specks and lowers confidence for a misshapen region', () => {
+    const image = renderScene({ objects: [{ shape: 'square', color: 'green', center: [8, 8], size: 10 }] }, DEFAULT_WORLD);
+    // A 2 x 2 red speck is noise, not an object.
+    for (const [x, y] of [[25, 25], [26, 25], [25, 26], [26, 26]] as const) image.data.set([220, 30, 30], (y * 32 + x) * 3);
+    // Cut a notch into the square.
+    for (let y = 3; y < 8; y++) for (let x = 3; x < 8; x++) image.data.set([128, 128, 128], (y * 32 + x) * 3);
+    const found = detect(image);
+    assert.equal(found.length, 1);
+    assert.equal(found[0]!.class, 'square');
+    assert.ok(found[0]!.score < 0.9 && found[0]!.score > 0.3, `score ${found[0]!.score}`);
+  });
+});
+
+describe('aggregation', () => {
+  const row = (tag: string, correct: boolean, metadata: string): ResultRow => ({ filename: 'f', tag, prompt: 'p', correct, reason: '', metadata, details: '{}' });
+  it('averages tags without weighting and groups prompts by metadata', () => {
+    const rows = [
+      row('single_object', true, 'a'),
+      row('single_object', false, 'a'),
+      row('single_object', false, 'b'),
+      row('single_object', false, 'b'),
+      row('counting', true, 'c'),
+    ];
+    const s = summarize(rows);
+    assert.equal(s.totalImages, 5);
+    assert.equal(s.totalPrompts, 3);
+    assert.equal(s.correctPromptsFraction, 2 / 3);
+    assert.deepEqual(s.tags.map((t) => [t.tag, t.score]), [['single_object', 0.25], ['counting', 1]]);
+    assert.equal(s.overall, 0.625);
+    assert.equal(
+      formatSummary(s),
+      [
+        'Summary', '=======', 'Total images: 5', 'Total prompts: 3', '% correct images: 40.00%', '% correct prompts: 66.67%', '',
+        'Task breakdown', '==============', 'single_object    = 25.00% (1 / 4)', 'counting         = 100.00% (1 / 1)', '',
+        'Overall score (avg. over tasks): 0.62500',
+      ].join('\n'),
+    );
+  });
+  it("rounds exact ties to even as Python's format does", () => {
+    assert.equal(pythonFixed(12.125, 2), '12.12');
+    assert.equal(pythonFixed(12.375, 2), '12.38');
+    assert.equal(pythonFixed(0.123456, 5), '0.12346');
+  });
+});
+
+describe('folders and bad input', () => {
+  const metaFile = join(scratch, 'prompts.jsonl');
+  const prompts: Metadata[] = generatePromptSet({ seed: 2, split: 'heldout', counts: { single_object: 3, two_object: 3, counting: 3, colors: 3, position: 3, color_attr: 3 } });
+  writeFileSync(metaFile, prompts.map((m) => JSON.stringify(m)).join('\n'));
+
+  it('scores truth renders 1.0 on every tag', async () => {
+    const out = join(scratch, 'truth');
+    await writeTruthImages({ metadata: prompts, outDir: out, imagesPerPrompt: 2, seed: 5, world: DEFAULT_WORLD });
+    const { rows, summary } = scoreImageFolder(out);
+    assert.equal(rows.length, 36);
+    assert.equal(summary.tags.length, 6);
+    for (const t of summary.tags) assert.equal(t.score, 1, t.tag);
+    assert.equal(summary.overall, 1);
+  });
+
+  it('refuses a folder that exists, and leaves nothing behind on failure', async () => {
+    await assert.rejects(writeTruthImages({ metadata: prompts, outDir: join(scratch, 'truth'), imagesPerPrompt: 1, seed: 0, world: DEFAULT_WORLD }), /already exists/);
+    const impossible: Metadata = { tag: 'counting', include: [{ class: 'ring', count: 4 }], exclude: [{ class: 'ring', count: 3 }], prompt: 'contradiction' };
+    const target = join(scratch, 'never');
+    await assert.rejects(writeTruthImages({ metadata: [prompts[0]!, impossible], outDir: target, imagesPerPrompt: 1, seed: 0, world: DEFAULT_WORLD }), /exclude forbids/);
+    assert.equal(existsSync(target), false);
+    assert.deepEqual(readdirSync(scratch).filter((n) => n.endsWith('.partial')), []);
+  });
+
+  it('names the problem for bad folders, metadata and PNGs', () => {
+    assert.throws(() => readImageFolder(join(scratch, 'missing')), /no such folder/);
+    const empty = join(scratch, 'empty');
+    mkdirSync(join(empty, 'notes'), { recursive: true });
+    assert.throws(() => readImageFolder(empty), /no prompt folders/);
+    const noMeta = join(scratch, 'nometa');
+    mkdirSync(join(noMeta, '00000', 'samples'), { recursive: true });
+    assert.throws(() => readImageFolder(noMeta), /00000\/metadata\.jsonl: missing/);
+    const coco = join(scratch, 'coco');
+    mkdirSync(join(coco, '00000', 'samples'), { recursive: true });
+    writeFileSync(join(coco, '00000', 'metadata.jsonl'), '{"tag": "single_object", "include": [{"class": "bench", "count": 1}], "prompt": "a photo of a bench"}');
+    assert.throws(() => readImageFolder(coco), /class "bench" is not a class of the shapes world/);
+    const noImages = join(scratch, 'noimages');
+    mkdirSync(join(noImages, '00000', 'samples'), { recursive: true });
+    writeFileSync(join(noImages, '00000', 'metadata.jsonl'), JSON.stringify(prompts[0]));
+    writeFileSync(join(noImages, '00000', 'samples', 'notes.txt'), 'not an image');
+    assert.throws(() => readImageFolder(noImages), /no images/);
+    const badPng = join(scratch, 'badpng');
+    mkdirSync(join(badPng, '00000', 'samples'), { recursive: true });
+    writeFileSync(join(badPng, '00000', 'metadata.jsonl'), JSON.stringify(prompts[0]));
+    writeFileSync(join(badPng, '00000', 'samples', '0000.png'), 'GIF89a not a png');
+    assert.throws(() => scoreImageFolder(badPng), /0000\.png: not a PNG file/);
+    const png = encodePng(renderScene({ objects: [] }, DEFAULT_WORLD));
+    writeFileSync(join(badPng, '00000', 'samples', '0000.png'), png.subarray(0, png.length - 20));
+    assert.throws(() => scoreImageFolder(badPng), /0000\.png: damaged PNG/);
+  });
+
+  it('the CLI refuses COCO metadata clearly and writes nothing', () => {
+    const coco = join(__dirname, '..', '..', '..', 'shared', 'data', 'geneval', 'evaluation_metadata.jsonl');
+    const source = existsSync(coco) ? coco : join(scratch, 'coco.jsonl');
+    if (source !== coco) writeFileSync(source, '{"tag": "single_object", "include": [{"class": "bench", "count": 1}], "prompt": "a photo of a bench"}\n');
+    const out = join(scratch, 'coco-out');
+    const result = spawnSync(process.execPath, [join(__dirname, '..', '..', 'bin', 'unirl.js'), 'geneval', 'truth', '--metadata', source, '--out', out], { encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /:1: include\[0\]: class "bench" is not a class of the shapes world/);
+    assert.equal(existsSync(out), false);
+  });
+
+  it('the CLI scores a folder and writes official result rows', () => {
+    const out = join(scratch, 'cli-truth');
+    const bin = join(__dirname, '..', '..', 'bin', 'unirl.js');
+    execFileSync(process.execPath, [bin, 'geneval', 'truth', '--metadata', metaFile, '--out', out, '--n', '1'], { stdio: 'pipe' });
+    const text = execFileSync(process.execPath, [bin, 'geneval', 'score', '--images', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.match(text, /Overall score \(avg\. over tasks\): 1\.00000/);
+    const first = JSON.parse(readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(first), ['filename', 'tag', 'prompt', 'correct', 'reason', 'metadata', 'details']);
+    assert.equal(first['correct'], true);
+  });
+});

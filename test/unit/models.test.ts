@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { before, describe, it } from 'node:test';
+import { Adam, clipGlobalNorm, initCompute, valueAndGrads } from '../../daemon/compute';
+import { AutoregressiveModel, maskSchedule, MaskedModel, modelConfig } from '../../daemon/models';
+import { Rng } from '../../daemon/util/random';
+import { DEFAULT_WORLD, metadataFor, renderScene, sampleScene } from '../../daemon/world';
+
+const tiny = { dim: 32, layers: 2, heads: 2, mlpRatio: 2 };
+
+before(async () => {
+  await initCompute({ backend: 'wasm' });
+});
+
+describe('MaskGIT schedule', () => {
+  it('commits at least one token a step and ends fully unmasked', () => {
+    for (const steps of [1, 4, 12, 64, 100]) {
+      const s = maskSchedule(64, steps);
+      assert.equal(s.length, steps);
+      assert.equal(s[steps - 1], 0);
+      let previous = 64;
+      for (const remain of s) {
+        assert.ok(remain < previous || previous === 0, `steps ${steps}: ${s.join(',')}`);
+        previous = remain;
+      }
+    }
+    // Cosine: most tokens stay masked early, few late.
+    const s12 = maskSchedule(64, 12);
+    assert.ok(s12[0]! >= 60 && s12[10]! <= 10, s12.join(','));
+    assert.throws(() => maskSchedule(64, 0), /positive integer/);
+  });
+
+  it('sampling commits every token exactly once, along the schedule', () => {
+    const model = MaskedModel.create(modelConfig('masked', tiny));
+    const steps = 6;
+    const g = model.generate(['a photo of two red circles', 'a photo of a ring'], { rng: new Rng(1), steps, cfg: 1.5 });
+    const schedule = maskSchedule(64, steps);
+    for (const commit of g.commitStep) {
+      for (let s = 0; s < steps; s++) {
+        const before = s === 0 ? 64 : schedule[s - 1]!;
+        assert.equal(commit.filter((c) => c === s).length, before - schedule[s]!, `step ${s}`);
+      }
+    }
+    assert.ok(g.tokens.every((t) => t.every((x) => x >= 0 && x < model.layout.image.vocabSize)));
+    assert.ok(g.logprobs.every((lp) => lp.every((x) => x <= 0 && Number.isFinite(x))));
+    assert.equal(g.images[0]!.width, 32);
+    model.params.dispose();
+  });
+});
+
+describe('autoregressive model', () => {
+  it('gives the same logits with the key/value cache as without it', () => {
+    const model = AutoregressiveModel.create(modelConfig('autoregressive', tiny));
+    const a = model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: true });
+    const b = model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: false });
+    assert.deepEqual(a.tokens, b.tokens);
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 64; j++) assert.ok(Math.abs(a.logprobs[i]![j]! - b.logprobs[i]![j]!) < 1e-4, `token ${j}: ${a.logprobs[i]![j]} vs ${b.logprobs[i]![j]}`);
+    }
+    model.params.dispose();
+  });
+
+  it('masks hide later positions: changing a later image token leaves earlier logits unchanged', () => {
+    const model = AutoregressiveModel.create(modelConfig('autoregressive', tiny));
+    const ids = [model.layout.text.encode('a photo of a ring')];
+    const img = new Int32Array(64).map((_, i) => (i * 7) % 50);
+    const other = img.slice();
+    other[40] = 3;
+    const [x, y] = tf.tidy(() => [model.imageLogitsFull(ids, [img], 63).arraySync(), model.imageLogitsFull(ids, [other], 63).arraySync()]) as number[][][][];
+    for (let j = 0; j <= 40; j++) assert.deepEqual(x![0]![j], y![0]![j], `position ${j} saw the future`);
+    assert.notDeepEqual(x![0]![41], y![0]![41]);
+    model.params.dispose();
+  });
+});
+
+describe('masked model attention', () => {
+  it('image tokens see each other both ways; the prompt never sees the image', () => {
+    const model = MaskedModel.create(modelConfig('masked', tiny));
+    const rng = new Rng(2);
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'green' });
+    const image = renderScene(sampleScene(meta, DEFAULT_WORLD, rng), DEFAULT_WORLD);
+    const tokens = model.layout.image.encode(image);
+    const changed = tokens.slice();
+    changed[63] = changed[63] === 0 ? 5 : 0;
+    // Understanding: an answer depends on every image token, including the last one (bidirectional block).
+    const q = 'What is the color of the object?';
+    const la = tf.tidy(() => model.understandingLoss([image], [q], ['green']).dataSync()[0]!);
+    const lb = tf.tidy(() => model.understandingLoss([model.layout.image.decode(changed)], [q], ['green']).dataSync()[0]!);
+    assert.notEqual(la, lb);
+    model.params.dispose();
+  });
+});
+
+describe('learning', () => {
+  it('a tiny masked model learns to answer colour questions in seconds', () => {
+    const model = MaskedModel.create(modelConfig('masked', { ...tiny, dim: 48, heads: 2, seed: 3 }));
+    const optimizer = new Adam({ lr: 3e-3 });
+    const rng = new Rng(4);
+    const colors = ['red', 'blue', 'yellow'] as const;
+    const draw = (n: number) =>
+      Array.from({ length: n }, () => {
+        const color = rng.pick(colors);
+        const meta = metadataFor({ tag: 'colors', shape: rng.pick(['circle', 'square', 'ring'] as const), color });
+        return { image: renderScene(sampleScene(meta, DEFAULT_WORLD, rng), DEFAULT_WORLD), color };
+      });
+    const q = 'What is the color of the object?';
+    for (let step = 0; step < 60; step++) {
+      const batch = draw(12);
+      const { value, grads } = valueAndGrads(model.params, () => model.understandingLoss(batch.map((b) => b.image), batch.map(() => q), batch.map((b) => b.color)));
+      clipGlobalNorm(grads, 1);
+      optimizer.apply(model.params, grads);
+      tf.dispose([value, ...grads.values()]);
+    }
+    const test = draw(30);
+    const { answers } = model.answer(test.map((t) => t.image), test.map(() => q));
+    const correct = answers.filter((a, i) => a === test[i]!.color).length;
+    assert.ok(correct >= 27, `only ${correct} / 30 colours right: ${answers.join(', ')}`);
+    optimizer.dispose();
+    model.params.dispose();
+  });
+});

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import runSchema from '../../schemas/unirl-run.schema.json';
+import {
+  pointerRange,
+  validateSpec,
+  type GenevalStageSpec,
+  type GrpoStageSpec,
+  type ModelSpec,
+  type PretrainStageSpec,
+  type RunSpec,
+  type SampleStageSpec,
+  type SftStageSpec,
+  type ValidationContext,
+} from '../../daemon/spec';
+
+/** An in-memory file system for the validator (it is pure: files come in as functions). */
+function memoryContext(files: Record<string, string>, extra: Partial<ValidationContext> = {}): ValidationContext {
+  return { specDir: '/ws', readFile: (p) => files[p], fileExists: (p) => p in files, ...extra };
+}
+
+const truth = { name: 'truth', stages: [{ kind: 'geneval', generator: 'truth' }] };
+
+function messages(spec: unknown, context: ValidationContext = memoryContext({})): string[] {
+  return validateSpec(spec, context).problems.map((p) => `${p.severity} ${p.pointer}: ${p.message}`);
+}
+
+type Schema = { type?: string; properties?: Record<string, Schema>; required?: string[]; description?: string; examples?: unknown[]; default?: unknown; minimum?: number; exclusiveMinimum?: number; enum?: unknown[]; const?: unknown; items?: Schema };
+const defs = (runSchema as unknown as { definitions: Record<string, Schema> }).definitions;
+
+describe('run spec schema', () => {
+  it('describes every field with a description, a type, an example, a range for numbers, and a default where absence is not meaningful', () => {
+    // Optional fields whose absence means something of its own (no file, no model, no label).
+    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name']);
+    const walk = (schema: Schema, where: string): void => {
+      for (const [key, field] of Object.entries(schema.properties ?? {})) {
+        const at = `${where}/${key}`;
+        if (key === 'kind' && where.startsWith('#/definitions')) continue;
+        assert.ok(field.description, `${at}: description`);
+        assert.ok(field.type !== undefined || field.enum !== undefined || field.const !== undefined, `${at}: type`);
+        assert.ok(Array.isArray(field.examples) && field.examples.length > 0, `${at}: example`);
+        if (field.type === 'integer' || field.type === 'number') assert.ok(field.minimum !== undefined || field.exclusiveMinimum !== undefined, `${at}: range`);
+        const required = schema.required?.includes(key) ?? false;
+        if (!required && !absenceMeaningful.has(key)) assert.ok('default' in field, `${at}: default`);
+        if (field.properties) walk(field, at);
+      }
+    };
+    walk(runSchema, '#');
+    for (const [name, def] of Object.entries(defs)) walk(def, `#/definitions/${name}`);
+  });
+
+  it('has exactly the fields the TypeScript types have', () => {
+    const keys = <T>(k: Record<keyof T, true>): string[] => Object.keys(k).sort();
+    const props = (name: string): string[] => Object.keys(defs[name]!.properties!).sort();
+    const common = { kind: true, name: true } as const;
+    const sampling = { sampling: true } as const;
+    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingFraction: true, condDropout: true, evalEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, generationLossWeight: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, clipEpsilon: true, innerEpochs: true, reward: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, promptSeed: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
+    assert.deepEqual(props('sample'), keys<SampleStageSpec>({ ...common, ...sampling, prompts: true, imagesPerPrompt: true }));
+    const top = (runSchema as unknown as Schema).properties!;
+    assert.deepEqual(Object.keys(top).sort(), keys<RunSpec>({ $schema: true, name: true, description: true, seed: true, world: true, model: true, backend: true, heldOut: true, stages: true }));
+    assert.deepEqual(Object.keys(top['model']!.properties!).sort(), keys<ModelSpec>({ checkpoint: true, paradigm: true, architecture: true }));
+  });
+
+  it('sets the paper\'s GRPO defaults: group size 8, beta 0.2', () => {
+    assert.equal(defs['grpo']!.properties!['groupSize']!.default, 8);
+    assert.equal(defs['grpo']!.properties!['beta']!.default, 0.2);
+  });
+});
+
+describe('validateSpec: the schema layer', () => {
+  it('accepts a minimal spec and fills in every default, without touching the caller\'s object', () => {
+    const input = structuredClone(truth);
+    const { problems, spec } = validateSpec(input, memoryContext({}));
+    assert.deepEqual(problems, []);
+    assert.deepEqual(input, truth);
+    assert.equal(spec!.seed, 0);
+    assert.deepEqual(spec!.world, { canvas: 32 });
+    const stage = spec!.stages[0] as GenevalStageSpec;
+    assert.equal(stage.imagesPerPrompt, 4);
+    assert.equal(stage.checkpointEvery, 25);
+    assert.deepEqual(stage.sampling, { maskgitSteps: 12, temperature: 1, cfgWeight: 2, topK: 0 });
+  });
+
+  it('points at the field and says what is wrong in words', () => {
+    const found = messages({ name: 'has space', seed: -1, backend: 'gpu', stages: [{ kind: 'geneval', generator: 'truth', imagesPerPrompt: 'four', colour: 1 }], extra: true });
+    assert.ok(found.some((m) => m.startsWith('error /name: "name" "has space" is not allowed: The run\'s name: letters, digits')), found.join('\n'));
+    assert.ok(found.includes('error /seed: "seed" must be >= 0, got -1'), found.join('\n'));
+    assert.ok(found.includes('error /backend: "backend" must be one of "auto", "tensorflow", "wasm", "cpu", got "gpu"'), found.join('\n'));
+    assert.ok(found.includes('error /stages/0/imagesPerPrompt: "imagesPerPrompt" must be an integer, got "four"'), found.join('\n'));
+    assert.ok(found.some((m) => m.startsWith('error /stages/0/colour: unknown field "colour" (allowed here: kind, name, generator')), found.join('\n'));
+    assert.ok(found.some((m) => m.startsWith('error /extra: unknown field "extra"')), found.join('\n'));
+    assert.deepEqual(messages({ stages: [] }), ['error : the spec is missing the required field "name"', 'error /stages: "stages" must have at least 1 items']);
+    assert.deepEqual(messages({ name: 'x', stages: [{ kind: 'train' }] }), ['error /stages/0/kind: "kind" must be one of "pretrain", "sft", "grpo", "geneval", "sample", got "train"']);
+  });
+
+  it('reports JSON syntax errors with their line and column', () => {
+    const found = messages('{\n  "name": "x",\n  "stages": [}\n');
+    assert.equal(found.length > 0, true);
+    assert.match(found[0]!, /^error : not valid JSON at line 3, column 14/);
+  });
+
+  it('maps a pointer to the text an editor should underline', () => {
+    const text = '{\n  "name": "x",\n  "stages": [\n    { "kind": "grpo", "groupSize": 1 }\n  ]\n}\n';
+    const { offset, length } = pointerRange(text, '/stages/0/groupSize');
+    assert.equal(text.slice(offset, offset + length), '"groupSize": 1');
+    // A field that is absent (a default) lands on its nearest parent.
+    const parent = pointerRange(text, '/stages/0/beta');
+    assert.equal(text.slice(parent.offset, parent.offset + parent.length), '{ "kind": "grpo", "groupSize": 1 }');
+  });
+});
+
+describe('validateSpec: the semantic rules', () => {
+  it('says plainly which stage kinds are not available in this version', () => {
+    const spec = { name: 'x', model: { checkpoint: 'm.safetensors' }, stages: [{ kind: 'pretrain' }, { kind: 'sft' }, { kind: 'grpo' }, { kind: 'sample', prompts: ['a photo of a ring'] }, { kind: 'geneval' }] };
+    const found = messages(spec, memoryContext({ '/ws/m.safetensors': '' }));
+    for (const [i, kind] of ['pretrain', 'sft', 'grpo', 'sample'].entries()) assert.ok(found.includes(`error /stages/${i}/kind: stage kind "${kind}" is not available in this version`), found.join('\n'));
+    assert.ok(found.includes('error /stages/4/generator: geneval with generator "model" is not available in this version (only "truth" is)'), found.join('\n'));
+  });
+
+  it('checks numbers against each other', () => {
+    const found = messages({
+      name: 'x',
+      world: { canvas: 32 },
+      model: { checkpoint: 'm.safetensors', architecture: { width: 100, heads: 8, imageGrid: 5 } },
+      stages: [{ kind: 'grpo', groupSize: 1, steps: 50 }, { kind: 'pretrain', steps: 10, warmupSteps: 20, learningRate: 0.001, minLearningRate: 0.01 }],
+    }, memoryContext({ '/ws/m.safetensors': '' }));
+    assert.ok(found.includes('error /stages/0/groupSize: groupSize must be at least 2: GRPO normalises rewards within a group, and a group of 1 has no spread'), found.join('\n'));
+    assert.ok(found.includes('error /stages/1/warmupSteps: warmupSteps (20) is more than steps (10)'), found.join('\n'));
+    assert.ok(found.includes('error /stages/1/minLearningRate: minLearningRate (0.01) is above learningRate (0.001)'), found.join('\n'));
+    assert.ok(found.includes('error /model/architecture/heads: heads (8) must divide width (100)'), found.join('\n'));
+    assert.ok(found.includes('error /model/architecture/imageGrid: imageGrid (5) must divide the canvas (32 px)'), found.join('\n'));
+    assert.ok(found.includes('warning /stages/0/checkpointEvery: checkpointEvery (100) exceeds steps (50): only the final checkpoint is saved, so a crash loses the whole stage'), found.join('\n'));
+  });
+
+  it('checks that the checkpoint exists and that its card agrees on the paradigm', () => {
+    const spec = { name: 'x', model: { checkpoint: 'models/base.safetensors', paradigm: 'masked' }, stages: [{ kind: 'geneval', generator: 'truth' }] };
+    assert.ok(messages(spec).includes('error /model/checkpoint: checkpoint file not found: /ws/models/base.safetensors'));
+    const files = { '/ws/models/base.safetensors': 'x', '/ws/models/base.json': JSON.stringify({ paradigm: 'autoregressive' }) };
+    assert.ok(messages(spec, memoryContext(files)).includes('error /model/paradigm: the checkpoint\'s card says paradigm "autoregressive" but the spec says "masked"'));
+  });
+
+  it('requires a model for stages that generate with one', () => {
+    const found = messages({ name: 'x', stages: [{ kind: 'geneval', generator: 'model' }] });
+    assert.ok(found.includes('error /stages/0/kind: a geneval stage needs a model: set model.checkpoint, or put a pretrain stage before it'), found.join('\n'));
+  });
+
+  it('parses the held-out and metadata files and names the bad line', () => {
+    const good = JSON.stringify({ tag: 'single_object', include: [{ class: 'ring', count: 1 }], prompt: 'a photo of a ring' });
+    const coco = JSON.stringify({ tag: 'single_object', include: [{ class: 'dog', count: 1 }], prompt: 'a photo of a dog' });
+    const files = { '/ws/held.jsonl': `${good}\n${coco}\n`, '/ws/meta.jsonl': `${good}\n` };
+    const found = messages({ name: 'x', heldOut: 'held.jsonl', stages: [{ kind: 'geneval', generator: 'truth', metadata: 'meta.jsonl', limit: 5 }] }, memoryContext(files));
+    assert.ok(found.some((m) => m.startsWith('error /heldOut: held.jsonl:2: include[0]: class "dog" is not a class of the shapes world')), found.join('\n'));
+    assert.ok(found.includes('warning /stages/0/limit: limit 5 is more than the 1 prompts of the metadata file'), found.join('\n'));
+    assert.ok(messages({ name: 'x', stages: [{ kind: 'geneval', generator: 'truth', metadata: 'missing.jsonl' }] }).includes('error /stages/0/metadata: metadata file not found or not readable: /ws/missing.jsonl'));
+  });
+
+  it('keeps paths inside the workspace when one is given', () => {
+    const found = messages({ name: 'x', heldOut: '../../etc/passwd', stages: [{ kind: 'geneval', generator: 'truth' }] }, memoryContext({}, { workspaceRoot: '/ws' }));
+    assert.deepEqual(found, ['error /heldOut: path "../../etc/passwd" leaves the workspace (/ws)']);
+  });
+
+  it('returns the normalised spec only when there is no error (warnings pass)', () => {
+    const withWarning = validateSpec({ name: 'x', model: { checkpoint: 'm.safetensors' }, stages: [{ kind: 'geneval', generator: 'truth' }] }, memoryContext({ '/ws/m.safetensors': '' }));
+    assert.deepEqual(withWarning.problems.map((p) => p.severity), ['warning']);
+    assert.ok(withWarning.spec);
+    assert.equal(validateSpec({ name: 'x', stages: [{ kind: 'grpo' }] }, memoryContext({})).spec, undefined);
+  });
+});
