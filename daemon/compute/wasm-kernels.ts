@@ -17,6 +17,7 @@ import type { NativeAddon } from './native';
 /** The parts of tfjs-backend-wasm's BackendWasm that the kernels use. */
 interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   getMemoryOffset(dataId: object): number;
   disposeData(dataId: object): boolean;
@@ -201,14 +202,81 @@ function identityKernel(args: KernelArgs): tf.TensorInfo {
 }
 
 let stockIdentity: tf.KernelConfig | undefined;
+let stockSlice: tf.KernelConfig | undefined;
+let stockSplit: tf.KernelConfig | undefined;
+
+/**
+ * Slice (also tf.split, and the gradients of concat) straight from the heap. Stock wasm first
+ * copies the whole input out of the heap (readSync) for every slice: splitting a fused QKV
+ * projection three ways cost milliseconds per layer. Copies contiguous runs, merging trailing
+ * axes that are taken whole.
+ */
+function sliceKernel(args: KernelArgs): tf.TensorInfo {
+  const x = input(args.inputs, 'x');
+  if (x.dtype === 'string') return stockSlice!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  const [begin, sizes] = tf.slice_util.parseSliceParams(x, args.attrs?.['begin'] as number[], args.attrs?.['size'] as number[]) as [number[], number[]];
+  const w = args.backend as WasmBackend;
+  const out = w.makeOutput(sizes, x.dtype);
+  const xs = w.typedArrayFromHeap(x);
+  const os = w.typedArrayFromHeap(out);
+  if (os.length === 0) return out;
+  const shape = x.shape;
+  const rank = shape.length;
+  const strides = new Array<number>(rank);
+  for (let d = rank - 1, s = 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d] ?? 1;
+  }
+  // Axes from `inner` on are copied as one run: all taken whole except possibly the first.
+  let inner = rank - 1;
+  while (inner > 0 && sizes[inner] === shape[inner] && begin[inner] === 0) inner--;
+  const run = (sizes[inner] ?? 1) * (strides[inner] ?? 1);
+  const start = begin.reduce((acc, b, d) => acc + b * (strides[d] ?? 0), 0);
+  const index = new Array<number>(inner).fill(0);
+  for (let o = 0; o < os.length; o += run) {
+    let from = start;
+    for (let d = 0; d < inner; d++) from += (index[d] ?? 0) * (strides[d] ?? 0);
+    os.set(xs.subarray(from, from + run), o);
+    for (let d = inner - 1; d >= 0; d--) {
+      index[d] = (index[d] ?? 0) + 1;
+      if ((index[d] ?? 0) < (sizes[d] ?? 1)) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** tf.split: each piece through sliceKernel (stock wasm calls its own slow slice directly). */
+function splitKernel(args: KernelArgs): tf.TensorInfo[] {
+  const x = input(args.inputs, 'x');
+  const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number, x.shape)[0] ?? 0;
+  const sizes = tf.backend_util.prepareSplitSize(x, args.attrs?.['numOrSizeSplits'] as number[] | number, axis);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((s) => {
+    const size = [...x.shape];
+    size[axis] = s;
+    const piece = sliceKernel({ inputs: { x }, backend: args.backend, attrs: { begin: [...begin], size } });
+    begin[axis] = (begin[axis] ?? 0) + s;
+    return piece;
+  });
+}
 
 /** Turns the wasm-backend fixes that need no native code on or off (the wasm backend must be active). */
 export function setWasmFixes(on: boolean): void {
   stockIdentity ??= tf.getKernel('Identity', 'wasm');
-  if (on === identityShared || !stockIdentity) return;
-  tf.unregisterKernel('Identity', 'wasm');
-  if (on) tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityKernel });
-  else tf.registerKernel(stockIdentity);
+  stockSlice ??= tf.getKernel('Slice', 'wasm');
+  stockSplit ??= tf.getKernel('SplitV', 'wasm');
+  if (on === identityShared || !stockIdentity || !stockSlice || !stockSplit) return;
+  const replaced: [tf.KernelConfig, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]][] = [
+    [stockIdentity, identityKernel],
+    [stockSlice, sliceKernel],
+    [stockSplit, splitKernel],
+  ];
+  for (const [stock, ours] of replaced) {
+    tf.unregisterKernel(stock.kernelName, 'wasm');
+    if (on) tf.registerKernel({ kernelName: stock.kernelName, backendName: 'wasm', kernelFunc: ours });
+    else tf.registerKernel(stock);
+  }
   identityShared = on;
 }
 
