@@ -23,6 +23,8 @@ import {
   type ComputeInfo,
   type KernelMode,
 } from '../daemon/compute';
+import { createModel, modelConfig, type Paradigm } from '../daemon/models';
+import { Rng } from '../daemon/util/random';
 import { createReferenceParams, FAST_BLOCKS, referenceBatch, referenceLoss, referenceStepFlops, REFERENCE_CONFIG, STOCK_BLOCKS, type ReferenceConfig } from './reference-model';
 
 export interface BenchOptions {
@@ -46,6 +48,8 @@ export interface BenchOptions {
   config?: ReferenceConfig;
   /** Steps of the tiny soak model after the timing, checking that tensors do not grow (default 1000; 0: none). */
   soakSteps?: number;
+  /** Measure image sampling of the unified models at their default size (default true). */
+  sampling?: boolean;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -84,6 +88,8 @@ export interface BenchResult {
     lastLoss: number;
     memory: { tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number };
   };
+  /** Images per second drawn by each unified model (daemon/models, default config), null when skipped. */
+  sampling: { paradigm: Paradigm; params: number; batch: number; steps: number | null; msPerBatch: number; imagesPerSec: number }[] | null;
   /** Many training steps of a tiny model: the tensor count and bytes must not grow. */
   soak: { steps: number; config: ReferenceConfig; tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number } | null;
   torch: {
@@ -105,6 +111,36 @@ const median = (xs: number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 };
+
+const SAMPLING_PROMPTS = [
+  'a photo of two red circles',
+  'a photo of a blue square',
+  'a photo of a cross above a ring',
+  'a photo of three green triangles',
+];
+
+/** Images per second for each paradigm's default model: a batch of 16 prompts, median of 3 after a warm-up. */
+function measureSampling(log: (line: string) => void): NonNullable<BenchResult['sampling']> {
+  const batch = 16;
+  const prompts = Array.from({ length: batch }, (_, i) => SAMPLING_PROMPTS[i % SAMPLING_PROMPTS.length] ?? '');
+  const out: NonNullable<BenchResult['sampling']> = [];
+  for (const paradigm of ['masked', 'autoregressive'] as const) {
+    const model = createModel(modelConfig(paradigm));
+    const steps = paradigm === 'masked' ? 12 : null;
+    const rng = new Rng(17);
+    const once = () => {
+      const t0 = performance.now();
+      model.generate(prompts, { rng, temperature: 1, cfg: 1.5, ...(steps ? { steps } : {}) });
+      return performance.now() - t0;
+    };
+    once();
+    const msPerBatch = median([once(), once(), once()]);
+    out.push({ paradigm, params: model.params.count(), batch, steps, msPerBatch, imagesPerSec: batch / (msPerBatch / 1000) });
+    log(`sampling ${paradigm}: ${(batch / (msPerBatch / 1000)).toFixed(1)} images/s`);
+    model.params.dispose();
+  }
+  return out;
+}
 
 /** The soak test's model: small enough that 1,000 steps take seconds. */
 const SOAK_CONFIG: ReferenceConfig = { vocab: 64, dim: 32, layers: 2, heads: 2, seq: 16, batch: 4 };
@@ -299,6 +335,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const after = memorySnapshot();
     inputs.dispose();
     targets.dispose();
+    const sampling = (options.sampling ?? true) ? measureSampling(log) : null;
     const soakSteps = options.soakSteps ?? 1000;
     const soaked = soakSteps > 0 ? soak(soakSteps, blocks) : null;
     if (soaked) log(`soak: ${soakSteps} steps, tensors ${soaked.tensorsBefore} -> ${soaked.tensorsAfter}, bytes ${soaked.bytesBefore} -> ${soaked.bytesAfter}`);
@@ -331,6 +368,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
         lastLoss: losses[losses.length - 1] ?? NaN,
         memory: { tensorsBefore: before.tensors, tensorsAfter: after.tensors, bytesBefore: before.bytes, bytesAfter: after.bytes },
       },
+      sampling,
       soak: soaked,
       torch: {
         available: !!torch,
@@ -366,6 +404,7 @@ export function formatBench(r: BenchResult): string {
       (r.soak ? `; ${r.soak.steps} more steps of a tiny model: tensors ${r.soak.tensorsBefore} -> ${r.soak.tensorsAfter}, bytes ${r.soak.bytesBefore} -> ${r.soak.bytesAfter}` : '')],
     ['PyTorch', r.torch.available ? `${r.torch.version}: ${f(r.torch.msPerStep)} ms  ${f(r.torch.tokensPerSec, 0)} tokens/s` : r.torch.reason],
     ['ours / PyTorch', r.torch.ratio === null ? '-' : `${f(r.torch.ratio, 2)}x`],
+    ['sampling', r.sampling ? r.sampling.map((x) => `${x.paradigm} ${f(x.imagesPerSec)} images/s (${(x.params / 1e6).toFixed(2)} M parameters, batch ${x.batch}${x.steps ? `, ${x.steps} MaskGIT steps` : ''})`).join('; ') : '-'],
     ['first loss', `ours ${f(r.train.firstLoss, 6)}, PyTorch ${f(r.torch.firstLoss, 6)}, relative difference ${r.torch.lossRelDiff === null ? '-' : r.torch.lossRelDiff.toExponential(1)}`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -179,6 +179,25 @@ describe('compute blocks: values and gradients against stock tfjs', () => {
     await check('attention causal + mask, long', om, rm, [randn([1, 70, 8]), randn([1, 70, 8]), randn([1, 70, 8])]);
   });
 
+  it('add, subtract, multiply and divide with repeated operands (native) and other broadcasts (stock)', async () => {
+    const ops = { add: tf.add, sub: tf.sub, mul: tf.mul, div: (a: tf.Tensor, b: tf.Tensor) => tf.div(a, tf.add(tf.abs(b), 0.5)) };
+    const pairs: [number[], number[]][] = [
+      [[2, 3, 4], [2, 3, 4]],
+      [[2, 3, 4], [4]],
+      [[4], [2, 3, 4]],
+      [[2, 3, 4], [1, 3, 4]],
+      [[2, 3, 4], []],
+      [[], [3, 4]],
+      [[2, 1, 4], [2, 3, 4]],
+      [[2, 3, 1], [1, 1, 4]],
+    ];
+    for (const [name, op] of Object.entries(ops)) {
+      for (const [sa, sb] of pairs) {
+        await check(`${name} [${sa.join(',')}] [${sb.join(',')}]`, ([a, b]) => op(a!, b!), ([a, b]) => op(a!, b!), [randn(sa), randn(sb)]);
+      }
+    }
+  });
+
   it('slice and split (read straight from the wasm heap) match the cpu backend, with gradients', async () => {
     const cases: [number[], number[], number[]][] = [
       [[7], [2], [4]],
