@@ -23,7 +23,7 @@ export const pretrainStage: Stage<'pretrain'> = {
     const total = config.steps;
     // The loop is synchronous: it cannot see an AbortSignal fire, so it polls the shared flag.
     const signal = { get aborted() { return ctx.cancelRequested(); } } as unknown as AbortSignal;
-    pretrain(
+    await pretrain(
       {
         model: modelConfig(model.paradigm, { ...model.architecture, canvas: ctx.spec.world.canvas, seed: ctx.spec.seed }),
         steps: config.steps,
