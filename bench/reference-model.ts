@@ -6,7 +6,7 @@
  * workload.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attention, crossEntropy, dense, embedding, gelu, layerNorm, Parameters } from '../daemon/compute';
+import { attention, crossEntropy, dense, embedding, gelu, layerNorm, Parameters, reference } from '../daemon/compute';
 import { Rng } from '../daemon/util/random';
 
 export interface ReferenceConfig {
@@ -54,8 +54,37 @@ export function createReferenceParams(c: ReferenceConfig, seed = 1): Parameters 
   return p;
 }
 
+/** The blocks the model is written with. */
+export interface Blocks {
+  dense: typeof dense;
+  embedding: typeof embedding;
+  layerNorm: typeof layerNorm;
+  gelu: typeof gelu;
+  attention: typeof attention;
+  crossEntropy: (logits: tf.Tensor, targets: tf.Tensor) => tf.Scalar;
+}
+
+/** daemon/compute's blocks (fast gradients, native kernels when active). */
+export const FAST_BLOCKS: Blocks = { dense, embedding, layerNorm, gelu, attention, crossEntropy };
+
+/**
+ * Stock tfjs throughout, for the benchmark's baseline. Only the embedding differs from
+ * `reference`: tf.gather's gradient needs a kernel (UnsortedSegmentSum) that wasm lacks, so stock
+ * tfjs cannot train a gather there at all; a one-hot product is the stock way around it.
+ */
+export const STOCK_BLOCKS: Blocks = {
+  ...reference,
+  embedding: (ids, table) => {
+    const [vocab, width] = table.shape as [number, number];
+    const hot = tf.cast(tf.oneHot(ids.reshape([-1]), vocab), 'float32');
+    return tf.matMul(hot, table).reshape([...ids.shape, width]);
+  },
+  crossEntropy: (logits, targets) => tf.mean(reference.tokenNll(logits, targets)),
+};
+
 /** Logits [B, T, vocab] for int32 ids [B, T] (T <= seq). */
-export function referenceLogits(p: Parameters, c: ReferenceConfig, ids: tf.Tensor): tf.Tensor {
+export function referenceLogits(p: Parameters, c: ReferenceConfig, ids: tf.Tensor, blocks: Blocks = FAST_BLOCKS): tf.Tensor {
+  const { dense, embedding, layerNorm, gelu, attention } = blocks;
   const t = ids.shape[1] ?? 0;
   const g = (name: string) => p.get(name);
   let x = tf.add(embedding(ids, g('tok.embed')), tf.slice(g('pos.embed'), [0, 0], [t, c.dim]));
@@ -76,8 +105,8 @@ export function referenceLogits(p: Parameters, c: ReferenceConfig, ids: tf.Tenso
 }
 
 /** Mean next-token cross-entropy. */
-export function referenceLoss(p: Parameters, c: ReferenceConfig, inputs: tf.Tensor, targets: tf.Tensor): tf.Scalar {
-  return crossEntropy(referenceLogits(p, c, inputs), targets);
+export function referenceLoss(p: Parameters, c: ReferenceConfig, inputs: tf.Tensor, targets: tf.Tensor, blocks: Blocks = FAST_BLOCKS): tf.Scalar {
+  return blocks.crossEntropy(referenceLogits(p, c, inputs, blocks), targets);
 }
 
 /**

@@ -18,14 +18,20 @@ import {
   saveCheckpoint,
   valueAndGrads,
   writeSafetensors,
+  setKernelMode,
   type BackendChoice,
   type ComputeInfo,
+  type KernelMode,
 } from '../daemon/compute';
-import { createReferenceParams, referenceBatch, referenceLoss, referenceStepFlops, REFERENCE_CONFIG, type ReferenceConfig } from './reference-model';
+import { createReferenceParams, FAST_BLOCKS, referenceBatch, referenceLoss, referenceStepFlops, REFERENCE_CONFIG, STOCK_BLOCKS, type ReferenceConfig } from './reference-model';
 
 export interface BenchOptions {
   backend?: BackendChoice;
-  native?: boolean;
+  /**
+   * On wasm: native (our blocks on the native kernels; the default when they load), plain (our
+   * blocks on stock kernels) or stock (stock tfjs blocks and kernels: the baseline).
+   */
+  kernels?: KernelMode;
   /** Threads for our BLAS and for PyTorch (the same number, for a fair comparison). */
   threads?: number;
   /** Interleaved rounds (each: our steps, then PyTorch's). */
@@ -38,6 +44,8 @@ export interface BenchOptions {
   /** Python to use (default: $UNIRL_PYTHON, /usr/bin/python3, python3: the first that imports torch). */
   python?: string;
   config?: ReferenceConfig;
+  /** Steps of the tiny soak model after the timing, checking that tensors do not grow (default 1000; 0: none). */
+  soakSteps?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -55,6 +63,8 @@ export interface BenchResult {
   machine: { cpu: string; cores: number; loadAvgStart: number[]; loadAvgEnd: number[] };
   backend: string;
   backendReason: string;
+  /** On wasm: native | plain | stock (see BenchOptions.kernels); null on other backends. */
+  kernels: KernelMode | null;
   native: ComputeInfo['native'];
   threads: number;
   /** Aggregate rate over the model's forward product shapes (total FLOPs / total median time). */
@@ -71,6 +81,8 @@ export interface BenchResult {
     lastLoss: number;
     memory: { tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number };
   };
+  /** Many training steps of a tiny model: the tensor count and bytes must not grow. */
+  soak: { steps: number; config: ReferenceConfig; tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number } | null;
   torch: {
     available: boolean;
     reason: string;
@@ -90,6 +102,31 @@ const median = (xs: number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 };
+
+/** The soak test's model: small enough that 1,000 steps take seconds. */
+const SOAK_CONFIG: ReferenceConfig = { vocab: 64, dim: 32, layers: 2, heads: 2, seq: 16, batch: 4 };
+
+/** Trains the tiny model for `steps` steps; returns the memory before and after (after a warm-up). */
+function soak(steps: number, blocks: typeof FAST_BLOCKS): NonNullable<BenchResult['soak']> {
+  const c = SOAK_CONFIG;
+  const params = createReferenceParams(c, 3);
+  const optimizer = new Adam({ lr: 1e-3 });
+  const batch = referenceBatch(c, 5);
+  const inputs = tf.tensor(batch.inputs, [c.batch, c.seq], 'int32');
+  const targets = tf.tensor(batch.targets, [c.batch, c.seq], 'int32');
+  const step = () => {
+    const { value, grads } = valueAndGrads(params, () => referenceLoss(params, c, inputs, targets, blocks));
+    optimizer.apply(params, grads);
+    for (const g of grads.values()) g.dispose();
+    value.dispose();
+  };
+  step();
+  const before = memorySnapshot();
+  for (let i = 0; i < steps; i++) step();
+  const after = memorySnapshot();
+  for (const t of [params, optimizer, inputs, targets]) t.dispose();
+  return { steps, config: c, tensorsBefore: before.tensors, tensorsAfter: after.tensors, bytesBefore: before.bytes, bytesAfter: after.bytes };
+}
 
 /** Median time of a plain product at one shape, with operands made once. */
 function timeMatmul(m: number, n: number, k: number): MatmulRate {
@@ -158,8 +195,16 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   const warmup = options.warmup ?? 2;
   const c = options.config ?? REFERENCE_CONFIG;
   const loadAvgStart = loadavg();
-  const info = await initCompute({ backend: options.backend ?? 'auto', ...(options.native === undefined ? {} : { native: options.native }), threads });
-  log(`backend ${info.backend}: ${info.reason}`);
+  const info = await initCompute({ backend: options.backend ?? 'auto', threads });
+  let kernels: KernelMode | null = null;
+  if (info.backend === 'wasm') {
+    kernels = options.kernels ?? (info.native.loaded ? 'native' : 'plain');
+    setKernelMode(kernels);
+  } else if (options.kernels) {
+    throw new Error(`--kernels applies to the wasm backend only (the backend is ${info.backend})`);
+  }
+  const blocks = kernels === 'stock' ? STOCK_BLOCKS : FAST_BLOCKS;
+  log(`backend ${info.backend}${kernels ? `, ${kernels} kernels` : ''}: ${info.reason}`);
 
   const tokens = c.batch * c.seq;
   const shapes: [number, number, number][] = [
@@ -210,7 +255,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const ours: number[] = [];
     const oneStep = (): number => {
       const t0 = performance.now();
-      const { value, grads } = valueAndGrads(params, () => referenceLoss(params, c, inputs, targets));
+      const { value, grads } = valueAndGrads(params, () => referenceLoss(params, c, inputs, targets, blocks));
       optimizer.apply(params, grads);
       for (const g of grads.values()) g.dispose();
       losses.push(value.dataSync()[0] ?? NaN);
@@ -234,6 +279,9 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const after = memorySnapshot();
     inputs.dispose();
     targets.dispose();
+    const soakSteps = options.soakSteps ?? 1000;
+    const soaked = soakSteps > 0 ? soak(soakSteps, blocks) : null;
+    if (soaked) log(`soak: ${soakSteps} steps, tensors ${soaked.tensorsBefore} -> ${soaked.tensorsAfter}, bytes ${soaked.bytesBefore} -> ${soaked.bytesAfter}`);
 
     const flops = referenceStepFlops(c);
     const msPerStep = median(ours);
@@ -246,7 +294,8 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadAvgStart, loadAvgEnd: loadavg() },
       backend: info.backend,
       backendReason: info.reason,
-      native: info.native,
+      kernels,
+      native: { ...info.native, active: kernels === 'native' },
       threads,
       matmulGflops,
       matmul,
@@ -261,6 +310,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
         lastLoss: losses[losses.length - 1] ?? NaN,
         memory: { tensorsBefore: before.tensors, tensorsAfter: after.tensors, bytesBefore: before.bytes, bytesAfter: after.bytes },
       },
+      soak: soaked,
       torch: {
         available: !!torch,
         reason: torchReason,
@@ -285,12 +335,13 @@ export function formatBench(r: BenchResult): string {
   const c = r.model.config;
   const f = (x: number | null, d = 1) => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(d));
   const rows: [string, string][] = [
-    ['backend', `${r.backend} (${r.native.active ? `native kernels, ${r.native.blas ?? 'BLAS'}` : 'no native kernels'}), ${r.threads} thread(s)`],
+    ['backend', `${r.backend}${r.kernels ? `, ${r.kernels} kernels` : ''}${r.native.active ? ` (${r.native.blas ?? 'BLAS'})` : ''}, ${r.threads} thread(s)`],
     ['machine', `${r.machine.cpu}, ${r.machine.cores} cores, load ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}`],
     ['matrix products', `${f(r.matmulGflops)} GFLOP/s  (${r.matmul.map((m) => `${m.m}x${m.k}x${m.n}: ${f(m.gflops)}`).join(', ')})`],
     ['model', `${c.layers} layers, width ${c.dim}, ${c.heads} heads, vocab ${c.vocab}, sequence ${c.seq}, batch ${c.batch}; ${(r.model.params / 1e6).toFixed(2)} M parameters, ${f(r.model.flopsPerStep / 1e9, 2)} GFLOP/step`],
     ['train step', `${f(r.train.msPerStep)} ms  ${f(r.train.tokensPerSec, 0)} tokens/s  ${f(r.train.gflops)} GFLOP/s  = ${f(100 * r.train.fractionOfMatmul, 0)}% of the product rate  (median of ${r.train.steps})`],
-    ['memory', `tensors ${r.train.memory.tensorsBefore} -> ${r.train.memory.tensorsAfter}, bytes ${r.train.memory.bytesBefore} -> ${r.train.memory.bytesAfter}`],
+    ['memory', `tensors ${r.train.memory.tensorsBefore} -> ${r.train.memory.tensorsAfter}, bytes ${r.train.memory.bytesBefore} -> ${r.train.memory.bytesAfter} over the timed steps` +
+      (r.soak ? `; ${r.soak.steps} more steps of a tiny model: tensors ${r.soak.tensorsBefore} -> ${r.soak.tensorsAfter}, bytes ${r.soak.bytesBefore} -> ${r.soak.bytesAfter}` : '')],
     ['PyTorch', r.torch.available ? `${r.torch.version}: ${f(r.torch.msPerStep)} ms  ${f(r.torch.tokensPerSec, 0)} tokens/s` : r.torch.reason],
     ['ours / PyTorch', r.torch.ratio === null ? '-' : `${f(r.torch.ratio, 2)}x`],
     ['first loss', `ours ${f(r.train.firstLoss, 6)}, PyTorch ${f(r.torch.firstLoss, 6)}, relative difference ${r.torch.lossRelDiff === null ? '-' : r.torch.lossRelDiff.toExponential(1)}`],

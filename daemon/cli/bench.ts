@@ -2,21 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBench, runBenchmark } from '../../bench/run';
-import { BACKEND_CHOICES, packageRoot, writeFileAtomic, type BackendChoice } from '../compute';
+import { BACKEND_CHOICES, packageRoot, writeFileAtomic, type BackendChoice, type KernelMode } from '../compute';
 import { UsageError, type Command } from './command';
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`--${name} must be an integer from 1 to 1000, got ${value}`);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new UsageError(`--${name} must be an integer from 1 to 100000, got ${value}`);
   return n;
 }
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure matrix products and a reference training step, side by side with PyTorch',
-  help: `unirl bench [--json] [--backend auto|tensorflow|webgpu|wasm|cpu] [--no-native] [--threads N]
-            [--rounds N] [--steps N] [--no-torch] [--python PATH] [--out FILE]
+  help: `unirl bench [--json] [--backend auto|tensorflow|webgpu|wasm|cpu] [--kernels native|plain|stock] [--threads N]
+            [--rounds N] [--steps N] [--soak N] [--no-torch] [--python PATH] [--out FILE]
 
 Measures, on the chosen backend: the plain matrix-product rate at the reference model's shapes,
 one training step of the reference transformer (bench/reference-model.ts: 4 layers, width 128,
@@ -24,19 +24,23 @@ one training step of the reference transformer (bench/reference-model.ts: 4 laye
 run when a Python with torch is found), started from the same weights, in interleaved rounds.
 Prints a table (or, with --json, one JSON object) and writes the JSON to --out
 (default bench/results/latest.json). Reports medians.
-  --no-native   plain wasm kernels, even when the native ones load
+  --kernels K   on wasm: native (our blocks on the native kernels, the default when they load),
+                plain (our blocks on stock wasm kernels), stock (stock tfjs throughout: slow,
+                use with --rounds 1 --steps 2)
   --threads N   BLAS threads for us and for PyTorch (default 1)
-  --rounds N    interleaved rounds (default 5) of --steps N steps each (default 5)`,
+  --rounds N    interleaved rounds (default 5) of --steps N steps each (default 5)
+  --soak N      then N steps of a tiny model, checking that tensors do not grow (default 1000; 0: skip)`,
   async run(args) {
     const { values } = parseArgs({
       args,
       options: {
         json: { type: 'boolean' },
         backend: { type: 'string' },
-        'no-native': { type: 'boolean' },
+        kernels: { type: 'string' },
         threads: { type: 'string' },
         rounds: { type: 'string' },
         steps: { type: 'string' },
+        soak: { type: 'string' },
         'no-torch': { type: 'boolean' },
         python: { type: 'string' },
         out: { type: 'string' },
@@ -45,13 +49,16 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
     });
     const backend = (values.backend ?? 'auto') as BackendChoice;
     if (!BACKEND_CHOICES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${values.backend}`);
+    const kernels = values.kernels as KernelMode | undefined;
+    if (kernels !== undefined && !['native', 'plain', 'stock'].includes(kernels)) throw new UsageError(`--kernels must be native, plain or stock, got ${kernels}`);
     const json = values.json ?? false;
     const result = await runBenchmark({
       backend,
-      native: !values['no-native'],
+      ...(kernels ? { kernels } : {}),
       threads: positiveInt(values.threads, 'threads', 1),
       rounds: positiveInt(values.rounds, 'rounds', 5),
       stepsPerRound: positiveInt(values.steps, 'steps', 5),
+      soakSteps: values.soak === '0' ? 0 : positiveInt(values.soak, 'soak', 1000),
       torch: !values['no-torch'],
       ...(values.python ? { python: values.python } : {}),
       log: (line) => process.stderr.write(`${line}\n`),

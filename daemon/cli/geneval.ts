@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { initCompute } from '../compute';
 import { formatSummary, scoreImageFolder, writeResults, writeTruthImages } from '../geneval';
+import { loadModel } from '../models';
+import { DEFAULT_SAMPLING, generateGenevalFolder } from '../train';
 import { DEFAULT_WORLD } from '../world';
 import type { Command } from './command';
 import { intOption, readMetadataFile, requireOption } from './args';
@@ -53,6 +56,53 @@ complete or not at all.`,
       world,
     });
     process.stderr.write(`wrote truth images for ${metadata.length} prompts to ${outDir}\n`);
+    return 0;
+  },
+};
+
+export const genevalGenerateCommand: Command = {
+  name: 'geneval generate',
+  summary: "generate images for a metadata file with a model checkpoint, in GenEval's layout",
+  help: `unirl geneval generate --checkpoint C --metadata M --out DIR [--n 4] [--seed N] [--steps N] [--cfg W] [--temperature T]
+
+Writes DIR/<00000>/metadata.jsonl and DIR/<00000>/samples/<0000>.png for every line of M, ready
+for \`unirl geneval score --images DIR\`. DIR must not exist; it appears complete or not at all.`,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        checkpoint: { type: 'string' },
+        metadata: { type: 'string' },
+        out: { type: 'string' },
+        n: { type: 'string' },
+        seed: { type: 'string' },
+        steps: { type: 'string' },
+        cfg: { type: 'string' },
+        temperature: { type: 'string' },
+      },
+      strict: true,
+    });
+    const metadata = readMetadataFile(requireOption(values.metadata, 'metadata'));
+    const outDir = requireOption(values.out, 'out');
+    await initCompute();
+    const { model } = loadModel(requireOption(values.checkpoint, 'checkpoint'));
+    const d = DEFAULT_SAMPLING[model.paradigm];
+    const sampling = {
+      steps: intOption(values.steps, 'steps', d.steps, 1, 1000),
+      cfg: values.cfg === undefined ? d.cfg : Number(values.cfg),
+      temperature: values.temperature === undefined ? d.temperature : Number(values.temperature),
+    };
+    if (!(sampling.cfg >= 0) || !(sampling.temperature >= 0)) throw new Error('--cfg and --temperature must be numbers >= 0');
+    const started = Date.now();
+    await generateGenevalFolder(model, {
+      metadata,
+      outDir,
+      imagesPerPrompt: intOption(values.n, 'n', 4, 1, 1000),
+      sampling,
+      seed: intOption(values.seed, 'seed', 0, 0, 2 ** 32 - 1),
+      onPrompt: (done, total) => process.stderr.write(`\r${done} / ${total} prompts`),
+    });
+    process.stderr.write(`\nwrote ${outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     return 0;
   },
 };

@@ -4,7 +4,9 @@
  */
 import { UsageError, type Command } from './command';
 import { benchCommand } from './bench';
-import { genevalScoreCommand, genevalTruthCommand } from './geneval';
+import { evalCommand } from './evaluate';
+import { genevalGenerateCommand, genevalScoreCommand, genevalTruthCommand } from './geneval';
+import { askCommand, sampleCommand } from './model';
 import { pretrainCommand } from './pretrain';
 import { promptsCommand } from './prompts';
 import { quickstartCommand } from './quickstart';
@@ -21,8 +23,12 @@ const COMMANDS: Command[] = [
   worldCommand,
   promptsCommand,
   genevalTruthCommand,
+  genevalGenerateCommand,
   genevalScoreCommand,
   pretrainCommand,
+  sampleCommand,
+  askCommand,
+  evalCommand,
   benchCommand,
   validateCommand,
   runCommand,

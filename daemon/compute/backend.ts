@@ -7,8 +7,9 @@
  * then the pure-JS cpu backend. The result says what was chosen and why, for logs and clients.
  */
 import * as tf from '@tensorflow/tfjs';
+import { cpus } from 'node:os';
 import { loadNative, type NativeStatus } from './native';
-import { installNativeKernels, setNativeMatMuls } from './wasm-kernels';
+import { installNativeKernels, setNativeMatMuls, setWasmFixes } from './wasm-kernels';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -18,7 +19,7 @@ export interface ComputeOptions {
   backend?: BackendChoice;
   /** Use the native kernels on wasm when they load (default true; UNIRL_NATIVE=0 also disables). */
   native?: boolean;
-  /** Threads for the native BLAS (default 1: these machines have few cores, shared with sampling). */
+  /** Threads for the native BLAS (default: half the cores, at most 8; 1 on a 2-core machine). */
   threads?: number;
 }
 
@@ -90,6 +91,7 @@ async function tryWebgpu(): Promise<string> {
 async function tryWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  setWasmFixes(true);
 }
 
 function nativeOnWasm(wanted: boolean, threads: number): ComputeInfo['native'] {
@@ -117,7 +119,7 @@ export async function initCompute(options: ComputeOptions = {}): Promise<Compute
   const requested = options.backend ?? 'auto';
   if (!BACKEND_CHOICES.includes(requested)) throw new Error(`unknown backend "${String(requested)}" (expected one of ${BACKEND_CHOICES.join(', ')})`);
   const wantNative = options.native ?? true;
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? Math.min(8, Math.max(1, Math.floor(cpus().length / 2)));
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`threads must be an integer from 1 to 256, got ${threads}`);
   const tried: string[] = [];
   const notNative = (reason: string): ComputeInfo['native'] => {
@@ -162,15 +164,34 @@ export async function initCompute(options: ComputeOptions = {}): Promise<Compute
 }
 
 /**
- * Turns the native kernels on or off while the wasm backend runs (tests and the benchmark compare
- * both paths in one process). Returns whether they are now active.
+ * How the wasm backend computes (tests and the benchmark compare them in one process):
+ * - native: our blocks on the native kernels (the default when they load);
+ * - plain: our blocks on stock wasm kernels (products without transpose flags, no missing kernels);
+ * - stock: the wasm backend's kernels exactly as shipped, for measuring stock tfjs (our blocks
+ *   then take their plain path).
  */
+export type KernelMode = 'native' | 'plain' | 'stock';
+
+/**
+ * Switches the kernel mode on the running wasm backend. Returns whether the native kernels are now
+ * active; throws when native is asked for but not loaded, or the backend is not wasm.
+ */
+export function setKernelMode(mode: KernelMode): boolean {
+  if (tf.getBackend() !== 'wasm') throw new Error(`kernel modes apply to the wasm backend, not ${tf.getBackend()}`);
+  const { addon, status } = loadNative();
+  if (mode === 'native' && !addon) throw new Error(`native kernels unavailable: ${status.reason}`);
+  setWasmFixes(mode !== 'stock');
+  if (addon) {
+    if (mode === 'native') installNativeKernels(addon);
+    else setNativeMatMuls(false);
+  }
+  nativeActive = mode === 'native';
+  if (current) current = { ...current, native: { ...current.native, active: nativeActive } };
+  return nativeActive;
+}
+
+/** Turns the native kernels on or off on the running wasm backend; returns whether they are active. */
 export function setNativeKernels(on: boolean): boolean {
-  const { addon } = loadNative();
-  if (!addon || tf.getBackend() !== 'wasm') return false;
-  if (on) installNativeKernels(addon);
-  else setNativeMatMuls(false);
-  nativeActive = on;
-  if (current) current = { ...current, native: { ...current.native, active: on } };
-  return on;
+  if (tf.getBackend() !== 'wasm' || (on && !loadNative().addon)) return false;
+  return setKernelMode(on ? 'native' : 'plain');
 }

@@ -27,7 +27,9 @@ export interface NativeAddon {
   attention(heap: Heap, q: number, k: number, v: number, out: number, probs: number, batch: number, heads: number, tq: number, tk: number,
     dh: number, scale: number, causal: number, mask: number, maskBatchStride: number): void;
   attentionGrad(heap: Heap, q: number, k: number, v: number, probs: number, dout: number, dq: number, dk: number, dv: number,
-    batch: number, heads: number, tq: number, tk: number, dh: number, scale: number): void;
+    batch: number, heads: number, tq: number, tk: number, dh: number, scale: number, causal: number): void;
+  embedding(heap: Heap, table: number, ids: number, out: number, n: number, vocab: number, dim: number): void;
+  add(heap: Heap, x: number, y: number, out: number, n: number): void;
   embeddingGrad(heap: Heap, ids: number, dy: number, dtable: number, n: number, vocab: number, dim: number): void;
   adam(heap: Heap, p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
     lr: number, beta1: number, beta2: number, eps: number, bias1: number, bias2Sqrt: number, weightDecay: number): void;
@@ -37,7 +39,7 @@ export interface NativeAddon {
 
 const FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'gemm', 'biasAct', 'colSum', 'layerNorm', 'layerNormGrad', 'gelu', 'geluGrad', 'softmaxXent', 'softmaxXentGrad',
-  'attention', 'attentionGrad', 'embeddingGrad', 'adam', 'setThreads', 'info',
+  'attention', 'attentionGrad', 'embedding', 'embeddingGrad', 'add', 'adam', 'setThreads', 'info',
 ];
 
 export interface NativeStatus {

@@ -127,7 +127,7 @@ export function embedding(ids: tf.Tensor, table: tf.Tensor): tf.Tensor {
   const rows = custom([table], (save) => {
     save([flat]);
     return {
-      value: tf.gather(table, flat),
+      value: native ? one(KERNELS.embedding, { table, ids: flat }) : tf.gather(table, flat),
       grad: (dy, saved) => {
         const idx = at(saved, 0);
         if (native) return [one(KERNELS.embeddingGrad, { ids: idx, dy }, { vocab })];
@@ -234,7 +234,7 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Att
     save([q, k, v, probs]);
     return {
       value: out,
-      grad: (dy, [qs, ks, vs, p]) => run(KERNELS.attentionGrad, { q: qs!, k: ks!, v: vs!, probs: p!, dy }, { heads, scale }),
+      grad: (dy, [qs, ks, vs, p]) => run(KERNELS.attentionGrad, { q: qs!, k: ks!, v: vs!, probs: p!, dy }, { heads, scale, causal }),
     };
   });
 }
@@ -255,7 +255,8 @@ export const reference = {
     return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
   },
   gelu(x: tf.Tensor): tf.Tensor {
-    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    // x*x*x rather than tf.pow: Pow and its gradient are slow on wasm.
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
   },
   tokenNll(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {

@@ -33,6 +33,7 @@ export const KERNELS = {
   softmaxXentGrad: 'UnirlSoftmaxXentGrad',
   attention: 'UnirlAttention',
   attentionGrad: 'UnirlAttentionGrad',
+  embedding: 'UnirlEmbedding',
   embeddingGrad: 'UnirlEmbeddingGrad',
   colSum: 'UnirlColSum',
   adam: 'UnirlAdam',
@@ -43,6 +44,8 @@ const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu:
 let addon: NativeAddon | undefined;
 let stockBatchMatMul: tf.KernelConfig | undefined;
 let stockFusedMatMul: tf.KernelConfig | undefined;
+let stockAdd: tf.KernelConfig | undefined;
+let identityShared = false;
 let fusedRegistered = false;
 let matMulsReplaced = false;
 
@@ -170,6 +173,45 @@ function fusedMatMulKernel(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/** Same-shape float sums natively (residual streams, gradient accumulation); anything else stock. */
+function addKernel(args: KernelArgs): tf.TensorInfo {
+  const a = input(args.inputs, 'a');
+  const b = input(args.inputs, 'b');
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !tf.util.arraysEqual(a.shape, b.shape)) {
+    return stockAdd!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  }
+  const w = args.backend as WasmBackend;
+  const out = w.makeOutput(a.shape, 'float32');
+  const { heap, offsets: o } = heapAndOffsets(w, [a, b, out]);
+  need().add(heap, o[0]!, o[1]!, o[2]!, size(a.shape));
+  return out;
+}
+
+/**
+ * Identity (tf.clone, and the engine's copies of every tensor saved for a gradient) shares the
+ * buffer, as the wasm backend's own Reshape does and as the cpu backend's Identity does; stock wasm
+ * copies it, which cost about a tenth of a training step. Safe because tensors are immutable and
+ * Variable.assign swaps buffers rather than writing into them.
+ */
+function identityKernel(args: KernelArgs): tf.TensorInfo {
+  const x = input(args.inputs, 'x');
+  if (x.dtype === 'string') return stockIdentity!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  (args.backend as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+let stockIdentity: tf.KernelConfig | undefined;
+
+/** Turns the wasm-backend fixes that need no native code on or off (the wasm backend must be active). */
+export function setWasmFixes(on: boolean): void {
+  stockIdentity ??= tf.getKernel('Identity', 'wasm');
+  if (on === identityShared || !stockIdentity) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  if (on) tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityKernel });
+  else tf.registerKernel(stockIdentity);
+  identityShared = on;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fused kernels under our own names
 
@@ -280,8 +322,19 @@ const fused: Record<string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[
     const dv = w.makeOutput(k.shape, 'float32');
     const ins = [q, k, input(inputs, 'v'), input(inputs, 'probs'), input(inputs, 'dy'), dq, dk, dv];
     const { heap, offsets: o } = heapAndOffsets(w, ins);
-    need().attentionGrad(heap, o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, o[5]!, o[6]!, o[7]!, batch, heads, tq, tk, d / heads, attr(attrs, 'scale'));
+    need().attentionGrad(heap, o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, o[5]!, o[6]!, o[7]!, batch, heads, tq, tk, d / heads, attr(attrs, 'scale'), attr(attrs, 'causal'));
     return [dq, dk, dv];
+  },
+  [KERNELS.embedding]: ({ inputs, backend }) => {
+    const w = backend as WasmBackend;
+    const table = input(inputs, 'table');
+    const ids = input(inputs, 'ids');
+    const [vocab, dim] = table.shape as [number, number];
+    const n = size(ids.shape);
+    const out = w.makeOutput([n, dim], 'float32');
+    const { heap, offsets: o } = heapAndOffsets(w, [table, ids, out]);
+    need().embedding(heap, o[0]!, o[1]!, o[2]!, n, vocab, dim);
+    return out;
   },
   [KERNELS.embeddingGrad]: ({ inputs, backend, attrs }) => {
     const w = backend as WasmBackend;
@@ -327,23 +380,25 @@ export function installNativeKernels(native: NativeAddon): void {
     }
     stockBatchMatMul = tf.getKernel('BatchMatMul', 'wasm');
     stockFusedMatMul = tf.getKernel('_FusedMatMul', 'wasm');
-    if (!stockBatchMatMul || !stockFusedMatMul) throw new Error('the wasm backend has no BatchMatMul/_FusedMatMul kernels to replace');
+    stockAdd = tf.getKernel('Add', 'wasm');
+    if (!stockBatchMatMul || !stockFusedMatMul || !stockAdd) throw new Error('the wasm backend has no BatchMatMul/_FusedMatMul/Add kernels to replace');
     fusedRegistered = true;
   }
   setNativeMatMuls(true);
 }
 
-/** Swaps the wasm backend's matrix-product kernels between the native and the stock ones. */
+/** Swaps the wasm backend's replaced kernels (products, Add) between the native and the stock ones. */
 export function setNativeMatMuls(on: boolean): void {
-  if (on === matMulsReplaced || !stockBatchMatMul || !stockFusedMatMul) return;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.unregisterKernel('_FusedMatMul', 'wasm');
-  if (on) {
-    tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMulKernel });
-    tf.registerKernel({ kernelName: '_FusedMatMul', backendName: 'wasm', kernelFunc: fusedMatMulKernel });
-  } else {
-    tf.registerKernel(stockBatchMatMul);
-    tf.registerKernel(stockFusedMatMul);
+  if (on === matMulsReplaced || !stockBatchMatMul || !stockFusedMatMul || !stockAdd) return;
+  const replaced: [tf.KernelConfig, (args: KernelArgs) => tf.TensorInfo][] = [
+    [stockBatchMatMul, batchMatMulKernel],
+    [stockFusedMatMul, fusedMatMulKernel],
+    [stockAdd, addKernel],
+  ];
+  for (const [stock, ours] of replaced) {
+    tf.unregisterKernel(stock.kernelName, 'wasm');
+    if (on) tf.registerKernel({ kernelName: stock.kernelName, backendName: 'wasm', kernelFunc: ours });
+    else tf.registerKernel(stock);
   }
   matMulsReplaced = on;
 }

@@ -6,17 +6,5 @@ export * from './maskgit';
 export { MaskedModel } from './masked';
 export { AutoregressiveModel } from './autoregressive';
 
-import type { ModelConfig } from './config';
-import { AutoregressiveModel } from './autoregressive';
-import { MaskedModel } from './masked';
-import type { UnifiedModel } from './model';
-
-/** A freshly initialised model of the config's paradigm. */
-export function createModel(config: ModelConfig): UnifiedModel {
-  switch (config.paradigm) {
-    case 'masked':
-      return MaskedModel.create(config);
-    case 'autoregressive':
-      return AutoregressiveModel.create(config);
-  }
-}
+export { createModel } from './create';
+export * from './load';

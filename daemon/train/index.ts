@@ -2,3 +2,7 @@
 export * from './data';
 export * from './schedule';
 export * from './pretrain';
+export * from './evaluate';
+export * from './unirl';
+export * from './grpo-loss';
+export * from './grpo';

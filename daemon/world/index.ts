@@ -8,3 +8,4 @@ export * from './render';
 export * from './palette';
 export * from './prompts';
 export * from './split';
+export * from './answers';

@@ -27,7 +27,7 @@
 /* Hot loops are compiled for several x86 levels and picked at load time, so one build runs at full
  * width on the machine that built it and still runs anywhere else. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "arch=x86-64-v2", "default")))
 #else
 #define SIMD_CLONES
 #endif
@@ -127,14 +127,28 @@ static napi_value undefined(napi_env env) {
   return u;
 }
 
-/* exp(x) in single precision (Cephes' polynomial, about 1 ulp), written so loops over it vectorize;
- * exp of anything below -87.3 (including -inf) is exactly 0. */
+static inline float as_float(int32_t i) {
+  float f;
+  memcpy(&f, &i, sizeof f);
+  return f;
+}
+
+static inline int32_t as_int(float f) {
+  int32_t i;
+  memcpy(&i, &f, sizeof i);
+  return i;
+}
+
+/* exp(x) in single precision (Cephes' polynomial, about 1 ulp), branch-free so loops over it
+ * vectorize; rounds with the 1.5 * 2^23 shifter; exp of anything below -87.3 (including -inf) is
+ * exactly 0. */
 static inline float vexpf(float x) {
-  const float lo = -87.3365447504f, hi = 88.0f;
-  float xc = x < lo ? lo : (x > hi ? hi : x);
-  float fx = xc * 1.44269504088896341f;
-  int n = (int)(fx + (fx >= 0.0f ? 0.5f : -0.5f));
-  float nf = (float)n;
+  const float lo = -87.3365447504f, hi = 88.0f, shifter = 12582912.0f;
+  float xc = x < lo ? lo : x;
+  xc = xc > hi ? hi : xc;
+  float t = xc * 1.44269504088896341f + shifter;
+  int32_t n = as_int(t) - as_int(shifter);
+  float nf = t - shifter;
   float r = xc - nf * 0.693359375f + nf * 2.12194440e-4f;
   float r2 = r * r;
   float p = 1.9875691500e-4f;
@@ -144,12 +158,7 @@ static inline float vexpf(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r2 + r + 1.0f;
-  union {
-    int32_t i;
-    float f;
-  } u;
-  u.i = (int32_t)((n + 127) << 23);
-  float y = p * u.f;
+  float y = p * as_float((n + 127) << 23);
   return x < lo ? 0.0f : y;
 }
 
@@ -523,36 +532,48 @@ static napi_value SoftmaxXentGrad(napi_env env, napi_callback_info info) {
  * backward pass ([B, H, Tq, Tk]). A mask value m adds (1 - m) * -1e9 to the score (the same as the
  * stock composition); causal drops key j > i + (Tk - Tq) exactly. */
 
-SIMD_CLONES static void mask_softmax_rows(float *p, int64_t tq, int64_t tk, const float *mask, bool causal) {
-  int64_t off = tk - tq;
-  for (int64_t i = 0; i < tq; i++) {
-    float *row = p + i * tk;
-    if (mask) {
-      const float *mr = mask + i * tk;
-#pragma omp simd
-      for (int64_t j = 0; j < tk; j++) row[j] += (1.0f - mr[j]) * MASKED;
-    }
+/* Rows first_row.. of the scores: add the mask, drop keys past the causal limit, softmax. */
+SIMD_CLONES static void mask_softmax_rows(float *p, int64_t rows, int64_t tk, const float *mask, bool causal,
+                                          int64_t first_row, int64_t off) {
+  for (int64_t r = 0; r < rows; r++) {
+    float *row = p + r * tk;
     int64_t keep = tk;
     if (causal) {
-      keep = i + off + 1;
+      keep = first_row + r + off + 1;
       if (keep < 0) keep = 0;
       if (keep > tk) keep = tk;
-      for (int64_t j = keep; j < tk; j++) row[j] = 0.0f;
     }
+    if (mask) {
+      const float *mr = mask + r * tk;
+#pragma omp simd
+      for (int64_t j = 0; j < keep; j++) row[j] += (1.0f - mr[j]) * MASKED;
+    }
+    for (int64_t j = keep; j < tk; j++) row[j] = 0.0f;
     if (keep > 0) softmax_row(row, keep);
   }
 }
 
-SIMD_CLONES static void softmax_grad_rows(const float *p, float *dp, int64_t rows, int64_t tk, float scale) {
+SIMD_CLONES static void softmax_grad_rows(const float *p, int64_t ldp, float *dp, int64_t lddp, int64_t rows, int64_t n,
+                                          float scale) {
   for (int64_t i = 0; i < rows; i++) {
-    const float *pr = p + i * tk;
-    float *dr = dp + i * tk;
+    const float *pr = p + i * ldp;
+    float *dr = dp + i * lddp;
     float s = 0;
 #pragma omp simd reduction(+ : s)
-    for (int64_t j = 0; j < tk; j++) s += pr[j] * dr[j];
+    for (int64_t j = 0; j < n; j++) s += pr[j] * dr[j];
 #pragma omp simd
-    for (int64_t j = 0; j < tk; j++) dr[j] = pr[j] * (dr[j] - s) * scale;
+    for (int64_t j = 0; j < n; j++) dr[j] = pr[j] * (dr[j] - s) * scale;
   }
+}
+
+/* Causal attention works on blocks of query rows, each against only the keys it can see, which
+ * skips most of the masked upper triangle (a third of the work at T = 96). */
+static int64_t row_blocks(bool causal, int64_t tq) { return causal && tq >= 64 ? (tq + 31) / 32 : 1; }
+
+static int64_t visible_keys(bool causal, int64_t r1, int64_t tq, int64_t tk) {
+  if (!causal) return tk;
+  int64_t k = r1 + (tk - tq);
+  return k < 0 ? 0 : (k > tk ? tk : k);
 }
 
 /* attention(heap, q, k, v, out, probs, B, H, Tq, Tk, Dh, scale, causal, mask, maskBatchStride) */
@@ -581,17 +602,24 @@ static napi_value Attention(napi_env env, napi_callback_info info) {
     for (int64_t h = 0; h < nh; h++) {
       const float *qb = q + b * tq * d + h * dh, *kb = k + b * tk * d + h * dh, *vb = v + b * tk * d + h * dh;
       float *p = probs + (b * nh + h) * tq * tk;
-      sgemm(false, true, tq, tk, dh, scale, qb, d, kb, d, 0.0f, p, tk);
-      mask_softmax_rows(p, tq, tk, mask ? mask + b * msb : NULL, causal);
-      sgemm(false, false, tq, dh, tk, 1.0f, p, tk, vb, d, 0.0f, out + b * tq * d + h * dh, d);
+      float *ob = out + b * tq * d + h * dh;
+      int64_t nblk = row_blocks(causal, tq);
+      for (int64_t blk = 0; blk < nblk; blk++) {
+        int64_t r0 = blk * tq / nblk, r1 = (blk + 1) * tq / nblk, rows = r1 - r0;
+        int64_t kmax = visible_keys(causal, r1, tq, tk);
+        float *pb = p + r0 * tk;
+        sgemm(false, true, rows, kmax, dh, scale, qb + r0 * d, d, kb, d, 0.0f, pb, tk);
+        mask_softmax_rows(pb, rows, tk, mask ? mask + b * msb + r0 * tk : NULL, causal, r0, tk - tq);
+        sgemm(false, false, rows, dh, kmax, 1.0f, pb, tk, vb, d, 0.0f, ob + r0 * d, d);
+      }
     }
   return undefined(env);
 }
 
-/* attentionGrad(heap, q, k, v, probs, dout, dq, dk, dv, B, H, Tq, Tk, Dh, scale) */
+/* attentionGrad(heap, q, k, v, probs, dout, dq, dk, dv, B, H, Tq, Tk, Dh, scale, causal) */
 static napi_value AttentionGrad(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, 14, &a, "attentionGrad")) return NULL;
+  if (!read_args(env, info, 15, &a, "attentionGrad")) return NULL;
   int64_t nb, nh, tq, tk, dh;
   if (!dim(env, a.v[8], &nb, "B") || !dim(env, a.v[9], &nh, "H") || !dim(env, a.v[10], &tq, "Tq") ||
       !dim(env, a.v[11], &tk, "Tk") || !dim(env, a.v[12], &dh, "Dh"))
@@ -607,17 +635,31 @@ static napi_value AttentionGrad(napi_env env, napi_callback_info info) {
   float *dv = dk ? region(env, &a, a.v[7], nb * tk * d, "attentionGrad dv") : NULL;
   if (!dv) return NULL;
   float scale = (float)a.v[13];
+  bool causal = a.v[14] != 0;
   float *dp = malloc((size_t)(tq * tk > 0 ? tq * tk : 1) * sizeof(float));
   if (!dp) return throw_error(env, "attentionGrad: out of memory"), NULL;
+  /* dK and dV gather contributions from every row block. */
+  memset(dk, 0, (size_t)(nb * tk * d) * sizeof(float));
+  memset(dv, 0, (size_t)(nb * tk * d) * sizeof(float));
+  int64_t nblk = row_blocks(causal, tq);
   for (int64_t b = 0; b < nb; b++)
     for (int64_t h = 0; h < nh; h++) {
       int64_t qo = b * tq * d + h * dh, ko = b * tk * d + h * dh;
       const float *p = probs + (b * nh + h) * tq * tk;
-      sgemm(true, false, tk, dh, tq, 1.0f, p, tk, dout + qo, d, 0.0f, dv + ko, d);
-      sgemm(false, true, tq, tk, dh, 1.0f, dout + qo, d, v + ko, d, 0.0f, dp, tk);
-      softmax_grad_rows(p, dp, tq, tk, scale);
-      sgemm(false, false, tq, dh, tk, 1.0f, dp, tk, k + ko, d, 0.0f, dq + qo, d);
-      sgemm(true, false, tk, dh, tq, 1.0f, dp, tk, q + qo, d, 0.0f, dk + ko, d);
+      for (int64_t blk = 0; blk < nblk; blk++) {
+        int64_t r0 = blk * tq / nblk, r1 = (blk + 1) * tq / nblk, rows = r1 - r0;
+        int64_t kmax = visible_keys(causal, r1, tq, tk);
+        if (kmax == 0) {
+          for (int64_t r = r0; r < r1; r++) memset(dq + qo + r * d, 0, (size_t)dh * sizeof(float));
+          continue;
+        }
+        const float *pb = p + r0 * tk, *dob = dout + qo + r0 * d;
+        sgemm(true, false, kmax, dh, rows, 1.0f, pb, tk, dob, d, 1.0f, dv + ko, d);
+        sgemm(false, true, rows, kmax, dh, 1.0f, dob, d, v + ko, d, 0.0f, dp, kmax);
+        softmax_grad_rows(pb, tk, dp, kmax, rows, kmax, scale);
+        sgemm(false, false, rows, dh, kmax, 1.0f, dp, kmax, k + ko, d, 0.0f, dq + qo + r0 * d, d);
+        sgemm(true, false, kmax, dh, rows, 1.0f, dp, kmax, q + qo + r0 * d, d, 1.0f, dk + ko, d);
+      }
     }
   free(dp);
   return undefined(env);
@@ -642,6 +684,42 @@ static napi_value EmbeddingGrad(napi_env env, napi_callback_info info) {
     const float *src = dy + i * d;
     for (int64_t j = 0; j < d; j++) row[j] += src[j];
   }
+  return undefined(env);
+}
+
+/* embedding(heap, table, ids, out, N, V, D): out[i] = table[ids[i]] (the forward gather). */
+static napi_value Embedding(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, 6, &a, "embedding")) return NULL;
+  int64_t n, v, d;
+  if (!dim(env, a.v[3], &n, "N") || !dim(env, a.v[4], &v, "V") || !dim(env, a.v[5], &d, "D")) return NULL;
+  const float *table = region(env, &a, a.v[0], v * d, "embedding table");
+  const int32_t *ids = table ? region(env, &a, a.v[1], n, "embedding ids") : NULL;
+  float *out = ids ? region(env, &a, a.v[2], n * d, "embedding out") : NULL;
+  if (!out || !check_targets(env, ids, n, v)) return NULL;
+  for (int64_t i = 0; i < n; i++) memcpy(out + i * d, table + (int64_t)ids[i] * d, (size_t)d * sizeof(float));
+  return undefined(env);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Same-shape elementwise sum (residual streams and gradient accumulation).                       */
+
+SIMD_CLONES static void add_arrays(const float *x, const float *y, float *out, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] + y[i];
+}
+
+/* add(heap, x, y, out, n) */
+static napi_value Add(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, 4, &a, "add")) return NULL;
+  int64_t n;
+  if (!dim(env, a.v[3], &n, "n")) return NULL;
+  const float *x = region(env, &a, a.v[0], n, "add x");
+  const float *y = x ? region(env, &a, a.v[1], n, "add y") : NULL;
+  float *out = y ? region(env, &a, a.v[2], n, "add out") : NULL;
+  if (!out) return NULL;
+  add_arrays(x, y, out, n);
   return undefined(env);
 }
 
@@ -714,7 +792,7 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   napi_create_int32(env, 0, &threads);
 #else
   char buf[256];
-  snprintf(buf, sizeof buf, "OpenBLAS %s", openblas_get_config());
+  snprintf(buf, sizeof buf, "%s", openblas_get_config());
   napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &blas);
   napi_create_int32(env, openblas_get_num_threads(), &threads);
 #endif
@@ -736,7 +814,9 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"softmaxXentGrad", NULL, SoftmaxXentGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attention", NULL, Attention, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attentionGrad", NULL, AttentionGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"embedding", NULL, Embedding, NULL, NULL, NULL, napi_enumerable, NULL},
       {"embeddingGrad", NULL, EmbeddingGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"add", NULL, Add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -172,6 +172,11 @@ describe('compute blocks: values and gradients against stock tfjs', () => {
     await withMask(maskT(m.slice(0, 36), [6, 6]), true);
     const [ox, rx] = att({ heads: 2, causal: true });
     await check('attention cross, causal offset', ox, rx, [randn([2, 3, 8]), randn([2, 7, 8]), randn([2, 7, 8])]);
+    // Long enough for the native kernel's blocked causal path (uneven row blocks, with an offset).
+    await check('attention causal, long', ox, rx, [randn([1, 70, 8]), randn([1, 70, 8]), randn([1, 70, 8])]);
+    await check('attention causal, long, offset', ox, rx, [randn([1, 64, 8]), randn([1, 80, 8]), randn([1, 80, 8])]);
+    const [om, rm] = att({ heads: 2, causal: true, mask: tf.tensor2d(Array.from({ length: 70 * 70 }, (_, i) => (i % 7 === 3 ? 0 : 1)), [70, 70]) });
+    await check('attention causal + mask, long', om, rm, [randn([1, 70, 8]), randn([1, 70, 8]), randn([1, 70, 8])]);
   });
 
   it('rejects bad ids, bad shapes and bad heads with clear errors', () => {
