@@ -27,16 +27,9 @@ const notYet = (kind: StageKind) => (): { message: string; field: string } => ({
 export const STAGES: Readonly<Record<StageKind, StageEntry>> = {
   pretrain: { summary: 'pretrain a model on procedural shapes-world data', unavailable: () => undefined, runnable: true },
   sft: { summary: 'UniRL-SFT: learn from answers about self-generated images', unavailable: notYet('sft'), runnable: false },
-  grpo: { summary: 'UniRL-GRPO: groups of self-generated images rewarded by the model itself', unavailable: notYet('grpo'), runnable: false },
-  geneval: {
-    summary: 'generate images for a metadata file in the GenEval layout and score them',
-    unavailable: (stage) =>
-      stage.kind === 'geneval' && stage.generator === 'model'
-        ? { message: 'geneval with generator "model" is not available in this version (only "truth" is)', field: 'generator' }
-        : undefined,
-    runnable: true,
-  },
-  sample: { summary: 'generate images for a list of prompts', unavailable: notYet('sample'), runnable: false },
+  grpo: { summary: 'UniRL-GRPO: groups of self-generated images rewarded by the model itself', unavailable: () => undefined, runnable: true },
+  geneval: { summary: 'generate images for a metadata file in the GenEval layout and score them', unavailable: () => undefined, runnable: true },
+  sample: { summary: 'generate images for a list of prompts', unavailable: () => undefined, runnable: true },
 };
 
 export const STAGE_KINDS = Object.keys(STAGES) as StageKind[];

@@ -5,11 +5,11 @@
  */
 import type { StageKind } from '../../schemas/protocol';
 
-export interface SamplingConfig {
-  maskgitSteps: number;
-  temperature: number;
-  cfgWeight: number;
-  topK: number;
+/** Each field left out takes the paradigm's default (daemon/train/evaluate.ts DEFAULT_SAMPLING). */
+export interface SamplingSpec {
+  steps?: number;
+  temperature?: number;
+  cfg?: number;
 }
 
 interface StageCommon {
@@ -40,7 +40,7 @@ export interface SftStageSpec extends StageCommon {
   gumbelTemperature: number;
   generationLossWeight: number;
   gradClip: number;
-  sampling: SamplingConfig;
+  sampling: SamplingSpec;
   samplesEvery: number;
   checkpointEvery: number;
   logEvery: number;
@@ -54,24 +54,26 @@ export interface GrpoStageSpec extends StageCommon {
   learningRate: number;
   beta: number;
   clipEpsilon: number;
-  innerEpochs: number;
-  reward: 'self' | 'self-graded' | 'detector';
+  updatesPerBatch: number;
+  reward: 'self' | 'self_graded' | 'detector';
   trainUnderstanding: boolean;
+  understandingWeight: number;
+  answerTemperature: number;
+  policySteps: number;
   gradClip: number;
-  sampling: SamplingConfig;
-  samplesEvery: number;
-  checkpointEvery: number;
+  sampling: SamplingSpec;
   logEvery: number;
+  checkpointEvery: number;
+  samplesEvery: number;
 }
 
 export interface GenevalStageSpec extends StageCommon {
   kind: 'geneval';
   generator: 'model' | 'truth';
   metadata?: string;
-  promptSeed: number;
   limit: number;
   imagesPerPrompt: number;
-  sampling: SamplingConfig;
+  sampling: SamplingSpec;
   checkpointEvery: number;
   samplesEvery: number;
 }
@@ -80,7 +82,7 @@ export interface SampleStageSpec extends StageCommon {
   kind: 'sample';
   prompts: string[];
   imagesPerPrompt: number;
-  sampling: SamplingConfig;
+  sampling: SamplingSpec;
 }
 
 export type StageSpec = PretrainStageSpec | SftStageSpec | GrpoStageSpec | GenevalStageSpec | SampleStageSpec;
