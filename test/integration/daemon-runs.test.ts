@@ -197,4 +197,28 @@ describe('daemon runs', () => {
     assert.deepEqual((await client.request('runs/list')).runs, []);
     await client.close();
   });
+
+  it('stops on daemon/shutdown: the running run is left interrupted, the connection file removed, and the next daemon resumes it', async () => {
+    const home = tempDir('home');
+    const workspace = tempDir('ws');
+    const d = await daemonIn(home, workspace);
+    const client = await connect(d);
+    const run = await client.request('runs/submit', { spec: truthSpec('shutdown') });
+    const log = new EventLog(client, run.id);
+    await client.request('runs/subscribe', { runId: run.id });
+    await log.waitFor((es) => es.some((e) => e.type === 'checkpoint'), 60_000, 'a checkpoint');
+    const exited = new Promise<number | null>((resolve) => d.child.once('exit', (code) => resolve(code)));
+    assert.deepEqual(await client.request('daemon/shutdown'), { ok: true });
+    assert.equal(await exited, 0);
+    assert.equal(fs.existsSync(path.join(home, 'daemon.json')), false);
+    const state = JSON.parse(fs.readFileSync(path.join(workspace, 'runs', run.id, 'state.json'), 'utf8')) as { state: string };
+    assert.equal(state.state, 'interrupted');
+
+    const again = await connect(await daemonIn(home, workspace));
+    const log2 = new EventLog(again, run.id);
+    await again.request('runs/subscribe', { runId: run.id });
+    await log2.waitForState('completed', 120_000);
+    assertContiguous(log2.events);
+    await again.close();
+  });
 });
