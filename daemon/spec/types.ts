@@ -38,12 +38,13 @@ export interface SftStageSpec extends StageCommon {
   imagesPerPrompt: number;
   learningRate: number;
   gumbelTemperature: number;
-  generationLossWeight: number;
+  gradientSteps: number;
+  generationWeight: number;
   gradClip: number;
   sampling: SamplingSpec;
-  samplesEvery: number;
-  checkpointEvery: number;
   logEvery: number;
+  checkpointEvery: number;
+  samplesEvery: number;
 }
 
 export interface GrpoStageSpec extends StageCommon {

@@ -24,7 +24,6 @@ describe('unirl validate / run / runs', () => {
     const bad = unirl(['validate', 'bad.unirl.json'], dir);
     assert.equal(bad.code, 1);
     assert.deepEqual(bad.stdout.trim().split('\n'), [
-      'bad.unirl.json:4:7: error: /stages/0/kind: stage kind "sft" is not available in this version',
       'bad.unirl.json:4:7: error: /stages/0/kind: this sft stage needs a model: set model.checkpoint, or put a pretrain stage before it',
       'bad.unirl.json:5:7: error: /stages/1/kind: this grpo stage needs a model: set model.checkpoint, or put a pretrain stage before it',
       'bad.unirl.json:5:23: error: /stages/1/groupSize: groupSize must be at least 2: GRPO normalises rewards within a group, and a group of 1 has no spread',
@@ -48,7 +47,7 @@ describe('unirl validate / run / runs', () => {
 
     const bad = unirl(['run', 'bad.unirl.json'], dir);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /bad\.unirl\.json: error: \/stages\/0\/kind: stage kind "sft" is not available in this version/);
+    assert.match(bad.stderr, /bad\.unirl\.json: error: \/stages\/0\/kind: this sft stage needs a model/);
   });
 
   it('runs: lists the runs of a folder', () => {

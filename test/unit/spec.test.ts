@@ -5,6 +5,7 @@ import { BACKEND_CHOICES } from '../../daemon/compute/backend';
 import { DEFAULT_MODEL } from '../../daemon/models/config';
 import { DEFAULT_PRETRAIN } from '../../daemon/train/pretrain';
 import { defaultGrpo } from '../../daemon/train/grpo';
+import { defaultSft } from '../../daemon/train/sft';
 import {
   pointerRange,
   validateSpec,
@@ -17,6 +18,7 @@ import {
   type SftStageSpec,
   type ValidationContext,
 } from '../../daemon/spec';
+import { AVAILABLE_STAGE_KINDS } from '../../daemon/runs';
 
 /** An in-memory file system for the validator (it is pure: files come in as functions). */
 function memoryContext(files: Record<string, string>, extra: Partial<ValidationContext> = {}): ValidationContext {
@@ -61,7 +63,7 @@ describe('run spec schema', () => {
     const common = { kind: true, name: true } as const;
     const sampling = { sampling: true } as const;
     assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true }));
-    assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, generationLossWeight: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, clipEpsilon: true, updatesPerBatch: true, reward: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
     assert.deepEqual(props('sample'), keys<SampleStageSpec>({ ...common, ...sampling, prompts: true, imagesPerPrompt: true }));
@@ -81,6 +83,15 @@ describe('run spec schema', () => {
     const arch = (runSchema as unknown as Schema).properties!['model']!.properties!['architecture']!.properties!;
     assert.deepEqual(Object.fromEntries(Object.entries(arch).map(([k, v]) => [k, v.default])), { dim: DEFAULT_MODEL.dim, layers: DEFAULT_MODEL.layers, heads: DEFAULT_MODEL.heads, mlpRatio: DEFAULT_MODEL.mlpRatio, patch: DEFAULT_MODEL.patch });
     assert.deepEqual((runSchema as unknown as Schema).properties!['backend']!.enum, [...BACKEND_CHOICES]);
+  });
+
+  it('takes its SFT defaults from the SFT loop\'s', () => {
+    const f = defaultSft('masked');
+    const d = (k: string): unknown => defs['sft']!.properties![k]!.default;
+    assert.deepEqual(
+      { steps: d('steps'), promptsPerStep: d('promptsPerStep'), imagesPerPrompt: d('imagesPerPrompt'), lr: d('learningRate'), tau: d('gumbelTemperature'), gradientSteps: d('gradientSteps'), generationWeight: d('generationWeight'), gradClip: d('gradClip'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery'), samplesEvery: d('samplesEvery') },
+      { steps: f.steps, promptsPerStep: f.promptsPerStep, imagesPerPrompt: f.imagesPerPrompt, lr: f.lr, tau: f.tau, gradientSteps: f.gradientSteps, generationWeight: f.generationWeight, gradClip: f.gradClip, logEvery: f.logEvery, checkpointEvery: f.checkpointEvery, samplesEvery: f.samplesEvery },
+    );
   });
 
   it('takes its GRPO defaults from the GRPO loop\'s', () => {
@@ -141,10 +152,11 @@ describe('validateSpec: the schema layer', () => {
 });
 
 describe('validateSpec: the semantic rules', () => {
-  it('says plainly which stage kinds are not available in this version', () => {
+  it('accepts every stage kind of this version, and asks the registry which configurations run', () => {
+    assert.deepEqual([...AVAILABLE_STAGE_KINDS].sort(), ['geneval', 'grpo', 'pretrain', 'sample', 'sft']);
     const spec = { name: 'x', model: { checkpoint: 'm.safetensors' }, stages: [{ kind: 'sft' }, { kind: 'grpo' }, { kind: 'sample', prompts: ['a photo of a ring'] }, { kind: 'geneval' }] };
-    assert.deepEqual(messages(spec, memoryContext({ '/ws/m.safetensors': '' })), ['error /stages/0/kind: stage kind "sft" is not available in this version']);
-    // Pretraining runs in this version; it needs a model description.
+    assert.deepEqual(messages(spec, memoryContext({ '/ws/m.safetensors': '' })), []);
+    // Pretraining needs a model description.
     assert.deepEqual(messages({ name: 'x', model: {}, stages: [{ kind: 'pretrain', steps: 1000 }, { kind: 'grpo' }] }), []);
     assert.deepEqual(messages({ name: 'x', stages: [{ kind: 'pretrain', steps: 1000 }] }), ['error /stages/0/kind: a pretrain stage needs model.paradigm and model.architecture (add a "model" object; its defaults are a masked model)']);
   });

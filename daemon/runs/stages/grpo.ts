@@ -18,7 +18,7 @@ export const grpoStage: Stage<'grpo'> = {
     const heldOut = heldOutOf(ctx);
     const total = config.steps;
     ctx.emit({ type: 'log', level: 'info', message: `GRPO from ${base} (${paradigm}), G = ${config.groupSize}, beta = ${config.beta}, reward ${config.reward}` });
-    grpo(
+    await grpo(
       {
         ...defaultGrpo(paradigm),
         steps: config.steps,

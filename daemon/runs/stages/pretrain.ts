@@ -18,9 +18,9 @@ export const pretrainStage: Stage<'pretrain'> = {
     const heldOut = heldOutOf(ctx);
     const file = ctx.modelOut;
     const total = config.steps;
-    // The loop is synchronous: it cannot see an AbortSignal fire, so it polls the shared flag.
+    // The shared flag is seen at once, even before the loop's next yield lets the cancel message in.
     const signal = cancelPoll(ctx) as AbortSignal;
-    pretrain(
+    await pretrain(
       {
         model: modelConfig(model.paradigm, { ...model.architecture, canvas: ctx.spec.world.canvas, seed: ctx.spec.seed }),
         steps: config.steps,
