@@ -114,6 +114,7 @@ export interface InitializeParams {
 export interface InitializeResult {
   protocolVersion: number;
   daemon: { version: string; pid: number };
+  /** The default backend choice ("auto"); each run loads its own, as its spec says, and logs it. */
   backend: string;
   capabilities: { stageKinds: StageKind[]; availableStageKinds: StageKind[]; maxPayloadBytes: number };
   runsDir: string;

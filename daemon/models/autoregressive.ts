@@ -10,12 +10,12 @@
  * classifier-free guidance runs the conditional and unconditional branches as one batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, dense, gelu, Parameters } from '../compute';
+import { crossEntropy, dense, gelu, Parameters, tokenNll } from '../compute';
 import type { Rng } from '../util/random';
 import type { RgbImage } from '../world/render';
 import type { ModelConfig } from './config';
 import { argmax, logSoftmaxInto, sampleFromLogProbs } from './maskgit';
-import type { AnswerOptions, Answers, GenerateOptions, Generation, UnifiedModel } from './model';
+import type { AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
 import { addBodyParams, body, disposeCache, type KvCache } from './transformer';
 import {
   addVocabParams,
@@ -171,7 +171,8 @@ export class AutoregressiveModel implements UnifiedModel {
     return textLogits(this.params, h);
   }
 
-  understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar {
+  /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */
+  private answerNll(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): { nll: tf.Tensor; weights: tf.Tensor } {
     const l = this.layout;
     const T = this.undLength;
     const textStart = 2 + l.imageTokens;
@@ -189,7 +190,35 @@ export class AutoregressiveModel implements UnifiedModel {
       });
     });
     const logits = this.dialogueLogits(images, dialogues);
-    return crossEntropy(logits, tf.tensor(targets, [images.length, T], 'int32'), tf.tensor(weights, [images.length, T]));
+    return { nll: tokenNll(logits, tf.tensor(targets, [images.length, T], 'int32')), weights: tf.tensor(weights, [images.length, T]) };
+  }
+
+  understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar {
+    const { nll, weights } = this.answerNll(images, questions, answers);
+    return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1));
+  }
+
+  answerLogprobs(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Tensor {
+    const { nll, weights } = this.answerNll(images, questions, answers);
+    return tf.neg(tf.sum(tf.mul(nll, weights), 1));
+  }
+
+  imageLogprobs(prompts: readonly string[], generation: Pick<Generation, 'tokens' | 'commitStep'>, sampling: SamplingSpec): { logprobs: tf.Tensor; weights: tf.Tensor } {
+    const l = this.layout;
+    const N = l.imageTokens;
+    const B = prompts.length;
+    const ids = prompts.map((p) => promptIds(l, p));
+    let logits: tf.Tensor;
+    if (sampling.cfg === 0) {
+      logits = this.imageLogitsFull(ids, generation.tokens, N - 1);
+    } else {
+      const both = this.imageLogitsFull([...ids, ...ids.map(() => null)], [...generation.tokens, ...generation.tokens], N - 1);
+      const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
+      logits = tf.sub(tf.mul(cond, 1 + sampling.cfg), tf.mul(uncond, sampling.cfg));
+    }
+    if (sampling.temperature > 0 && sampling.temperature !== 1) logits = tf.div(logits, sampling.temperature);
+    const targets = tf.tensor(Int32Array.from(generation.tokens.flatMap((t) => [...t])), [B, N], 'int32');
+    return { logprobs: tf.neg(tokenNll(logits, targets)), weights: tf.ones([B, N]) };
   }
 
   generate(prompts: readonly string[], options: GenerateOptions & { cache?: boolean }): Generation {

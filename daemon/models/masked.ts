@@ -10,7 +10,7 @@
  *   the image block attends within itself; the dialogue attends causally to everything before.
  */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, Parameters } from '../compute';
+import { crossEntropy, Parameters, tokenNll } from '../compute';
 import type { Rng } from '../util/random';
 import type { RgbImage } from '../world/render';
 import { addBodyParams, body } from './transformer';
@@ -29,7 +29,7 @@ import {
   type Layout,
   type TokenBatch,
 } from './vocab';
-import type { AnswerOptions, Answers, GenerateOptions, Generation, UnifiedModel } from './model';
+import type { AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
 
 export class MaskedModel implements UnifiedModel {
   readonly paradigm = 'masked' as const;
@@ -164,8 +164,8 @@ export class MaskedModel implements UnifiedModel {
     return crossEntropy(logits, targets, tf.tensor(weights, [images.length, N]));
   }
 
-  /** Answer loss of understanding: next-token negative log-likelihood of the answer and <eos>. */
-  understandingLoss(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar {
+  /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */
+  private answerNll(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): { nll: tf.Tensor; weights: tf.Tensor } {
     const l = this.layout;
     const images = pixels.map((p) => l.image.encode(p));
     const T = this.undLength;
@@ -179,14 +179,53 @@ export class MaskedModel implements UnifiedModel {
       dialogues.push([...qIds, l.text.sep, ...aIds]);
       // The token at dialogue index qIds.length + 1 + i is predicted at the position before it.
       aIds.forEach((id, i) => {
-        const pos = textStart + qIds.length + i; // position of the token before answer token i
+        const pos = textStart + qIds.length + i;
         targets[b * T + pos] = id;
         weights[b * T + pos] = 1;
       });
     });
     const { batch, mask } = this.undBatch(images, dialogues);
     const logits = textLogits(this.params, this.hidden(batch, mask));
-    return crossEntropy(logits, tf.tensor(targets, [images.length, T], 'int32'), tf.tensor(weights, [images.length, T]));
+    return { nll: tokenNll(logits, tf.tensor(targets, [images.length, T], 'int32')), weights: tf.tensor(weights, [images.length, T]) };
+  }
+
+  /** Answer loss of understanding: next-token negative log-likelihood of the answer and <eos>. */
+  understandingLoss(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar {
+    const { nll, weights } = this.answerNll(pixels, questions, answers);
+    return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1));
+  }
+
+  answerLogprobs(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Tensor {
+    const { nll, weights } = this.answerNll(pixels, questions, answers);
+    return tf.neg(tf.sum(tf.mul(nll, weights), 1));
+  }
+
+  imageLogprobs(prompts: readonly string[], generation: Pick<Generation, 'tokens' | 'commitStep'>, sampling: SamplingSpec, steps?: readonly number[]): { logprobs: tf.Tensor; weights: tf.Tensor } {
+    const l = this.layout;
+    const N = l.imageTokens;
+    const B = prompts.length;
+    const ids = prompts.map((p) => promptIds(l, p));
+    const lastStep = Math.max(...generation.commitStep.map((c) => Math.max(...c)));
+    const chosen = steps ?? [...Array(lastStep + 1).keys()];
+    const targets = tf.tensor(Int32Array.from(generation.tokens.flatMap((t) => [...t])), [B, N], 'int32');
+    let total: tf.Tensor = tf.zeros([B, N]);
+    const weights = new Float32Array(B * N);
+    for (const s of chosen) {
+      // The state MaskGIT saw at step s: tokens committed earlier are known, the rest masked.
+      const state = generation.tokens.map((t, b) => t.map((token, j) => ((generation.commitStep[b]![j] as number) < s ? token : -1)));
+      const stepMask = new Float32Array(B * N);
+      generation.commitStep.forEach((c, b) => c.forEach((cs, j) => {
+        if (cs === s) stepMask[b * N + j] = weights[b * N + j] = 1;
+      }));
+      let logits = sampling.cfg === 0 ? this.genLogits(ids, state) : (() => {
+        const both = this.genLogits([...ids, ...ids.map(() => null)], [...state, ...state]);
+        const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
+        return tf.sub(tf.mul(cond, 1 + sampling.cfg), tf.mul(uncond, sampling.cfg));
+      })();
+      if (sampling.temperature > 0 && sampling.temperature !== 1) logits = tf.div(logits, sampling.temperature);
+      total = tf.add(total, tf.mul(tf.neg(tokenNll(logits, targets)), tf.tensor(stepMask, [B, N])));
+    }
+    return { logprobs: total, weights: tf.tensor(weights, [B, N]) };
   }
 
   generate(prompts: readonly string[], options: GenerateOptions): Generation {
@@ -218,7 +257,7 @@ export class MaskedModel implements UnifiedModel {
         const candidates: { j: number; token: number; lp: number; confidence: number }[] = [];
         for (let j = 0; j < N; j++) {
           if ((tokens[b]![j] as number) >= 0) continue;
-          logSoftmaxInto(data, (b * N + j) * V, V, temperature, logp);
+          logSoftmaxInto(data, (b * N + j) * V, V, temperature === 0 ? 1 : temperature, logp);
           const token = temperature === 0 ? argmax(logp, V) : sampleFromLogProbs(logp, V, options.rng);
           const lp = logp[token] as number;
           candidates.push({ j, token, lp, confidence: lp + annealed * gumbel(options.rng) });

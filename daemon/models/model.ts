@@ -43,6 +43,12 @@ export interface Answers {
   logprobs: number[];
 }
 
+/** How images were sampled, so their log-probabilities can be recomputed under the same distribution. */
+export interface SamplingSpec {
+  temperature: number;
+  cfg: number;
+}
+
 export interface UnifiedModel {
   readonly paradigm: Paradigm;
   readonly config: ModelConfig;
@@ -53,4 +59,14 @@ export interface UnifiedModel {
   understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar;
   generate(prompts: readonly string[], options: GenerateOptions): Generation;
   answer(images: readonly RgbImage[], questions: readonly string[], options?: AnswerOptions): Answers;
+  /**
+   * Differentiable log-probability [B, N] of each generated image token under the sampling
+   * distribution (guidance and temperature as sampled): the autoregressive model's next-token
+   * log-probs; the masked model's log-prob of each token at the MaskGIT step that committed it,
+   * recomputed along the stored trajectory. `steps` limits the masked model to the tokens
+   * committed at those steps (the others are 0 and their weight 0).
+   */
+  imageLogprobs(prompts: readonly string[], generation: Pick<Generation, 'tokens' | 'commitStep'>, sampling: SamplingSpec, steps?: readonly number[]): { logprobs: tf.Tensor; weights: tf.Tensor };
+  /** Differentiable sum of the answer tokens' log-probs (answer and <eos>) per example: [B]. */
+  answerLogprobs(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Tensor;
 }

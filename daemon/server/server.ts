@@ -134,7 +134,8 @@ export async function startServer(options: ServerOptions, limits: ServerLimits =
       return {
         protocolVersion: PROTOCOL_VERSION,
         daemon: { version: options.version, pid: process.pid },
-        backend: 'cpu',
+        // Each run loads its backend in its own worker (spec.backend, logged by the run).
+        backend: 'auto',
         capabilities: { stageKinds: STAGE_KINDS, availableStageKinds: AVAILABLE_STAGE_KINDS, maxPayloadBytes: maxPayload },
         runsDir: engine.runsDir,
       };

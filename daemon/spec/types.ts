@@ -21,13 +21,12 @@ export interface PretrainStageSpec extends StageCommon {
   steps: number;
   batchSize: number;
   learningRate: number;
-  warmupSteps: number;
   minLearningRate: number;
+  warmupSteps: number;
   weightDecay: number;
   gradClip: number;
-  understandingFraction: number;
   condDropout: number;
-  evalEvery: number;
+  understandingWeight: number;
   checkpointEvery: number;
   logEvery: number;
 }
@@ -90,13 +89,11 @@ export interface ModelSpec {
   checkpoint?: string;
   paradigm: 'masked' | 'autoregressive';
   architecture: {
-    width: number;
+    dim: number;
     layers: number;
     heads: number;
     mlpRatio: number;
-    imageGrid: number;
-    codebookSize: number;
-    dropout: number;
+    patch: number;
   };
 }
 
@@ -107,7 +104,7 @@ export interface RunSpec {
   seed: number;
   world: { canvas: number };
   model?: ModelSpec;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   heldOut?: string;
   stages: StageSpec[];
 }

@@ -84,11 +84,18 @@ export function semanticProblems(spec: RunSpec, context: ValidationContext): Spe
     }
   }
   if (model) {
-    const { width, heads, imageGrid } = model.architecture;
-    if (width % heads !== 0) problems.push(err('/model/architecture/heads', `heads (${heads}) must divide width (${width})`));
-    if (spec.world.canvas % imageGrid !== 0) {
-      problems.push(err('/model/architecture/imageGrid', `imageGrid (${imageGrid}) must divide the canvas (${spec.world.canvas} px)`));
+    const { dim, heads, patch } = model.architecture;
+    if (dim % heads !== 0) problems.push(err('/model/architecture/heads', `heads (${heads}) must divide dim (${dim})`));
+    if (spec.world.canvas % patch !== 0) {
+      problems.push(err('/model/architecture/patch', `patch (${patch}) must divide the canvas (${spec.world.canvas} px)`));
     }
+  }
+  const pretrainAt = spec.stages.findIndex((s) => s.kind === 'pretrain');
+  if (pretrainAt >= 0 && !model) {
+    problems.push(err(`/stages/${pretrainAt}/kind`, 'a pretrain stage needs model.paradigm and model.architecture (add a "model" object; its defaults are a masked model)'));
+  }
+  if (pretrainAt >= 0 && model?.checkpoint !== undefined) {
+    problems.push(warn('/model/checkpoint', 'pretraining starts from model.architecture, not from model.checkpoint; the stages after it use the pretrained model'));
   }
 
   if (spec.heldOut !== undefined) files.metadata(spec.heldOut, '/heldOut');

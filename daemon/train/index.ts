@@ -3,3 +3,6 @@ export * from './data';
 export * from './schedule';
 export * from './pretrain';
 export * from './evaluate';
+export * from './unirl';
+export * from './grpo-loss';
+export * from './grpo';

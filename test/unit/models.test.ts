@@ -48,6 +48,33 @@ describe('MaskGIT schedule', () => {
   });
 });
 
+describe('log-probabilities of generated images', () => {
+  for (const paradigm of ['masked', 'autoregressive'] as const) {
+    it(`${paradigm}: recomputing along the stored trajectory gives the sampling log-probs`, () => {
+      const model = paradigm === 'masked' ? MaskedModel.create(modelConfig(paradigm, tiny)) : AutoregressiveModel.create(modelConfig(paradigm, tiny));
+      const prompts = ['a photo of two red circles', 'a photo of a cross above a ring'];
+      const sampling = { temperature: 0.8, cfg: 1.5 };
+      const g = model.generate(prompts, { rng: new Rng(9), steps: 5, ...sampling });
+      const recomputed = tf.tidy(() => {
+        const { logprobs, weights } = model.imageLogprobs(prompts, g, sampling);
+        return [logprobs.arraySync(), weights.arraySync()];
+      }) as number[][][];
+      for (let b = 0; b < 2; b++) {
+        for (let j = 0; j < 64; j++) {
+          assert.equal(recomputed[1]![b]![j], 1);
+          assert.ok(Math.abs(recomputed[0]![b]![j]! - g.logprobs[b]![j]!) < 2e-4, `${b}/${j}: ${recomputed[0]![b]![j]} vs ${g.logprobs[b]![j]}`);
+        }
+      }
+      if (paradigm === 'masked') {
+        // A subset of steps covers exactly the tokens committed at those steps.
+        const w = tf.tidy(() => model.imageLogprobs(prompts, g, sampling, [0, 2]).weights.arraySync()) as number[][];
+        for (let b = 0; b < 2; b++) for (let j = 0; j < 64; j++) assert.equal(w[b]![j], [0, 2].includes(g.commitStep[b]![j]!) ? 1 : 0);
+      }
+      model.params.dispose();
+    });
+  }
+});
+
 describe('autoregressive model', () => {
   it('gives the same logits with the key/value cache as without it', () => {
     const model = AutoregressiveModel.create(modelConfig('autoregressive', tiny));

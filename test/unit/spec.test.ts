@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import runSchema from '../../schemas/unirl-run.schema.json';
+import { BACKEND_CHOICES } from '../../daemon/compute/backend';
+import { DEFAULT_MODEL } from '../../daemon/models/config';
+import { DEFAULT_PRETRAIN } from '../../daemon/train/pretrain';
 import {
   pointerRange,
   validateSpec,
@@ -54,7 +57,7 @@ describe('run spec schema', () => {
     const props = (name: string): string[] => Object.keys(defs[name]!.properties!).sort();
     const common = { kind: true, name: true } as const;
     const sampling = { sampling: true } as const;
-    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingFraction: true, condDropout: true, evalEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, generationLossWeight: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, clipEpsilon: true, innerEpochs: true, reward: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, promptSeed: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
@@ -62,6 +65,19 @@ describe('run spec schema', () => {
     const top = (runSchema as unknown as Schema).properties!;
     assert.deepEqual(Object.keys(top).sort(), keys<RunSpec>({ $schema: true, name: true, description: true, seed: true, world: true, model: true, backend: true, heldOut: true, stages: true }));
     assert.deepEqual(Object.keys(top['model']!.properties!).sort(), keys<ModelSpec>({ checkpoint: true, paradigm: true, architecture: true }));
+  });
+
+  it('takes its pretraining, model and backend defaults from the code that uses them', () => {
+    const pre = defs['pretrain']!.properties!;
+    const d = (k: string): unknown => pre[k]!.default;
+    assert.deepEqual(
+      { steps: d('steps'), batchSize: d('batchSize'), lr: d('learningRate'), minLr: d('minLearningRate'), warmup: d('warmupSteps'), weightDecay: d('weightDecay'), gradClip: d('gradClip'), dropPrompt: d('condDropout'), understandingWeight: d('understandingWeight'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery') },
+      // The seed is the spec's own, shared by every stage.
+      Object.fromEntries(Object.entries(DEFAULT_PRETRAIN).filter(([k]) => k !== 'seed')),
+    );
+    const arch = (runSchema as unknown as Schema).properties!['model']!.properties!['architecture']!.properties!;
+    assert.deepEqual(Object.fromEntries(Object.entries(arch).map(([k, v]) => [k, v.default])), { dim: DEFAULT_MODEL.dim, layers: DEFAULT_MODEL.layers, heads: DEFAULT_MODEL.heads, mlpRatio: DEFAULT_MODEL.mlpRatio, patch: DEFAULT_MODEL.patch });
+    assert.deepEqual((runSchema as unknown as Schema).properties!['backend']!.enum, [...BACKEND_CHOICES]);
   });
 
   it('sets the paper\'s GRPO defaults: group size 8, beta 0.2', () => {
@@ -88,7 +104,7 @@ describe('validateSpec: the schema layer', () => {
     const found = messages({ name: 'has space', seed: -1, backend: 'gpu', stages: [{ kind: 'geneval', generator: 'truth', imagesPerPrompt: 'four', colour: 1 }], extra: true });
     assert.ok(found.some((m) => m.startsWith('error /name: "name" "has space" is not allowed: The run\'s name: letters, digits')), found.join('\n'));
     assert.ok(found.includes('error /seed: "seed" must be >= 0, got -1'), found.join('\n'));
-    assert.ok(found.includes('error /backend: "backend" must be one of "auto", "tensorflow", "wasm", "cpu", got "gpu"'), found.join('\n'));
+    assert.ok(found.includes('error /backend: "backend" must be one of "auto", "tensorflow", "webgpu", "wasm", "cpu", got "gpu"'), found.join('\n'));
     assert.ok(found.includes('error /stages/0/imagesPerPrompt: "imagesPerPrompt" must be an integer, got "four"'), found.join('\n'));
     assert.ok(found.some((m) => m.startsWith('error /stages/0/colour: unknown field "colour" (allowed here: kind, name, generator')), found.join('\n'));
     assert.ok(found.some((m) => m.startsWith('error /extra: unknown field "extra"')), found.join('\n'));
@@ -114,24 +130,28 @@ describe('validateSpec: the schema layer', () => {
 
 describe('validateSpec: the semantic rules', () => {
   it('says plainly which stage kinds are not available in this version', () => {
-    const spec = { name: 'x', model: { checkpoint: 'm.safetensors' }, stages: [{ kind: 'pretrain' }, { kind: 'sft' }, { kind: 'grpo' }, { kind: 'sample', prompts: ['a photo of a ring'] }, { kind: 'geneval' }] };
+    const spec = { name: 'x', model: { checkpoint: 'm.safetensors' }, stages: [{ kind: 'sft' }, { kind: 'grpo' }, { kind: 'sample', prompts: ['a photo of a ring'] }, { kind: 'geneval' }] };
     const found = messages(spec, memoryContext({ '/ws/m.safetensors': '' }));
-    for (const [i, kind] of ['pretrain', 'sft', 'grpo', 'sample'].entries()) assert.ok(found.includes(`error /stages/${i}/kind: stage kind "${kind}" is not available in this version`), found.join('\n'));
-    assert.ok(found.includes('error /stages/4/generator: geneval with generator "model" is not available in this version (only "truth" is)'), found.join('\n'));
+    for (const [i, kind] of ['sft', 'grpo', 'sample'].entries()) assert.ok(found.includes(`error /stages/${i}/kind: stage kind "${kind}" is not available in this version`), found.join('\n'));
+    assert.ok(found.includes('error /stages/3/generator: geneval with generator "model" is not available in this version (only "truth" is)'), found.join('\n'));
+    assert.equal(found.length, 4, found.join('\n'));
+    // Pretraining runs in this version; it needs a model description.
+    assert.deepEqual(messages({ name: 'x', model: {}, stages: [{ kind: 'pretrain', steps: 1000 }] }), []);
+    assert.deepEqual(messages({ name: 'x', stages: [{ kind: 'pretrain', steps: 1000 }] }), ['error /stages/0/kind: a pretrain stage needs model.paradigm and model.architecture (add a "model" object; its defaults are a masked model)']);
   });
 
   it('checks numbers against each other', () => {
     const found = messages({
       name: 'x',
       world: { canvas: 32 },
-      model: { checkpoint: 'm.safetensors', architecture: { width: 100, heads: 8, imageGrid: 5 } },
+      model: { checkpoint: 'm.safetensors', architecture: { dim: 100, heads: 8, patch: 5 } },
       stages: [{ kind: 'grpo', groupSize: 1, steps: 50 }, { kind: 'pretrain', steps: 10, warmupSteps: 20, learningRate: 0.001, minLearningRate: 0.01 }],
     }, memoryContext({ '/ws/m.safetensors': '' }));
     assert.ok(found.includes('error /stages/0/groupSize: groupSize must be at least 2: GRPO normalises rewards within a group, and a group of 1 has no spread'), found.join('\n'));
     assert.ok(found.includes('error /stages/1/warmupSteps: warmupSteps (20) is more than steps (10)'), found.join('\n'));
     assert.ok(found.includes('error /stages/1/minLearningRate: minLearningRate (0.01) is above learningRate (0.001)'), found.join('\n'));
-    assert.ok(found.includes('error /model/architecture/heads: heads (8) must divide width (100)'), found.join('\n'));
-    assert.ok(found.includes('error /model/architecture/imageGrid: imageGrid (5) must divide the canvas (32 px)'), found.join('\n'));
+    assert.ok(found.includes('error /model/architecture/heads: heads (8) must divide dim (100)'), found.join('\n'));
+    assert.ok(found.includes('error /model/architecture/patch: patch (5) must divide the canvas (32 px)'), found.join('\n'));
     assert.ok(found.includes('warning /stages/0/checkpointEvery: checkpointEvery (100) exceeds steps (50): only the final checkpoint is saved, so a crash loses the whole stage'), found.join('\n'));
   });
 

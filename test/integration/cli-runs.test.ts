@@ -1,0 +1,63 @@
+/** The run commands of the `unirl` CLI, as a user runs them (the built bin/unirl.js, no TTY). */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import type { RunSummary } from '../../schemas/protocol';
+import { BIN, tempDir } from './daemon-harness';
+
+function unirl(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, UNIRL_HOME: path.join(cwd, '.home') } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('unirl validate / run / runs', () => {
+  const dir = tempDir('cli');
+  fs.writeFileSync(path.join(dir, 'good.unirl.json'), JSON.stringify({ name: 'good', stages: [{ kind: 'geneval', generator: 'truth', limit: 40, checkpointEvery: 10 }] }, null, 2));
+  fs.writeFileSync(path.join(dir, 'bad.unirl.json'), '{\n  "name": "bad",\n  "stages": [\n    { "kind": "grpo", "groupSize": 1 }\n  ]\n}\n');
+
+  it('validate: ok for a good spec; one line per problem with line and column, exit 1, for a bad one', () => {
+    const good = unirl(['validate', 'good.unirl.json'], dir);
+    assert.equal(good.code, 0);
+    assert.equal(good.stdout, 'good.unirl.json: ok\n');
+    const bad = unirl(['validate', 'bad.unirl.json'], dir);
+    assert.equal(bad.code, 1);
+    assert.deepEqual(bad.stdout.trim().split('\n'), [
+      'bad.unirl.json:4:7: error: /stages/0/kind: stage kind "grpo" is not available in this version',
+      'bad.unirl.json:4:7: error: /stages/0/kind: a grpo stage needs a model: set model.checkpoint, or put a pretrain stage before it',
+      'bad.unirl.json:4:23: error: /stages/0/groupSize: groupSize must be at least 2: GRPO normalises rewards within a group, and a group of 1 has no spread',
+    ]);
+    const missing = unirl(['validate', 'nope.unirl.json'], dir);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /nope\.unirl\.json: cannot read \(ENOENT\)/);
+  });
+
+  it('run: plain progress lines without a terminal, the GenEval result, exit 0; a bad spec exits 1 with its problems', () => {
+    const r = unirl(['run', 'good.unirl.json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.ok(!r.stderr.includes('\r'), 'no in-place redraws when stderr is not a terminal');
+    const bars = lines.filter((l) => l.startsWith('stage 0 geneval ['));
+    assert.ok(bars.length >= 3 && bars.length <= 14, `${bars.length} progress lines`);
+    assert.ok(bars[bars.length - 1]!.includes('40/40 100%'));
+    assert.ok(!bars[0]!.includes('ETA'), 'no ETA before the warm-up steps');
+    assert.ok(lines.some((l) => l.startsWith('GenEval overall 1.00000 (single_object 1.000)')), r.stderr);
+    assert.equal(lines[lines.length - 1], 'run completed');
+
+    const bad = unirl(['run', 'bad.unirl.json'], dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /bad\.unirl\.json: error: \/stages\/0\/kind: stage kind "grpo" is not available in this version/);
+  });
+
+  it('runs: lists the runs of a folder', () => {
+    const r = unirl(['runs', '--runs', 'runs', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const runs = JSON.parse(r.stdout) as RunSummary[];
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.state, 'completed');
+    assert.equal(runs[0]!.step, 40);
+    const table = unirl(['runs', '--runs', 'runs'], dir);
+    assert.match(table.stdout, /^ID +STATE +STAGES +STEP +ERROR\n\S+-good-\S+ +completed +geneval +40\/40\n$/);
+  });
+});
