@@ -57,7 +57,7 @@ export const HANDLERS: Record<CommandId, Handler> = {
     const templates = readTemplates(path.join(extension.extensionPath, 'examples'));
     if (templates.length === 0) throw new UserError('No run spec templates were found in the extension (its examples folder is empty).');
     const template = await vscode.window.showQuickPick(
-      templates.map((t) => ({ label: t.name, detail: t.description, template: t })),
+      templates.map((t) => ({ label: t.name, ...(t.description !== undefined ? { detail: t.description } : {}), template: t })),
       { title: 'UniRL: New Run Spec', placeHolder: 'Start from an example' },
     );
     if (!template) return undefined;

@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
     await language.stop();
     await daemon.release();
   };
-  log.info(`UniRL ${String(context.extension.packageJSON['version'])} activated (${vscode.env.remoteName ? `remote: ${vscode.env.remoteName}` : 'local'})`);
+  log.info(`UniRL ${String((context.extension.packageJSON as { version?: unknown }).version)} activated (${vscode.env.remoteName ? `remote: ${vscode.env.remoteName}` : 'local'})`);
   // Show the state of a daemon that is already running (another window, the CLI); start nothing.
   void daemon.attach();
 }

@@ -8,7 +8,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { MarkupKind, type CompletionItem, type Hover, type Position } from 'vscode-languageserver';
 import runSchema from '../../schemas/unirl-run.schema.json';
 
-const SCHEMA: JSONSchema = runSchema as JSONSchema;
+const SCHEMA: JSONSchema = runSchema;
 
 export function schemaService(): LanguageService {
   const service = getLanguageService({});
@@ -42,7 +42,7 @@ export async function schemaHover(service: LanguageService, document: TextDocume
 
   const first = <K extends keyof JSONSchema>(key: K): JSONSchema[K] | undefined => schemas.find((s) => s[key] !== undefined)?.[key];
   const facts: string[] = [];
-  const fallback = first('default');
+  const fallback: unknown = first('default');
   if (fallback !== undefined) facts.push(`Default: \`${JSON.stringify(fallback)}\``);
   const range = rangeText(first('minimum'), first('maximum'), first('exclusiveMinimum'), first('exclusiveMaximum'));
   if (range) facts.push(`Range: ${range}`);

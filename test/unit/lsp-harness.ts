@@ -56,7 +56,7 @@ export class LspClient {
   static async start(workspace: string, options: Partial<ServerOptions> = {}): Promise<LspClient> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run build\` first`);
     const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     const client = new LspClient(child, connection);
     connection.listen();
     const uri = pathToFileURL(workspace).href;
@@ -131,6 +131,11 @@ export class LspClient {
     await exited;
     this.connection.dispose();
   }
+}
+
+/** A diagnostic's message as text (LSP 3.18 allows markup). */
+export function messageOf(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
 }
 
 /** The text a range covers. */

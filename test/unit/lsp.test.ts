@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticSeverity, type MarkupContent, type TextEdit } from 'vscode-languageserver-protocol';
 import runSchema from '../../schemas/unirl-run.schema.json';
-import { LspClient, positionOf, slice } from './lsp-harness';
+import { LspClient, messageOf, positionOf, slice } from './lsp-harness';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'unirl-lsp-'));
 const specs = path.join(root, 'specs');
@@ -85,8 +85,8 @@ describe('language server: diagnostics', () => {
   for (const [i, bad] of BAD.entries()) {
     it(`underlines ${bad.name}`, async () => {
       const diagnostics = await client.open(path.join(specs, `bad-${i}.unirl.json`), bad.text);
-      const found = diagnostics.find((d) => bad.message.test(d.message));
-      assert.ok(found, `expected ${String(bad.message)} among:\n${diagnostics.map((d) => d.message).join('\n')}`);
+      const found = diagnostics.find((d) => bad.message.test(messageOf(d)));
+      assert.ok(found, `expected ${String(bad.message)} among:\n${diagnostics.map(messageOf).join('\n')}`);
       assert.equal(slice(bad.text, found.range), bad.underlined);
       assert.equal(found.severity, bad.severity ?? DiagnosticSeverity.Error);
       assert.equal(found.source, 'unirl');
@@ -97,7 +97,7 @@ describe('language server: diagnostics', () => {
     const text = '{\n  "name": "t",\n  "stages": [}\n';
     const [first] = await client.open(path.join(specs, 'syntax.unirl.json'), text);
     assert.ok(first);
-    assert.match(first.message, /not valid JSON at line 3, column 14/);
+    assert.match(messageOf(first), /not valid JSON at line 3, column 14/);
     assert.deepEqual(first.range.start, { line: 2, character: 13 });
   });
 
@@ -111,7 +111,7 @@ describe('language server: diagnostics', () => {
   it('offers a quick fix whose edit removes the problem', async () => {
     const file = path.join(specs, 'fix.unirl.json');
     const text = spec('{ "kind": "pretrain", "steps": 10, "warmupSteps": 50 }', '\n  "model": {},');
-    const diagnostics = (await client.open(file, text)).filter((d) => /warmupSteps/.test(d.message));
+    const diagnostics = (await client.open(file, text)).filter((d) => /warmupSteps/.test(messageOf(d)));
     assert.equal(diagnostics.length, 1);
     const [action] = await client.codeActions(file, diagnostics);
     assert.ok(action?.edit?.changes, 'a quick fix with an edit');
@@ -120,7 +120,7 @@ describe('language server: diagnostics', () => {
     const fixed = applyEdits(text, edits);
     assert.match(fixed, /"warmupSteps": 10/);
     const after = await client.change(file, fixed);
-    assert.deepEqual(after.filter((d) => /warmupSteps/.test(d.message)), []);
+    assert.deepEqual(after.filter((d) => /warmupSteps/.test(messageOf(d))), []);
   });
 });
 
@@ -134,7 +134,7 @@ describe('language server: beside VS Code\'s JSON extension', () => {
     assert.deepEqual(await client.open(path.join(specs, 'j-schema.unirl.json'), BAD[4]!.text), []);
     const semantic = await client.open(path.join(specs, 'j-semantic.unirl.json'), BAD[2]!.text);
     assert.equal(semantic.length, 1);
-    assert.match(semantic[0]!.message, /metadata file not found/);
+    assert.match(messageOf(semantic[0]!), /metadata file not found/);
   });
 
   it('shows default and range but not the description (the JSON extension shows it)', async () => {
