@@ -130,6 +130,16 @@ describe('the extension in VS Code (code-server)', { timeout: 300_000 }, () => {
     assert.deepEqual(Object.values(runStates(workspace)).sort(), ['cancelled', 'completed']);
   });
 
+  it('restarts a daemon that crashed, and shows the crash meanwhile', async () => {
+    const before = JSON.parse(fs.readFileSync(path.join(home, 'daemon.json'), 'utf8')) as { pid: number };
+    process.kill(before.pid, 'SIGKILL');
+    await workbench!.waitForStatus(/UniRL: daemon crashed, restart in \d+ s/, 15_000);
+    await workbench!.waitForStatus(/UniRL: long cancelled/, 30_000);
+    const after = JSON.parse(fs.readFileSync(path.join(home, 'daemon.json'), 'utf8')) as { pid: number };
+    assert.notEqual(after.pid, before.pid);
+    process.kill(after.pid, 0);
+  });
+
   it('Stop Daemon stops the daemon', async () => {
     const info = JSON.parse(fs.readFileSync(path.join(home, 'daemon.json'), 'utf8')) as { pid: number };
     await workbench!.command('UniRL: Stop Daemon');
