@@ -3,7 +3,7 @@ export * from './config';
 export * from './model';
 export * from './vocab';
 export * from './maskgit';
-export { MaskedModel } from './masked';
+export { MaskedModel, straightThrough } from './masked';
 export { AutoregressiveModel } from './autoregressive';
 
 export { createModel } from './create';

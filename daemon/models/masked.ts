@@ -10,7 +10,7 @@
  *   the image block attends within itself; the dialogue attends causally to everything before.
  */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, Parameters, tokenNll } from '../compute';
+import { crossEntropy, dense, Parameters, tokenNll } from '../compute';
 import type { Rng } from '../util/random';
 import type { RgbImage } from '../world/render';
 import { addBodyParams, body } from './transformer';
@@ -30,6 +30,12 @@ import {
   type TokenBatch,
 } from './vocab';
 import type { AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
+
+/** Value 0, gradient the identity: added to a one-hot, it makes a straight-through estimator. */
+export const straightThrough = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) => ({
+  value: tf.zerosLike(x as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => dy,
+}));
 
 export class MaskedModel implements UnifiedModel {
   readonly paradigm = 'masked' as const;
@@ -226,6 +232,82 @@ export class MaskedModel implements UnifiedModel {
       total = tf.add(total, tf.mul(tf.neg(tokenNll(logits, targets)), tf.tensor(stepMask, [B, N])));
     }
     return { logprobs: total, weights: tf.tensor(weights, [B, N]) };
+  }
+
+  /**
+   * UniRL-SFT's end-to-end loss: the answer's NLL given the generated image, with the gradient
+   * reaching the generator through the discrete image tokens by a straight-through Gumbel-softmax.
+   * Forward, each image token is the one-hot of the token actually sampled (so the understanding
+   * branch reads exactly the generated image); backward, the tokens committed at `steps` of the
+   * MaskGIT trajectory pass the gradient of softmax((guided logits + Gumbel noise) / tau) at the
+   * state of the step that committed them.
+   */
+  endToEndAnswerLoss(
+    prompts: readonly string[],
+    generation: Pick<Generation, 'tokens' | 'commitStep'>,
+    sampling: SamplingSpec,
+    questions: readonly string[],
+    answers: readonly string[],
+    options: { tau: number; steps: readonly number[]; rng: Rng },
+  ): tf.Scalar {
+    const l = this.layout;
+    const N = l.imageTokens;
+    const V = l.image.vocabSize;
+    const B = prompts.length;
+    const ids = prompts.map((p) => promptIds(l, p));
+    let soft: tf.Tensor = tf.zeros([B, N, V]);
+    const chosen = new Float32Array(B * N);
+    for (const s of options.steps) {
+      const state = generation.tokens.map((t, b) => t.map((token, j) => ((generation.commitStep[b]![j] as number) < s ? token : -1)));
+      const stepMask = new Float32Array(B * N);
+      generation.commitStep.forEach((c, b) => c.forEach((cs, j) => {
+        if (cs === s) stepMask[b * N + j] = chosen[b * N + j] = 1;
+      }));
+      const both = this.genLogits([...ids, ...ids.map(() => null)], [...state, ...state]);
+      const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
+      const guided = tf.sub(tf.mul(cond, 1 + sampling.cfg), tf.mul(uncond, sampling.cfg));
+      const noise = new Float32Array(B * N * V);
+      for (let i = 0; i < noise.length; i++) noise[i] = -Math.log(-Math.log(Math.max(1e-12, options.rng.float())));
+      const y = tf.softmax(tf.div(tf.add(guided, tf.tensor(noise, [B, N, V])), options.tau));
+      soft = tf.add(soft, tf.mul(y, tf.tensor(stepMask, [B, N, 1])));
+    }
+    const hard = tf.oneHot(tf.tensor(Int32Array.from(generation.tokens.flatMap((t) => [...t])), [B, N], 'int32'), V).toFloat();
+    const tokens = tf.add(hard, tf.mul(straightThrough(soft), tf.tensor(chosen, [B, N, 1])));
+
+    // The understanding sequence, its image positions embedded from the (straight-through) one-hots.
+    const T = this.undLength;
+    const textStart = 3 + N;
+    const dialogues: number[][] = [];
+    const targets = new Int32Array(B * T);
+    const weights = new Float32Array(B * T);
+    questions.forEach((q, b) => {
+      const qIds = l.text.encode(q);
+      const aIds = [...l.text.encode(answers[b]!), l.text.eos];
+      dialogues.push([...qIds, l.text.sep, ...aIds]);
+      aIds.forEach((id, i) => {
+        targets[b * T + textStart + qIds.length + i] = id;
+        weights[b * T + textStart + qIds.length + i] = 1;
+      });
+    });
+    const { batch, mask } = this.undBatch(generation.tokens, dialogues);
+    const embedded = embedBatch(this.params, batch);
+    const x = tf.concat([tf.slice(embedded, [0, 0, 0], [B, 2, this.config.dim]), this.softImageEmbedding(tokens), tf.slice(embedded, [0, 2 + N, 0], [B, T - 2 - N, this.config.dim])], 1);
+    const h = body(this.params, this.config, tf.add(x, tf.slice(this.params.get('pos.embed'), [0, 0], [T, this.config.dim])), { mask: tf.tensor(mask, [B, T, T]) });
+    return crossEntropy(textLogits(this.params, h), tf.tensor(targets, [B, T], 'int32'), tf.tensor(weights, [B, T]));
+  }
+
+  /** Embeddings [B, N, dim] of image-token distributions [B, N, V] through the factorised tables. */
+  private softImageEmbedding(y: tf.Tensor): tf.Tensor {
+    const l = this.layout;
+    const [B, N] = y.shape as [number, number, number];
+    const bg = tf.slice(y, [0, 0, 0], [B, N, 1]);
+    const grid = tf.slice(y, [0, 0, 1], [B, N, l.masks * l.colors]).reshape([B, N, l.masks, l.colors]);
+    const maskMarginal = tf.concat([tf.sum(grid, 3), bg], 2);
+    const colorMarginal = tf.concat([tf.sum(grid, 2), bg], 2);
+    return tf.add(
+      dense(maskMarginal, this.params.get('img.mask_embed')),
+      dense(colorMarginal, this.params.get('img.color_embed')),
+    );
   }
 
   generate(prompts: readonly string[], options: GenerateOptions): Generation {

@@ -27,11 +27,11 @@ export function grpoLoss(newLogp: tf.Tensor, oldLogp: tf.Tensor, refLogp: tf.Ten
   const kl = tf.sub(tf.sub(tf.exp(delta), delta), 1);
   const total = tf.maximum(tf.sum(weights), 1);
   const perToken = tf.sub(surrogate, tf.mul(kl, beta));
-  const loss = tf.neg(tf.div(tf.sum(tf.mul(perToken, weights)), total)) as tf.Scalar;
+  const loss = tf.neg(tf.div<tf.Scalar>(tf.sum(tf.mul(perToken, weights)), total));
   const isClipped = tf.cast(tf.logicalOr(tf.less(ratio, 1 - clipEps), tf.greater(ratio, 1 + clipEps)), 'float32');
   return {
     loss,
-    kl: tf.div(tf.sum(tf.mul(kl, weights)), total) as tf.Scalar,
-    clipRatio: tf.div(tf.sum(tf.mul(isClipped, weights)), total) as tf.Scalar,
+    kl: tf.div<tf.Scalar>(tf.sum(tf.mul(kl, weights)), total),
+    clipRatio: tf.div<tf.Scalar>(tf.sum(tf.mul(isClipped, weights)), total),
   };
 }

@@ -6,3 +6,4 @@ export * from './evaluate';
 export * from './unirl';
 export * from './grpo-loss';
 export * from './grpo';
+export * from './sft';

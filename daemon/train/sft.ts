@@ -1,0 +1,144 @@
+/**
+ * UniRL-SFT: the model draws images for training prompts, and the negative log-likelihood of each
+ * prompt's answer, given the model's own image and the question, supervises it.
+ *
+ * Masked model (one transformer reads the tokens it writes): end to end. The same answer loss
+ * reaches the generator through the image tokens by a straight-through Gumbel-softmax (forward:
+ * the sampled one-hot; backward: the gradient of softmax((guided logits + Gumbel) / tau)), for
+ * the tokens committed at the last `gradientSteps` MaskGIT steps, which commit most tokens.
+ *
+ * Autoregressive model (understanding reads pixels through its own encoder, so no gradient can
+ * pass from the answer back through decoding): understanding is trained on the answer NLL as
+ * above, and generation by SFT on its own images that its understanding accepted (the model's
+ * answer states the prompt's facts): rejection-sampling fine-tuning.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { Adam, clipGlobalNorm, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
+import { loadModel, MaskedModel } from '../models';
+import { stepRng, TrainingPrompts } from './data';
+import { DEFAULT_SAMPLING, type SamplingConfig } from './evaluate';
+import type { GrpoMetrics, UnirlHooks } from './grpo';
+import { drawPrompts, groundingGap, judgeImages, requireSelfGenerated, selfGenerate } from './unirl';
+
+export interface SftConfig {
+  steps: number;
+  promptsPerStep: number;
+  imagesPerPrompt: number;
+  lr: number;
+  /** Gumbel-softmax temperature of the straight-through estimator (masked model). */
+  tau: number;
+  /** Masked model: how many of the last MaskGIT steps carry gradient. */
+  gradientSteps: number;
+  /** Autoregressive model: weight of the SFT loss on accepted images. */
+  generationWeight: number;
+  sampling: SamplingConfig;
+  gradClip: number;
+  seed: number;
+  logEvery: number;
+  checkpointEvery: number;
+  samplesEvery: number;
+}
+
+export function defaultSft(paradigm: 'masked' | 'autoregressive'): SftConfig {
+  return {
+    steps: 200,
+    promptsPerStep: 8,
+    imagesPerPrompt: 2,
+    lr: 1e-4,
+    tau: 1,
+    gradientSteps: 2,
+    generationWeight: 1,
+    sampling: { ...DEFAULT_SAMPLING[paradigm] },
+    gradClip: 1,
+    seed: 1,
+    logEvery: 1,
+    checkpointEvery: 25,
+    samplesEvery: 5,
+  };
+}
+
+/** Runs (or resumes from `out`) UniRL-SFT from the `base` checkpoint; returns the last step. */
+export function sft(config: SftConfig, base: string, out: string, hooks: UnirlHooks = {}): number {
+  const { model } = loadModel(base);
+  const optimizer = new Adam({ lr: config.lr });
+  let step = existsSync(out) ? loadCheckpoint(out, model.params, optimizer).step : 0;
+  const prompts = new TrainingPrompts(hooks.heldOut);
+  const save = (): void => {
+    saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: { sft: JSON.stringify(config), base } });
+    hooks.onCheckpoint?.(out, step);
+  };
+
+  while (step < config.steps) {
+    if (hooks.signal?.aborted) break;
+    const started = performance.now();
+    const rng = stepRng(config.seed, step);
+    const metas = drawPrompts(prompts, rng, config.promptsPerStep).flatMap((m) => Array(config.imagesPerPrompt).fill(m) as typeof m[]);
+    const texts = metas.map((m) => m.prompt);
+    const questions = metas.map((m) => m.question!);
+    const answers = metas.map((m) => m.answer!);
+    const generation = selfGenerate(model, texts, { rng, ...config.sampling });
+    requireSelfGenerated(generation.images);
+    const judgement = judgeImages(model, metas, generation.images);
+    const accepted = judgement.selfCorrect.flatMap((ok, i) => (ok ? [i] : []));
+
+    let undLoss = NaN;
+    let genLoss = NaN;
+    const { value, grads } = valueAndGrads(model.params, () => {
+      if (model instanceof MaskedModel) {
+        const last = config.sampling.steps;
+        const steps = [...Array(Math.min(config.gradientSteps, last)).keys()].map((k) => last - 1 - k);
+        const loss = model.endToEndAnswerLoss(texts, generation, config.sampling, questions, answers, { tau: config.tau, steps, rng });
+        undLoss = loss.dataSync()[0] ?? NaN;
+        return loss;
+      }
+      const und = model.understandingLoss(generation.images, questions, answers);
+      undLoss = und.dataSync()[0] ?? NaN;
+      if (accepted.length === 0) return und;
+      const gen = model.generationLoss(accepted.map((i) => texts[i]!), accepted.map((i) => generation.tokens[i]!), rng, 0);
+      genLoss = gen.dataSync()[0] ?? NaN;
+      return tf.add(und, tf.mul(gen, config.generationWeight));
+    });
+    const gradNorm = clipGlobalNorm(grads, config.gradClip);
+    optimizer.apply(model.params, grads);
+    tf.dispose([value, ...grads.values()]);
+    step++;
+
+    const seconds = (performance.now() - started) / 1000;
+    const n = metas.length;
+    if (step % config.logEvery === 0 || step === config.steps) {
+      const metrics: GrpoMetrics = {
+        step,
+        'sft/loss_understanding': Number.isFinite(undLoss) ? undLoss : null,
+        'sft/loss_generation': Number.isFinite(genLoss) ? genLoss : null,
+        'sft/rewards/self/mean': judgement.selfCorrect.filter(Boolean).length / n,
+        'sft/rewards/detector/mean': judgement.detectorCorrect.filter(Boolean).length / n,
+        'sft/accepted': accepted.length / n,
+        'sft/grounding_gap': groundingGap(judgement),
+        'sft/grad_norm': gradNorm,
+        'sft/step_time': seconds,
+        'sft/tokens_per_sec': (n * model.layout.imageTokens) / seconds,
+      };
+      hooks.onMetrics?.(metrics);
+    }
+    if (hooks.onSample && (step % config.samplesEvery === 0 || step === 1)) {
+      for (let i = 0; i < Math.min(n, 8); i++) {
+        hooks.onSample({
+          step,
+          group: 0,
+          prompt: texts[i]!,
+          image: generation.images[i]!,
+          answer: judgement.answers[i]!,
+          reward: Number(judgement.selfCorrect[i]),
+          advantage: 0,
+          detectorCorrect: judgement.detectorCorrect[i]!,
+        });
+      }
+    }
+    if (step % config.checkpointEvery === 0) save();
+  }
+  if (step % config.checkpointEvery !== 0 || step === 0) save();
+  model.params.dispose();
+  optimizer.dispose();
+  return step;
+}
