@@ -44,6 +44,7 @@ export class DaemonManager implements vscode.Disposable {
   private connecting: Promise<Connection> | undefined;
   private status_: DaemonStatus = { kind: 'stopped' };
   private stopping = false;
+  private releasing = false;
   private disposed = false;
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -154,6 +155,7 @@ export class DaemonManager implements vscode.Disposable {
     this.clearRestart();
     const connection = this.connection;
     if (!connection) return;
+    this.releasing = true;
     this.stopping = true;
     try {
       if (connection.owned && !(await this.hasActiveRuns(connection))) {
@@ -175,7 +177,9 @@ export class DaemonManager implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     this.clearRestart();
-    if (this.connection) {
+    // VS Code disposes the subscriptions right after calling deactivate(), without waiting for it:
+    // a release under way finishes the connection itself.
+    if (this.connection && !this.releasing) {
       this.connection.owned?.child.unref();
       this.connection.client.socket.terminate();
       this.drop();
