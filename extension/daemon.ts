@@ -98,6 +98,8 @@ export class DaemonManager implements vscode.Disposable {
   /** The connection for a command: attaches, or starts a daemon when unirl.daemon.autoStart allows. */
   async ensure(): Promise<DaemonClient> {
     if (this.connection) return this.connection.client;
+    // A command does not wait for a scheduled restart: it connects now, and the restart is dropped.
+    this.clearRestart();
     if (this.connecting) return (await this.connecting).client;
     const root = this.workspaceRoot();
     const usable = this.homes(root).some((home) => findDaemon(home, root).kind === 'usable');
@@ -197,6 +199,7 @@ export class DaemonManager implements vscode.Disposable {
 
   /** One connection attempt at a time; its outcome sets the status. */
   private async run(attempt: () => Promise<Connection>): Promise<Connection> {
+    if (this.connection) return this.connection;
     if (this.connecting) return this.connecting;
     this.setStatus({ kind: 'starting' });
     this.connecting = attempt();
