@@ -131,6 +131,18 @@ describe('the extension in VS Code (code-server)', { timeout: 300_000 }, () => {
     assert.ok(fs.existsSync(path.join(home, 'daemon.json')));
   });
 
+  it('Resume Run runs the cancelled run again', async () => {
+    await workbench!.command('UniRL: Resume Run');
+    await workbench!.waitForStatus(/UniRL: long \d+%/, 60_000);
+    await workbench!.command('UniRL: Cancel Run');
+    await workbench!.waitForStatus(/UniRL: long cancelled/, 30_000);
+    const events = Object.keys(runStates(workspace)).flatMap((id) =>
+      fs.readFileSync(path.join(workspace, 'runs', id, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; state?: string }),
+    );
+    // queued, running, cancelled, then queued, running, cancelled again: one run, resumed.
+    assert.equal(events.filter((e) => e.type === 'state' && e.state === 'cancelled').length, 2);
+  });
+
   it('restarts a daemon that crashed, and shows the crash meanwhile', async () => {
     const before = daemonPid();
     process.kill(before, 'SIGKILL');
