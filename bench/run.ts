@@ -23,6 +23,8 @@ import {
   type ComputeInfo,
   type KernelMode,
 } from '../daemon/compute';
+import { createModel, modelConfig, type Paradigm } from '../daemon/models';
+import { Rng } from '../daemon/util/random';
 import { createReferenceParams, FAST_BLOCKS, referenceBatch, referenceLoss, referenceStepFlops, REFERENCE_CONFIG, STOCK_BLOCKS, type ReferenceConfig } from './reference-model';
 
 export interface BenchOptions {
@@ -46,6 +48,8 @@ export interface BenchOptions {
   config?: ReferenceConfig;
   /** Steps of the tiny soak model after the timing, checking that tensors do not grow (default 1000; 0: none). */
   soakSteps?: number;
+  /** Measure image sampling of the unified models at their default size (default true). */
+  sampling?: boolean;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -67,7 +71,10 @@ export interface BenchResult {
   kernels: KernelMode | null;
   native: ComputeInfo['native'];
   threads: number;
-  /** Aggregate rate over the model's forward product shapes (total FLOPs / total median time). */
+  /**
+   * Aggregate rate over the model's forward product shapes (total FLOPs / total median time),
+   * sampled between the training rounds.
+   */
   matmulGflops: number;
   matmul: MatmulRate[];
   model: { config: ReferenceConfig; params: number; flopsPerStep: number };
@@ -81,6 +88,8 @@ export interface BenchResult {
     lastLoss: number;
     memory: { tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number };
   };
+  /** Images per second drawn by each unified model (daemon/models, default config), null when skipped. */
+  sampling: { paradigm: Paradigm; params: number; batch: number; steps: number | null; msPerBatch: number; imagesPerSec: number }[] | null;
   /** Many training steps of a tiny model: the tensor count and bytes must not grow. */
   soak: { steps: number; config: ReferenceConfig; tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number } | null;
   torch: {
@@ -102,6 +111,36 @@ const median = (xs: number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 };
+
+const SAMPLING_PROMPTS = [
+  'a photo of two red circles',
+  'a photo of a blue square',
+  'a photo of a cross above a ring',
+  'a photo of three green triangles',
+];
+
+/** Images per second for each paradigm's default model: a batch of 16 prompts, median of 3 after a warm-up. */
+function measureSampling(log: (line: string) => void): NonNullable<BenchResult['sampling']> {
+  const batch = 16;
+  const prompts = Array.from({ length: batch }, (_, i) => SAMPLING_PROMPTS[i % SAMPLING_PROMPTS.length] ?? '');
+  const out: NonNullable<BenchResult['sampling']> = [];
+  for (const paradigm of ['masked', 'autoregressive'] as const) {
+    const model = createModel(modelConfig(paradigm));
+    const steps = paradigm === 'masked' ? 12 : null;
+    const rng = new Rng(17);
+    const once = () => {
+      const t0 = performance.now();
+      model.generate(prompts, { rng, temperature: 1, cfg: 1.5, ...(steps ? { steps } : {}) });
+      return performance.now() - t0;
+    };
+    once();
+    const msPerBatch = median([once(), once(), once()]);
+    out.push({ paradigm, params: model.params.count(), batch, steps, msPerBatch, imagesPerSec: batch / (msPerBatch / 1000) });
+    log(`sampling ${paradigm}: ${(batch / (msPerBatch / 1000)).toFixed(1)} images/s`);
+    model.params.dispose();
+  }
+  return out;
+}
 
 /** The soak test's model: small enough that 1,000 steps take seconds. */
 const SOAK_CONFIG: ReferenceConfig = { vocab: 64, dim: 32, layers: 2, heads: 2, seq: 16, batch: 4 };
@@ -128,26 +167,42 @@ function soak(steps: number, blocks: typeof FAST_BLOCKS): NonNullable<BenchResul
   return { steps, config: c, tensorsBefore: before.tensors, tensorsAfter: after.tensors, bytesBefore: before.bytes, bytesAfter: after.bytes };
 }
 
-/** Median time of a plain product at one shape, with operands made once. */
-function timeMatmul(m: number, n: number, k: number): MatmulRate {
-  const a = tf.randomNormal([m, k]);
-  const b = tf.randomNormal([k, n]);
-  const once = () => {
-    const t0 = performance.now();
-    const c = tf.matMul(a, b);
-    c.dataSync();
-    c.dispose();
-    return performance.now() - t0;
-  };
-  once();
-  once();
-  const times: number[] = [];
-  const started = performance.now();
-  while (times.length < 5 || (times.length < 30 && performance.now() - started < 400)) times.push(once());
-  a.dispose();
-  b.dispose();
-  const ms = median(times);
-  return { m, n, k, ms, gflops: (2 * m * n * k) / (ms * 1e6) };
+/**
+ * Plain products at fixed shapes, sampled between the training rounds so that the ceiling is
+ * measured under the same machine load as the steps it is compared with.
+ */
+class MatmulProbe {
+  private readonly operands: { m: number; n: number; k: number; a: tf.Tensor; b: tf.Tensor; times: number[] }[];
+  constructor(shapes: [number, number, number][]) {
+    this.operands = shapes.map(([m, n, k]) => ({ m, n, k, a: tf.randomNormal([m, k]), b: tf.randomNormal([k, n]), times: [] }));
+    this.sample(2);
+    for (const o of this.operands) o.times.length = 0;
+  }
+  sample(reps: number): void {
+    // Kernels on wasm, cpu and tensorflow return when done; a GPU backend must be waited for.
+    const wait = !['wasm', 'cpu', 'tensorflow'].includes(tf.getBackend());
+    for (const o of this.operands) {
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        const c = tf.matMul(o.a, o.b);
+        if (wait) c.dataSync();
+        c.dispose();
+        o.times.push(performance.now() - t0);
+      }
+    }
+  }
+  /** Per shape, the median time; and the aggregate rate (total FLOPs / total median time). */
+  result(): { rates: MatmulRate[]; gflops: number } {
+    const rates = this.operands.map(({ m, n, k, times }) => {
+      const ms = median(times);
+      return { m, n, k, ms, gflops: (2 * m * n * k) / (ms * 1e6) };
+    });
+    const gflops = rates.reduce((s, r) => s + 2 * r.m * r.n * r.k, 0) / (rates.reduce((s, r) => s + r.ms, 0) * 1e6);
+    return { rates, gflops };
+  }
+  dispose(): void {
+    for (const o of this.operands) tf.dispose([o.a, o.b]);
+  }
 }
 
 /** A Python that imports torch, or why there is none. */
@@ -213,9 +268,9 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     [tokens, c.dim, 4 * c.dim],
     [tokens, c.vocab, c.dim],
   ];
-  const matmul = shapes.map(([m, n, k]) => timeMatmul(m, n, k));
-  const matmulGflops = matmul.reduce((s, r) => s + 2 * r.m * r.n * r.k, 0) / (matmul.reduce((s, r) => s + r.ms, 0) * 1e6);
-  log(`matrix products: ${matmulGflops.toFixed(1)} GFLOP/s (${matmul.map((r) => `${r.m}x${r.k}x${r.n} ${r.gflops.toFixed(1)}`).join(', ')})`);
+  const probe = new MatmulProbe(shapes);
+  probe.sample(5);
+  log(`matrix products: ${probe.result().gflops.toFixed(1)} GFLOP/s`);
 
   const lr = 1e-3;
   const adamOptions = { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
@@ -268,6 +323,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const torchLosses: number[] = [];
     if (torch) torchLosses.push(...(await torch.steps(warmup)).losses);
     for (let r = 0; r < rounds; r++) {
+      probe.sample(3);
       for (let i = 0; i < perRound; i++) ours.push(oneStep());
       if (torch) {
         const t = await torch.steps(perRound);
@@ -279,10 +335,12 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const after = memorySnapshot();
     inputs.dispose();
     targets.dispose();
+    const sampling = (options.sampling ?? true) ? measureSampling(log) : null;
     const soakSteps = options.soakSteps ?? 1000;
     const soaked = soakSteps > 0 ? soak(soakSteps, blocks) : null;
     if (soaked) log(`soak: ${soakSteps} steps, tensors ${soaked.tensorsBefore} -> ${soaked.tensorsAfter}, bytes ${soaked.bytesBefore} -> ${soaked.bytesAfter}`);
 
+    const { rates: matmul, gflops: matmulGflops } = probe.result();
     const flops = referenceStepFlops(c);
     const msPerStep = median(ours);
     const gflops = flops / (msPerStep * 1e6);
@@ -310,6 +368,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
         lastLoss: losses[losses.length - 1] ?? NaN,
         memory: { tensorsBefore: before.tensors, tensorsAfter: after.tensors, bytesBefore: before.bytes, bytesAfter: after.bytes },
       },
+      sampling,
       soak: soaked,
       torch: {
         available: !!torch,
@@ -323,6 +382,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
       },
     };
   } finally {
+    probe.dispose();
     torch?.quit();
     params.dispose();
     optimizer.dispose();
@@ -344,6 +404,7 @@ export function formatBench(r: BenchResult): string {
       (r.soak ? `; ${r.soak.steps} more steps of a tiny model: tensors ${r.soak.tensorsBefore} -> ${r.soak.tensorsAfter}, bytes ${r.soak.bytesBefore} -> ${r.soak.bytesAfter}` : '')],
     ['PyTorch', r.torch.available ? `${r.torch.version}: ${f(r.torch.msPerStep)} ms  ${f(r.torch.tokensPerSec, 0)} tokens/s` : r.torch.reason],
     ['ours / PyTorch', r.torch.ratio === null ? '-' : `${f(r.torch.ratio, 2)}x`],
+    ['sampling', r.sampling ? r.sampling.map((x) => `${x.paradigm} ${f(x.imagesPerSec)} images/s (${(x.params / 1e6).toFixed(2)} M parameters, batch ${x.batch}${x.steps ? `, ${x.steps} MaskGIT steps` : ''})`).join('; ') : '-'],
     ['first loss', `ours ${f(r.train.firstLoss, 6)}, PyTorch ${f(r.torch.firstLoss, 6)}, relative difference ${r.torch.lossRelDiff === null ? '-' : r.torch.lossRelDiff.toExponential(1)}`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -16,7 +16,7 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure matrix products and a reference training step, side by side with PyTorch',
   help: `unirl bench [--json] [--backend auto|tensorflow|webgpu|wasm|cpu] [--kernels native|plain|stock] [--threads N]
-            [--rounds N] [--steps N] [--soak N] [--no-torch] [--python PATH] [--out FILE]
+            [--rounds N] [--steps N] [--soak N] [--no-sampling] [--no-torch] [--python PATH] [--out FILE]
 
 Measures, on the chosen backend: the plain matrix-product rate at the reference model's shapes,
 one training step of the reference transformer (bench/reference-model.ts: 4 layers, width 128,
@@ -29,7 +29,8 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
                 use with --rounds 1 --steps 2)
   --threads N   BLAS threads for us and for PyTorch (default 1)
   --rounds N    interleaved rounds (default 5) of --steps N steps each (default 5)
-  --soak N      then N steps of a tiny model, checking that tensors do not grow (default 1000; 0: skip)`,
+  --soak N      then N steps of a tiny model, checking that tensors do not grow (default 1000; 0: skip)
+  --no-sampling skip the images-per-second measurement of the unified models (daemon/models)`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -41,6 +42,7 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
         rounds: { type: 'string' },
         steps: { type: 'string' },
         soak: { type: 'string' },
+        'no-sampling': { type: 'boolean' },
         'no-torch': { type: 'boolean' },
         python: { type: 'string' },
         out: { type: 'string' },
@@ -59,6 +61,7 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
       rounds: positiveInt(values.rounds, 'rounds', 5),
       stepsPerRound: positiveInt(values.steps, 'steps', 5),
       soakSteps: values.soak === '0' ? 0 : positiveInt(values.soak, 'soak', 1000),
+      sampling: !values['no-sampling'],
       torch: !values['no-torch'],
       ...(values.python ? { python: values.python } : {}),
       log: (line) => process.stderr.write(`${line}\n`),

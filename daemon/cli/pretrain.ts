@@ -65,7 +65,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     process.once('SIGTERM', () => controller.abort());
-    const last = pretrain(config, out, {
+    const last = await pretrain(config, out, {
       signal: controller.signal,
       onMetrics: (m) => {
         process.stdout.write(

@@ -29,7 +29,9 @@ export interface NativeAddon {
   attentionGrad(heap: Heap, q: number, k: number, v: number, probs: number, dout: number, dq: number, dk: number, dv: number,
     batch: number, heads: number, tq: number, tk: number, dh: number, scale: number, causal: number): void;
   embedding(heap: Heap, table: number, ids: number, out: number, n: number, vocab: number, dim: number): void;
-  add(heap: Heap, x: number, y: number, out: number, n: number): void;
+  /** op: 0 add, 1 sub, 2 mul, 3 div; the smaller operand repeats over the larger (n = max(na, nb)). */
+  binary(heap: Heap, op: number, a: number, na: number, b: number, nb: number, out: number, n: number): void;
+  copyRuns(heap: Heap, src: number, dst: number, runs: number, run: number, srcStride: number): void;
   embeddingGrad(heap: Heap, ids: number, dy: number, dtable: number, n: number, vocab: number, dim: number): void;
   adam(heap: Heap, p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
     lr: number, beta1: number, beta2: number, eps: number, bias1: number, bias2Sqrt: number, weightDecay: number): void;
@@ -39,7 +41,7 @@ export interface NativeAddon {
 
 const FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'gemm', 'biasAct', 'colSum', 'layerNorm', 'layerNormGrad', 'gelu', 'geluGrad', 'softmaxXent', 'softmaxXentGrad',
-  'attention', 'attentionGrad', 'embedding', 'embeddingGrad', 'add', 'adam', 'setThreads', 'info',
+  'attention', 'attentionGrad', 'embedding', 'embeddingGrad', 'binary', 'copyRuns', 'adam', 'setThreads', 'info',
 ];
 
 export interface NativeStatus {

@@ -121,9 +121,10 @@ export function embedding(ids: tf.Tensor, table: tf.Tensor): tf.Tensor {
   const [vocab, width] = table.shape as [number, number];
   if (table.rank !== 2) throw new Error(`embedding: table must be [vocab, width], got [${String(table.shape)}]`);
   checkIds(ids, vocab, 'embedding ids');
+  // Other backends have the scatter-add (UnsortedSegmentSum) that tf.gather's gradient needs.
+  if (tf.getBackend() !== 'wasm') return reference.embedding(ids, table);
   const flat = ids.reshape([-1]);
   const native = useNativeKernels();
-  const fast = fastTransposedMatMul();
   const rows = custom([table], (save) => {
     save([flat]);
     return {
@@ -131,9 +132,9 @@ export function embedding(ids: tf.Tensor, table: tf.Tensor): tf.Tensor {
       grad: (dy, saved) => {
         const idx = at(saved, 0);
         if (native) return [one(KERNELS.embeddingGrad, { ids: idx, dy }, { vocab })];
-        // one-hot^T @ dy: a product instead of the scatter-add that wasm lacks.
-        const hot = oneHotF32(idx, vocab);
-        return [fast ? tf.matMul(hot, dy, true, false) : tf.matMul(tf.transpose(hot), dy)];
+        // one-hot^T @ dy: a product instead of the scatter-add that wasm lacks (transposed
+        // explicitly: a transpose flag is slow on stock wasm).
+        return [tf.matMul(tf.transpose(oneHotF32(idx, vocab)), dy)];
       },
     };
   });

@@ -44,7 +44,6 @@ const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu:
 let addon: NativeAddon | undefined;
 let stockBatchMatMul: tf.KernelConfig | undefined;
 let stockFusedMatMul: tf.KernelConfig | undefined;
-let stockAdd: tf.KernelConfig | undefined;
 let identityShared = false;
 let fusedRegistered = false;
 let matMulsReplaced = false;
@@ -173,18 +172,41 @@ function fusedMatMulKernel(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
-/** Same-shape float sums natively (residual streams, gradient accumulation); anything else stock. */
-function addKernel(args: KernelArgs): tf.TensorInfo {
-  const a = input(args.inputs, 'a');
-  const b = input(args.inputs, 'b');
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !tf.util.arraysEqual(a.shape, b.shape)) {
-    return stockAdd!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-  }
-  const w = args.backend as WasmBackend;
-  const out = w.makeOutput(a.shape, 'float32');
-  const { heap, offsets: o } = heapAndOffsets(w, [a, b, out]);
-  need().add(heap, o[0]!, o[1]!, o[2]!, size(a.shape));
-  return out;
+const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
+const stockBinary = new Map<string, tf.KernelConfig>();
+
+/** Whether `small`, without its leading 1s, is the trailing part of `out` (so it repeats flat). */
+function repeatsOver(small: readonly number[], out: readonly number[]): boolean {
+  let k = 0;
+  while (k < small.length && small[k] === 1) k++;
+  const tail = small.slice(k);
+  return tail.length <= out.length && tail.every((d, i) => d === out[out.length - tail.length + i]);
+}
+
+/**
+ * Float add, subtract, multiply and divide natively when one operand is the other's shape or
+ * repeats along its leading axes (a bias, a positional row, a scalar): the residual stream,
+ * gradient accumulation, guidance mixing. Other broadcasts and dtypes take the stock kernel.
+ */
+function binaryKernel(kernelName: string): (args: KernelArgs) => tf.TensorInfo {
+  const op = BINARY_OPS[kernelName] ?? 0;
+  return (args) => {
+    const a = input(args.inputs, 'a');
+    const b = input(args.inputs, 'b');
+    const stock = () => stockBinary.get(kernelName)!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock();
+    const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const n = size(outShape);
+    const na = size(a.shape);
+    const nb = size(b.shape);
+    const ok = (na === n && nb === n) || (na === n && repeatsOver(b.shape, outShape)) || (nb === n && repeatsOver(a.shape, outShape));
+    if (!ok || n === 0) return stock();
+    const w = args.backend as WasmBackend;
+    const out = w.makeOutput(outShape, 'float32');
+    const { heap, offsets: o } = heapAndOffsets(w, [a, b, out]);
+    need().binary(heap, op, o[0]!, na, o[1]!, nb, o[2]!, n);
+    return out;
+  };
 }
 
 /**
@@ -201,14 +223,91 @@ function identityKernel(args: KernelArgs): tf.TensorInfo {
 }
 
 let stockIdentity: tf.KernelConfig | undefined;
+let stockSlice: tf.KernelConfig | undefined;
+let stockSplit: tf.KernelConfig | undefined;
+
+/**
+ * Slice (also tf.split, and the gradients of concat) straight from the heap. Stock wasm first
+ * copies the whole input out of the heap (readSync) for every slice: splitting a fused QKV
+ * projection three ways cost milliseconds per layer. Copies contiguous runs, merging trailing
+ * axes that are taken whole.
+ */
+function sliceKernel(args: KernelArgs): tf.TensorInfo {
+  const x = input(args.inputs, 'x');
+  if (x.dtype === 'string') return stockSlice!.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  const [begin, sizes] = tf.slice_util.parseSliceParams(x, args.attrs?.['begin'] as number[], args.attrs?.['size'] as number[]) as [number[], number[]];
+  const w = args.backend as WasmBackend;
+  const out = w.makeOutput(sizes, x.dtype);
+  const count = size(sizes);
+  if (count === 0) return out;
+  const shape = x.shape;
+  const rank = shape.length;
+  const strides = new Array<number>(rank);
+  for (let d = rank - 1, s = 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d] ?? 1;
+  }
+  // Axes from `inner` on are copied as one run: all taken whole except possibly the first.
+  let inner = rank - 1;
+  while (inner > 0 && sizes[inner] === shape[inner] && begin[inner] === 0) inner--;
+  const run = (sizes[inner] ?? 1) * (strides[inner] ?? 1);
+  const start = begin.reduce((acc, b, d) => acc + b * (strides[d] ?? 0), 0);
+  const runs = count / run;
+  const bytes = tf.util.bytesPerElement(x.dtype);
+  const { heap, offsets } = heapAndOffsets(w, [x, out]);
+  const src = (offsets[0] ?? 0) + bytes * start;
+  const dst = offsets[1] ?? 0;
+  // Evenly spaced runs (every axis between the first and `inner` taken whole): one native call.
+  if (addon && matMulsReplaced && bytes === 4 && runs > 1 && sizes.slice(1, inner).every((d, i) => d === shape[i + 1])) {
+    addon.copyRuns(heap, src, dst, runs, run, strides[inner - 1] ?? run);
+    return out;
+  }
+  // Both tensors live in the heap: copyWithin moves each run without views or copies out.
+  const index = new Array<number>(inner).fill(0);
+  for (let r = 0; r < runs; r++) {
+    let from = src;
+    for (let d = 0; d < inner; d++) from += (index[d] ?? 0) * (strides[d] ?? 0) * bytes;
+    heap.copyWithin(dst + r * run * bytes, from, from + run * bytes);
+    for (let d = inner - 1; d >= 0; d--) {
+      index[d] = (index[d] ?? 0) + 1;
+      if ((index[d] ?? 0) < (sizes[d] ?? 1)) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** tf.split: each piece through sliceKernel (stock wasm calls its own slow slice directly). */
+function splitKernel(args: KernelArgs): tf.TensorInfo[] {
+  const x = input(args.inputs, 'x');
+  const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number, x.shape)[0] ?? 0;
+  const sizes = tf.backend_util.prepareSplitSize(x, args.attrs?.['numOrSizeSplits'] as number[] | number, axis);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((s) => {
+    const size = [...x.shape];
+    size[axis] = s;
+    const piece = sliceKernel({ inputs: { x }, backend: args.backend, attrs: { begin: [...begin], size } });
+    begin[axis] = (begin[axis] ?? 0) + s;
+    return piece;
+  });
+}
 
 /** Turns the wasm-backend fixes that need no native code on or off (the wasm backend must be active). */
 export function setWasmFixes(on: boolean): void {
   stockIdentity ??= tf.getKernel('Identity', 'wasm');
-  if (on === identityShared || !stockIdentity) return;
-  tf.unregisterKernel('Identity', 'wasm');
-  if (on) tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityKernel });
-  else tf.registerKernel(stockIdentity);
+  stockSlice ??= tf.getKernel('Slice', 'wasm');
+  stockSplit ??= tf.getKernel('SplitV', 'wasm');
+  if (on === identityShared || !stockIdentity || !stockSlice || !stockSplit) return;
+  const replaced: [tf.KernelConfig, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]][] = [
+    [stockIdentity, identityKernel],
+    [stockSlice, sliceKernel],
+    [stockSplit, splitKernel],
+  ];
+  for (const [stock, ours] of replaced) {
+    tf.unregisterKernel(stock.kernelName, 'wasm');
+    if (on) tf.registerKernel({ kernelName: stock.kernelName, backendName: 'wasm', kernelFunc: ours });
+    else tf.registerKernel(stock);
+  }
   identityShared = on;
 }
 
@@ -380,20 +479,23 @@ export function installNativeKernels(native: NativeAddon): void {
     }
     stockBatchMatMul = tf.getKernel('BatchMatMul', 'wasm');
     stockFusedMatMul = tf.getKernel('_FusedMatMul', 'wasm');
-    stockAdd = tf.getKernel('Add', 'wasm');
-    if (!stockBatchMatMul || !stockFusedMatMul || !stockAdd) throw new Error('the wasm backend has no BatchMatMul/_FusedMatMul/Add kernels to replace');
+    for (const name of Object.keys(BINARY_OPS)) {
+      const k = tf.getKernel(name, 'wasm');
+      if (k) stockBinary.set(name, k);
+    }
+    if (!stockBatchMatMul || !stockFusedMatMul || stockBinary.size !== Object.keys(BINARY_OPS).length) throw new Error('the wasm backend lacks a kernel to replace');
     fusedRegistered = true;
   }
   setNativeMatMuls(true);
 }
 
-/** Swaps the wasm backend's replaced kernels (products, Add) between the native and the stock ones. */
+/** Swaps the wasm backend's replaced kernels (products, elementwise arithmetic) between the native and the stock ones. */
 export function setNativeMatMuls(on: boolean): void {
-  if (on === matMulsReplaced || !stockBatchMatMul || !stockFusedMatMul || !stockAdd) return;
+  if (on === matMulsReplaced || !stockBatchMatMul || !stockFusedMatMul) return;
   const replaced: [tf.KernelConfig, (args: KernelArgs) => tf.TensorInfo][] = [
     [stockBatchMatMul, batchMatMulKernel],
     [stockFusedMatMul, fusedMatMulKernel],
-    [stockAdd, addKernel],
+    ...[...stockBinary].map(([name, k]) => [k, binaryKernel(name)] as [tf.KernelConfig, (args: KernelArgs) => tf.TensorInfo]),
   ];
   for (const [stock, ours] of replaced) {
     tf.unregisterKernel(stock.kernelName, 'wasm');

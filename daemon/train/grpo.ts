@@ -8,6 +8,7 @@
  * resumed run continues exactly.
  */
 import * as tf from '@tensorflow/tfjs';
+import { yieldToEventLoop } from '../util/async';
 import { existsSync } from 'node:fs';
 import { Adam, clipGlobalNorm, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
 import { loadModel, type UnifiedModel } from '../models';
@@ -98,7 +99,7 @@ function chooseSteps(total: number, count: number, rng: Rng): number[] {
 }
 
 /** Runs (or resumes from `out`) UniRL-GRPO starting from the `base` checkpoint; returns the last step. */
-export function grpo(config: GrpoConfig, base: string, out: string, hooks: UnirlHooks = {}): number {
+export async function grpo(config: GrpoConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
   const { model } = loadModel(base);
   const { model: reference } = loadModel(base); // frozen: never given to the optimizer
   const optimizer = new Adam({ lr: config.lr });
@@ -111,6 +112,8 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
   };
 
   while (step < config.steps) {
+    // Let signals, messages and timers run between steps (a cancel must reach a synchronous step loop).
+    await yieldToEventLoop();
     if (hooks.signal?.aborted) break;
     const started = performance.now();
     const rng = stepRng(config.seed, step);

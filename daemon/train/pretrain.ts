@@ -6,6 +6,7 @@
  * the batches it would have seen.
  */
 import * as tf from '@tensorflow/tfjs';
+import { yieldToEventLoop } from '../util/async';
 import { existsSync } from 'node:fs';
 import { Adam, clipGlobalNorm, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
 import { createModel, type ModelConfig } from '../models';
@@ -68,7 +69,7 @@ export interface PretrainHooks {
 }
 
 /** Runs (or resumes, when `checkpoint` exists with its optimizer state) pretraining; returns the last step. */
-export function pretrain(config: PretrainConfig, checkpoint: string, hooks: PretrainHooks = {}): number {
+export async function pretrain(config: PretrainConfig, checkpoint: string, hooks: PretrainHooks = {}): Promise<number> {
   const model = createModel(config.model);
   const optimizer = new Adam({ lr: config.lr, weightDecay: config.weightDecay });
   let step = 0;
@@ -83,6 +84,8 @@ export function pretrain(config: PretrainConfig, checkpoint: string, hooks: Pret
   let acc = { loss: 0, gen: 0, und: 0, norm: 0, time: 0, n: 0 };
 
   while (step < config.steps) {
+    // Let signals, messages and timers run between steps (a cancel must reach a synchronous step loop).
+    await yieldToEventLoop();
     if (hooks.signal?.aborted) break;
     const started = performance.now();
     optimizer.lr = learningRate(config, step);

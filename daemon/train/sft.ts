@@ -13,6 +13,7 @@
  * answer states the prompt's facts): rejection-sampling fine-tuning.
  */
 import * as tf from '@tensorflow/tfjs';
+import { yieldToEventLoop } from '../util/async';
 import { existsSync } from 'node:fs';
 import { Adam, clipGlobalNorm, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
 import { loadModel, MaskedModel } from '../models';
@@ -59,7 +60,7 @@ export function defaultSft(paradigm: 'masked' | 'autoregressive'): SftConfig {
 }
 
 /** Runs (or resumes from `out`) UniRL-SFT from the `base` checkpoint; returns the last step. */
-export function sft(config: SftConfig, base: string, out: string, hooks: UnirlHooks = {}): number {
+export async function sft(config: SftConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
   const { model } = loadModel(base);
   const optimizer = new Adam({ lr: config.lr });
   let step = existsSync(out) ? loadCheckpoint(out, model.params, optimizer).step : 0;
@@ -70,6 +71,8 @@ export function sft(config: SftConfig, base: string, out: string, hooks: UnirlHo
   };
 
   while (step < config.steps) {
+    // Let signals, messages and timers run between steps (a cancel must reach a synchronous step loop).
+    await yieldToEventLoop();
     if (hooks.signal?.aborted) break;
     const started = performance.now();
     const rng = stepRng(config.seed, step);

@@ -702,24 +702,96 @@ static napi_value Embedding(napi_env env, napi_callback_info info) {
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Same-shape elementwise sum (residual streams and gradient accumulation).                       */
+/* Elementwise add, subtract, multiply, divide, where the smaller operand repeats along the leading */
+/* axes of the larger (same shape, a bias or positional row, a scalar): out[i] = a[i % na] op b[i % nb]. */
 
-SIMD_CLONES static void add_arrays(const float *x, const float *y, float *out, int64_t n) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; i++) out[i] = x[i] + y[i];
+enum { OP_ADD = 0, OP_SUB = 1, OP_MUL = 2, OP_DIV = 3 };
+
+#define BINARY_LOOP(EXPR)                                                                           \
+  do {                                                                                               \
+    if (na == n && nb == n) {                                                                        \
+      _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                          \
+        float x = a[i], y = b[i];                                                                    \
+        out[i] = (EXPR);                                                                             \
+      }                                                                                              \
+    } else if (na == n) {                                                                            \
+      for (int64_t o = 0; o < n; o += nb) {                                                          \
+        const float *ar = a + o;                                                                     \
+        float *orow = out + o;                                                                       \
+        if (nb == 1) {                                                                               \
+          float y = b[0];                                                                            \
+          _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                      \
+            float x = a[i];                                                                          \
+            out[i] = (EXPR);                                                                         \
+          }                                                                                          \
+          break;                                                                                     \
+        }                                                                                            \
+        _Pragma("omp simd") for (int64_t i = 0; i < nb; i++) {                                       \
+          float x = ar[i], y = b[i];                                                                 \
+          orow[i] = (EXPR);                                                                          \
+        }                                                                                            \
+      }                                                                                              \
+    } else {                                                                                         \
+      for (int64_t o = 0; o < n; o += na) {                                                          \
+        const float *br = b + o;                                                                     \
+        float *orow = out + o;                                                                       \
+        if (na == 1) {                                                                               \
+          float x = a[0];                                                                            \
+          _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                      \
+            float y = b[i];                                                                          \
+            out[i] = (EXPR);                                                                         \
+          }                                                                                          \
+          break;                                                                                     \
+        }                                                                                            \
+        _Pragma("omp simd") for (int64_t i = 0; i < na; i++) {                                       \
+          float x = a[i], y = br[i];                                                                 \
+          orow[i] = (EXPR);                                                                          \
+        }                                                                                            \
+      }                                                                                              \
+    }                                                                                                \
+  } while (0)
+
+SIMD_CLONES static void binary(int op, const float *a, int64_t na, const float *b, int64_t nb, float *out, int64_t n) {
+  switch (op) {
+    case OP_ADD: BINARY_LOOP(x + y); break;
+    case OP_SUB: BINARY_LOOP(x - y); break;
+    case OP_MUL: BINARY_LOOP(x * y); break;
+    default: BINARY_LOOP(x / y); break;
+  }
 }
 
-/* add(heap, x, y, out, n) */
-static napi_value Add(napi_env env, napi_callback_info info) {
+/* binary(heap, op, a, na, b, nb, out, n): n = max(na, nb), the smaller size divides it. */
+static napi_value Binary(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, 4, &a, "add")) return NULL;
-  int64_t n;
-  if (!dim(env, a.v[3], &n, "n")) return NULL;
-  const float *x = region(env, &a, a.v[0], n, "add x");
-  const float *y = x ? region(env, &a, a.v[1], n, "add y") : NULL;
-  float *out = y ? region(env, &a, a.v[2], n, "add out") : NULL;
+  if (!read_args(env, info, 7, &a, "binary")) return NULL;
+  int64_t op, na, nb, n;
+  if (!dim(env, a.v[0], &op, "op") || !dim(env, a.v[2], &na, "na") || !dim(env, a.v[4], &nb, "nb") || !dim(env, a.v[6], &n, "n"))
+    return NULL;
+  if (op > OP_DIV) return throw_error(env, "binary: unknown op"), NULL;
+  if (n == 0) return undefined(env);
+  if (na == 0 || nb == 0 || (na != n && nb != n) || n % na != 0 || n % nb != 0)
+    return throw_error(env, "binary: the smaller operand must repeat evenly over the larger"), NULL;
+  const float *x = region(env, &a, a.v[1], na, "binary a");
+  const float *y = x ? region(env, &a, a.v[3], nb, "binary b") : NULL;
+  float *out = y ? region(env, &a, a.v[5], n, "binary out") : NULL;
   if (!out) return NULL;
-  add_arrays(x, y, out, n);
+  binary((int)op, x, na, y, nb, out, n);
+  return undefined(env);
+}
+
+/* copyRuns(heap, src, dst, runs, run, srcStride): dst gets `runs` runs of `run` 4-byte elements
+ * taken every `srcStride` elements of src (a slice whose last axes are contiguous). */
+static napi_value CopyRuns(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, 5, &a, "copyRuns")) return NULL;
+  int64_t runs, run, stride;
+  if (!dim(env, a.v[2], &runs, "runs") || !dim(env, a.v[3], &run, "run") || !dim(env, a.v[4], &stride, "srcStride")) return NULL;
+  if (runs == 0 || run == 0) return undefined(env);
+  if (stride < run) return throw_error(env, "copyRuns: runs overlap"), NULL;
+  const float *src = region(env, &a, a.v[0], (runs - 1) * stride + run, "copyRuns src");
+  float *dst = src ? region(env, &a, a.v[1], runs * run, "copyRuns dst") : NULL;
+  if (!dst) return NULL;
+  for (int64_t r = 0; r < runs; r++) memcpy(dst + r * run, src + r * stride, (size_t)run * sizeof(float));
   return undefined(env);
 }
 
@@ -816,7 +888,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"attentionGrad", NULL, AttentionGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"embedding", NULL, Embedding, NULL, NULL, NULL, napi_enumerable, NULL},
       {"embeddingGrad", NULL, EmbeddingGrad, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"add", NULL, Add, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"binary", NULL, Binary, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyRuns", NULL, CopyRuns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_enumerable, NULL},

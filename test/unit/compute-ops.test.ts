@@ -179,6 +179,44 @@ describe('compute blocks: values and gradients against stock tfjs', () => {
     await check('attention causal + mask, long', om, rm, [randn([1, 70, 8]), randn([1, 70, 8]), randn([1, 70, 8])]);
   });
 
+  it('add, subtract, multiply and divide with repeated operands (native) and other broadcasts (stock)', async () => {
+    const ops = { add: tf.add, sub: tf.sub, mul: tf.mul, div: (a: tf.Tensor, b: tf.Tensor) => tf.div(a, tf.add(tf.abs(b), 0.5)) };
+    const pairs: [number[], number[]][] = [
+      [[2, 3, 4], [2, 3, 4]],
+      [[2, 3, 4], [4]],
+      [[4], [2, 3, 4]],
+      [[2, 3, 4], [1, 3, 4]],
+      [[2, 3, 4], []],
+      [[], [3, 4]],
+      [[2, 1, 4], [2, 3, 4]],
+      [[2, 3, 1], [1, 1, 4]],
+    ];
+    for (const [name, op] of Object.entries(ops)) {
+      for (const [sa, sb] of pairs) {
+        await check(`${name} [${sa.join(',')}] [${sb.join(',')}]`, ([a, b]) => op(a!, b!), ([a, b]) => op(a!, b!), [randn(sa), randn(sb)]);
+      }
+    }
+  });
+
+  it('slice and split (read straight from the wasm heap) match the cpu backend, with gradients', async () => {
+    const cases: [number[], number[], number[]][] = [
+      [[7], [2], [4]],
+      [[5, 6], [1, 0], [3, 6]],
+      [[5, 6], [0, 2], [5, 3]],
+      [[3, 4, 12], [0, 0, 4], [3, 4, 4]],
+      [[3, 4, 5, 2], [1, 1, 0, 0], [2, 2, 5, 2]],
+      [[2, 3, 4, 5, 6], [1, 0, 2, 1, 3], [1, 3, 2, 3, 2]],
+      [[4, 3], [0, 0], [0, 3]],
+    ];
+    for (const [shape, begin, size] of cases) {
+      await check(`slice ${shape.join('x')}`, ([x]) => tf.slice(x!, begin, size), ([x]) => tf.slice(x!, begin, size), [randn(shape)]);
+    }
+    await check('split 3 ways on the last axis', ([x]) => tf.concat(tf.split(x!, 3, -1).map((t, i) => tf.mul(t, i + 1)), 1), ([x]) => tf.concat(tf.split(x!, 3, -1).map((t, i) => tf.mul(t, i + 1)), 1), [randn([2, 5, 12])]);
+    await check('split uneven on axis 1', ([x]) => tf.concat(tf.split(x!, [1, 4, 2], 1).map((t, i) => tf.mul(t, i + 1)), 1), ([x]) => tf.concat(tf.split(x!, [1, 4, 2], 1).map((t, i) => tf.mul(t, i + 1)), 1), [randn([3, 7, 2])]);
+    const ints = tf.tensor3d(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4], 'int32');
+    assert.deepEqual(await tf.slice(ints, [0, 1, 1], [2, 2, 2]).array(), [[[5, 6], [9, 10]], [[17, 18], [21, 22]]]);
+  });
+
   it('rejects bad ids, bad shapes and bad heads with clear errors', () => {
     const table = tf.zeros([4, 3]);
     assert.throws(() => embedding(tf.tensor1d([0, 4], 'int32'), table), /id 4 at position 1 is outside \[0, 4\)/);
