@@ -22,6 +22,26 @@ const bundles = [
     // jsonc-parser's default (UMD) build requires its parts at run time; bundle its ESM build instead.
     alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   },
+  {
+    // The VS Code extension: `vscode` is the host's; ws' optional native helpers are optional.
+    entryPoints: { extension: 'extension/main.ts' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'bufferutil', 'utf-8-validate'],
+    define: { UNIRL_VERSION: JSON.stringify(pkg.version) },
+    alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
+  },
+  {
+    // The run-spec language server, a separate process the extension starts (and tests drive over stdio).
+    entryPoints: { 'language-server': 'extension/language-server/server.ts' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // The ESM builds bundle cleanly; the UMD ones (the default for node) require their parts at run time.
+    mainFields: ['module', 'main'],
+    define: { UNIRL_VERSION: JSON.stringify(pkg.version) },
+  },
 ];
 
 for (const options of bundles) {

@@ -116,8 +116,10 @@ function nativeOnWasm(wanted: boolean, threads: number): ComputeInfo['native'] {
  * choice cannot be honoured; `auto` always succeeds (the cpu backend is always there).
  */
 export async function initCompute(options: ComputeOptions = {}): Promise<ComputeInfo> {
-  const requested = options.backend ?? 'auto';
-  if (!BACKEND_CHOICES.includes(requested)) throw new Error(`unknown backend "${String(requested)}" (expected one of ${BACKEND_CHOICES.join(', ')})`);
+  // `auto` defers to UNIRL_BACKEND when set: how the extension's unirl.daemon.backend setting reaches runs.
+  const fromEnv = process.env['UNIRL_BACKEND'];
+  const requested = (options.backend ?? 'auto') === 'auto' && fromEnv ? (fromEnv as BackendChoice) : (options.backend ?? 'auto');
+  if (!BACKEND_CHOICES.includes(requested)) throw new Error(`unknown backend "${String(requested)}"${fromEnv === requested ? ' (from UNIRL_BACKEND)' : ''} (expected one of ${BACKEND_CHOICES.join(', ')})`);
   const wantNative = options.native ?? true;
   const threads = options.threads ?? Math.min(8, Math.max(1, Math.floor(cpus().length / 2)));
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`threads must be an integer from 1 to 256, got ${threads}`);

@@ -1,0 +1,57 @@
+/**
+ * Activation: the output channel, the daemon manager, the run tracker, the status bar, the
+ * commands and the run-spec language client, every one disposed through context.subscriptions.
+ * `deactivate` first releases the daemon (stopping it only if this window started it and no run
+ * is going), then VS Code disposes the rest.
+ */
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { DaemonManager } from './daemon';
+import { SpecLanguageClient } from './language-client';
+import { Log } from './log';
+import { DAEMON_SETTINGS, parseSettings, SETTINGS, type Settings } from './manifest';
+import { RunTracker } from './runs';
+import { StatusItem } from './status';
+
+function readSettings(): Settings {
+  const config = vscode.workspace.getConfiguration('unirl');
+  return parseSettings((key) => config.get(key));
+}
+
+let release: (() => Promise<void>) | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  let settings = readSettings();
+  const log = new Log(settings.logLevel);
+  const daemon = new DaemonManager(context.extensionPath, () => settings, log);
+  const runs = new RunTracker(daemon, log);
+  const status = new StatusItem(daemon, runs, 'unirl.showSamples');
+  const language = new SpecLanguageClient(context);
+  context.subscriptions.push(log, daemon, runs, status, language, ...registerCommands({ extension: context, daemon, runs, log }));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('unirl')) return;
+      const before = settings;
+      settings = readSettings();
+      log.level = settings.logLevel;
+      const changed = DAEMON_SETTINGS.filter((k) => before[k] !== settings[k]).map((k) => `unirl.${SETTINGS[k].key}`);
+      if (changed.length > 0 && daemon.status.kind === 'running') {
+        void vscode.window.showInformationMessage(`UniRL: ${changed.join(', ')} apply when the daemon starts again.`);
+      }
+    }),
+  );
+
+  release = async () => {
+    await language.stop();
+    await daemon.release();
+  };
+  log.info(`UniRL ${String((context.extension.packageJSON as { version?: unknown }).version)} activated (${vscode.env.remoteName ? `remote: ${vscode.env.remoteName}` : 'local'})`);
+  // Show the state of a daemon that is already running (another window, the CLI); start nothing.
+  void daemon.attach();
+}
+
+export async function deactivate(): Promise<void> {
+  await release?.();
+  release = undefined;
+}
