@@ -105,7 +105,7 @@ class ViewConnection implements vscode.Disposable {
     const status = this.source.status;
     if (status.kind !== 'running') {
       this.close();
-      this.feed.attach(undefined, status.kind === 'starting' ? 'The UniRL daemon is starting…' : 'The UniRL daemon is not running: start a run, or run "UniRL: Start Daemon".');
+      void this.feed.attach(undefined, status.kind === 'starting' ? 'The UniRL daemon is starting…' : 'The UniRL daemon is not running: start a run, or run "UniRL: Start Daemon".');
       return;
     }
     if (this.client && this.port === status.info.port) return;
@@ -122,13 +122,13 @@ class ViewConnection implements vscode.Disposable {
         if (this.client !== client) return;
         this.client = undefined;
         this.port = undefined;
-        this.feed.attach(undefined, 'The connection to the UniRL daemon was lost.');
+        void this.feed.attach(undefined, 'The connection to the UniRL daemon was lost.');
       });
-      this.feed.attach(client);
+      void this.feed.attach(client);
     } catch (err) {
       this.port = undefined;
       this.log.warn(`samples view: could not connect to the daemon: ${(err as Error).message}`);
-      this.feed.attach(undefined, `Could not connect to the UniRL daemon: ${(err as Error).message}`);
+      void this.feed.attach(undefined, `Could not connect to the UniRL daemon: ${(err as Error).message}`);
     }
   }
 

@@ -52,8 +52,8 @@ export class RunFeed {
     this.options = { ...DEFAULTS, ...options };
   }
 
-  /** A new daemon connection (undefined: none, with the reason shown in the view). */
-  attach(client: FeedClient | undefined, message?: string): void {
+  /** A new daemon connection (undefined: none, with the reason shown in the view); resolves once the runs are listed. */
+  attach(client: FeedClient | undefined, message?: string): Promise<void> {
     for (const off of this.offs) off();
     this.offs = [];
     this.client = client;
@@ -61,12 +61,12 @@ export class RunFeed {
     this.waitingFor = null;
     this.connection = { connected: client !== undefined, ...(!client && message !== undefined ? { message } : {}) };
     if (this.started) this.post({ type: 'connection', ...this.connection });
-    if (!client) return;
+    if (!client) return Promise.resolve();
     this.offs = [
       client.on('runs/changed', ({ run, deleted }) => this.onChanged(run, deleted === true)),
       client.on('runs/event', ({ runId, event }) => this.onEvent(runId, event)),
     ];
-    void this.list(client);
+    return this.list(client);
   }
 
   /** The webview (re)started with no data, or the user picked a run: show `runId` (null: the newest) from its first event. */

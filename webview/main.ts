@@ -50,12 +50,11 @@ const header = new Header(
   },
   (command, runId) => vscode.postMessage({ type: 'command', command, runId }),
 );
-let curvesSection: HTMLDetailsElement | undefined;
-const curves = new Curves(settings, save, () => curvesSection?.open ?? false);
+const curves = new Curves(settings, save, () => curvesSection.open);
 const samples = new Samples(settings, save);
 const geneval = new Geneval(settings, save);
 const log = new LogView();
-curvesSection = section('curves', 'Curves', curves.el, () => curves.redrawAll());
+const curvesSection = section('curves', 'Curves', curves.el, () => curves.redrawAll());
 const problem = h('div', { class: 'notice error', role: 'alert', hidden: true });
 document.getElementById('app')!.append(
   header.el,

@@ -43,7 +43,7 @@ export function syntheticRun(options: Partial<SyntheticOptions> = {}): RunEvent[
   const events: RunEvent[] = [];
   const push = (body: RunEventBody): void => {
     const seq = events.length + 1;
-    events.push({ ...body, seq, time: new Date(start + seq * 250).toISOString() } as RunEvent);
+    events.push({ ...body, seq, time: new Date(start + seq * 250).toISOString() });
   };
   const geneval = (stage: number, level: number): void => {
     push({ type: 'stage', stage, kind: 'geneval', status: 'started' });

@@ -84,7 +84,7 @@ export class Curves {
     for (const c of this.charts.values()) c.plot?.destroy();
     this.charts.clear();
     clear(this.list);
-    this.update({ metrics: new Set(model.series.keys()) } as Pick<Changes, 'metrics'>);
+    this.update({ metrics: new Set(model.series.keys()) });
   }
 
   update(changes: Pick<Changes, 'metrics'>): void {
@@ -158,12 +158,12 @@ export class Curves {
     this.fillStats(c, data);
     const signature = `${c.layout.keys.join()}|${log}|${this.settings.xAxis}|${this.themeVersion}|${width}`;
     if (c.plot && c.signature === signature) {
-      c.plot.setData(data.columns as uPlot.AlignedData);
+      c.plot.setData(data.columns);
       return;
     }
     c.plot?.destroy();
     c.signature = signature;
-    c.plot = new uPlot(this.options(c.layout, width, log), data.columns as uPlot.AlignedData, c.plotBox);
+    c.plot = new uPlot(this.options(c.layout, width, log), data.columns, c.plotBox);
   }
 
   private fillStats(c: Chart, data: ChartData): void {
