@@ -11,17 +11,19 @@ export interface ChartDef {
   title: string;
   /** Metric keys this chart draws; the first chart that matches a key takes it. */
   match: (key: string) => boolean;
+  /** Fractions and scores: the y axis always shows 0 to 1 (widened if a value falls outside). */
+  unit?: boolean;
 }
 
 /** The charts in the order they show; keys that none matches get a chart each, after these. */
 export const CHARTS: readonly ChartDef[] = [
   { id: 'loss', title: 'Loss per task', match: (k) => /(^|\/)loss(_[a-z]+)?$/.test(k) },
-  { id: 'reward', title: 'Reward: mean and std', match: (k) => /\/(reward|reward_std|understanding_reward)$|\/rewards\/[^/]+\/(mean|std)$/.test(k) },
+  { id: 'reward', title: 'Reward: mean and std', match: (k) => /\/(reward|reward_std|understanding_reward)$|\/rewards\/[^/]+\/(mean|std)$/.test(k), unit: true },
   { id: 'kl', title: 'KL to the reference', match: (k) => /\/kl$/.test(k) },
-  { id: 'clip', title: 'Clip ratio', match: (k) => /clip_ratio/.test(k) },
-  { id: 'grounding', title: 'Grounding gap (own verdict vs detector)', match: (k) => /grounding_gap$/.test(k) },
-  { id: 'geneval', title: 'GenEval overall', match: (k) => k === 'geneval/overall' || k.startsWith('geneval/correct_') },
-  { id: 'geneval-tags', title: 'GenEval per tag', match: (k) => k.startsWith('geneval/') && !k.endsWith('_per_second') },
+  { id: 'clip', title: 'Clip ratio', match: (k) => /clip_ratio/.test(k), unit: true },
+  { id: 'grounding', title: 'Grounding gap (own verdict vs detector)', match: (k) => /grounding_gap$/.test(k), unit: true },
+  { id: 'geneval', title: 'GenEval overall', match: (k) => k === 'geneval/overall' || k.startsWith('geneval/correct_'), unit: true },
+  { id: 'geneval-tags', title: 'GenEval per tag', match: (k) => k.startsWith('geneval/') && !k.endsWith('_per_second'), unit: true },
   { id: 'time', title: 'Step time (s)', match: (k) => /(step_time|sampling_time)$/.test(k) },
   { id: 'throughput', title: 'Throughput', match: (k) => /(_per_sec|_per_second)$/.test(k) },
 ];
@@ -30,6 +32,7 @@ export interface ChartLayout {
   id: string;
   title: string;
   keys: string[];
+  unit: boolean;
 }
 
 export function layoutCharts(keys: Iterable<string>, defs: readonly ChartDef[] = CHARTS): ChartLayout[] {
@@ -43,9 +46,9 @@ export function layoutCharts(keys: Iterable<string>, defs: readonly ChartDef[] =
   const out: ChartLayout[] = [];
   for (const d of defs) {
     const k = byDef.get(d.id);
-    if (k) out.push({ id: d.id, title: d.title, keys: k.sort() });
+    if (k) out.push({ id: d.id, title: d.title, keys: k.sort(), unit: d.unit === true });
   }
-  for (const key of rest.sort()) out.push({ id: `key:${key}`, title: key, keys: [key] });
+  for (const key of rest.sort()) out.push({ id: `key:${key}`, title: key, keys: [key], unit: false });
   return out;
 }
 

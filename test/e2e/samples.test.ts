@@ -33,7 +33,7 @@ let workbench: Workbench | undefined;
 
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern', hc: 'Default High Contrast' } as const;
 
-function setTheme(theme: keyof typeof THEMES): void {
+function writeSettings(theme: keyof typeof THEMES): void {
   fs.writeFileSync(
     path.join(f.userData, 'User', 'settings.json'),
     JSON.stringify({
@@ -44,6 +44,17 @@ function setTheme(theme: keyof typeof THEMES): void {
       'workbench.colorTheme': THEMES[theme],
     }),
   );
+}
+
+/** Switches the colour theme the way a user does: the palette's "Preferences: Color Theme". */
+async function setTheme(theme: keyof typeof THEMES): Promise<void> {
+  const page = workbench!.page;
+  await workbench!.command('Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(THEMES[theme]);
+  await page.locator('.quick-input-list .monaco-list-row .label-name', { hasText: THEMES[theme] }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
 }
 
 /** The view's page: the webview iframe of this extension, then its inner frame. */
@@ -87,7 +98,7 @@ describe('the samples view in VS Code (code-server)', { timeout: 300_000 }, () =
       path.join(workspace, 'grow.unirl.json'),
       JSON.stringify({ name: 'grow', stages: [{ ...stage, limit: 60, imagesPerPrompt: 1 }, { ...stage, imagesPerPrompt: 8 }] }, null, 2),
     );
-    setTheme('dark');
+    writeSettings('dark');
     workbench = await Workbench.open(f, workspace, { UNIRL_HOME: home });
   });
 
@@ -174,7 +185,7 @@ describe('the samples view in VS Code (code-server)', { timeout: 300_000 }, () =
     assert.equal(rows[0], 'overall');
     assert.ok(rows.length >= 3, `tags: ${rows.join(', ')}`);
     const head = await table.locator('thead th').allTextContents();
-    assert.deepEqual(head.slice(0, 4), ['tag', 'base', 'vs', 'Δ pts']);
+    assert.deepEqual(head.slice(0, 4), ['tag', 'base', 'vs', 'Δ']);
     assert.equal(await table.locator('tbody tr').first().locator('td').first().textContent(), '100.0%');
     await shots('dark');
   });
@@ -183,12 +194,12 @@ describe('the samples view in VS Code (code-server)', { timeout: 300_000 }, () =
     const v = view();
     const colour = (): Promise<string> => v.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
     const dark = await colour();
-    setTheme('light');
+    await setTheme('light');
     await until(() => v.locator('body').getAttribute('class'), (c) => /vscode-light/.test(c ?? ''), 'the light theme');
     assert.notEqual(await colour(), dark);
     await workbench!.page.waitForTimeout(500);
     await shots('light');
-    setTheme('hc');
+    await setTheme('hc');
     await until(() => v.locator('body').getAttribute('class'), (c) => /vscode-high-contrast/.test(c ?? ''), 'the high-contrast theme');
     await workbench!.page.waitForTimeout(500);
     await shots('hc');

@@ -18,6 +18,7 @@ interface Chart {
   root: HTMLElement;
   plotBox: HTMLElement;
   note: HTMLElement;
+  hover: HTMLElement;
   stats: HTMLTableSectionElement;
   plot: uPlot | null;
   /** What the plot was built for; a different one rebuilds it (series, scale or theme changed). */
@@ -134,15 +135,16 @@ export class Curves {
     old?.plot?.destroy();
     const plotBox = h('div', { class: 'plot', role: 'img', 'aria-label': `Chart of ${layout.keys.join(', ')}` });
     const note = h('span', { class: 'chart-note' });
+    const hover = h('span', { class: 'chart-note', 'aria-hidden': 'true' });
     const stats = h('tbody');
     const root = h(
       'figure',
       { class: 'chart', 'data-chart': layout.id },
-      h('figcaption', {}, h('span', { class: 'chart-title' }, layout.title), note),
+      h('figcaption', {}, h('span', { class: 'chart-title' }, layout.title), hover, note),
       plotBox,
       h('table', { class: 'stats' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'metric'), h('th', { scope: 'col' }, 'last'), h('th', { scope: 'col' }, 'min'), h('th', { scope: 'col' }, 'max'))), stats),
     );
-    return { layout, root, plotBox, note, stats, plot: null, signature: '' };
+    return { layout, root, plotBox, note, hover, stats, plot: null, signature: '' };
   }
 
   private draw(c: Chart): void {
@@ -163,7 +165,7 @@ export class Curves {
     }
     c.plot?.destroy();
     c.signature = signature;
-    c.plot = new uPlot(this.options(c.layout, width, log), data.columns, c.plotBox);
+    c.plot = new uPlot(this.options(c, width, log), data.columns, c.plotBox);
   }
 
   private fillStats(c: Chart, data: ChartData): void {
@@ -173,15 +175,16 @@ export class Curves {
     );
   }
 
-  private options(layout: ChartLayout, width: number, log: boolean): uPlot.Options {
+  private options(c: Chart, width: number, log: boolean): uPlot.Options {
+    const { layout } = c;
     const t = this.theme;
     const time = this.settings.xAxis === 'time';
     const font = `11px ${getComputedStyle(document.body).fontFamily}`;
     const prefix = commonNamespace(layout.keys);
     const axis = (): uPlot.Axis => ({ stroke: t.foreground, font, grid: { stroke: t.grid, width: 1 }, ticks: { stroke: t.grid, width: 1 } });
-    const series: uPlot.Series[] = [
-      { label: time ? 'time' : 'step', value: (_u, v) => (v == null ? '' : time ? fmtDuration(v) : String(Math.round(v))) },
-    ];
+    const xText = (v: number): string => (time ? fmtDuration(v) : `step ${Math.round(v)}`);
+    // The x series' legend entry is hidden (CSS); the hovered x goes to the caption instead.
+    const series: uPlot.Series[] = [{ label: time ? 'time' : 'step' }];
     layout.keys.forEach((key, i) => {
       const color = t.series[i % t.series.length]!;
       const rawIndex = 1 + i * 2;
@@ -205,11 +208,20 @@ export class Curves {
     return {
       width,
       height: HEIGHT,
-      scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+      scales: { x: { time: false }, y: log ? { distr: 3 } : layout.unit ? { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] } : {} },
       axes: [{ ...axis(), ...(time ? { values: (_u: uPlot, vals: number[]) => vals.map(fmtDuration) } : {}) }, { ...axis(), size: 48 }],
       series,
       legend: { live: true },
       cursor: { points: { show: false } },
+      hooks: {
+        setLegend: [
+          (u) => {
+            const i = u.legend.idx;
+            const x = i == null ? undefined : u.data[0][i];
+            c.hover.textContent = x == null ? '' : xText(x);
+          },
+        ],
+      },
     };
   }
 }

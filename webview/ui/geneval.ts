@@ -71,10 +71,9 @@ export class Geneval {
       return h(
         'tr',
         {},
-        h('th', { scope: 'row' }, name),
+        h('th', { scope: 'row' }, name, h('span', { class: 'bars', 'aria-hidden': 'true' }, ...scores.map((s, i) => bar(s, i)))),
         ...scores.map((s, i) => h('td', { title: counts[i] ?? '' }, percent(s))),
         scores.length === 2 && h('td', { class: delta === null ? '' : delta > 0 ? 'pos' : delta < 0 ? 'neg' : '' }, delta === null ? '–' : `${delta > 0 ? '+' : ''}${(delta * 100).toFixed(1)}`),
-        h('td', { class: 'bars', 'aria-hidden': 'true' }, ...scores.map((s, i) => bar(s, i))),
       );
     };
     const table = h(
@@ -84,7 +83,7 @@ export class Geneval {
       h(
         'thead',
         {},
-        h('tr', {}, h('th', { scope: 'col' }, 'tag'), h('th', { scope: 'col' }, other ? 'base' : 'score'), other && h('th', { scope: 'col' }, 'vs'), other && h('th', { scope: 'col' }, 'Δ pts'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'bars'))),
+        h('tr', {}, h('th', { scope: 'col' }, 'tag'), h('th', { scope: 'col' }, other ? 'base' : 'score'), other && h('th', { scope: 'col' }, 'vs'), other && h('th', { scope: 'col', title: 'change in percentage points' }, 'Δ')),
       ),
       h(
         'tbody',

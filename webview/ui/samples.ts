@@ -98,7 +98,7 @@ export class Samples {
     this.slider.value = String(current.index);
     const { step } = current;
     const kind = model.stageKinds.get(step.stage);
-    const text = `step ${step.step}${kind ? ` of ${kind}` : ''} (${current.index + 1}/${steps.length})`;
+    const text = `stage ${step.stage + 1}${kind ? ` ${kind}` : ''}, step ${step.step} (${current.index + 1}/${steps.length})`;
     this.label.textContent = text;
     this.slider.setAttribute('aria-valuetext', text);
     this.grid.dataset['step'] = step.key;
