@@ -49,12 +49,16 @@ function writeSettings(theme: keyof typeof THEMES): void {
 /** Switches the colour theme the way a user does: the palette's "Preferences: Color Theme". */
 async function setTheme(theme: keyof typeof THEMES): Promise<void> {
   const page = workbench!.page;
-  await workbench!.command('Preferences: Color Theme');
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.type('Preferences: Color Theme');
+  // Not the first row: "Browse Color Themes in Marketplace" sorts above it.
+  await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) }).click({ timeout: 10_000 });
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(THEMES[theme]);
-  await page.locator('.quick-input-list .monaco-list-row .label-name', { hasText: THEMES[theme] }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  // The row shows the theme's label ("Light Modern") with its id ("Default Light Modern") beside it.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: THEMES[theme] }).first().click({ timeout: 10_000 });
 }
 
 /** The view's page: the webview iframe of this extension, then its inner frame. */
