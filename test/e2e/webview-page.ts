@@ -87,7 +87,8 @@ export class ViewPage {
     private readonly dir: string,
   ) {}
 
-  static async open(theme: ThemeName, width = 320, height = 1400): Promise<ViewPage> {
+  /** `state`: what getState returns (as VS Code hands a view its stored state back). */
+  static async open(theme: ThemeName, width = 320, height = 1400, state?: unknown): Promise<ViewPage> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unirl-view-'));
     const t = THEMES[theme];
     const vars = Object.entries(t.vars)
@@ -98,7 +99,7 @@ export class ViewPage {
 <link rel="stylesheet" href="file://${path.join(ROOT, 'dist/webview.css')}">
 <script>
   window.__posted = [];
-  window.__state = undefined;
+  window.__state = ${JSON.stringify(state ?? null)} ?? undefined;
   window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__state, setState: (s) => { window.__state = s; } });
 </script></head>
 <body class="${t.class}"><div id="app"></div><script src="file://${path.join(ROOT, 'dist/webview.js')}"></script></body></html>`;

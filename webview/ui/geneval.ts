@@ -8,6 +8,9 @@ import type { ViewSettings } from '../settings';
 import { lastValue, tagSpread, type Result, type RunModel } from '../state';
 import { fmt, h, percent } from './dom';
 
+/** A score in percent without the sign (the column says it): 43.3, 100. */
+const pct = (v: number | null): string => (v === null ? '–' : String(Number((v * 100).toFixed(1))));
+
 export function resultLabel(r: Result, index: number): string {
   const when = r.after ? `after ${r.after.kind}${r.after.step > 0 ? ` step ${r.after.step}` : ''}` : 'base model';
   return `#${index + 1} stage ${r.stage + 1} (${when})`;
@@ -72,7 +75,7 @@ export class Geneval {
         'tr',
         {},
         h('th', { scope: 'row' }, name, h('span', { class: 'bars', 'aria-hidden': 'true' }, ...scores.map((s, i) => bar(s, i)))),
-        ...scores.map((s, i) => h('td', { title: counts[i] ?? '' }, percent(s))),
+        ...scores.map((s, i) => h('td', { title: counts[i] ?? '' }, pct(s))),
         scores.length === 2 && h('td', { class: delta === null ? '' : delta > 0 ? 'pos' : delta < 0 ? 'neg' : '' }, delta === null ? '–' : `${delta > 0 ? '+' : ''}${(delta * 100).toFixed(1)}`),
       );
     };
@@ -83,7 +86,7 @@ export class Geneval {
       h(
         'thead',
         {},
-        h('tr', {}, h('th', { scope: 'col' }, 'tag'), h('th', { scope: 'col' }, other ? 'base' : 'score'), other && h('th', { scope: 'col' }, 'vs'), other && h('th', { scope: 'col', title: 'change in percentage points' }, 'Δ')),
+        h('tr', {}, h('th', { scope: 'col' }, 'tag'), h('th', { scope: 'col' }, other ? 'base %' : 'score %'), other && h('th', { scope: 'col' }, 'vs %'), other && h('th', { scope: 'col', title: 'change in percentage points' }, 'Δ pts')),
       ),
       h(
         'tbody',
@@ -107,7 +110,7 @@ export class Geneval {
       const spread = tagSpread(r.result);
       imbalance.append(
         h('dt', {}, `Tag spread, ${other ? (i === 0 ? 'base' : 'vs') : 'score'}`),
-        h('dd', {}, spread ? `${(spread.spread * 100).toFixed(1)} pts (best ${spread.best}, worst ${spread.worst})` : '–'),
+        h('dd', {}, !spread ? '–' : spread.best === spread.worst ? `one tag scored (${spread.best})` : `${(spread.spread * 100).toFixed(1)} pts (best ${spread.best}, worst ${spread.worst})`),
       );
     });
     const gaps = [...(this.model?.series.keys() ?? [])].filter((k) => k.endsWith('grounding_gap'));
