@@ -36,7 +36,8 @@ export class SamplesView implements vscode.WebviewViewProvider, vscode.Disposabl
     return vscode.Disposable.from(view, vscode.window.registerWebviewViewProvider(SamplesView.viewType, view));
   }
 
-  private readonly disposables: vscode.Disposable[] = [];
+  /** What the page shown now holds (a hidden view's page is gone; showing it again resolves anew). */
+  private current: vscode.Disposable | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -73,15 +74,21 @@ export class SamplesView implements vscode.WebviewViewProvider, vscode.Disposabl
         }
       }),
     ];
-    this.disposables.push(...subscriptions);
-    view.onDidDispose(() => {
+    this.current?.dispose();
+    const current = new vscode.Disposable(() => {
       feed.dispose();
       for (const s of subscriptions) s.dispose();
+    });
+    this.current = current;
+    view.onDidDispose(() => {
+      current.dispose();
+      if (this.current === current) this.current = undefined;
     });
   }
 
   dispose(): void {
-    for (const d of this.disposables) d.dispose();
+    this.current?.dispose();
+    this.current = undefined;
   }
 }
 
