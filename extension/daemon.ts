@@ -44,6 +44,7 @@ export class DaemonManager implements vscode.Disposable {
   private connecting: Promise<Connection> | undefined;
   private status_: DaemonStatus = { kind: 'stopped' };
   private stopping = false;
+  private releasing = false;
   private disposed = false;
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -97,6 +98,8 @@ export class DaemonManager implements vscode.Disposable {
   /** The connection for a command: attaches, or starts a daemon when unirl.daemon.autoStart allows. */
   async ensure(): Promise<DaemonClient> {
     if (this.connection) return this.connection.client;
+    // A command does not wait for a scheduled restart: it connects now, and the restart is dropped.
+    this.clearRestart();
     if (this.connecting) return (await this.connecting).client;
     const root = this.workspaceRoot();
     const usable = this.homes(root).some((home) => findDaemon(home, root).kind === 'usable');
@@ -154,6 +157,7 @@ export class DaemonManager implements vscode.Disposable {
     this.clearRestart();
     const connection = this.connection;
     if (!connection) return;
+    this.releasing = true;
     this.stopping = true;
     try {
       if (connection.owned && !(await this.hasActiveRuns(connection))) {
@@ -175,7 +179,9 @@ export class DaemonManager implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     this.clearRestart();
-    if (this.connection) {
+    // VS Code disposes the subscriptions right after calling deactivate(), without waiting for it:
+    // a release under way finishes the connection itself.
+    if (this.connection && !this.releasing) {
       this.connection.owned?.child.unref();
       this.connection.client.socket.terminate();
       this.drop();
@@ -193,6 +199,7 @@ export class DaemonManager implements vscode.Disposable {
 
   /** One connection attempt at a time; its outcome sets the status. */
   private async run(attempt: () => Promise<Connection>): Promise<Connection> {
+    if (this.connection) return this.connection;
     if (this.connecting) return this.connecting;
     this.setStatus({ kind: 'starting' });
     this.connecting = attempt();

@@ -4,6 +4,8 @@ import { LOG_LEVELS, type LogLevel } from './manifest';
 
 export class Log implements vscode.Disposable {
   readonly channel = vscode.window.createOutputChannel('UniRL');
+  /** Set at dispose: deactivate() still runs after VS Code has disposed the channel, and must not throw. */
+  private closed = false;
 
   constructor(public level: LogLevel) {}
 
@@ -22,15 +24,16 @@ export class Log implements vscode.Disposable {
 
   /** Text from the daemon's own log, passed through as it is. */
   raw(text: string): void {
-    this.channel.append(text);
+    if (!this.closed) this.channel.append(text);
   }
 
   private write(level: LogLevel, message: string): void {
-    if (LOG_LEVELS.indexOf(level) > LOG_LEVELS.indexOf(this.level)) return;
+    if (this.closed || LOG_LEVELS.indexOf(level) > LOG_LEVELS.indexOf(this.level)) return;
     this.channel.appendLine(`${new Date().toISOString()} [${level}] ${message}`);
   }
 
   dispose(): void {
+    this.closed = true;
     this.channel.dispose();
   }
 }

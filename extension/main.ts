@@ -44,16 +44,18 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
 
+  // Both start at once: the daemon's release must take hold of its connection before VS Code
+  // disposes the subscriptions (it does so right after calling deactivate, without waiting).
   release = async () => {
-    await language.stop();
-    await daemon.release();
+    await Promise.all([daemon.release(), language.stop()]);
   };
   log.info(`UniRL ${String((context.extension.packageJSON as { version?: unknown }).version)} activated (${vscode.env.remoteName ? `remote: ${vscode.env.remoteName}` : 'local'})`);
   // Show the state of a daemon that is already running (another window, the CLI); start nothing.
   void daemon.attach();
 }
 
-export async function deactivate(): Promise<void> {
-  await release?.();
+export function deactivate(): Promise<void> | undefined {
+  const done = release?.();
   release = undefined;
+  return done;
 }

@@ -12,7 +12,7 @@ import { intOption, readMetadataFile, requireOption } from './args';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'GenEval and understanding accuracy of a checkpoint on a prompt set',
-  help: `unirl eval --checkpoint C [--metadata M] [--n 4] [--out DIR] [--seed N] [--json]
+  help: `unirl eval --checkpoint C [--metadata M] [--n 4] [--out DIR] [--seed N] [--json] [--steps N] [--cfg W] [--temperature T]
 
 Generates N images a prompt (default: the 553-prompt evaluation set) and scores them with GenEval,
 then asks the model each prompt's question about N rendered truth scenes of it. Writes DIR (default
@@ -20,7 +20,17 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { checkpoint: { type: 'string' }, metadata: { type: 'string' }, n: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        checkpoint: { type: 'string' },
+        metadata: { type: 'string' },
+        n: { type: 'string' },
+        out: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+        steps: { type: 'string' },
+        cfg: { type: 'string' },
+        temperature: { type: 'string' },
+      },
       strict: true,
     });
     const checkpoint = requireOption(values.checkpoint, 'checkpoint');
@@ -31,7 +41,13 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
     const out = values.out ?? join('runs', `eval-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     const compute = await initCompute();
     const { model, info } = loadModel(checkpoint);
-    const sampling = DEFAULT_SAMPLING[model.paradigm];
+    const d = DEFAULT_SAMPLING[model.paradigm];
+    const sampling = {
+      steps: intOption(values.steps, 'steps', d.steps, 1, 1000),
+      cfg: values.cfg === undefined ? d.cfg : Number(values.cfg),
+      temperature: values.temperature === undefined ? d.temperature : Number(values.temperature),
+    };
+    if (!(sampling.cfg >= 0 && sampling.cfg <= 100) || !(sampling.temperature >= 0 && sampling.temperature <= 10)) throw new Error('--cfg must be in [0, 100] and --temperature in [0, 10]');
     const t0 = Date.now();
     await generateGenevalFolder(model, { metadata, outDir: join(out, 'images'), imagesPerPrompt: n, sampling, seed, onPrompt: (d, t) => process.stderr.write(`\rgenerating ${d} / ${t} prompts`) });
     const genSeconds = (Date.now() - t0) / 1000;

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TERMINAL_STATES, type RunEvent, type RunEventBody, type RunState, type RunSummary } from '../../schemas/protocol';
 import { nodeContext, validateSpec, type RunSpec } from '../spec';
+import { processAlive } from '../util/process';
 import { invalidSpec, invalidState, runNotFound } from './errors';
 import { listRunFolders, RunFolder } from './store';
 import type { FromWorker, WorkerStart } from './worker';
@@ -66,6 +67,7 @@ export class RunEngine {
   /** Loads every run folder; runs that were running when the last process died become interrupted. */
   start(): void {
     fs.mkdirSync(this.options.runsDir, { recursive: true });
+    this.lock();
     const found = listRunFolders(this.options.runsDir).map((dir) => RunFolder.open(dir));
     found.sort((a, b) => a.state.createdAt.localeCompare(b.state.createdAt));
     for (const folder of found) {
@@ -206,6 +208,40 @@ export class RunEngine {
       await active.finished;
     }
     for (const folder of this.runs.values()) folder.close();
+    this.unlock();
+  }
+
+  private get lockFile(): string {
+    return path.join(this.options.runsDir, '.lock');
+  }
+
+  /**
+   * One engine per runs folder: two would run the same queued runs into the same folders. The
+   * lock names its pid; a lock whose process is gone is taken over.
+   */
+  private lock(): void {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(this.lockFile, `${process.pid}\n`, { flag: 'wx' });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = Number(fs.readFileSync(this.lockFile, 'utf8').trim());
+      if (Number.isInteger(holder) && holder !== process.pid && processAlive(holder)) {
+        throw new Error(`the runs folder ${this.options.runsDir} is in use by process ${holder} (a daemon or another \`unirl run\`); use another --runs folder, or submit to that daemon`);
+      }
+      fs.rmSync(this.lockFile, { force: true });
+    }
+    throw new Error(`could not lock the runs folder ${this.options.runsDir}`);
+  }
+
+  private unlock(): void {
+    try {
+      if (Number(fs.readFileSync(this.lockFile, 'utf8').trim()) === process.pid) fs.rmSync(this.lockFile, { force: true });
+    } catch {
+      // Already gone.
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -325,7 +361,8 @@ export class RunEngine {
     eta.count++;
     const seconds = (now - eta.firstTime) / 1000;
     const rate = seconds > 0 ? (body.step - eta.firstStep) / seconds : 0;
-    if (eta.count <= ETA_WARMUP_STEPS || rate <= 0) return { ...body, etaSeconds: null, stepsPerSecond: rate > 0 ? rate : null };
+    const warm = body.step - eta.firstStep >= ETA_WARMUP_STEPS && eta.count >= 2;
+    if (!warm || rate <= 0) return { ...body, etaSeconds: null, stepsPerSecond: rate > 0 ? rate : null };
     return { ...body, etaSeconds: (body.total - body.step) / rate, stepsPerSecond: rate };
   }
 }

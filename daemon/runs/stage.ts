@@ -47,6 +47,13 @@ export interface StageContext {
   emit(event: StageEmit): void;
   /** Writes the PNG under samples/ and emits a `sample` event. */
   emitSample(sample: SampleInput): void;
+  /**
+   * The model this stage starts from: the last one an earlier stage of the run wrote, else the
+   * spec's model.checkpoint; undefined when there is none.
+   */
+  currentModel(): string | undefined;
+  /** Where a stage that trains a model writes it (the stages after it start from it). */
+  readonly modelOut: string;
   /** Resolves a path of the spec (metadata, checkpoint...) against the spec's folder. */
   resolve(specPath: string): string;
   checkpoint: {

@@ -27,6 +27,9 @@ export interface WorkerStart {
 export type ToWorker = { type: 'cancel' };
 export type FromWorker = { type: 'event'; body: RunEventBody } | { type: 'done'; outcome: 'completed' | 'cancelled' | 'failed'; error?: string };
 
+/** The file name of a model a stage trains, in its stage folder. */
+const MODEL_FILE = 'model.safetensors';
+
 /** Checkpoints kept per stage: the latest and the one before it (the one the state file may still name). */
 const KEEP_CHECKPOINTS = 2;
 
@@ -69,6 +72,15 @@ function stageContext(start: WorkerStart, index: number, signal: AbortSignal): S
       emit({ type: 'sample', stage: index, ...rest, image: { path: rel, pngBase64: Buffer.from(png).toString('base64') } });
     },
     resolve: (p) => path.resolve(start.specDir, p),
+    modelOut: path.join(stageDir, MODEL_FILE),
+    currentModel() {
+      for (let j = index - 1; j >= 0; j--) {
+        const file = path.join(start.runDir, 'stages', `${j}-${start.spec.stages[j]!.kind}`, MODEL_FILE);
+        if (fs.existsSync(file)) return file;
+      }
+      const base = start.spec.model?.checkpoint;
+      return base === undefined ? undefined : path.resolve(start.specDir, base);
+    },
     checkpoint: {
       save(step, state, files = {}) {
         const name = `s${index}-${String(step).padStart(9, '0')}`;

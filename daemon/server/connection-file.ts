@@ -50,11 +50,4 @@ export function removeConnectionFile(pid: number, home = unirlHome()): void {
   if (readConnectionFile(home)?.pid === pid) fs.rmSync(connectionFilePath(home), { force: true });
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive } from '../util/process';

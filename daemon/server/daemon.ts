@@ -76,7 +76,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     onShutdown: () => void stop(),
   });
   // Runs resume only once clients can connect and watch them.
-  engine.start();
+  try {
+    engine.start();
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
   const info: ConnectionInfo = {
     port: server.port,
     host: server.host,

@@ -52,6 +52,8 @@ export interface ServerLimits {
 
 export const DEFAULT_LIMITS: ServerLimits = { thinSamplesBytes: 1 << 20, dropBytes: 64 << 20, stallMs: 30_000 };
 export const DEFAULT_MAX_PAYLOAD = 1 << 20;
+/** Editor windows, a CLI or two: far fewer than this. More is a runaway client, refused with 503. */
+const MAX_CONNECTIONS = 64;
 const MAX_SPEC_FILE_BYTES = 1 << 20;
 const MAX_READ_FILE_BYTES = 16 << 20;
 
@@ -252,6 +254,10 @@ export async function startServer(options: ServerOptions, limits: ServerLimits =
     if (!verdict.ok) {
       const text = verdict.status === 401 ? 'Unauthorized' : 'Forbidden';
       socket.end(`HTTP/1.1 ${verdict.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${verdict.reason}\n`);
+      return;
+    }
+    if (sessions.size >= MAX_CONNECTIONS) {
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\ntoo many connections\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

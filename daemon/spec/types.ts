@@ -5,11 +5,11 @@
  */
 import type { StageKind } from '../../schemas/protocol';
 
-export interface SamplingConfig {
-  maskgitSteps: number;
-  temperature: number;
-  cfgWeight: number;
-  topK: number;
+/** Each field left out takes the paradigm's default (daemon/train/evaluate.ts DEFAULT_SAMPLING). */
+export interface SamplingSpec {
+  steps?: number;
+  temperature?: number;
+  cfg?: number;
 }
 
 interface StageCommon {
@@ -38,12 +38,13 @@ export interface SftStageSpec extends StageCommon {
   imagesPerPrompt: number;
   learningRate: number;
   gumbelTemperature: number;
-  generationLossWeight: number;
+  gradientSteps: number;
+  generationWeight: number;
   gradClip: number;
-  sampling: SamplingConfig;
-  samplesEvery: number;
-  checkpointEvery: number;
+  sampling: SamplingSpec;
   logEvery: number;
+  checkpointEvery: number;
+  samplesEvery: number;
 }
 
 export interface GrpoStageSpec extends StageCommon {
@@ -54,24 +55,26 @@ export interface GrpoStageSpec extends StageCommon {
   learningRate: number;
   beta: number;
   clipEpsilon: number;
-  innerEpochs: number;
-  reward: 'self' | 'self-graded' | 'detector';
+  updatesPerBatch: number;
+  reward: 'self' | 'self_graded' | 'detector';
   trainUnderstanding: boolean;
+  understandingWeight: number;
+  answerTemperature: number;
+  policySteps: number;
   gradClip: number;
-  sampling: SamplingConfig;
-  samplesEvery: number;
-  checkpointEvery: number;
+  sampling: SamplingSpec;
   logEvery: number;
+  checkpointEvery: number;
+  samplesEvery: number;
 }
 
 export interface GenevalStageSpec extends StageCommon {
   kind: 'geneval';
   generator: 'model' | 'truth';
   metadata?: string;
-  promptSeed: number;
   limit: number;
   imagesPerPrompt: number;
-  sampling: SamplingConfig;
+  sampling: SamplingSpec;
   checkpointEvery: number;
   samplesEvery: number;
 }
@@ -80,7 +83,7 @@ export interface SampleStageSpec extends StageCommon {
   kind: 'sample';
   prompts: string[];
   imagesPerPrompt: number;
-  sampling: SamplingConfig;
+  sampling: SamplingSpec;
 }
 
 export type StageSpec = PretrainStageSpec | SftStageSpec | GrpoStageSpec | GenevalStageSpec | SampleStageSpec;

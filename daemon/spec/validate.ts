@@ -113,7 +113,7 @@ export function semanticProblems(spec: RunSpec, context: ValidationContext): Spe
     }
     if (stage.kind === 'pretrain') hasModel = true;
     else if (needsModel(stage) && !hasModel) {
-      problems.push(err(`${at}/kind`, `a ${stage.kind} stage needs a model: set model.checkpoint, or put a pretrain stage before it`));
+      problems.push(err(`${at}/kind`, `this ${stage.kind} stage needs a model: set model.checkpoint, or put a pretrain stage before it`));
     }
     problems.push(...stageNumbers(stage, at));
     if (stage.kind === 'geneval' && stage.metadata !== undefined) {

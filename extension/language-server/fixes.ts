@@ -31,8 +31,6 @@ export function fixFor(problem: SpecProblem, spec: unknown): Fix | undefined {
       return typeof fields['learningRate'] === 'number'
         ? { title: `Set minLearningRate to learningRate (${fields['learningRate']})`, value: fields['learningRate'] }
         : undefined;
-    case 'generator':
-      return written === 'model' ? { title: 'Use the "truth" generator', value: 'truth' } : undefined;
     default:
       return undefined;
   }

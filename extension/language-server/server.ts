@@ -30,6 +30,7 @@ const service = schemaService();
 const pending = new Map<string, NodeJS.Timeout>();
 let options: ServerOptions = DEFAULT_SERVER_OPTIONS;
 let roots: string[] = [];
+let supportsFolderChanges = false;
 
 function filePath(uri: string): string | undefined {
   if (!uri.startsWith('file:')) return undefined;
@@ -72,6 +73,7 @@ function schedule(uri: string, delayMs: number): void {
 
 connection.onInitialize((params): InitializeResult => {
   options = parseServerOptions(params.initializationOptions);
+  supportsFolderChanges = params.capabilities.workspace?.workspaceFolders === true;
   roots = rootsOf(params);
   files.setRoots(roots);
   return {
@@ -89,14 +91,14 @@ connection.onInitialize((params): InitializeResult => {
 connection.onInitialized(() => {
   // A checkpoint or prompt file that appears or goes away changes completions and diagnostics.
   void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{safetensors,jsonl,json}' }] }).catch(() => undefined);
-});
-
-connection.onNotification('workspace/didChangeWorkspaceFolders', (params: { event?: { added?: { uri: string }[]; removed?: { uri: string }[] } }) => {
-  const removed = new Set((params.event?.removed ?? []).map((f) => filePath(f.uri)));
-  const added = (params.event?.added ?? []).map((f) => filePath(f.uri)).filter((p): p is string => p !== undefined);
-  roots = [...roots.filter((r) => !removed.has(r)), ...added];
-  files.setRoots(roots);
-  for (const d of documents.all()) schedule(d.uri, 0);
+  if (!supportsFolderChanges) return;
+  connection.workspace.onDidChangeWorkspaceFolders((event) => {
+    const removed = new Set(event.removed.map((f) => filePath(f.uri)));
+    const added = event.added.map((f) => filePath(f.uri)).filter((p): p is string => p !== undefined);
+    roots = [...roots.filter((r) => !removed.has(r)), ...added];
+    files.setRoots(roots);
+    for (const d of documents.all()) schedule(d.uri, 0);
+  });
 });
 
 connection.onDidChangeWatchedFiles(() => {

@@ -64,8 +64,8 @@ describe('the extension in VS Code (code-server)', { timeout: 300_000 }, () => {
     fs.copyFileSync(path.join(ROOT, 'examples/prompts/shapes-geneval.jsonl'), path.join(workspace, 'prompts/shapes.jsonl'));
     writeSpec('bad', { kind: 'geneval', generator: 'truth', metadata: 'prompts/missing.jsonl' });
     writeSpec('tiny', { kind: 'geneval', generator: 'truth', metadata: 'prompts/shapes.jsonl', limit: 20, imagesPerPrompt: 1 });
-    // Long enough to cancel while it runs (553 prompts x 8 images).
-    writeSpec('long', { kind: 'geneval', generator: 'truth', imagesPerPrompt: 8 });
+    // Long enough to cancel while it runs, even after a reload (553 prompts x 32 images, minutes).
+    writeSpec('long', { kind: 'geneval', generator: 'truth', imagesPerPrompt: 32 });
     fs.writeFileSync(
       path.join(f.userData, 'User', 'settings.json'),
       JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'extensions.ignoreRecommendations': true }),
@@ -128,25 +128,76 @@ describe('the extension in VS Code (code-server)', { timeout: 300_000 }, () => {
     await workbench!.command('UniRL: Cancel Run');
     await workbench!.waitForStatus(/UniRL: long cancelled/, 30_000);
     assert.deepEqual(Object.values(runStates(workspace)).sort(), ['cancelled', 'completed']);
+    assert.ok(fs.existsSync(path.join(home, 'daemon.json')));
+  });
+
+  it('Resume Run runs the cancelled run again', async () => {
+    await workbench!.command('UniRL: Resume Run');
+    await workbench!.waitForStatus(/UniRL: long \d+%/, 60_000);
+    await workbench!.command('UniRL: Cancel Run');
+    await workbench!.waitForStatus(/UniRL: long cancelled/, 30_000);
+    const events = Object.keys(runStates(workspace)).flatMap((id) =>
+      fs.readFileSync(path.join(workspace, 'runs', id, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; state?: string }),
+    );
+    // queued, running, cancelled, then queued, running, cancelled again: one run, resumed.
+    assert.equal(events.filter((e) => e.type === 'state' && e.state === 'cancelled').length, 2);
   });
 
   it('restarts a daemon that crashed, and shows the crash meanwhile', async () => {
-    const before = JSON.parse(fs.readFileSync(path.join(home, 'daemon.json'), 'utf8')) as { pid: number };
-    process.kill(before.pid, 'SIGKILL');
+    const before = daemonPid();
+    process.kill(before, 'SIGKILL');
     await workbench!.waitForStatus(/UniRL: daemon crashed, restart in \d+ s/, 15_000);
     await workbench!.waitForStatus(/UniRL: long cancelled/, 30_000);
-    const after = JSON.parse(fs.readFileSync(path.join(home, 'daemon.json'), 'utf8')) as { pid: number };
-    assert.notEqual(after.pid, before.pid);
-    process.kill(after.pid, 0);
+    assert.notEqual(daemonPid(), before);
+    process.kill(daemonPid(), 0);
+  });
+
+  it('a reload leaves a daemon with a run going, and the new window follows that run', async () => {
+    await workbench!.openFile('long.unirl.json');
+    await workbench!.command('UniRL: Start Run');
+    await workbench!.waitForStatus(/UniRL: long \d+%/, 60_000);
+    const before = daemonPid();
+    await workbench!.reload();
+    await workbench!.waitForStatus(/UniRL: long \d+%/, 60_000);
+    assert.equal(daemonPid(), before, 'the same daemon');
+    await workbench!.command('UniRL: Cancel Run');
+    await workbench!.waitForStatus(/UniRL: long cancelled/, 30_000);
   });
 
   it('Stop Daemon stops the daemon', async () => {
-    const info = JSON.parse(fs.readFileSync(path.join(home, 'daemon.json'), 'utf8')) as { pid: number };
+    const pid = daemonPid();
     await workbench!.command('UniRL: Stop Daemon');
     await workbench!.waitForStatus(/^UniRL$/, 30_000);
-    const deadline = Date.now() + 10_000;
-    while (fs.existsSync(path.join(home, 'daemon.json')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(!fs.existsSync(path.join(home, 'daemon.json')), 'the connection file is removed');
-    assert.throws(() => process.kill(info.pid, 0), 'the daemon process is gone');
+    await gone(pid);
+  });
+
+  it('a reload stops the daemon this window started when no run is going', async () => {
+    await workbench!.command('UniRL: Start Daemon');
+    // Connected again: the status shows the last run's outcome.
+    await workbench!.waitForStatus(/UniRL: long cancelled/, 30_000);
+    const pid = daemonPid();
+    await workbench!.reload();
+    await gone(pid);
+    await workbench!.waitForStatus(/^UniRL$/, 30_000);
   });
 });
+
+function daemonPid(): number {
+  return (JSON.parse(fs.readFileSync(path.join(home, 'daemon.json'), 'utf8')) as { pid: number }).pid;
+}
+
+/** Waits until the daemon's connection file is removed and its process has exited. */
+async function gone(pid: number): Promise<void> {
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + 15_000;
+  while ((fs.existsSync(path.join(home, 'daemon.json')) || alive()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!fs.existsSync(path.join(home, 'daemon.json')), 'the connection file is removed');
+  assert.ok(!alive(), `the daemon (pid ${pid}) has exited`);
+}

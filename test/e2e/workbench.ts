@@ -99,6 +99,13 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /** Developer: Reload Window (the extension host deactivates and activates again). */
+  async reload(): Promise<void> {
+    await this.command('Developer: Reload Window');
+    await this.page.waitForEvent('load', { timeout: 30_000 });
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  }
+
   /** Labels of the palette's rows after typing `filter`. */
   async paletteLabels(filter: string): Promise<string[]> {
     await this.openPalette();

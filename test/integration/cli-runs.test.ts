@@ -15,7 +15,7 @@ function unirl(args: string[], cwd: string): { code: number | null; stdout: stri
 describe('unirl validate / run / runs', () => {
   const dir = tempDir('cli');
   fs.writeFileSync(path.join(dir, 'good.unirl.json'), JSON.stringify({ name: 'good', stages: [{ kind: 'geneval', generator: 'truth', limit: 40, checkpointEvery: 10 }] }, null, 2));
-  fs.writeFileSync(path.join(dir, 'bad.unirl.json'), '{\n  "name": "bad",\n  "stages": [\n    { "kind": "grpo", "groupSize": 1 }\n  ]\n}\n');
+  fs.writeFileSync(path.join(dir, 'bad.unirl.json'), '{\n  "name": "bad",\n  "stages": [\n    { "kind": "sft" },\n    { "kind": "grpo", "groupSize": 1 }\n  ]\n}\n');
 
   it('validate: ok for a good spec; one line per problem with line and column, exit 1, for a bad one', () => {
     const good = unirl(['validate', 'good.unirl.json'], dir);
@@ -24,9 +24,9 @@ describe('unirl validate / run / runs', () => {
     const bad = unirl(['validate', 'bad.unirl.json'], dir);
     assert.equal(bad.code, 1);
     assert.deepEqual(bad.stdout.trim().split('\n'), [
-      'bad.unirl.json:4:7: error: /stages/0/kind: stage kind "grpo" is not available in this version',
-      'bad.unirl.json:4:7: error: /stages/0/kind: a grpo stage needs a model: set model.checkpoint, or put a pretrain stage before it',
-      'bad.unirl.json:4:23: error: /stages/0/groupSize: groupSize must be at least 2: GRPO normalises rewards within a group, and a group of 1 has no spread',
+      'bad.unirl.json:4:7: error: /stages/0/kind: this sft stage needs a model: set model.checkpoint, or put a pretrain stage before it',
+      'bad.unirl.json:5:7: error: /stages/1/kind: this grpo stage needs a model: set model.checkpoint, or put a pretrain stage before it',
+      'bad.unirl.json:5:23: error: /stages/1/groupSize: groupSize must be at least 2: GRPO normalises rewards within a group, and a group of 1 has no spread',
     ]);
     const missing = unirl(['validate', 'nope.unirl.json'], dir);
     assert.equal(missing.code, 1);
@@ -47,7 +47,7 @@ describe('unirl validate / run / runs', () => {
 
     const bad = unirl(['run', 'bad.unirl.json'], dir);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /bad\.unirl\.json: error: \/stages\/0\/kind: stage kind "grpo" is not available in this version/);
+    assert.match(bad.stderr, /bad\.unirl\.json: error: \/stages\/0\/kind: this sft stage needs a model/);
   });
 
   it('runs: lists the runs of a folder', () => {

@@ -180,20 +180,45 @@ describe('daemon runs', () => {
     for (const client of [a, b, c, dClient, e]) await client.close();
   });
 
-  it('refuses an invalid spec with its problems, and says plainly which stages are not available yet', async () => {
+  it('refuses an invalid spec with its problems', async () => {
     const d = await daemonIn(tempDir('home'), tempDir('ws'));
     const client = await connect(d);
-    const spec = { name: 'later', stages: [{ kind: 'grpo', groupSize: 1 }, { kind: 'geneval', generator: 'truth' }] };
+    const spec = { name: 'later', stages: [{ kind: 'sft' }, { kind: 'grpo', groupSize: 1 }, { kind: 'geneval', generator: 'truth' }] };
     await assert.rejects(client.request('runs/submit', { spec }), (e: { code: number; data: { problems: { pointer: string; message: string }[] } }) => {
       assert.equal(e.code, ErrorCodes.InvalidSpec);
       const messages = e.data.problems.map((p) => `${p.pointer}: ${p.message}`);
-      assert.ok(messages.includes('/stages/0/kind: stage kind "grpo" is not available in this version'), messages.join('\n'));
-      assert.ok(messages.some((m) => m.startsWith('/stages/0/groupSize: groupSize must be at least 2')), messages.join('\n'));
+      assert.ok(messages.includes('/stages/0/kind: this sft stage needs a model: set model.checkpoint, or put a pretrain stage before it'), messages.join('\n'));
+      assert.ok(messages.includes('/stages/1/kind: this grpo stage needs a model: set model.checkpoint, or put a pretrain stage before it'), messages.join('\n'));
+      assert.ok(messages.some((m) => m.startsWith('/stages/1/groupSize: groupSize must be at least 2')), messages.join('\n'));
       return true;
     });
     const { problems } = await client.request('spec/validate', { spec: truthSpec('fine') });
     assert.deepEqual(problems, []);
     assert.deepEqual((await client.request('runs/list')).runs, []);
     await client.close();
+  });
+
+  it('stops on daemon/shutdown: the running run is left interrupted, the connection file removed, and the next daemon resumes it', async () => {
+    const home = tempDir('home');
+    const workspace = tempDir('ws');
+    const d = await daemonIn(home, workspace);
+    const client = await connect(d);
+    const run = await client.request('runs/submit', { spec: truthSpec('shutdown') });
+    const log = new EventLog(client, run.id);
+    await client.request('runs/subscribe', { runId: run.id });
+    await log.waitFor((es) => es.some((e) => e.type === 'checkpoint'), 60_000, 'a checkpoint');
+    const exited = new Promise<number | null>((resolve) => d.child.once('exit', (code) => resolve(code)));
+    assert.deepEqual(await client.request('daemon/shutdown'), { ok: true });
+    assert.equal(await exited, 0);
+    assert.equal(fs.existsSync(path.join(home, 'daemon.json')), false);
+    const state = JSON.parse(fs.readFileSync(path.join(workspace, 'runs', run.id, 'state.json'), 'utf8')) as { state: string };
+    assert.equal(state.state, 'interrupted');
+
+    const again = await connect(await daemonIn(home, workspace));
+    const log2 = new EventLog(again, run.id);
+    await again.request('runs/subscribe', { runId: run.id });
+    await log2.waitForState('completed', 120_000);
+    assertContiguous(log2.events);
+    await again.close();
   });
 });

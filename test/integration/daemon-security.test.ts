@@ -14,9 +14,10 @@ import { Rng } from '../../daemon/util/random';
 import { connect, startDaemon, stopDaemon, tempDir, type StartedDaemon } from './daemon-harness';
 
 let daemon: StartedDaemon;
+let workspace: string;
 
 before(async () => {
-  const workspace = tempDir('ws');
+  workspace = tempDir('ws');
   fs.writeFileSync(path.join(tempDir('outside'), 'x.unirl.json'), '{}');
   daemon = await startDaemon(tempDir('home'), workspace);
 });
@@ -63,6 +64,11 @@ describe('daemon: who may connect', () => {
       }).on('error', reject);
     });
     assert.equal(status, 426);
+  });
+
+  it('refuses a second daemon on the same runs folder, and a second daemon for the same UNIRL_HOME', async () => {
+    await assert.rejects(startDaemon(tempDir('home'), workspace), /the runs folder .* is in use by process/);
+    await assert.rejects(startDaemon(daemon.home, tempDir('ws')), /a daemon is already running for/);
   });
 
   it('refuses to bind beyond loopback without --allow-remote', async () => {

@@ -39,10 +39,10 @@ const BAD: { name: string; text: string; message: RegExp; underlined: string; se
     underlined: '"groupSize": 1',
   },
   {
-    name: 'a generator this version cannot run',
-    text: spec('{ "kind": "geneval", "generator": "model" }', '\n  "model": { "checkpoint": "../models/base.safetensors" },'),
-    message: /generator "model" is not available/,
-    underlined: '"generator": "model"',
+    name: 'a stage that needs a model and has none',
+    text: spec('{ "kind": "geneval", "generator": "model" }'),
+    message: /needs a model: set model.checkpoint/,
+    underlined: '"kind": "geneval"',
   },
   {
     name: 'a prompt file that does not exist',

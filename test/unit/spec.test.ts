@@ -4,6 +4,8 @@ import runSchema from '../../schemas/unirl-run.schema.json';
 import { BACKEND_CHOICES } from '../../daemon/compute/backend';
 import { DEFAULT_MODEL } from '../../daemon/models/config';
 import { DEFAULT_PRETRAIN } from '../../daemon/train/pretrain';
+import { defaultGrpo } from '../../daemon/train/grpo';
+import { defaultSft } from '../../daemon/train/sft';
 import {
   pointerRange,
   validateSpec,
@@ -16,6 +18,7 @@ import {
   type SftStageSpec,
   type ValidationContext,
 } from '../../daemon/spec';
+import { AVAILABLE_STAGE_KINDS } from '../../daemon/runs';
 
 /** An in-memory file system for the validator (it is pure: files come in as functions). */
 function memoryContext(files: Record<string, string>, extra: Partial<ValidationContext> = {}): ValidationContext {
@@ -34,7 +37,8 @@ const defs = (runSchema as unknown as { definitions: Record<string, Schema> }).d
 describe('run spec schema', () => {
   it('describes every field with a description, a type, an example, a range for numbers, and a default where absence is not meaningful', () => {
     // Optional fields whose absence means something of its own (no file, no model, no label).
-    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name']);
+    // Sampling fields left out take the model's paradigm's defaults, which JSON Schema cannot express.
+    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling']);
     const walk = (schema: Schema, where: string): void => {
       for (const [key, field] of Object.entries(schema.properties ?? {})) {
         const at = `${where}/${key}`;
@@ -44,7 +48,8 @@ describe('run spec schema', () => {
         assert.ok(Array.isArray(field.examples) && field.examples.length > 0, `${at}: example`);
         if (field.type === 'integer' || field.type === 'number') assert.ok(field.minimum !== undefined || field.exclusiveMinimum !== undefined, `${at}: range`);
         const required = schema.required?.includes(key) ?? false;
-        if (!required && !absenceMeaningful.has(key)) assert.ok('default' in field, `${at}: default`);
+        const named = where.endsWith('/sampling') ? `${key}@sampling` : key;
+        if (!required && !absenceMeaningful.has(named)) assert.ok('default' in field, `${at}: default`);
         if (field.properties) walk(field, at);
       }
     };
@@ -58,9 +63,9 @@ describe('run spec schema', () => {
     const common = { kind: true, name: true } as const;
     const sampling = { sampling: true } as const;
     assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true }));
-    assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, generationLossWeight: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
-    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, clipEpsilon: true, innerEpochs: true, reward: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
-    assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, promptSeed: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
+    assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, clipEpsilon: true, updatesPerBatch: true, reward: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
     assert.deepEqual(props('sample'), keys<SampleStageSpec>({ ...common, ...sampling, prompts: true, imagesPerPrompt: true }));
     const top = (runSchema as unknown as Schema).properties!;
     assert.deepEqual(Object.keys(top).sort(), keys<RunSpec>({ $schema: true, name: true, description: true, seed: true, world: true, model: true, backend: true, heldOut: true, stages: true }));
@@ -80,6 +85,24 @@ describe('run spec schema', () => {
     assert.deepEqual((runSchema as unknown as Schema).properties!['backend']!.enum, [...BACKEND_CHOICES]);
   });
 
+  it('takes its SFT defaults from the SFT loop\'s', () => {
+    const f = defaultSft('masked');
+    const d = (k: string): unknown => defs['sft']!.properties![k]!.default;
+    assert.deepEqual(
+      { steps: d('steps'), promptsPerStep: d('promptsPerStep'), imagesPerPrompt: d('imagesPerPrompt'), lr: d('learningRate'), tau: d('gumbelTemperature'), gradientSteps: d('gradientSteps'), generationWeight: d('generationWeight'), gradClip: d('gradClip'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery'), samplesEvery: d('samplesEvery') },
+      { steps: f.steps, promptsPerStep: f.promptsPerStep, imagesPerPrompt: f.imagesPerPrompt, lr: f.lr, tau: f.tau, gradientSteps: f.gradientSteps, generationWeight: f.generationWeight, gradClip: f.gradClip, logEvery: f.logEvery, checkpointEvery: f.checkpointEvery, samplesEvery: f.samplesEvery },
+    );
+  });
+
+  it('takes its GRPO defaults from the GRPO loop\'s', () => {
+    const g = defaultGrpo('masked');
+    const d = (k: string): unknown => defs['grpo']!.properties![k]!.default;
+    assert.deepEqual(
+      { steps: d('steps'), promptsPerStep: d('promptsPerStep'), groupSize: d('groupSize'), lr: d('learningRate'), beta: d('beta'), clipEps: d('clipEpsilon'), updatesPerBatch: d('updatesPerBatch'), reward: d('reward'), trainUnderstanding: d('trainUnderstanding'), understandingWeight: d('understandingWeight'), answerTemperature: d('answerTemperature'), policySteps: d('policySteps'), gradClip: d('gradClip'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery'), samplesEvery: d('samplesEvery') },
+      { steps: g.steps, promptsPerStep: g.promptsPerStep, groupSize: g.groupSize, lr: g.lr, beta: g.beta, clipEps: g.clipEps, updatesPerBatch: g.updatesPerBatch, reward: g.reward, trainUnderstanding: g.trainUnderstanding, understandingWeight: g.understandingWeight, answerTemperature: g.answerTemperature, policySteps: g.policySteps, gradClip: g.gradClip, logEvery: g.logEvery, checkpointEvery: g.checkpointEvery, samplesEvery: g.samplesEvery },
+    );
+  });
+
   it('sets the paper\'s GRPO defaults: group size 8, beta 0.2', () => {
     assert.equal(defs['grpo']!.properties!['groupSize']!.default, 8);
     assert.equal(defs['grpo']!.properties!['beta']!.default, 0.2);
@@ -97,7 +120,7 @@ describe('validateSpec: the schema layer', () => {
     const stage = spec!.stages[0] as GenevalStageSpec;
     assert.equal(stage.imagesPerPrompt, 4);
     assert.equal(stage.checkpointEvery, 25);
-    assert.deepEqual(stage.sampling, { maskgitSteps: 12, temperature: 1, cfgWeight: 2, topK: 0 });
+    assert.deepEqual(stage.sampling, {}, 'sampling left to the paradigm\'s defaults');
   });
 
   it('points at the field and says what is wrong in words', () => {
@@ -129,14 +152,12 @@ describe('validateSpec: the schema layer', () => {
 });
 
 describe('validateSpec: the semantic rules', () => {
-  it('says plainly which stage kinds are not available in this version', () => {
+  it('accepts every stage kind of this version, and asks the registry which configurations run', () => {
+    assert.deepEqual([...AVAILABLE_STAGE_KINDS].sort(), ['geneval', 'grpo', 'pretrain', 'sample', 'sft']);
     const spec = { name: 'x', model: { checkpoint: 'm.safetensors' }, stages: [{ kind: 'sft' }, { kind: 'grpo' }, { kind: 'sample', prompts: ['a photo of a ring'] }, { kind: 'geneval' }] };
-    const found = messages(spec, memoryContext({ '/ws/m.safetensors': '' }));
-    for (const [i, kind] of ['sft', 'grpo', 'sample'].entries()) assert.ok(found.includes(`error /stages/${i}/kind: stage kind "${kind}" is not available in this version`), found.join('\n'));
-    assert.ok(found.includes('error /stages/3/generator: geneval with generator "model" is not available in this version (only "truth" is)'), found.join('\n'));
-    assert.equal(found.length, 4, found.join('\n'));
-    // Pretraining runs in this version; it needs a model description.
-    assert.deepEqual(messages({ name: 'x', model: {}, stages: [{ kind: 'pretrain', steps: 1000 }] }), []);
+    assert.deepEqual(messages(spec, memoryContext({ '/ws/m.safetensors': '' })), []);
+    // Pretraining needs a model description.
+    assert.deepEqual(messages({ name: 'x', model: {}, stages: [{ kind: 'pretrain', steps: 1000 }, { kind: 'grpo' }] }), []);
     assert.deepEqual(messages({ name: 'x', stages: [{ kind: 'pretrain', steps: 1000 }] }), ['error /stages/0/kind: a pretrain stage needs model.paradigm and model.architecture (add a "model" object; its defaults are a masked model)']);
   });
 
@@ -152,7 +173,7 @@ describe('validateSpec: the semantic rules', () => {
     assert.ok(found.includes('error /stages/1/minLearningRate: minLearningRate (0.01) is above learningRate (0.001)'), found.join('\n'));
     assert.ok(found.includes('error /model/architecture/heads: heads (8) must divide dim (100)'), found.join('\n'));
     assert.ok(found.includes('error /model/architecture/patch: patch (5) must divide the canvas (32 px)'), found.join('\n'));
-    assert.ok(found.includes('warning /stages/0/checkpointEvery: checkpointEvery (100) exceeds steps (50): only the final checkpoint is saved, so a crash loses the whole stage'), found.join('\n'));
+    assert.ok(found.includes('warning /stages/1/checkpointEvery: checkpointEvery (250) exceeds steps (10): only the final checkpoint is saved, so a crash loses the whole stage'), found.join('\n'));
   });
 
   it('checks that the checkpoint exists and that its card agrees on the paradigm', () => {
@@ -164,7 +185,7 @@ describe('validateSpec: the semantic rules', () => {
 
   it('requires a model for stages that generate with one', () => {
     const found = messages({ name: 'x', stages: [{ kind: 'geneval', generator: 'model' }] });
-    assert.ok(found.includes('error /stages/0/kind: a geneval stage needs a model: set model.checkpoint, or put a pretrain stage before it'), found.join('\n'));
+    assert.ok(found.includes('error /stages/0/kind: this geneval stage needs a model: set model.checkpoint, or put a pretrain stage before it'), found.join('\n'));
   });
 
   it('parses the held-out and metadata files and names the bad line', () => {

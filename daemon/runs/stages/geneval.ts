@@ -4,8 +4,8 @@
  * then write results.jsonl and the official summary. A checkpoint is the number of prompts done:
  * a resume re-reads and re-scores the images already on disk and carries on from there.
  *
- * Generators: "truth" (rendered ground-truth scenes, the evaluator's upper bound); "model" plugs
- * in with the models (see runs/registry.ts).
+ * Generators: "truth" (rendered ground-truth scenes, the evaluator's upper bound) and "model"
+ * (the run's current model: the last one an earlier stage trained, else model.checkpoint).
  */
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,8 +24,14 @@ import {
 } from '../../geneval';
 import { writeFileAtomic } from '../../util/fsx';
 import { decodePng, encodePng } from '../../util/png';
-import { generatePromptSet, parseMetadataLines, type Metadata } from '../../world';
+import { Rng } from '../../util/random';
+import { loadModel } from '../../models';
+import { generateImages } from '../../train';
+import type { RgbImage } from '../../world';
+import { defaultPromptSet } from '../../util/paths';
+import { parseMetadataLines, type Metadata } from '../../world';
 import { CancelledError, type Stage, type StageContext } from '../stage';
+import { requireModel, samplingFor, useCompute } from './common';
 import type { GenevalStageSpec } from '../../spec/types';
 
 interface GenevalCheckpoint {
@@ -33,10 +39,8 @@ interface GenevalCheckpoint {
 }
 
 function promptsOf(config: GenevalStageSpec, ctx: StageContext): Metadata[] {
-  const all =
-    config.metadata === undefined
-      ? generatePromptSet({ seed: config.promptSeed, split: 'heldout' })
-      : parseMetadataLines(readFileSync(ctx.resolve(config.metadata), 'utf8'), config.metadata);
+  const file = config.metadata === undefined ? defaultPromptSet() : ctx.resolve(config.metadata);
+  const all = parseMetadataLines(readFileSync(file, 'utf8'), config.metadata ?? file);
   return config.limit > 0 ? all.slice(0, config.limit) : all;
 }
 
@@ -72,12 +76,42 @@ export function toResult(summary: Summary): GenevalResult {
   };
 }
 
+type Generator = (meta: Metadata, index: number) => RgbImage[];
+
+/** Truth renders, or the run's current model (loaded once; disposed by the returned function). */
+async function generatorOf(config: GenevalStageSpec, ctx: StageContext): Promise<{ generate: Generator; dispose: () => void }> {
+  const n = config.imagesPerPrompt;
+  if (config.generator === 'truth') {
+    const world = { canvas: ctx.spec.world.canvas };
+    return { generate: (meta, p) => truthImages(meta, p, n, ctx.spec.seed, world), dispose: () => undefined };
+  }
+  const file = requireModel(ctx, 'geneval');
+  await useCompute(ctx);
+  const { model } = loadModel(file);
+  const sampling = samplingFor(config.sampling, model.paradigm);
+  ctx.emit({ type: 'log', level: 'info', message: `GenEval of ${file} (${model.paradigm}, ${sampling.steps} steps, cfg ${sampling.cfg})` });
+  return {
+    // Seeded per prompt, so a resumed evaluation draws exactly the images it would have drawn.
+    generate: (meta, p) => generateImages(model, Array<string>(n).fill(meta.prompt), sampling, new Rng((ctx.spec.seed * 1_000_003 + p) >>> 0)),
+    dispose: () => model.params.dispose(),
+  };
+}
+
 export const genevalStage: Stage<'geneval'> = {
   async run(config, ctx) {
-    if (config.generator !== 'truth') throw new Error(`geneval generator "${config.generator}" is not available in this version`);
     const prompts = promptsOf(config, ctx);
     const total = prompts.length;
-    const world = { canvas: ctx.spec.world.canvas };
+    const generator = await generatorOf(config, ctx);
+    try {
+      await evaluate(config, ctx, prompts, total, generator.generate);
+    } finally {
+      generator.dispose();
+    }
+  },
+};
+
+async function evaluate(config: GenevalStageSpec, ctx: StageContext, prompts: Metadata[], total: number, generate: Generator): Promise<void> {
+  {
     const imagesDir = join(ctx.stageDir, 'images');
     const done = doneFrom(ctx, total);
 
@@ -97,7 +131,7 @@ export const genevalStage: Stage<'geneval'> = {
     for (let p = done; p < total; p++) {
       if (ctx.signal.aborted) throw new CancelledError();
       const meta = prompts[p]!;
-      const images = truthImages(meta, p, config.imagesPerPrompt, ctx.spec.seed, world);
+      const images = generate(meta, p);
       writePromptFolder(imagesDir, p, meta, images);
       const folder = join(imagesDir, promptFolderName(p));
       images.forEach((image, i) => rows.push(scoreImage(image, meta, meta, join(folder, 'samples', sampleFileName(i)))));
@@ -123,5 +157,5 @@ export const genevalStage: Stage<'geneval'> = {
     writeFileAtomic(join(ctx.stageDir, 'summary.txt'), `${formatSummary(summary)}\n`);
     writeFileAtomic(join(ctx.stageDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     ctx.emit({ type: 'result', kind: 'geneval', path: relative(ctx.runDir, ctx.stageDir), result: toResult(summary) });
-  },
-};
+  }
+}

@@ -4,11 +4,17 @@ import type { StageSpec } from '../../spec/types';
 import { STAGES } from '../registry';
 import type { Stage } from '../stage';
 import { genevalStage } from './geneval';
+import { grpoStage } from './grpo';
 import { pretrainStage } from './pretrain';
+import { sampleStage } from './sample';
+import { sftStage } from './sft';
 
 const IMPLEMENTATIONS: Partial<Record<StageKind, Stage>> = {
   geneval: genevalStage as Stage,
   pretrain: pretrainStage as Stage,
+  grpo: grpoStage as Stage,
+  sample: sampleStage as Stage,
+  sft: sftStage as Stage,
 };
 
 export function stageFor(config: StageSpec): Stage {

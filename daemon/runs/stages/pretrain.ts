@@ -4,25 +4,22 @@
  * folder (`model.safetensors`, optimizer state beside it) and is rewritten at each checkpoint; the
  * loop resumes from it by itself, so a resumed run continues the same step count.
  */
-import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { initCompute } from '../../compute';
+import { relative } from 'node:path';
 import { modelConfig } from '../../models';
 import { pretrain } from '../../train';
-import { parseMetadataLines } from '../../world';
 import { CancelledError, type Stage } from '../stage';
+import { cancelPoll, heldOutOf, useCompute } from './common';
 
 export const pretrainStage: Stage<'pretrain'> = {
   async run(config, ctx) {
     const model = ctx.spec.model;
     if (!model) throw new Error('a pretrain stage needs "model" (paradigm and architecture)');
-    const info = await initCompute({ backend: ctx.spec.backend });
-    ctx.emit({ type: 'log', level: 'info', message: `backend: ${info.backend} (${info.reason})` });
-    const heldOut = ctx.spec.heldOut === undefined ? undefined : parseMetadataLines(readFileSync(ctx.resolve(ctx.spec.heldOut), 'utf8'), ctx.spec.heldOut);
-    const file = join(ctx.stageDir, 'model.safetensors');
+    await useCompute(ctx);
+    const heldOut = heldOutOf(ctx);
+    const file = ctx.modelOut;
     const total = config.steps;
-    // The loop is synchronous: it cannot see an AbortSignal fire, so it polls the shared flag.
-    const signal = { get aborted() { return ctx.cancelRequested(); } } as unknown as AbortSignal;
+    // The shared flag is seen at once, even before the loop's next yield lets the cancel message in.
+    const signal = cancelPoll(ctx) as AbortSignal;
     await pretrain(
       {
         model: modelConfig(model.paradigm, { ...model.architecture, canvas: ctx.spec.world.canvas, seed: ctx.spec.seed }),

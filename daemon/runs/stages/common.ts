@@ -1,0 +1,43 @@
+/** What the model stages share: the compute backend, sampling defaults, the held-out file, cancel polling. */
+import { readFileSync } from 'node:fs';
+import { initCompute } from '../../compute';
+import type { Paradigm } from '../../models';
+import type { SamplingSpec } from '../../spec/types';
+import { DEFAULT_SAMPLING, type SamplingConfig } from '../../train';
+import { parseMetadataLines, type Metadata } from '../../world';
+import type { StageContext } from '../stage';
+
+/** Loads the spec's backend once per worker and logs which one it got. */
+export async function useCompute(ctx: StageContext): Promise<void> {
+  const info = await initCompute({ backend: ctx.spec.backend });
+  ctx.emit({ type: 'log', level: 'info', message: `backend: ${info.backend} (${info.reason})` });
+}
+
+/** The spec's sampling fields over the paradigm's defaults. */
+export function samplingFor(spec: SamplingSpec, paradigm: Paradigm): SamplingConfig {
+  const defaults = DEFAULT_SAMPLING[paradigm];
+  return { steps: spec.steps ?? defaults.steps, temperature: spec.temperature ?? defaults.temperature, cfg: spec.cfg ?? defaults.cfg };
+}
+
+export function heldOutOf(ctx: StageContext): readonly Metadata[] | undefined {
+  const file = ctx.spec.heldOut;
+  return file === undefined ? undefined : parseMetadataLines(readFileSync(ctx.resolve(file), 'utf8'), file);
+}
+
+/**
+ * The training loops are synchronous: an AbortSignal cannot fire inside them, so they get an
+ * object whose `aborted` reads the engine's shared cancel flag each time it is asked.
+ */
+export function cancelPoll(ctx: StageContext): { readonly aborted: boolean } {
+  return {
+    get aborted() {
+      return ctx.cancelRequested();
+    },
+  };
+}
+
+export function requireModel(ctx: StageContext, kind: string): string {
+  const file = ctx.currentModel();
+  if (file === undefined) throw new Error(`this ${kind} stage needs a model: set model.checkpoint, or put a pretrain stage before it`);
+  return file;
+}

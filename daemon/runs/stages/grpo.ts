@@ -1,0 +1,60 @@
+/**
+ * The GRPO stage: UniRL-GRPO (daemon/train/grpo.ts) from the run's current model, its metrics,
+ * samples table and checkpoints turned into run events. The trained model goes to the stage's
+ * folder; the loop resumes from it by itself, so a resumed run continues the same step count.
+ */
+import { relative } from 'node:path';
+import { checkpointModelConfig } from '../../models';
+import { defaultGrpo, grpo } from '../../train';
+import { encodePng } from '../../util/png';
+import { CancelledError, type Stage } from '../stage';
+import { cancelPoll, heldOutOf, requireModel, samplingFor, useCompute } from './common';
+
+export const grpoStage: Stage<'grpo'> = {
+  async run(config, ctx) {
+    const base = requireModel(ctx, 'grpo');
+    await useCompute(ctx);
+    const paradigm = checkpointModelConfig(base).paradigm;
+    const heldOut = heldOutOf(ctx);
+    const total = config.steps;
+    ctx.emit({ type: 'log', level: 'info', message: `GRPO from ${base} (${paradigm}), G = ${config.groupSize}, beta = ${config.beta}, reward ${config.reward}` });
+    await grpo(
+      {
+        ...defaultGrpo(paradigm),
+        steps: config.steps,
+        promptsPerStep: config.promptsPerStep,
+        groupSize: config.groupSize,
+        lr: config.learningRate,
+        beta: config.beta,
+        clipEps: config.clipEpsilon,
+        updatesPerBatch: config.updatesPerBatch,
+        reward: config.reward,
+        trainUnderstanding: config.trainUnderstanding,
+        understandingWeight: config.understandingWeight,
+        answerTemperature: config.answerTemperature,
+        policySteps: config.policySteps,
+        sampling: samplingFor(config.sampling, paradigm),
+        gradClip: config.gradClip,
+        seed: ctx.spec.seed,
+        logEvery: config.logEvery,
+        checkpointEvery: config.checkpointEvery,
+        samplesEvery: config.samplesEvery,
+      },
+      base,
+      ctx.modelOut,
+      {
+        signal: cancelPoll(ctx),
+        ...(heldOut ? { heldOut } : {}),
+        onMetrics: ({ step, ...values }) => {
+          ctx.emit({ type: 'metric', step, values });
+          ctx.emit({ type: 'progress', step, total });
+        },
+        onSample: (s) =>
+          ctx.emitSample({ step: s.step, prompt: s.prompt, png: encodePng(s.image), answer: s.answer, reward: s.reward, advantage: s.advantage }),
+        onCheckpoint: (_file, step) => ctx.checkpoint.save(step, { model: relative(ctx.runDir, ctx.modelOut) }),
+      },
+    );
+    if (ctx.cancelRequested()) throw new CancelledError();
+    ctx.emit({ type: 'log', level: 'info', message: `trained model: ${relative(ctx.runDir, ctx.modelOut)}` });
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * The SFT stage: UniRL-SFT (daemon/train/sft.ts) from the run's current model, its metrics,
+ * samples and checkpoints turned into run events. The trained model goes to the stage's folder;
+ * the loop resumes from it by itself, so a resumed run continues the same step count.
+ */
+import { relative } from 'node:path';
+import { checkpointModelConfig } from '../../models';
+import { defaultSft, sft } from '../../train';
+import { encodePng } from '../../util/png';
+import { CancelledError, type Stage } from '../stage';
+import { cancelPoll, heldOutOf, requireModel, samplingFor, useCompute } from './common';
+
+export const sftStage: Stage<'sft'> = {
+  async run(config, ctx) {
+    const base = requireModel(ctx, 'sft');
+    await useCompute(ctx);
+    const paradigm = checkpointModelConfig(base).paradigm;
+    const heldOut = heldOutOf(ctx);
+    const total = config.steps;
+    ctx.emit({ type: 'log', level: 'info', message: `SFT from ${base} (${paradigm})` });
+    await sft(
+      {
+        ...defaultSft(paradigm),
+        steps: config.steps,
+        promptsPerStep: config.promptsPerStep,
+        imagesPerPrompt: config.imagesPerPrompt,
+        lr: config.learningRate,
+        tau: config.gumbelTemperature,
+        gradientSteps: config.gradientSteps,
+        generationWeight: config.generationWeight,
+        sampling: samplingFor(config.sampling, paradigm),
+        gradClip: config.gradClip,
+        seed: ctx.spec.seed,
+        logEvery: config.logEvery,
+        checkpointEvery: config.checkpointEvery,
+        samplesEvery: config.samplesEvery,
+      },
+      base,
+      ctx.modelOut,
+      {
+        signal: cancelPoll(ctx),
+        ...(heldOut ? { heldOut } : {}),
+        onMetrics: ({ step, ...values }) => {
+          ctx.emit({ type: 'metric', step, values });
+          ctx.emit({ type: 'progress', step, total });
+        },
+        onSample: (s) => ctx.emitSample({ step: s.step, prompt: s.prompt, png: encodePng(s.image), answer: s.answer, reward: s.reward }),
+        onCheckpoint: (_file, step) => ctx.checkpoint.save(step, { model: relative(ctx.runDir, ctx.modelOut) }),
+      },
+    );
+    if (ctx.cancelRequested()) throw new CancelledError();
+    ctx.emit({ type: 'log', level: 'info', message: `trained model: ${relative(ctx.runDir, ctx.modelOut)}` });
+  },
+};
