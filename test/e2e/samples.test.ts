@@ -199,6 +199,22 @@ describe('the samples view in VS Code (code-server)', { timeout: 300_000 }, () =
     await shots('dark');
   });
 
+  it('keeps its settings and its run across hide and show', async () => {
+    const page = workbench!.page;
+    const v = view();
+    await v.locator('#log-scale').check();
+    const label = await v.locator('.step-label').textContent();
+    // Another view container replaces ours (the webview's page is destroyed), then ours comes back.
+    await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
+    await until(() => page.locator(`iframe[src*="extensionId=${pkg.publisher}.${pkg.name}"]`).count(), (n) => n === 0, 'the page of the view to go', 10_000);
+    await page.locator('.activitybar .action-item a[aria-label^="UniRL"]').click();
+    await v.locator('.geneval-table').waitFor({ timeout: 30_000 });
+    assert.equal(await v.locator('#log-scale').isChecked(), true);
+    await until(() => v.locator('.step-label').textContent(), (t) => t === label, `the same samples step (${String(label)})`, 15_000);
+    assert.ok((await v.locator('.samples .sample img').count()) > 0);
+    await v.locator('#log-scale').uncheck();
+  });
+
   it('follows a theme switch (light, then high contrast)', async () => {
     const v = view();
     const colour = (): Promise<string> => v.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
