@@ -42,6 +42,14 @@ const bundles = [
     mainFields: ['module', 'main'],
     define: { UNIRL_VERSION: JSON.stringify(pkg.version) },
   },
+  {
+    // The samples view's page (webview/main.ts): a browser bundle, and its stylesheet (uPlot's and ours).
+    entryPoints: { webview: 'webview/main.ts' },
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    minify: true,
+  },
 ];
 
 for (const options of bundles) {

@@ -11,6 +11,7 @@ import { SpecLanguageClient } from './language-client';
 import { Log } from './log';
 import { DAEMON_SETTINGS, parseSettings, SETTINGS, type Settings } from './manifest';
 import { RunTracker } from './runs';
+import { SamplesView } from './samples-view';
 import { StatusItem } from './status';
 
 function readSettings(): Settings {
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new StatusItem(daemon, runs, 'unirl.showSamples');
   const language = new SpecLanguageClient(context);
   context.subscriptions.push(log, daemon, runs, status, language, ...registerCommands({ extension: context, daemon, runs, log }));
+  context.subscriptions.push(SamplesView.register(context, daemon, log));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -259,3 +259,162 @@ export const ErrorCodes = {
   /** A path in the request leaves the folder it must stay in. */
   PathNotAllowed: -32013,
 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// The samples view: messages between the extension and its webview (postMessage, not JSON-RPC).
+// Each side checks every message it receives with `parseWebviewMessage` before acting on it.
+
+/** extension → webview. */
+export type ExtensionToWebview =
+  /** extension → webview: the runs the picker offers, newest first; sent whole whenever one changes (a few hundred bytes each). */
+  | { type: 'runs'; runs: RunSummary[] }
+  /** extension → webview: whether the extension has a daemon connection, and why not. */
+  | { type: 'connection'; connected: boolean; message?: string }
+  /** extension → webview: the view now shows this run (null: none); its events follow from seq 1, each sent once. */
+  | { type: 'show'; runId: string | null; follow: boolean }
+  /** extension → webview: the next events of the shown run, in seq order, appended to what came before. */
+  | { type: 'events'; runId: string; events: RunEvent[] };
+
+/** webview → extension. */
+export type WebviewToExtension =
+  /** webview → extension: the webview (re)started with no data; `runId` is the run it showed before (null: follow the newest run). */
+  | { type: 'ready'; runId: string | null }
+  /** webview → extension: the user picked a run (null: follow the newest run). */
+  | { type: 'select'; runId: string | null }
+  /** webview → extension: cancel or resume a run through the extension's commands. */
+  | { type: 'command'; command: 'cancel' | 'resume'; runId: string };
+
+/** Every message of the samples view, one union discriminated by `type`. */
+export type WebviewMessage = ExtensionToWebview | WebviewToExtension;
+export type WebviewMessageDirection = 'extension → webview' | 'webview → extension';
+
+/** Thrown by parseWebviewMessage: names the first problem found and where. */
+export class WebviewMessageError extends Error {}
+
+type Check = (v: unknown, at: string) => string | undefined;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str: Check = (v, at) => (typeof v === 'string' ? undefined : `${at} must be a string`);
+const bool: Check = (v, at) => (typeof v === 'boolean' ? undefined : `${at} must be a boolean`);
+const num: Check = (v, at) => (typeof v === 'number' && Number.isFinite(v) ? undefined : `${at} must be a finite number`);
+const int: Check = (v, at) => (Number.isSafeInteger(v) ? undefined : `${at} must be an integer`);
+const nullable =
+  (c: Check): Check =>
+  (v, at) =>
+    v === null ? undefined : c(v, at);
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v, at) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `${at} must be one of ${values.join(', ')}`;
+const arrayOf =
+  (c: Check): Check =>
+  (v, at) => {
+    if (!Array.isArray(v)) return `${at} must be an array`;
+    for (let i = 0; i < v.length; i++) {
+      const problem = c(v[i], `${at}[${i}]`);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+const recordOf =
+  (c: Check): Check =>
+  (v, at) => {
+    if (!isRecord(v)) return `${at} must be an object`;
+    for (const [k, x] of Object.entries(v)) {
+      const problem = c(x, `${at}.${k}`);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+/** Required fields, then optional ones (absent is fine; undefined is not JSON). Other fields are ignored. */
+const object =
+  (required: Record<string, Check>, optional: Record<string, Check> = {}): Check =>
+  (v, at) => {
+    if (!isRecord(v)) return `${at} must be an object`;
+    for (const [k, c] of Object.entries(required)) {
+      const problem = k in v ? c(v[k], `${at}.${k}`) : `${at}.${k} is missing`;
+      if (problem) return problem;
+    }
+    for (const [k, c] of Object.entries(optional)) {
+      const problem = k in v ? c(v[k], `${at}.${k}`) : undefined;
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+const tagged =
+  (variants: Record<string, Check>): Check =>
+  (v, at) => {
+    if (!isRecord(v)) return `${at} must be an object`;
+    const type = v['type'];
+    const c = typeof type === 'string' && Object.hasOwn(variants, type) ? variants[type] : undefined;
+    return c ? c(v, at) : `${at}.type must be one of ${Object.keys(variants).join(', ')}`;
+  };
+
+const RUN_STATES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly RunState[];
+const STAGE_KINDS = ['pretrain', 'sft', 'grpo', 'geneval', 'sample'] as const satisfies readonly StageKind[];
+const stamped = { type: str, seq: int, time: str, stage: int };
+const runEvent = tagged({
+  state: object({ type: str, seq: int, time: str, state: oneOf(RUN_STATES) }, { reason: str }),
+  stage: object({ ...stamped, kind: oneOf(STAGE_KINDS), status: oneOf(['started', 'finished']) }),
+  progress: object({ ...stamped, step: int, total: int, etaSeconds: nullable(num), stepsPerSecond: nullable(num) }, { phase: str }),
+  metric: object({ ...stamped, step: int, values: recordOf(nullable(num)) }),
+  sample: object(
+    { ...stamped, step: int, prompt: str, image: object({ path: str, pngBase64: str }) },
+    { answer: str, reward: num, advantage: num },
+  ),
+  checkpoint: object({ ...stamped, step: int, path: str }),
+  rewind: object({ ...stamped, step: int }),
+  log: object({ type: str, seq: int, time: str, level: oneOf(['info', 'warn', 'error']), message: str }),
+  result: object({
+    ...stamped,
+    kind: oneOf(['geneval']),
+    path: str,
+    result: object({
+      overall: nullable(num),
+      tags: recordOf(object({ correct: int, total: int, score: nullable(num) })),
+      totalImages: int,
+      totalPrompts: int,
+      correctImages: int,
+      correctPrompts: int,
+    }),
+  }),
+});
+const runSummary = object({
+  id: str,
+  name: str,
+  state: oneOf(RUN_STATES),
+  createdAt: str,
+  updatedAt: str,
+  stages: arrayOf(object({ kind: oneOf(STAGE_KINDS) })),
+  stage: int,
+  step: int,
+  total: int,
+  lastSeq: int,
+  lastCheckpoint: nullable(object({ stage: int, step: int })),
+  error: nullable(str),
+});
+
+const WEBVIEW_MESSAGES: Record<WebviewMessage['type'], { direction: WebviewMessageDirection; check: Check }> = {
+  runs: { direction: 'extension → webview', check: object({ runs: arrayOf(runSummary) }) },
+  connection: { direction: 'extension → webview', check: object({ connected: bool }, { message: str }) },
+  show: { direction: 'extension → webview', check: object({ runId: nullable(str), follow: bool }) },
+  events: { direction: 'extension → webview', check: object({ runId: str, events: arrayOf(runEvent) }) },
+  ready: { direction: 'webview → extension', check: object({ runId: nullable(str) }) },
+  select: { direction: 'webview → extension', check: object({ runId: nullable(str) }) },
+  command: { direction: 'webview → extension', check: object({ command: oneOf(['cancel', 'resume']), runId: str }) },
+};
+
+/**
+ * Checks a message received over postMessage: its shape, and that it travels in `direction`.
+ * Returns it typed, or throws a WebviewMessageError naming the first problem.
+ */
+export function parseWebviewMessage(value: unknown, direction: 'extension → webview'): ExtensionToWebview;
+export function parseWebviewMessage(value: unknown, direction: 'webview → extension'): WebviewToExtension;
+export function parseWebviewMessage(value: unknown, direction: WebviewMessageDirection): WebviewMessage {
+  const type = isRecord(value) ? value['type'] : undefined;
+  const entry = typeof type === 'string' && Object.hasOwn(WEBVIEW_MESSAGES, type) ? WEBVIEW_MESSAGES[type as WebviewMessage['type']] : undefined;
+  if (!entry) throw new WebviewMessageError(`message.type must be one of ${Object.keys(WEBVIEW_MESSAGES).join(', ')}`);
+  if (entry.direction !== direction) throw new WebviewMessageError(`a "${String(type)}" message goes ${entry.direction}, not ${direction}`);
+  const problem = entry.check(value, 'message');
+  if (problem) throw new WebviewMessageError(problem);
+  return value as WebviewMessage;
+}
