@@ -12,7 +12,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const NATIVE = 'native/build/Release/unirl_native.node';
 const TARGETS = { 'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'darwin-x64': 'darwin-x64', 'darwin-arm64': 'darwin-arm64', 'win32-x64': 'win32-x64', 'win32-arm64': 'win32-arm64' };
 
-for (const bundle of ['dist/extension.js', 'dist/language-server.js', 'dist/unirl.js', 'dist/run-worker.js']) {
+for (const bundle of ['dist/extension.js', 'dist/language-server.js', 'dist/unirl.js', 'dist/run-worker.js', 'dist/webview.js', 'dist/webview.css']) {
   if (!existsSync(join(root, bundle))) throw new Error(`${bundle} is missing: run \`npm run build\` first`);
 }
 
