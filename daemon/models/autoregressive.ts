@@ -14,6 +14,7 @@ import { crossEntropy, dense, gelu, Parameters, tokenNll } from '../compute';
 import type { Rng } from '../util/random';
 import type { RgbImage } from '../world/render';
 import type { ModelConfig } from './config';
+import { decodeAnswers, dialogueTargets } from './dialogue';
 import { argmax, logSoftmaxInto, sampleFromLogProbs } from './maskgit';
 import type { AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
 import { addBodyParams, body, disposeCache, type KvCache } from './transformer';
@@ -175,20 +176,7 @@ export class AutoregressiveModel implements UnifiedModel {
   private answerNll(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): { nll: tf.Tensor; weights: tf.Tensor } {
     const l = this.layout;
     const T = this.undLength;
-    const textStart = 2 + l.imageTokens;
-    const dialogues: number[][] = [];
-    const targets = new Int32Array(images.length * T);
-    const weights = new Float32Array(images.length * T);
-    questions.forEach((q, b) => {
-      const qIds = l.text.encode(q);
-      const aIds = [...l.text.encode(answers[b]!), l.text.eos];
-      dialogues.push([...qIds, l.text.sep, ...aIds]);
-      aIds.forEach((id, i) => {
-        const pos = textStart + qIds.length + i;
-        targets[b * T + pos] = id;
-        weights[b * T + pos] = 1;
-      });
-    });
+    const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 2 + l.imageTokens, T);
     const logits = this.dialogueLogits(images, dialogues);
     return { nll: tokenNll(logits, tf.tensor(targets, [images.length, T], 'int32')), weights: tf.tensor(weights, [images.length, T]) };
   }
@@ -291,29 +279,6 @@ export class AutoregressiveModel implements UnifiedModel {
   }
 
   answer(images: readonly RgbImage[], questions: readonly string[], options: AnswerOptions = {}): Answers {
-    const l = this.layout;
-    const T = this.undLength;
-    const textStart = 2 + l.imageTokens;
-    const V = l.text.vocabSize;
-    const dialogues = questions.map((q) => [...l.text.encode(q), l.text.sep]);
-    const answerStart = dialogues.map((d) => d.length);
-    const done = questions.map(() => false);
-    const answerLogprob = questions.map(() => 0);
-    const logp = new Float64Array(V);
-    for (let step = 0; step < l.maxAnswer + 1 && done.some((d) => !d); step++) {
-      const logits = tf.tidy(() => this.dialogueLogits(images, dialogues));
-      const data = logits.dataSync();
-      logits.dispose();
-      dialogues.forEach((d, b) => {
-        if (done[b]) return;
-        const pos = textStart + d.length - 1;
-        logSoftmaxInto(data, (b * T + pos) * V, V, options.temperature ?? 1, logp);
-        const id = options.rng && (options.temperature ?? 1) > 0 ? sampleFromLogProbs(logp, V, options.rng) : argmax(logp, V);
-        answerLogprob[b]! += logp[id] as number;
-        d.push(id);
-        if (id === l.text.eos || d.length - answerStart[b]! >= l.maxAnswer || d.length >= l.dialogueSlots) done[b] = true;
-      });
-    }
-    return { answers: dialogues.map((d, b) => l.text.decode(d.slice(answerStart[b]))), logprobs: answerLogprob };
+    return decodeAnswers(this.layout, questions, 2 + this.layout.imageTokens, this.undLength, (dialogues) => this.dialogueLogits(images, dialogues), options);
   }
 }

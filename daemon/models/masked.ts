@@ -15,6 +15,7 @@ import type { Rng } from '../util/random';
 import type { RgbImage } from '../world/render';
 import { BACKGROUND_TOKEN } from '../tokenizers';
 import { addBodyParams, body } from './transformer';
+import { decodeAnswers, dialogueTargets } from './dialogue';
 import { argmax, gumbel, logSoftmaxInto, maskSchedule, sampleFromLogProbs } from './maskgit';
 import type { ModelConfig } from './config';
 import {
@@ -199,21 +200,7 @@ export class MaskedModel implements UnifiedModel {
     const l = this.layout;
     const images = pixels.map((p) => l.image.encode(p));
     const T = this.undLength;
-    const textStart = 3 + l.imageTokens;
-    const dialogues: number[][] = [];
-    const targets = new Int32Array(images.length * T);
-    const weights = new Float32Array(images.length * T);
-    questions.forEach((q, b) => {
-      const qIds = l.text.encode(q);
-      const aIds = [...l.text.encode(answers[b]!), l.text.eos];
-      dialogues.push([...qIds, l.text.sep, ...aIds]);
-      // The token at dialogue index qIds.length + 1 + i is predicted at the position before it.
-      aIds.forEach((id, i) => {
-        const pos = textStart + qIds.length + i;
-        targets[b * T + pos] = id;
-        weights[b * T + pos] = 1;
-      });
-    });
+    const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 3 + l.imageTokens, T);
     const { batch, mask } = this.undBatch(images, dialogues);
     const logits = textLogits(this.params, this.hidden(batch, mask, 2));
     return { nll: tokenNll(logits, tf.tensor(targets, [images.length, T], 'int32')), weights: tf.tensor(weights, [images.length, T]) };
@@ -300,19 +287,7 @@ export class MaskedModel implements UnifiedModel {
 
     // The understanding sequence, its image positions embedded from the (straight-through) one-hots.
     const T = this.undLength;
-    const textStart = 3 + N;
-    const dialogues: number[][] = [];
-    const targets = new Int32Array(B * T);
-    const weights = new Float32Array(B * T);
-    questions.forEach((q, b) => {
-      const qIds = l.text.encode(q);
-      const aIds = [...l.text.encode(answers[b]!), l.text.eos];
-      dialogues.push([...qIds, l.text.sep, ...aIds]);
-      aIds.forEach((id, i) => {
-        targets[b * T + textStart + qIds.length + i] = id;
-        weights[b * T + textStart + qIds.length + i] = 1;
-      });
-    });
+    const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 3 + N, T);
     const { batch, mask } = this.undBatch(generation.tokens, dialogues);
     const embedded = embedBatch(this.params, batch);
     const x = tf.concat([tf.slice(embedded, [0, 0, 0], [B, 2, this.config.dim]), this.softImageEmbedding(tokens), tf.slice(embedded, [0, 2 + N, 0], [B, T - 2 - N, this.config.dim])], 1);
@@ -383,34 +358,9 @@ export class MaskedModel implements UnifiedModel {
   answer(pixels: readonly RgbImage[], questions: readonly string[], options: AnswerOptions = {}): Answers {
     const l = this.layout;
     const images = pixels.map((p) => l.image.encode(p));
-    const T = this.undLength;
-    const textStart = 3 + l.imageTokens;
-    const V = l.text.vocabSize;
-    const dialogues = questions.map((q) => [...l.text.encode(q), l.text.sep]);
-    const answerStart = dialogues.map((d) => d.length);
-    const done = questions.map(() => false);
-    const answerLogprob = questions.map(() => 0);
-    const logp = new Float64Array(V);
-    for (let step = 0; step < l.maxAnswer + 1 && done.some((d) => !d); step++) {
-      const logits = tf.tidy(() => {
-        const { batch, mask } = this.undBatch(images, dialogues);
-        return textLogits(this.params, this.hidden(batch, mask, 2));
-      });
-      const data = logits.dataSync();
-      logits.dispose();
-      dialogues.forEach((d, b) => {
-        if (done[b]) return;
-        const pos = textStart + d.length - 1;
-        logSoftmaxInto(data, (b * T + pos) * V, V, options.temperature ?? 1, logp);
-        const id = options.rng && (options.temperature ?? 1) > 0 ? sampleFromLogProbs(logp, V, options.rng) : argmax(logp, V);
-        answerLogprob[b]! += logp[id] as number;
-        d.push(id);
-        if (id === l.text.eos || d.length - answerStart[b]! >= l.maxAnswer || d.length >= l.dialogueSlots) done[b] = true;
-      });
-    }
-    return {
-      answers: dialogues.map((d, b) => l.text.decode(d.slice(answerStart[b]))),
-      logprobs: answerLogprob,
-    };
+    return decodeAnswers(l, questions, 3 + l.imageTokens, this.undLength, (dialogues) => {
+      const { batch, mask } = this.undBatch(images, dialogues);
+      return textLogits(this.params, this.hidden(batch, mask, 2));
+    }, options);
   }
 }
