@@ -12,7 +12,7 @@ import { fmt, h, percent } from './dom';
 const pct = (v: number | null): string => (v === null ? '–' : String(Number((v * 100).toFixed(1))));
 
 export function resultLabel(r: Result, index: number): string {
-  const when = r.after ? `after ${r.after.kind}${r.after.step > 0 ? ` step ${r.after.step}` : ''}` : 'base model';
+  const when = r.after ? `after ${r.after.kind}${r.after.step > 0 ? ` step ${r.after.step}` : ''}` : 'before any training';
   return `#${index + 1} stage ${r.stage + 1} (${when})`;
 }
 
