@@ -1,6 +1,8 @@
 /** Small helpers shared by the CLI commands for reading option values. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './command';
+import type { Paradigm } from '../models/config';
+import { DEFAULT_SAMPLING, type SamplingConfig } from '../train/evaluate';
 import { parseMetadataLines, type Metadata } from '../world/metadata';
 
 export function intOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
@@ -23,4 +25,24 @@ export function readMetadataFile(path: string): Metadata[] {
     throw new Error(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   }
   return parseMetadataLines(text, path);
+}
+
+export function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+/** The parseArgs options every command that samples images takes. */
+export const SAMPLING_OPTIONS = { steps: { type: 'string' }, cfg: { type: 'string' }, temperature: { type: 'string' } } as const;
+
+/** --steps, --cfg and --temperature over the paradigm's defaults (ranges as the run-spec schema's). */
+export function samplingOptions(values: { steps?: string | undefined; cfg?: string | undefined; temperature?: string | undefined }, paradigm: Paradigm): SamplingConfig {
+  const d = DEFAULT_SAMPLING[paradigm];
+  return {
+    steps: intOption(values.steps, 'steps', d.steps, 1, 1024),
+    cfg: numberOption(values.cfg, 'cfg', d.cfg, 0, 100),
+    temperature: numberOption(values.temperature, 'temperature', d.temperature, 0, 10),
+  };
 }

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBench, runBenchmark } from '../../bench/run';
-import { BACKEND_CHOICES, packageRoot, writeFileAtomic, type BackendChoice, type KernelMode } from '../compute';
+import { BACKEND_CHOICES, packageRoot, type BackendChoice, type KernelMode } from '../compute';
+import { writeFileAtomic } from '../util/fsx';
 import { UsageError, type Command } from './command';
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {

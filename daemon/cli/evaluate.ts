@@ -3,11 +3,11 @@ import { parseArgs } from 'node:util';
 import { initCompute } from '../compute';
 import { formatSummary, scoreImageFolder, writeResults } from '../geneval';
 import { loadModel } from '../models';
-import { DEFAULT_SAMPLING, generateGenevalFolder, understandingOnTruth } from '../train';
+import { generateGenevalFolder, understandingOnTruth } from '../train';
 import { writeFileAtomic } from '../util/fsx';
 import { defaultPromptSet } from '../util/paths';
 import type { Command } from './command';
-import { intOption, readMetadataFile, requireOption } from './args';
+import { intOption, readMetadataFile, requireOption, SAMPLING_OPTIONS, samplingOptions } from './args';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -27,9 +27,7 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
         out: { type: 'string' },
         seed: { type: 'string' },
         json: { type: 'boolean' },
-        steps: { type: 'string' },
-        cfg: { type: 'string' },
-        temperature: { type: 'string' },
+        ...SAMPLING_OPTIONS,
       },
       strict: true,
     });
@@ -41,13 +39,7 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
     const out = values.out ?? join('runs', `eval-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     const compute = await initCompute();
     const { model, info } = loadModel(checkpoint);
-    const d = DEFAULT_SAMPLING[model.paradigm];
-    const sampling = {
-      steps: intOption(values.steps, 'steps', d.steps, 1, 1000),
-      cfg: values.cfg === undefined ? d.cfg : Number(values.cfg),
-      temperature: values.temperature === undefined ? d.temperature : Number(values.temperature),
-    };
-    if (!(sampling.cfg >= 0 && sampling.cfg <= 100) || !(sampling.temperature >= 0 && sampling.temperature <= 10)) throw new Error('--cfg must be in [0, 100] and --temperature in [0, 10]');
+    const sampling = samplingOptions(values, model.paradigm);
     const t0 = Date.now();
     await generateGenevalFolder(model, { metadata, outDir: join(out, 'images'), imagesPerPrompt: n, sampling, seed, onPrompt: (d, t) => process.stderr.write(`\rgenerating ${d} / ${t} prompts`) });
     const genSeconds = (Date.now() - t0) / 1000;

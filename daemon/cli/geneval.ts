@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 import { initCompute } from '../compute';
 import { formatSummary, scoreImageFolder, writeResults, writeTruthImages } from '../geneval';
 import { loadModel } from '../models';
-import { DEFAULT_SAMPLING, generateGenevalFolder } from '../train';
+import { generateGenevalFolder } from '../train';
 import { DEFAULT_WORLD } from '../world';
 import type { Command } from './command';
-import { intOption, readMetadataFile, requireOption } from './args';
+import { intOption, readMetadataFile, requireOption, SAMPLING_OPTIONS, samplingOptions } from './args';
 
 export const genevalScoreCommand: Command = {
   name: 'geneval score',
@@ -76,9 +76,7 @@ for \`unirl geneval score --images DIR\`. DIR must not exist; it appears complet
         out: { type: 'string' },
         n: { type: 'string' },
         seed: { type: 'string' },
-        steps: { type: 'string' },
-        cfg: { type: 'string' },
-        temperature: { type: 'string' },
+        ...SAMPLING_OPTIONS,
       },
       strict: true,
     });
@@ -86,13 +84,7 @@ for \`unirl geneval score --images DIR\`. DIR must not exist; it appears complet
     const outDir = requireOption(values.out, 'out');
     await initCompute();
     const { model } = loadModel(requireOption(values.checkpoint, 'checkpoint'));
-    const d = DEFAULT_SAMPLING[model.paradigm];
-    const sampling = {
-      steps: intOption(values.steps, 'steps', d.steps, 1, 1000),
-      cfg: values.cfg === undefined ? d.cfg : Number(values.cfg),
-      temperature: values.temperature === undefined ? d.temperature : Number(values.temperature),
-    };
-    if (!(sampling.cfg >= 0) || !(sampling.temperature >= 0)) throw new Error('--cfg and --temperature must be numbers >= 0');
+    const sampling = samplingOptions(values, model.paradigm);
     const started = Date.now();
     await generateGenevalFolder(model, {
       metadata,

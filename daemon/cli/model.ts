@@ -2,19 +2,12 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../compute';
 import { loadModel } from '../models';
-import { DEFAULT_SAMPLING, generateOptions } from '../train';
+import { generateOptions } from '../train';
 import { decodePng, encodePng } from '../util/png';
 import { Rng } from '../util/random';
 import { writeFileAtomic } from '../util/fsx';
-import { UsageError, type Command } from './command';
-import { intOption, requireOption } from './args';
-
-function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${value}"`);
-  return n;
-}
+import type { Command } from './command';
+import { intOption, requireOption, SAMPLING_OPTIONS, samplingOptions } from './args';
 
 export const sampleCommand: Command = {
   name: 'sample',
@@ -33,9 +26,7 @@ export const sampleCommand: Command = {
         checkpoint: { type: 'string' },
         prompt: { type: 'string' },
         out: { type: 'string' },
-        steps: { type: 'string' },
-        cfg: { type: 'string' },
-        temperature: { type: 'string' },
+        ...SAMPLING_OPTIONS,
         seed: { type: 'string' },
         scale: { type: 'string' },
       },
@@ -45,12 +36,7 @@ export const sampleCommand: Command = {
     const prompt = requireOption(values.prompt, 'prompt');
     await initCompute();
     const { model } = loadModel(requireOption(values.checkpoint, 'checkpoint'));
-    const defaults = DEFAULT_SAMPLING[model.paradigm];
-    const sampling = {
-      steps: intOption(values.steps, 'steps', defaults.steps, 1, 1000),
-      cfg: numberOption(values.cfg, 'cfg', defaults.cfg, 0, 100),
-      temperature: numberOption(values.temperature, 'temperature', defaults.temperature, 0, 100),
-    };
+    const sampling = samplingOptions(values, model.paradigm);
     const [image] = model.generate([prompt], generateOptions(sampling, new Rng(intOption(values.seed, 'seed', 0, 0, 2 ** 32 - 1)))).images;
     const scale = intOption(values.scale, 'scale', 1, 1, 64);
     const big = { width: image!.width * scale, height: image!.height * scale, data: new Uint8Array(image!.width * scale * image!.height * scale * 3) };

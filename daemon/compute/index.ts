@@ -9,6 +9,6 @@ export { attention, crossEntropy, dense, embedding, gelu, layerNorm, matMul, ref
 export { clipGlobalNorm, Parameters, valueAndGrads, type Init } from './params';
 export { Adam, type AdamOptions, type AdamState } from './adam';
 export { loadCheckpoint, optimizerFileFor, saveCheckpoint, CHECKPOINT_FORMAT, type CheckpointInfo, type SaveCheckpointOptions } from './checkpoint';
-export { decodeSafetensors, encodeSafetensors, readSafetensors, writeFileAtomic, writeSafetensors, type SafeDtype, type SafeFile, type SafeTensor } from './safetensors';
+export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors, type SafeDtype, type SafeFile, type SafeTensor } from './safetensors';
 export { assertNoLeak, memorySnapshot, type MemorySnapshot } from './memory';
-export { packageRoot } from './paths';
+export { packageRoot } from '../util/paths';

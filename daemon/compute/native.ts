@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from './paths';
+import { packageRoot } from '../util/paths';
 
 /** A heap view: the wasm backend's HEAPU8. Offsets below are byte offsets into it. */
 type Heap = Uint8Array;

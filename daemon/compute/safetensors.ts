@@ -10,8 +10,8 @@
  * Writing is atomic (temp file, fsync, rename).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/fsx';
 
 export type SafeDtype = 'F32' | 'I32' | 'U8' | 'BOOL';
 export type SafeData = Float32Array | Int32Array | Uint8Array;
@@ -152,25 +152,6 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
   return { tensors, metadata };
-}
-
-/** Writes `bytes` to `file` atomically: a crash leaves the old file or the new one, never half of one. */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', 0o644);
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
-  } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 export function writeSafetensors(file: string, tensors: Map<string, SafeTensor>, metadata: Record<string, string> = {}): void {

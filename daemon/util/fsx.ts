@@ -1,15 +1,24 @@
-/** File writes that never leave a half-written file behind: write a temporary sibling, then rename. */
+/** File writes that never leave a half-written file behind: write a temporary sibling, flush it, then rename. */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
   try {
-    writeFileSync(tmp, data, mode === undefined ? {} : { mode });
+    fd = openSync(tmp, 'wx', mode);
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    // Flushed before the rename, so a crash never leaves the new name pointing at missing data.
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
     renameSync(tmp, path);
   } catch (err) {
+    if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
     throw err;
   }

@@ -1,20 +1,30 @@
-/** Where the package's own files are (examples, models, schemas), from the bundle or from the sources. */
-import { existsSync } from 'node:fs';
+/** Where the package's own files are (examples, models, native, bench), from the bundle or from the sources. */
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-let root: string | undefined;
+let cached: string | undefined;
 
-/** The folder holding the project's package.json (dist/ or daemon/... both live under it). */
+/**
+ * The project's root folder (where package.json lives), found by walking up from this module:
+ * the same code runs from daemon/ (tests, tsx) and from dist/ (the bundle).
+ */
 export function packageRoot(): string {
-  if (root) return root;
+  if (cached !== undefined) return cached;
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'examples'))) {
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
+        if (pkg.name === 'unirl-studio') return (cached = dir);
+      } catch {
+        // an unreadable manifest is not ours: keep walking
+      }
+    }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the UniRL Studio package folder above ${__dirname}`);
+    if (parent === dir) throw new Error(`cannot find the unirl-studio package root above ${__dirname}`);
     dir = parent;
   }
-  root = dir;
-  return root;
 }
 
 /** The default GenEval prompt set of this world (compositional lines from the held-out split only). */
