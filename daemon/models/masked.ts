@@ -170,6 +170,24 @@ export class MaskedModel implements UnifiedModel {
   }
 
   /**
+   * The logits MaskGIT samples from: classifier-free guidance (cond + cfg * (cond - uncond)), then
+   * the training loss's foreground weight undone. Weighting foreground targets by w makes the
+   * trained distribution p(fg) proportional to w * q(fg), so adding log w to the background logit
+   * restores q; guidance keeps that offset (its weights sum to 1), so one correction serves both.
+   */
+  private samplingLogits(prompts: readonly (readonly number[] | null)[], images: readonly ArrayLike<number>[], cfg: number): tf.Tensor {
+    const guided = cfg === 0 ? this.genLogits(prompts, images) : (() => {
+      const both = this.genLogits([...prompts, ...prompts.map(() => null)], [...images, ...images]);
+      const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
+      return tf.sub(tf.mul(cond, 1 + cfg), tf.mul(uncond, cfg));
+    })();
+    const V = this.layout.image.vocabSize;
+    const prior = new Float32Array(V);
+    prior[BACKGROUND_TOKEN] = Math.log(FOREGROUND_WEIGHT);
+    return tf.add(guided, tf.tensor(prior, [1, 1, V]));
+  }
+
+  /**
    * Masked-token loss of generation: for each image a cosine-scheduled fraction of tokens is
    * masked and predicted; prompts are dropped with probability `dropPrompt` (for guidance).
    */
@@ -234,11 +252,7 @@ export class MaskedModel implements UnifiedModel {
       generation.commitStep.forEach((c, b) => c.forEach((cs, j) => {
         if (cs === s) stepMask[b * N + j] = weights[b * N + j] = 1;
       }));
-      let logits = sampling.cfg === 0 ? this.genLogits(ids, state) : (() => {
-        const both = this.genLogits([...ids, ...ids.map(() => null)], [...state, ...state]);
-        const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
-        return tf.sub(tf.mul(cond, 1 + sampling.cfg), tf.mul(uncond, sampling.cfg));
-      })();
+      let logits = this.samplingLogits(ids, state, sampling.cfg);
       if (sampling.temperature > 0 && sampling.temperature !== 1) logits = tf.div(logits, sampling.temperature);
       total = tf.add(total, tf.mul(tf.neg(tokenNll(logits, targets)), tf.tensor(stepMask, [B, N])));
     }
@@ -274,9 +288,7 @@ export class MaskedModel implements UnifiedModel {
       generation.commitStep.forEach((c, b) => c.forEach((cs, j) => {
         if (cs === s) stepMask[b * N + j] = chosen[b * N + j] = 1;
       }));
-      const both = this.genLogits([...ids, ...ids.map(() => null)], [...state, ...state]);
-      const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
-      const guided = tf.sub(tf.mul(cond, 1 + sampling.cfg), tf.mul(uncond, sampling.cfg));
+      const guided = this.samplingLogits(ids, state, sampling.cfg);
       const noise = new Float32Array(B * N * V);
       for (let i = 0; i < noise.length; i++) noise[i] = -Math.log(-Math.log(Math.max(1e-12, options.rng.float())));
       const y = tf.softmax(tf.div(tf.add(guided, tf.tensor(noise, [B, N, V])), options.tau));
@@ -325,12 +337,7 @@ export class MaskedModel implements UnifiedModel {
     const logprobs = Array.from({ length: B }, () => new Float32Array(N));
     const logp = new Float64Array(V);
     for (let s = 0; s < steps; s++) {
-      const logits = tf.tidy(() => {
-        if (cfg === 0) return this.genLogits(ids, tokens);
-        const both = this.genLogits([...ids, ...ids.map(() => null)], [...tokens, ...tokens]);
-        const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
-        return tf.sub(tf.mul(cond, 1 + cfg), tf.mul(uncond, cfg));
-      });
+      const logits = tf.tidy(() => this.samplingLogits(ids, tokens, cfg));
       const data = logits.dataSync();
       logits.dispose();
       const annealed = noise * (1 - (s + 1) / steps);
