@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 import { initCompute } from '../compute';
 import { formatSummary, scoreImageFolder, writeResults } from '../geneval';
 import { loadModel } from '../models';
-import { generateGenevalFolder, understandingOnTruth } from '../train';
+import { generateGenevalFolder, imbalance, understandingOnTruth } from '../train';
 import { writeFileAtomic } from '../util/fsx';
 import { defaultPromptSet } from '../util/paths';
+import type { ImbalanceResult } from '../train';
 import type { Command } from './command';
 import { intOption, readMetadataFile, requireOption, SAMPLING_OPTIONS, samplingOptions } from './args';
 
@@ -15,7 +16,8 @@ export const evalCommand: Command = {
   help: `unirl eval --checkpoint C [--metadata M] [--n 4] [--out DIR] [--seed N] [--json] [--steps N] [--cfg W] [--temperature T]
 
 Generates N images a prompt (default: the 553-prompt evaluation set) and scores them with GenEval,
-then asks the model each prompt's question about N rendered truth scenes of it. Writes DIR (default
+then asks the model each prompt's question about N rendered truth scenes of it and about each of its
+own images (the imbalance table). Writes DIR (default
 runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both tables.`,
   async run(args) {
     const { values } = parseArgs({
@@ -49,6 +51,7 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
     const t1 = Date.now();
     const understanding = understandingOnTruth(model, metadata, n, seed);
     const askSeconds = (Date.now() - t1) / 1000;
+    const balance = imbalance(model, rows, summary, understanding);
     const report = {
       checkpoint,
       step: info.step,
@@ -59,6 +62,7 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
       sampling,
       geneval: { overall: summary.overall, tags: Object.fromEntries(summary.tags.map((t) => [t.tag, t.score])) },
       understanding: { overall: understanding.overall, tags: Object.fromEntries(understanding.tags.map((t) => [t.tag, t.accuracy])) },
+      imbalance: balance,
       imagesPerSecond: rows.length / genSeconds,
       answersPerSecond: (metadata.length * n) / askSeconds,
     };
@@ -68,8 +72,21 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
     } else {
       process.stdout.write(`${formatSummary(summary)}\n\nUnderstanding on truth scenes (exact normalised match)\n`);
       for (const t of understanding.tags) process.stdout.write(`${t.tag.padEnd(16)} = ${(100 * t.accuracy).toFixed(2)}% (${t.correct} / ${t.total})\n`);
-      process.stdout.write(`Overall understanding: ${understanding.overall.toFixed(5)}\n\n${report.imagesPerSecond.toFixed(2)} images/s, ${report.answersPerSecond.toFixed(2)} answers/s on ${compute.backend}; outputs in ${out}\n`);
+      process.stdout.write(`Overall understanding: ${understanding.overall.toFixed(5)}\n\n`);
+      process.stdout.write(formatImbalance(balance));
+      process.stdout.write(`\n${report.imagesPerSecond.toFixed(2)} images/s, ${report.answersPerSecond.toFixed(2)} answers/s on ${compute.backend}; outputs in ${out}\n`);
     }
     return 0;
   },
 };
+
+function formatImbalance(b: ImbalanceResult): string {
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`.padStart(7);
+  const lines = [
+    'Imbalance (|gen - und| per tag; on the model\'s own images: detector right & own answer wrong, and the reverse)',
+    `${'tag'.padEnd(16)}     gen     und     gap  gen+/und-  gen-/und+  images`,
+    ...b.tags.map((t) => `${t.tag.padEnd(16)} ${pct(t.generation)} ${pct(t.understanding)} ${pct(t.gap)}  ${String(t.genRightUndWrong).padStart(9)}  ${String(t.genWrongUndRight).padStart(9)}  ${String(t.images).padStart(6)}`),
+    `mean gap ${b.meanGap.toFixed(5)}; gen+/und- ${b.genRightUndWrong}, gen-/und+ ${b.genWrongUndRight} of ${b.images} images; grounding gap ${b.groundingGap.toFixed(5)}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

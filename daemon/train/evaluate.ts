@@ -3,12 +3,13 @@
  * shapes-world detector) and its understanding accuracy on rendered truth scenes of the same
  * prompts (the prompt's question, the answer judged by normalised match).
  */
-import { existsSync } from 'node:fs';
-import { truthImages, writePromptFolder } from '../geneval';
+import { existsSync, readFileSync } from 'node:fs';
+import { truthImages, writePromptFolder, type ResultRow, type Summary } from '../geneval';
 import type { GenerateOptions, UnifiedModel } from '../models';
 import { writeFolderAtomic } from '../util/fsx';
+import { decodePng } from '../util/png';
 import { Rng } from '../util/random';
-import { judgeAnswer, questionAnswer, TAGS, type Metadata, type RgbImage } from '../world';
+import { checkMetadata, judgeAnswer, questionAnswer, TAGS, type Metadata, type RgbImage } from '../world';
 
 export interface SamplingConfig {
   /** MaskGIT steps (masked model). */
@@ -92,3 +93,71 @@ export function understandingOnTruth(model: UnifiedModel, metadata: readonly Met
   return { tags, overall: tags.reduce((s, t) => s + t.accuracy, 0) / Math.max(1, tags.length) };
 }
 
+
+export interface TagImbalance {
+  tag: string;
+  /** GenEval score of the tag (the detector on the model's images). */
+  generation: number;
+  /** Understanding accuracy of the tag on rendered truth scenes. */
+  understanding: number;
+  /** |generation - understanding|. */
+  gap: number;
+  /** On the model's own images: the detector accepts the image, the model's answer misses the prompt's facts. */
+  genRightUndWrong: number;
+  /** On the model's own images: the detector rejects the image, the model's answer states the prompt's facts anyway. */
+  genWrongUndRight: number;
+  images: number;
+}
+
+export interface ImbalanceResult {
+  tags: TagImbalance[];
+  /** Mean over tags of |generation - understanding|. */
+  meanGap: number;
+  genRightUndWrong: number;
+  genWrongUndRight: number;
+  images: number;
+  /** Fraction of the model's images where its own verdict and the detector's disagree. */
+  groundingGap: number;
+}
+
+/**
+ * The balance between the model's two abilities. Per tag, |GenEval - understanding on truth| (the
+ * gap of the two tables); and on the very images GenEval scored, the model's own answer to the
+ * prompt's question against the detector's verdict, counted both ways (as UniRL's scripts count
+ * "generation right, understanding wrong" and the reverse).
+ */
+export function imbalance(model: UnifiedModel, rows: readonly ResultRow[], summary: Summary, understanding: UnderstandingResult): ImbalanceResult {
+  const counts = new Map<string, { rw: number; wr: number; n: number }>();
+  for (let i = 0; i < rows.length; i += 32) {
+    const chunk = rows.slice(i, i + 32);
+    const metas = chunk.map((r) => checkMetadata(JSON.parse(r.metadata), r.filename));
+    const images = chunk.map((r) => decodePng(readFileSync(r.filename), r.filename));
+    const { answers } = model.answer(images, metas.map((m) => questionAnswer(m)?.question ?? ''));
+    chunk.forEach((row, k) => {
+      const c = counts.get(row.tag) ?? { rw: 0, wr: 0, n: 0 };
+      const self = questionAnswer(metas[k]!) !== undefined && judgeAnswer(metas[k]!, answers[k]!).correct;
+      if (row.correct && !self) c.rw++;
+      if (!row.correct && self) c.wr++;
+      c.n++;
+      counts.set(row.tag, c);
+    });
+  }
+  const und = new Map(understanding.tags.map((t) => [t.tag, t.accuracy]));
+  const tags = summary.tags
+    .filter((t) => und.has(t.tag))
+    .map((t) => {
+      const c = counts.get(t.tag) ?? { rw: 0, wr: 0, n: 0 };
+      const u = und.get(t.tag)!;
+      return { tag: t.tag, generation: t.score, understanding: u, gap: Math.abs(t.score - u), genRightUndWrong: c.rw, genWrongUndRight: c.wr, images: c.n };
+    });
+  const sum = (f: (t: TagImbalance) => number): number => tags.reduce((a, t) => a + f(t), 0);
+  const images = sum((t) => t.images);
+  return {
+    tags,
+    meanGap: sum((t) => t.gap) / Math.max(1, tags.length),
+    genRightUndWrong: sum((t) => t.genRightUndWrong),
+    genWrongUndRight: sum((t) => t.genWrongUndRight),
+    images,
+    groundingGap: (sum((t) => t.genRightUndWrong) + sum((t) => t.genWrongUndRight)) / Math.max(1, images),
+  };
+}
