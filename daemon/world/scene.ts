@@ -3,7 +3,7 @@
  * satisfies it (the ground truth that an image for that prompt should show).
  */
 import { Rng } from '../util/random';
-import { COLORS, objectGap, sizeRange, type ColorName, type ShapeClass, type WorldConfig } from './definition';
+import { COLORS, objectGap, sizeRange, type ColorName, type Relation, type ShapeClass, type WorldConfig } from './definition';
 import type { Metadata } from './metadata';
 import { relationsBetween, type Box } from './relations';
 
@@ -44,7 +44,10 @@ export class UnsatisfiableError extends Error {}
 /**
  * Draws a scene that satisfies a metadata line: each include group gets exactly its count of its
  * class (in its colour if asked, else a random one), every position relation holds between every
- * pair of the two groups under GenEval's rule, no two objects touch, and no exclude is triggered.
+ * pair of the two groups under GenEval's rule and is the only one that holds (GenEval's rule lets
+ * a diagonal pair be both "above" and "right of": a third of random placements; such a scene would
+ * make the prompt's answer only one of two true ones, a noisy label for understanding), no two
+ * objects touch, and no exclude is triggered.
  * Rejection sampling: objects are placed one by one, and a scene that gets stuck starts over.
  */
 export function sampleScene(meta: Metadata, world: WorldConfig, rng: Rng): Scene {
@@ -78,17 +81,23 @@ export function sampleScene(meta: Metadata, world: WorldConfig, rng: Rng): Scene
   throw new UnsatisfiableError(`"${meta.prompt}": no scene found that satisfies it on a ${world.canvas} px canvas`);
 }
 
-/** Do the position relations that involve group g hold for a new box of g against the groups placed so far? */
+/** Does the relation `rel` hold between boxes a and b under GenEval's rule, and no other? */
+const onlyRelation = (a: Box, b: Box, rel: Relation): boolean => {
+  const held = relationsBetween(a, b);
+  return held.size === 1 && held.has(rel);
+};
+
+/** Do the position relations that involve group g hold (alone) for a new box of g against the groups placed so far? */
 function relationsHold(groups: Metadata['include'], placed: SceneObject[][], g: number, box: Box): boolean {
   const position = groups[g]!.position;
   if (position) {
     const [rel, target] = position;
-    for (const other of placed[target] ?? []) if (!relationsBetween(box, objectBox(other)).has(rel)) return false;
+    for (const other of placed[target] ?? []) if (!onlyRelation(box, objectBox(other), rel)) return false;
   }
   for (let h = 0; h < groups.length; h++) {
     const pos = groups[h]!.position;
     if (!pos || pos[1] !== g) continue;
-    for (const other of placed[h] ?? []) if (!relationsBetween(objectBox(other), box).has(pos[0])) return false;
+    for (const other of placed[h] ?? []) if (!onlyRelation(objectBox(other), box, pos[0])) return false;
   }
   return true;
 }

@@ -107,7 +107,8 @@ describe('scene sampler', () => {
         }
       }
       const positioned = meta.include[1]?.position;
-      if (positioned) assert.ok(relationsBetween(boxes[1]!, boxes[0]!).has(positioned[0]), meta.prompt);
+      // The asked relation holds, and only it: the prompt's answer is the one true answer about the scene.
+      if (positioned) assert.deepEqual([...relationsBetween(boxes[1]!, boxes[0]!)], [positioned[0]], meta.prompt);
       meta.include.forEach((g, gi) => {
         if (g.color) assert.equal(scene.objects[gi]!.color, g.color);
       });
