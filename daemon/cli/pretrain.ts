@@ -14,7 +14,8 @@ export const pretrainCommand: Command = {
 Trains a base from scratch, or resumes FILE when it exists (with its optimizer state beside it).
 A checkpoint is written every --checkpoint-every steps and when interrupted (Ctrl-C).
   --steps N          total steps (default ${DEFAULT_PRETRAIN.steps})
-  --batch N          examples per task per step (default ${DEFAULT_PRETRAIN.batchSize})
+  --batch N          generation examples per step (default ${DEFAULT_PRETRAIN.batchSize})
+  --und-batch N      understanding examples per step (default: --batch)
   --dim, --layers, --heads   model size (defaults 192, 6, 6)
   --lr X             peak learning rate (default ${DEFAULT_PRETRAIN.lr})
   --seed N           data and initialisation seed (default ${DEFAULT_PRETRAIN.seed})
@@ -29,6 +30,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         paradigm: { type: 'string' },
         steps: { type: 'string' },
         batch: { type: 'string' },
+        'und-batch': { type: 'string' },
         dim: { type: 'string' },
         layers: { type: 'string' },
         heads: { type: 'string' },
@@ -58,6 +60,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       }),
       steps: intOption(values.steps, 'steps', DEFAULT_PRETRAIN.steps, 1, 10_000_000),
       batchSize: intOption(values.batch, 'batch', DEFAULT_PRETRAIN.batchSize, 1, 4096),
+      understandingBatchSize: intOption(values['und-batch'] ?? values.batch, 'und-batch', DEFAULT_PRETRAIN.understandingBatchSize, 1, 4096),
       lr,
       seed,
       checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every', DEFAULT_PRETRAIN.checkpointEvery, 1, 1_000_000),

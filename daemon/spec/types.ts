@@ -20,6 +20,7 @@ export interface PretrainStageSpec extends StageCommon {
   kind: 'pretrain';
   steps: number;
   batchSize: number;
+  understandingBatchSize?: number;
   learningRate: number;
   minLearningRate: number;
   warmupSteps: number;

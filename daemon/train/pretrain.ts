@@ -17,8 +17,10 @@ import { learningRate } from './schedule';
 export interface PretrainConfig {
   model: ModelConfig;
   steps: number;
-  /** Examples per task per step (generation and understanding each). */
+  /** Generation examples per step. */
   batchSize: number;
+  /** Understanding examples per step. */
+  understandingBatchSize: number;
   lr: number;
   minLr: number;
   warmup: number;
@@ -36,6 +38,7 @@ export interface PretrainConfig {
 export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'model'> = {
   steps: 20_000,
   batchSize: 16,
+  understandingBatchSize: 16,
   lr: 1e-3,
   minLr: 1e-4,
   warmup: 200,
@@ -80,7 +83,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
     saveCheckpoint(checkpoint, model.params, { config: config.model, step, optimizer, metadata: { pretrain: JSON.stringify(config) } });
     hooks.onCheckpoint?.(checkpoint, step);
   };
-  const tokensPerStep = config.batchSize * (model.layout.imageTokens * 2 + model.layout.dialogueSlots);
+  const tokensPerStep = config.batchSize * model.layout.imageTokens + config.understandingBatchSize * (model.layout.imageTokens + model.layout.dialogueSlots);
   let acc = { loss: 0, gen: 0, und: 0, norm: 0, time: 0, n: 0 };
 
   while (step < config.steps) {
@@ -91,7 +94,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
     optimizer.lr = learningRate(config, step);
     const rng = stepRng(config.seed, step);
     const gen = drawExamples(prompts, world, rng, config.batchSize);
-    const und = drawExamples(prompts, world, rng, config.batchSize);
+    const und = drawExamples(prompts, world, rng, config.understandingBatchSize);
     const genTokens = gen.map((e) => model.layout.image.encode(e.image));
 
     let genLoss = 0;

@@ -37,8 +37,9 @@ const defs = (runSchema as unknown as { definitions: Record<string, Schema> }).d
 describe('run spec schema', () => {
   it('describes every field with a description, a type, an example, a range for numbers, and a default where absence is not meaningful', () => {
     // Optional fields whose absence means something of its own (no file, no model, no label).
-    // Sampling fields left out take the model's paradigm's defaults, which JSON Schema cannot express.
-    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling']);
+    // Sampling fields left out take the model's paradigm's defaults, which JSON Schema cannot express;
+    // an understanding batch left out is the stage's batchSize.
+    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling', 'understandingBatchSize']);
     const walk = (schema: Schema, where: string): void => {
       for (const [key, field] of Object.entries(schema.properties ?? {})) {
         const at = `${where}/${key}`;
@@ -62,7 +63,7 @@ describe('run spec schema', () => {
     const props = (name: string): string[] => Object.keys(defs[name]!.properties!).sort();
     const common = { kind: true, name: true } as const;
     const sampling = { sampling: true } as const;
-    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, clipEpsilon: true, updatesPerBatch: true, reward: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
@@ -77,9 +78,10 @@ describe('run spec schema', () => {
     const d = (k: string): unknown => pre[k]!.default;
     assert.deepEqual(
       { steps: d('steps'), batchSize: d('batchSize'), lr: d('learningRate'), minLr: d('minLearningRate'), warmup: d('warmupSteps'), weightDecay: d('weightDecay'), gradClip: d('gradClip'), dropPrompt: d('condDropout'), understandingWeight: d('understandingWeight'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery') },
-      // The seed is the spec's own, shared by every stage.
-      Object.fromEntries(Object.entries(DEFAULT_PRETRAIN).filter(([k]) => k !== 'seed')),
+      // The seed is the spec's own, shared by every stage; the understanding batch defaults to batchSize.
+      Object.fromEntries(Object.entries(DEFAULT_PRETRAIN).filter(([k]) => k !== 'seed' && k !== 'understandingBatchSize')),
     );
+    assert.equal(DEFAULT_PRETRAIN.understandingBatchSize, DEFAULT_PRETRAIN.batchSize);
     const arch = (runSchema as unknown as Schema).properties!['model']!.properties!['architecture']!.properties!;
     assert.deepEqual(Object.fromEntries(Object.entries(arch).map(([k, v]) => [k, v.default])), { dim: DEFAULT_MODEL.dim, layers: DEFAULT_MODEL.layers, heads: DEFAULT_MODEL.heads, mlpRatio: DEFAULT_MODEL.mlpRatio, patch: DEFAULT_MODEL.patch });
     assert.deepEqual((runSchema as unknown as Schema).properties!['backend']!.enum, [...BACKEND_CHOICES]);

@@ -25,6 +25,7 @@ export const pretrainStage: Stage<'pretrain'> = {
         model: modelConfig(model.paradigm, { ...model.architecture, canvas: ctx.spec.world.canvas, seed: ctx.spec.seed }),
         steps: config.steps,
         batchSize: config.batchSize,
+        understandingBatchSize: config.understandingBatchSize ?? config.batchSize,
         lr: config.learningRate,
         minLr: config.minLearningRate,
         warmup: config.warmupSteps,
