@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RunEngine } from '../runs';
 import { RunError } from '../runs';
+import type { RunEvent, RunSummary } from '../../schemas/protocol';
 import { UsageError, type Command } from './command';
 import { progressView } from './progress';
 
@@ -20,43 +21,62 @@ daemon). Exit code 0 when the run completes, 1 when it fails, 130 when cancelled
   async run(args) {
     const { values, positionals } = parseArgs({ args, options: { runs: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
     if (positionals.length !== 1) throw new UsageError('give exactly one spec file');
-    const file = path.resolve(positionals[0]!);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new Error(`${positionals[0]}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-    }
-    const engine = new RunEngine({ runsDir: path.resolve(values.runs ?? 'runs'), resumeOnStart: false });
-    engine.start();
-    let run;
-    try {
-      run = engine.submit(text, path.dirname(file));
-    } catch (err) {
-      if (err instanceof RunError && Array.isArray((err.data as { problems?: unknown } | undefined)?.problems)) {
-        const problems = (err.data as { problems: { pointer: string; message: string; severity: string }[] }).problems;
-        for (const p of problems) process.stderr.write(`${positionals[0]}: ${p.severity}: ${p.pointer || '/'}: ${p.message}\n`);
-        throw new Error('the spec has errors (see above; `unirl validate` shows their lines)', { cause: err });
-      }
-      throw err;
-    }
-    const spec = engine.get(run.id);
-    const label = (i: number): string => `stage ${i} ${spec.stages[i]?.kind ?? ''}`;
-    const view = progressView(process.stderr, label);
-    process.stderr.write(`run ${run.id} in ${engine.dirOf(run.id)}\n`);
-    const { replay, unsubscribe } = engine.subscribe(run.id, 0, (e) => {
-      if (values.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-      else view.event(e);
-    });
-    for (const e of replay) if (values.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-    const onSignal = (): void => void engine.cancel(run.id);
-    process.once('SIGINT', onSignal);
-    const final = await engine.whenDone(run.id);
-    process.off('SIGINT', onSignal);
-    unsubscribe();
-    view.done();
-    await engine.stop();
-    if (final.state === 'failed') process.stderr.write(`run failed: ${final.error ?? 'unknown error'}\n`);
-    return final.state === 'completed' ? 0 : final.state === 'cancelled' ? 130 : 1;
+    const final = await runSpecFile(positionals[0]!, { runsDir: values.runs ?? 'runs', json: values.json ?? false });
+    return exitCodeOf(final.state);
   },
 };
+
+export const exitCodeOf = (state: RunSummary['state']): number => (state === 'completed' ? 0 : state === 'cancelled' ? 130 : 1);
+
+/**
+ * Runs a spec file here with the daemon's engine: validated first (problems listed with their
+ * pointers), a progress bar or JSON lines on the way, Ctrl-C cancels. `onEvent` sees every event.
+ */
+export async function runSpecFile(
+  specPath: string,
+  options: { runsDir: string; json: boolean; onEvent?: (e: RunEvent) => void },
+): Promise<RunSummary> {
+  const file = path.resolve(specPath);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${specPath}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+  const engine = new RunEngine({ runsDir: path.resolve(options.runsDir), resumeOnStart: false });
+  engine.start();
+  let run;
+  try {
+    run = engine.submit(text, path.dirname(file));
+  } catch (err) {
+    if (err instanceof RunError && Array.isArray((err.data as { problems?: unknown } | undefined)?.problems)) {
+      const problems = (err.data as { problems: { pointer: string; message: string; severity: string }[] }).problems;
+      for (const p of problems) process.stderr.write(`${specPath}: ${p.severity}: ${p.pointer || '/'}: ${p.message}\n`);
+      throw new Error('the spec has errors (see above; `unirl validate` shows their lines)', { cause: err });
+    }
+    throw err;
+  }
+  const spec = engine.get(run.id);
+  const label = (i: number): string => `stage ${i} ${spec.stages[i]?.kind ?? ''}`;
+  const view = progressView(process.stderr, label);
+  process.stderr.write(`run ${run.id} in ${engine.dirOf(run.id)}\n`);
+  const seen = (e: RunEvent): void => {
+    options.onEvent?.(e);
+    if (options.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+    else view.event(e);
+  };
+  const { replay, unsubscribe } = engine.subscribe(run.id, 0, seen);
+  for (const e of replay) {
+    options.onEvent?.(e);
+    if (options.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+  }
+  const onSignal = (): void => void engine.cancel(run.id);
+  process.once('SIGINT', onSignal);
+  const final = await engine.whenDone(run.id);
+  process.off('SIGINT', onSignal);
+  unsubscribe();
+  view.done();
+  await engine.stop();
+  if (final.state === 'failed') process.stderr.write(`run failed: ${final.error ?? 'unknown error'}\n`);
+  return final;
+}
