@@ -36,12 +36,17 @@ before/after table and the reward and grounding gap at the start and end of GRPO
     });
     if (results.length > 0) process.stdout.write(`\n${beforeAfterTable(results.map((r) => r.result))}\n`);
     if (metrics.length > 0) {
-      const first = metrics[0]!;
-      const last = metrics[metrics.length - 1]!;
-      const f = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(3));
+      // One step's reward is one or two groups: compare the means of the first and last quarter.
+      const k = Math.max(1, Math.floor(metrics.length / 4));
+      const meanOf = (rows: typeof metrics, key: string): string => {
+        const v = rows.map((r) => r[key]).filter((x): x is number => typeof x === 'number');
+        return v.length === 0 ? '-' : (v.reduce((a, b) => a + b, 0) / v.length).toFixed(3);
+      };
+      const [head, tail] = [metrics.slice(0, k), metrics.slice(-k)];
       process.stdout.write(
-        `GRPO over ${metrics.length} logged steps: self reward ${f(first['grpo/reward'])} -> ${f(last['grpo/reward'])}, ` +
-          `grounding gap (own verdict vs detector) ${f(first['grpo/grounding_gap'])} -> ${f(last['grpo/grounding_gap'])}\n`,
+        `GRPO, mean of the first ${k} steps -> the last ${k}: self reward ${meanOf(head, 'grpo/reward')} -> ${meanOf(tail, 'grpo/reward')}, ` +
+          `detector reward ${meanOf(head, 'grpo/rewards/detector/mean')} -> ${meanOf(tail, 'grpo/rewards/detector/mean')}, ` +
+          `grounding gap ${meanOf(head, 'grpo/grounding_gap')} -> ${meanOf(tail, 'grpo/grounding_gap')}\n`,
       );
     }
     process.stdout.write(`${final.state} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
