@@ -50,6 +50,23 @@ describe('unirl validate / run / runs', () => {
     assert.match(bad.stderr, /bad\.unirl\.json: error: \/stages\/0\/kind: this sft stage needs a model/);
   });
 
+  it('quickstart --spec: runs the spec and prints GenEval before and after, tag by tag', () => {
+    const stage = { kind: 'geneval', generator: 'truth', limit: 12, checkpointEvery: 6 };
+    fs.writeFileSync(path.join(dir, 'twice.unirl.json'), JSON.stringify({ name: 'twice', stages: [{ ...stage, name: 'before' }, { ...stage, name: 'after' }] }));
+    const r = unirl(['quickstart', '--spec', 'twice.unirl.json', '--runs', 'quick-runs'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const table = r.stdout.split('\n').filter((l) => /^(GenEval|single_object|overall) /.test(l));
+    assert.deepEqual(table, [
+      'GenEval           before   after  change',
+      'single_object      1.000   1.000  +0.000',
+      'overall            1.000   1.000  +0.000',
+    ]);
+    assert.match(r.stdout, /^completed in \d+ s$/m);
+    const missing = unirl(['quickstart', '--spec', 'nope.unirl.json'], dir);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /nope\.unirl\.json: no such spec file/);
+  });
+
   it('runs: lists the runs of a folder', () => {
     const r = unirl(['runs', '--runs', 'runs', '--json'], dir);
     assert.equal(r.code, 0, r.stderr);
