@@ -9,7 +9,7 @@ import type { SpecProblem } from '../../schemas/protocol';
 import { STAGES } from '../runs/registry';
 import { parseMetadataLines, type Metadata } from '../world';
 import { schemaProblems } from './schema';
-import type { RunSpec, StageSpec } from './types';
+import type { ModelSpec, RunSpec, StageSpec } from './types';
 
 export interface ValidationContext {
   /** Folder that relative paths in the spec resolve against (the spec file's folder). */
@@ -44,10 +44,13 @@ export function validateSpec(input: unknown, context: ValidationContext = {}): V
   }
   // Defaults are filled into a copy, so the caller's object is never changed.
   const spec = structuredCloneJson(value);
+  // Whether the author wrote model.paradigm, before the schema's default fills it in: left out
+  // beside a checkpoint, it is the checkpoint card's.
+  const paradigmGiven = (value as { model?: { paradigm?: unknown } } | null)?.model?.paradigm !== undefined;
   const problems = schemaProblems(spec);
   if (problems.length > 0) return { problems };
   const checked = spec as RunSpec;
-  const semantic = semanticProblems(checked, context);
+  const semantic = semanticProblems(checked, context, { paradigmGiven });
   return semantic.some((p) => p.severity === 'error') ? { problems: semantic } : { problems: semantic, spec: checked };
 }
 
@@ -64,7 +67,7 @@ const err = (pointer: string, message: string): SpecProblem => ({ pointer, messa
 const warn = (pointer: string, message: string): SpecProblem => ({ pointer, message, severity: 'warning' });
 
 /** The rules the schema cannot say, in the order a person fixes them. */
-export function semanticProblems(spec: RunSpec, context: ValidationContext): SpecProblem[] {
+export function semanticProblems(spec: RunSpec, context: ValidationContext, given = { paradigmGiven: true }): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const files = fileAccess(context, problems);
 
@@ -76,7 +79,8 @@ export function semanticProblems(spec: RunSpec, context: ValidationContext): Spe
     else if (at !== undefined) {
       const card = files.read(at.replace(/\.safetensors$/, '') + '.json');
       const paradigm = card === undefined ? undefined : paradigmOfCard(card);
-      if (paradigm !== undefined && paradigm !== model.paradigm) {
+      if ((paradigm === 'masked' || paradigm === 'autoregressive') && !given.paradigmGiven) model.paradigm = paradigm satisfies ModelSpec['paradigm'];
+      else if (paradigm !== undefined && paradigm !== model.paradigm) {
         problems.push(
           err('/model/paradigm', `the checkpoint's card says paradigm "${paradigm}" but the spec says "${model.paradigm}"`),
         );

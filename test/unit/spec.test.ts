@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import runSchema from '../../schemas/unirl-run.schema.json';
 import { BACKEND_CHOICES } from '../../daemon/compute/backend';
@@ -7,6 +9,7 @@ import { DEFAULT_PRETRAIN } from '../../daemon/train/pretrain';
 import { defaultGrpo } from '../../daemon/train/grpo';
 import { defaultSft } from '../../daemon/train/sft';
 import {
+  nodeContext,
   pointerRange,
   validateSpec,
   type GenevalStageSpec,
@@ -183,6 +186,11 @@ describe('validateSpec: the semantic rules', () => {
     assert.ok(messages(spec).includes('error /model/checkpoint: checkpoint file not found: /ws/models/base.safetensors'));
     const files = { '/ws/models/base.safetensors': 'x', '/ws/models/base.json': JSON.stringify({ paradigm: 'autoregressive' }) };
     assert.ok(messages(spec, memoryContext(files)).includes('error /model/paradigm: the checkpoint\'s card says paradigm "autoregressive" but the spec says "masked"'));
+    // Left out, the paradigm is the card's (the schema's default, masked, is for pretraining).
+    const { model: _given, ...rest } = spec;
+    const implicit = validateSpec({ ...rest, model: { checkpoint: 'models/base.safetensors' } }, memoryContext(files));
+    assert.ok(implicit.problems.every((p) => p.severity === 'warning'), JSON.stringify(implicit.problems));
+    assert.equal(implicit.spec?.model?.paradigm, 'autoregressive');
   });
 
   it('requires a model for stages that generate with one', () => {
@@ -211,4 +219,14 @@ describe('validateSpec: the semantic rules', () => {
     assert.ok(withWarning.spec);
     assert.equal(validateSpec({ name: 'x', stages: [{ kind: 'grpo' }] }, memoryContext({})).spec, undefined);
   });
+});
+
+describe('the example specs', () => {
+  const dir = path.join(import.meta.dirname, '../../examples');
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.unirl.json'))) {
+    it(`${file} validates without errors against the committed models and prompt files`, () => {
+      const { problems } = validateSpec(fs.readFileSync(path.join(dir, file), 'utf8'), nodeContext(dir));
+      assert.deepEqual(problems.filter((p) => p.severity === 'error'), []);
+    });
+  }
 });
