@@ -89,7 +89,8 @@ export interface BenchResult {
     memory: { tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number };
   };
   /** Images per second drawn by each unified model (daemon/models, default config), null when skipped. */
-  sampling: { paradigm: Paradigm; params: number; batch: number; steps: number | null; msPerBatch: number; imagesPerSec: number }[] | null;
+  /** `kvCache` is null for the masked model (MaskGIT re-reads every position each step). */
+  sampling: { paradigm: Paradigm; kvCache: boolean | null; params: number; batch: number; steps: number | null; msPerBatch: number; imagesPerSec: number }[] | null;
   /** Many training steps of a tiny model: the tensor count and bytes must not grow. */
   soak: { steps: number; config: ReferenceConfig; tensorsBefore: number; tensorsAfter: number; bytesBefore: number; bytesAfter: number } | null;
   torch: {
@@ -124,19 +125,24 @@ function measureSampling(log: (line: string) => void): NonNullable<BenchResult['
   const batch = 16;
   const prompts = Array.from({ length: batch }, (_, i) => SAMPLING_PROMPTS[i % SAMPLING_PROMPTS.length] ?? '');
   const out: NonNullable<BenchResult['sampling']> = [];
-  for (const paradigm of ['masked', 'autoregressive'] as const) {
+  const runs = [
+    { paradigm: 'masked', kvCache: null },
+    { paradigm: 'autoregressive', kvCache: true },
+    { paradigm: 'autoregressive', kvCache: false },
+  ] as const;
+  for (const { paradigm, kvCache } of runs) {
     const model = createModel(modelConfig(paradigm));
     const steps = paradigm === 'masked' ? 12 : null;
     const rng = new Rng(17);
     const once = () => {
       const t0 = performance.now();
-      model.generate(prompts, { rng, temperature: 1, cfg: 1.5, ...(steps ? { steps } : {}) });
+      model.generate(prompts, { rng, temperature: 1, cfg: 1.5, ...(steps ? { steps } : {}), ...(kvCache === null ? {} : { cache: kvCache }) });
       return performance.now() - t0;
     };
     once();
     const msPerBatch = median([once(), once(), once()]);
-    out.push({ paradigm, params: model.params.count(), batch, steps, msPerBatch, imagesPerSec: batch / (msPerBatch / 1000) });
-    log(`sampling ${paradigm}: ${(batch / (msPerBatch / 1000)).toFixed(1)} images/s`);
+    out.push({ paradigm, kvCache, params: model.params.count(), batch, steps, msPerBatch, imagesPerSec: batch / (msPerBatch / 1000) });
+    log(`sampling ${paradigm}${kvCache === null ? '' : kvCache ? ' (KV cache)' : ' (no KV cache)'}: ${(batch / (msPerBatch / 1000)).toFixed(1)} images/s`);
     model.params.dispose();
   }
   return out;
@@ -404,7 +410,7 @@ export function formatBench(r: BenchResult): string {
       (r.soak ? `; ${r.soak.steps} more steps of a tiny model: tensors ${r.soak.tensorsBefore} -> ${r.soak.tensorsAfter}, bytes ${r.soak.bytesBefore} -> ${r.soak.bytesAfter}` : '')],
     ['PyTorch', r.torch.available ? `${r.torch.version}: ${f(r.torch.msPerStep)} ms  ${f(r.torch.tokensPerSec, 0)} tokens/s` : r.torch.reason],
     ['ours / PyTorch', r.torch.ratio === null ? '-' : `${f(r.torch.ratio, 2)}x`],
-    ['sampling', r.sampling ? r.sampling.map((x) => `${x.paradigm} ${f(x.imagesPerSec)} images/s (${(x.params / 1e6).toFixed(2)} M parameters, batch ${x.batch}${x.steps ? `, ${x.steps} MaskGIT steps` : ''})`).join('; ') : '-'],
+    ['sampling', r.sampling ? r.sampling.map((x) => `${x.paradigm}${x.kvCache === null ? '' : x.kvCache ? ' with KV cache' : ' without KV cache'} ${f(x.imagesPerSec)} images/s (${(x.params / 1e6).toFixed(2)} M parameters, batch ${x.batch}${x.steps ? `, ${x.steps} MaskGIT steps` : ''})`).join('; ') : '-'],
     ['first loss', `ours ${f(r.train.firstLoss, 6)}, PyTorch ${f(r.torch.firstLoss, 6)}, relative difference ${r.torch.lossRelDiff === null ? '-' : r.torch.lossRelDiff.toExponential(1)}`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
