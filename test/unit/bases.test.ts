@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { initCompute } from '../../daemon/compute';
@@ -14,12 +14,15 @@ before(async () => {
   await initCompute({ backend: 'wasm' });
 });
 
-for (const name of ['shapes-masked-base', 'shapes-ar-base']) {
-  describe(`committed base ${name}`, () => {
-    const file = join(MODELS, `${name}.safetensors`);
-    const card = JSON.parse(readFileSync(join(MODELS, `${name}.json`), 'utf8')) as { sha256: string; paradigm: string; step: number; config: Record<string, unknown> };
+type Card = { sha256: string; paradigm: string; step: number; config: Record<string, unknown>; file: string };
+const cardOf = (name: string): Card => JSON.parse(readFileSync(join(MODELS, `${name}.json`), 'utf8')) as Card;
 
-    it('is the file its card describes', () => {
+describe('every committed checkpoint', () => {
+  for (const name of readdirSync(MODELS).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length))) {
+    it(`${name} is the file its card describes`, () => {
+      const card = cardOf(name);
+      const file = join(MODELS, card.file);
+      assert.equal(card.file, `${name}.safetensors`);
       assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), card.sha256);
       const { model, info } = loadModel(file);
       assert.equal(model.paradigm, card.paradigm);
@@ -27,6 +30,12 @@ for (const name of ['shapes-masked-base', 'shapes-ar-base']) {
       assert.deepEqual({ ...model.config }, card.config);
       model.params.dispose();
     });
+  }
+});
+
+for (const name of ['shapes-masked-base', 'shapes-ar-base']) {
+  describe(`committed base ${name}`, () => {
+    const file = join(MODELS, `${name}.safetensors`);
 
     it('names the colour of a single object on truth scenes it never saw', () => {
       const { model } = loadModel(file);
