@@ -23,18 +23,18 @@ before/after table and the reward and grounding gap at the start and end of GRPO
     const { values } = parseArgs({ args, options: { runs: { type: 'string' }, spec: { type: 'string' } }, strict: true });
     const spec = values.spec ?? join(packageRoot(), QUICKSTART_SPEC);
     if (!existsSync(spec)) throw new Error(`${spec}: no such spec file`);
-    const results: { stage: number; result: GenevalResult }[] = [];
+    const results: GenevalResult[] = [];
     const metrics: Record<string, number | null>[] = [];
     const started = Date.now();
     const final = await runSpecFile(spec, {
       runsDir: values.runs ?? 'runs',
       json: false,
       onEvent: (e: RunEvent) => {
-        if (e.type === 'result') results.push({ stage: e.stage, result: e.result });
+        if (e.type === 'result') results.push(e.result);
         if (e.type === 'metric' && 'grpo/reward' in e.values) metrics.push(e.values);
       },
     });
-    if (results.length > 0) process.stdout.write(`\n${beforeAfterTable(results.map((r) => r.result))}\n`);
+    if (results.length > 0) process.stdout.write(`\n${beforeAfterTable(results)}\n`);
     if (metrics.length > 0) {
       // One step's reward is one or two groups: compare the means of the first and last quarter.
       const k = Math.max(1, Math.floor(metrics.length / 4));
@@ -54,7 +54,7 @@ before/after table and the reward and grounding gap at the start and end of GRPO
   },
 };
 
-/** GenEval per tag, first result against last (one column per result when there are more). */
+/** GenEval per tag, the first result (before) against the last (after). */
 export function beforeAfterTable(results: readonly GenevalResult[]): string {
   const first = results[0]!;
   const last = results[results.length - 1]!;

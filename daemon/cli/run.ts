@@ -60,16 +60,16 @@ export async function runSpecFile(
   const label = (i: number): string => `stage ${i} ${spec.stages[i]?.kind ?? ''}`;
   const view = progressView(process.stderr, label);
   process.stderr.write(`run ${run.id} in ${engine.dirOf(run.id)}\n`);
-  const seen = (e: RunEvent): void => {
+  // Replayed events (those before the subscription) are recorded but not drawn as progress.
+  const record = (e: RunEvent): void => {
     options.onEvent?.(e);
     if (options.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-    else view.event(e);
   };
-  const { replay, unsubscribe } = engine.subscribe(run.id, 0, seen);
-  for (const e of replay) {
-    options.onEvent?.(e);
-    if (options.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-  }
+  const { replay, unsubscribe } = engine.subscribe(run.id, 0, (e) => {
+    record(e);
+    if (!options.json) view.event(e);
+  });
+  replay.forEach(record);
   const onSignal = (): void => void engine.cancel(run.id);
   process.once('SIGINT', onSignal);
   const final = await engine.whenDone(run.id);

@@ -135,7 +135,8 @@ export function imbalance(model: UnifiedModel, rows: readonly ResultRow[], summa
     const { answers } = model.answer(images, metas.map((m) => questionAnswer(m)?.question ?? ''));
     chunk.forEach((row, k) => {
       const c = counts.get(row.tag) ?? { rw: 0, wr: 0, n: 0 };
-      const self = questionAnswer(metas[k]!) !== undefined && judgeAnswer(metas[k]!, answers[k]!).correct;
+      // judgeAnswer marks a line without a question and answer as never right.
+      const self = judgeAnswer(metas[k]!, answers[k]!).correct;
       if (row.correct && !self) c.rw++;
       if (!row.correct && self) c.wr++;
       c.n++;
