@@ -286,7 +286,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   const dir = mkdtempSync(join(tmpdir(), 'unirl-bench-'));
   const weightsFile = join(dir, 'init.safetensors');
   const batchFile = join(dir, 'batch.safetensors');
-  saveCheckpoint(weightsFile, params, { config: c, step: 0, metadata: { train: JSON.stringify(adamOptions) } });
+  await saveCheckpoint(weightsFile, params, { config: c, step: 0, metadata: { train: JSON.stringify(adamOptions) } });
   writeSafetensors(batchFile, new Map([
     ['inputs', { dtype: 'I32', shape: [c.batch, c.seq], data: batch.inputs }],
     ['targets', { dtype: 'I32', shape: [c.batch, c.seq], data: batch.targets }],

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { yieldToEventLoop } from '../util/async';
 import { existsSync } from 'node:fs';
-import { Adam, clipGlobalNorm, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
+import { Adam, clipGlobalNorm, readScalar, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
 import { loadModel, type UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
 import { judgeAnswer, type Metadata, type RgbImage } from '../world';
@@ -106,8 +106,8 @@ export async function grpo(config: GrpoConfig, base: string, out: string, hooks:
   let step = existsSync(out) ? loadCheckpoint(out, model.params, optimizer).step : 0;
   const prompts = new TrainingPrompts(hooks.heldOut);
   const G = config.groupSize;
-  const save = (): void => {
-    saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: { grpo: JSON.stringify(config), base } });
+  const save = async (): Promise<void> => {
+    await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: { grpo: JSON.stringify(config), base } });
     hooks.onCheckpoint?.(out, step);
   };
 
@@ -165,7 +165,7 @@ export async function grpo(config: GrpoConfig, base: string, out: string, hooks:
         undLoss = a.loss.dataSync()[0] ?? NaN;
         return tf.add(g.loss, tf.mul(a.loss, config.understandingWeight));
       });
-      gradNorm = clipGlobalNorm(grads, config.gradClip);
+      gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
       optimizer.apply(model.params, grads);
       tf.dispose([value, ...grads.values()]);
     }
@@ -212,9 +212,9 @@ export async function grpo(config: GrpoConfig, base: string, out: string, hooks:
         });
       }
     }
-    if (step % config.checkpointEvery === 0) save();
+    if (step % config.checkpointEvery === 0) await save();
   }
-  if (step % config.checkpointEvery !== 0 || step === 0) save();
+  if (step % config.checkpointEvery !== 0 || step === 0) await save();
   model.params.dispose();
   reference.params.dispose();
   optimizer.dispose();

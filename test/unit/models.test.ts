@@ -134,7 +134,7 @@ describe('learning', () => {
     for (let step = 0; step < 60; step++) {
       const batch = draw(12);
       const { value, grads } = valueAndGrads(model.params, () => model.understandingLoss(batch.map((b) => b.image), batch.map(() => q), batch.map((b) => b.color)));
-      clipGlobalNorm(grads, 1);
+      clipGlobalNorm(grads, 1).dispose();
       optimizer.apply(model.params, grads);
       tf.dispose([value, ...grads.values()]);
     }
