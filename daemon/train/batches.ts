@@ -93,7 +93,7 @@ export class BatchSource {
     if (this.failure) throw new Error(`a data worker failed: ${this.failure.message}`, { cause: this.failure });
     if (this.maker) return this.maker.make(step);
     if (this.nextRequest < step) this.nextRequest = step;
-    while (this.nextRequest <= step + this.ahead) this.request(this.nextRequest++);
+    while (this.nextRequest <= step + this.ahead) void this.request(this.nextRequest++);
     const batch = this.pending.get(step) ?? this.request(step);
     this.pending.delete(step);
     for (const old of this.pending.keys()) if (old < step) this.pending.delete(old);

@@ -67,6 +67,8 @@ export interface PretrainMetrics {
   'train/grad_norm': number;
   'train/step_time': number;
   'train/tokens_per_sec': number;
+  /** Share of the window's wall time spent waiting for batches (data generation that did not overlap). */
+  'train/data_wait': number;
 }
 
 export interface PretrainHooks {
@@ -97,14 +99,16 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   // Sums of [loss, generation loss, understanding loss, grad norm] since the last log, kept where
   // the step runs: a GPU step then never waits for a read-back, only the log line does.
   let sums: tf.Tensor1D = tf.zeros([4]);
-  let window = { steps: 0, started: performance.now() };
+  let window = { steps: 0, started: performance.now(), dataWait: 0 };
 
   while (step < config.steps) {
     // Let signals, messages and timers run between steps (a cancel must reach a synchronous step loop).
     await yieldToEventLoop();
     if (hooks.signal?.aborted) break;
     optimizer.lr = learningRate(config, step);
+    const asked = performance.now();
     const batch = await batches.get(step);
+    window.dataWait += performance.now() - asked;
     const { generation: gen, understanding: und } = batch;
     const rng = batchRng(batch);
 
@@ -126,7 +130,8 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
     if (step % config.logEvery === 0 || step === config.steps) {
       const [loss = NaN, gen = NaN, und = NaN, gradNorm = NaN] = Array.from(await sums.data()).map((x) => x / window.steps);
       // Wall time over the window, read after the sums: on a GPU that is when the steps finished.
-      const seconds = (performance.now() - window.started) / 1000 / window.steps;
+      const elapsed = performance.now() - window.started;
+      const seconds = elapsed / 1000 / window.steps;
       hooks.onMetrics?.({
         step,
         'train/loss': loss,
@@ -136,10 +141,11 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
         'train/grad_norm': gradNorm,
         'train/step_time': seconds,
         'train/tokens_per_sec': tokensPerStep / seconds,
+        'train/data_wait': window.dataWait / elapsed,
       });
       sums.dispose();
       sums = tf.zeros([4]);
-      window = { steps: 0, started: performance.now() };
+      window = { steps: 0, started: performance.now(), dataWait: 0 };
     }
     if (step % config.checkpointEvery === 0) {
       await save();
