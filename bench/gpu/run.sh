@@ -9,7 +9,8 @@
 #    measured fastest, for $SECONDS_TRAIN seconds each, then checkpointed -> $OUT/{ar,masked}.safetensors
 #    with their metrics -> $OUT/{ar,masked}.metrics.jsonl; the log -> $OUT/run.log.
 # Knobs (environment): SECONDS_TRAIN (default 330), BATCHES (default 64,256,512), LR (1e-3),
-# MATMUL (4096), THROUGHPUT_STEPS (10).
+# MATMUL (4096), THROUGHPUT_STEPS (10); MODEL="--dim 32 --layers 1 --heads 2" measures and trains
+# that size from scratch instead of continuing the bases (a rehearsal on a software adapter).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${OUT:?set OUT to the folder for results}"
@@ -18,6 +19,7 @@ BATCHES=${BATCHES:-64,256,512}
 LR=${LR:-1e-3}
 MATMUL=${MATMUL:-4096}
 THROUGHPUT_STEPS=${THROUGHPUT_STEPS:-10}
+MODEL=${MODEL:-}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/run.log") 2>&1
 started=$(date +%s)
@@ -27,7 +29,8 @@ stamp() { echo "[$(($(date +%s) - started)) s] $*"; }
 source bench/gpu/setup.sh
 command -v nvidia-smi >/dev/null && nvidia-smi -L
 stamp "throughput"
-node dist/unirl.js bench --throughput --backend webgpu --batches "$BATCHES" --steps "$THROUGHPUT_STEPS" --matmul "$MATMUL" --out "$OUT/throughput.json" \
+# shellcheck disable=SC2086
+node dist/unirl.js bench --throughput --backend webgpu --batches "$BATCHES" --steps "$THROUGHPUT_STEPS" --matmul "$MATMUL" $MODEL --out "$OUT/throughput.json" \
   || stamp "throughput failed (exit $?)"
 
 # The batch with the most examples a second (the smallest asked for when the benchmark failed).
@@ -58,13 +61,16 @@ steps=$(( SECONDS_TRAIN * 1000 / (2 * step_ms) ))
 stamp "pretraining at batch $best+$best, ${step_ms} ms/step alone -> $steps steps each, lr $LR"
 pids=()
 for p in ar masked; do
-  timeout -s INT -k 60 "$SECONDS_TRAIN" node dist/unirl.js pretrain --backend webgpu \
-    --init "models/shapes-$p-base.safetensors" --out "/tmp/unirl-$p.safetensors" \
+  if [ -n "$MODEL" ]; then start="--paradigm $([ $p = ar ] && echo autoregressive || echo masked) $MODEL"; else start="--init models/shapes-$p-base.safetensors"; fi
+  rm -f "/tmp/unirl-$p.safetensors" "/tmp/unirl-$p.optimizer.safetensors"
+  # shellcheck disable=SC2086
+  timeout -s INT -k 60 "$SECONDS_TRAIN" node dist/unirl.js pretrain --backend webgpu $start --out "/tmp/unirl-$p.safetensors" \
     --steps "$steps" --batch "$best" --und-batch "$best" --lr "$LR" --min-lr "$(python3 -c "print($LR/10)")" --warmup 50 \
     --checkpoint-every 100 --metrics "$OUT/$p.metrics.jsonl" >"/tmp/unirl-$p.log" 2>&1 &
   pids+=($!)
 done
-for pid in "${pids[@]}"; do wait "$pid"; done
+# (timeout's exit status 124 is the planned stop, not a failure.)
+for pid in "${pids[@]}"; do wait "$pid" || true; done
 for p in ar masked; do
   grep -v 'Warning\|artificially reduced\|^$\|BackendVk' "/tmp/unirl-$p.log" | tail -n 8 | sed "s/^/$p: /"
   cp "/tmp/unirl-$p.safetensors" "$OUT/$p.safetensors" 2>/dev/null || stamp "$p: no checkpoint"

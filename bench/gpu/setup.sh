@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Sourced on the GPU machine, in the repository root, after bench/gpu/pack.sh's .gpu/ arrived:
 # unpacks Node, the runtime files and the loaders; puts node on PATH. Safe to source twice.
-set -euo pipefail
+# (Sourced: it sets no shell options of its own; each step says when it fails.)
 if [ ! -x /tmp/unirl-node/bin/node ]; then
   mkdir -p /tmp/unirl-node/bin
-  xz -dc .gpu/node.xz >/tmp/unirl-node/bin/node
-  chmod +x /tmp/unirl-node/bin/node
+  xz -dc .gpu/node.xz >/tmp/unirl-node/bin/node.tmp && chmod +x /tmp/unirl-node/bin/node.tmp && mv /tmp/unirl-node/bin/node.tmp /tmp/unirl-node/bin/node \
+    || echo "setup: could not unpack .gpu/node.xz (run bench/gpu/pack.sh first)" >&2
 fi
 export PATH=/tmp/unirl-node/bin:$PATH
-[ -f dist/unirl.js ] || tar -xJf .gpu/runtime.tar.xz
-# The loaders only where the machine has none (the device README: unpack these into / alone).
-if ! ldconfig -p | grep -q libvulkan.so.1; then
+[ -f dist/unirl.js ] || tar -xJf .gpu/runtime.tar.xz || echo "setup: could not unpack .gpu/runtime.tar.xz" >&2
+# The loaders only where the machine has none (the device README: unpack these into / alone);
+# UNIRL_GPU_LOADERS=0 skips them (a local rehearsal on a machine that should stay as it is).
+if [ "${UNIRL_GPU_LOADERS:-1}" = 1 ] && ! ldconfig -p | grep -q libvulkan.so.1; then
   for f in .gpu/debs/*.deb; do dpkg -x "$f" /; done
   ldconfig
 fi

@@ -126,7 +126,13 @@ export async function findAdapter(options: { compatibility: boolean }): Promise<
 export async function installWebgpuBackend(): Promise<void> {
   if (!found) throw new Error('internal: installWebgpuBackend before findAdapter');
   const { adapter } = found;
-  const gpu: GpuLike = { requestAdapter: () => Promise.resolve(adapter) };
+  // tfjs 4.22 asks for one feature as a nested list (['bgra8unorm-storage']); hand Dawn a flat one.
+  const requestDevice = (descriptor?: { requiredFeatures?: unknown[] }): Promise<unknown> =>
+    adapter.requestDevice(descriptor?.requiredFeatures ? { ...descriptor, requiredFeatures: descriptor.requiredFeatures.flat() } : descriptor);
+  const wrapped = new Proxy(adapter, {
+    get: (target, key) => (key === 'requestDevice' ? requestDevice : (Reflect.get(target, key, target) as unknown)),
+  });
+  const gpu: GpuLike = { requestAdapter: () => Promise.resolve(wrapped) };
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, writable: true, configurable: true });
   else Object.defineProperty(g.navigator, 'gpu', { value: gpu, writable: true, configurable: true });
