@@ -27,7 +27,17 @@ export interface ThroughputOptions {
   /** Side of the square matrix product (0: skip). */
   matmulSize?: number;
   dataWorkers?: number;
+  /** Also profile a few steps of each paradigm at the first batch: time and count per kernel. */
+  profile?: boolean;
   log?: (line: string) => void;
+}
+
+export interface KernelProfile {
+  paradigm: Paradigm;
+  batch: number;
+  steps: number;
+  /** Kernels by total time (GPU time where the backend can measure it, else 0), then count. */
+  kernels: { name: string; count: number; ms: number }[];
 }
 
 export interface ThroughputRow {
@@ -51,6 +61,7 @@ export interface ThroughputResult {
   cores: number;
   matmul: { size: number; ms: number; tflops: number } | null;
   rows: ThroughputRow[];
+  profiles: KernelProfile[];
 }
 
 function median(xs: number[]): number {
@@ -103,6 +114,7 @@ export async function runThroughput(options: ThroughputOptions = {}): Promise<Th
   if (matmul) log(`matmul ${size}^3 fp32: ${matmul.ms.toFixed(2)} ms, ${matmul.tflops.toFixed(2)} TFLOP/s`);
 
   const rows: ThroughputRow[] = [];
+  const profiles: KernelProfile[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'unirl-throughput-'));
   try {
     for (const paradigm of options.paradigms ?? ['autoregressive', 'masked']) {
@@ -133,6 +145,31 @@ export async function runThroughput(options: ThroughputOptions = {}): Promise<Th
         log(`${paradigm} batch ${batch}+${batch}: ${(stepSeconds * 1000).toFixed(0)} ms/step, ${tokensPerSec.toFixed(0)} tok/s, ${row.examplesPerSec.toFixed(0)} examples/s, ${row.tflops.toFixed(3)} TFLOP/s, data wait ${(row.dataWait * 100).toFixed(0)}%`);
       }
     }
+    if (options.profile) {
+      for (const paradigm of options.paradigms ?? ['autoregressive', 'masked']) {
+        const batch = (options.batches ?? [16])[0]!;
+        const model = modelConfig(paradigm, { ...options.model });
+        const steps = 3;
+        const config = { ...DEFAULT_PRETRAIN, model, steps, batchSize: batch, understandingBatchSize: batch, logEvery: steps, checkpointEvery: 1_000_000 };
+        const file = join(dir, `${paradigm}-profile.safetensors`);
+        const info = await tf.profile(async () => {
+          await pretrain(config, file);
+        });
+        const byName = new Map<string, { count: number; ms: number }>();
+        for (const k of info.kernels) {
+          const entry = byName.get(k.name) ?? { count: 0, ms: 0 };
+          entry.count++;
+          const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+          entry.ms += Number.isFinite(ms) ? ms : 0;
+          byName.set(k.name, entry);
+        }
+        const kernels = [...byName].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms || b.count - a.count);
+        profiles.push({ paradigm, batch, steps, kernels });
+        const total = kernels.reduce((t, k) => t + k.ms, 0);
+        log(`${paradigm} profile, ${steps} steps at ${batch}+${batch}: ${info.kernels.length} kernels, ${total.toFixed(0)} ms of kernel time`);
+        for (const k of kernels.slice(0, 15)) log(`  ${k.name}: ${k.count} calls, ${k.ms.toFixed(1)} ms`);
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -145,6 +182,7 @@ export async function runThroughput(options: ThroughputOptions = {}): Promise<Th
     cores: cpus().length,
     matmul,
     rows,
+    profiles,
   };
 }
 

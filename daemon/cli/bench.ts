@@ -38,7 +38,8 @@ unirl bench --throughput [--backend B] [--paradigm masked|autoregressive|both] [
             [--dim N --layers N --heads N] [--steps N] [--matmul N] [--data-workers N] [--json] [--out FILE]
 The product's own pretraining loop on the chosen backend (webgpu included): ms/step, tokens/s,
 examples/s, achieved TFLOP/s and data-wait share per paradigm and batch, one large fp32 product
-(--matmul N, default 2048; 0 skips), and the adapter on webgpu. JSON to --out
+(--matmul N, default 2048; 0 skips), and the adapter on webgpu. --profile adds time and count per kernel
+over 3 steps of each paradigm at the first batch (GPU times need UNIRL_WEBGPU_TIMESTAMPS=1 on webgpu). JSON to --out
 (default bench/results/throughput.json).`,
   async run(args) {
     const { values } = parseArgs({
@@ -63,6 +64,7 @@ examples/s, achieved TFLOP/s and data-wait share per paradigm and batch, one lar
         heads: { type: 'string' },
         matmul: { type: 'string' },
         'data-workers': { type: 'string' },
+        profile: { type: 'boolean' },
       },
       strict: true,
     });
@@ -103,6 +105,7 @@ interface ThroughputValues {
   steps?: string | undefined;
   matmul?: string | undefined;
   'data-workers'?: string | undefined;
+  profile?: boolean | undefined;
   json?: boolean | undefined;
   out?: string | undefined;
 }
@@ -126,6 +129,7 @@ async function throughputRun(values: ThroughputValues): Promise<number> {
     steps: positiveInt(values.steps, 'steps', 10),
     matmulSize: values.matmul === '0' ? 0 : positiveInt(values.matmul, 'matmul', 2048),
     ...(values['data-workers'] === undefined ? {} : { dataWorkers: values['data-workers'] === '0' ? 0 : positiveInt(values['data-workers'], 'data-workers', 1) }),
+    profile: values.profile ?? false,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const out = values.out ?? join(packageRoot(), 'bench', 'results', 'throughput.json');

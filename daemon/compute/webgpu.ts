@@ -87,6 +87,9 @@ export async function findAdapter(options: { compatibility: boolean }): Promise<
     { dawnBackend: 'default', flags: [], options: { powerPreference: 'high-performance' } },
   ];
   if (options.compatibility) attempts.push({ dawnBackend: 'opengles', flags: ['backend=opengles'], options: { featureLevel: 'compatibility' } });
+  // Kernel timings (tf.profile, `unirl bench --throughput --profile`) need timestamp queries, which
+  // Dawn gates behind its unsafe-API toggle.
+  if (process.env['UNIRL_WEBGPU_TIMESTAMPS'] === '1') for (const a of attempts) a.flags.push('enable-dawn-features=allow_unsafe_apis');
   const failures: string[] = [];
   for (const attempt of attempts) {
     // Mesa's EGL needs a platform without a display server; Dawn reads it when it opens EGL.
