@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { loadNative, type NativeStatus } from './native';
 import { installNativeKernels, setNativeMatMuls, setWasmFixes } from './wasm-kernels';
+import { registerLeanGradients } from './gradients';
 import { describeAdapter, findAdapter, installWebgpuBackend, type AdapterReport } from './webgpu';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -119,6 +120,7 @@ export async function initCompute(options: ComputeOptions = {}): Promise<Compute
   const fromEnv = process.env['UNIRL_BACKEND'];
   const requested = (options.backend ?? 'auto') === 'auto' && fromEnv ? (fromEnv as BackendChoice) : (options.backend ?? 'auto');
   if (!BACKEND_CHOICES.includes(requested)) throw new Error(`unknown backend "${String(requested)}"${fromEnv === requested ? ' (from UNIRL_BACKEND)' : ''} (expected one of ${BACKEND_CHOICES.join(', ')})`);
+  registerLeanGradients();
   const wantNative = options.native ?? true;
   const threads = options.threads ?? Math.min(8, Math.max(1, Math.floor(cpus().length / 2)));
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`threads must be an integer from 1 to 256, got ${threads}`);

@@ -121,8 +121,10 @@ export function embedding(ids: tf.Tensor, table: tf.Tensor): tf.Tensor {
   const [vocab, width] = table.shape as [number, number];
   if (table.rank !== 2) throw new Error(`embedding: table must be [vocab, width], got [${String(table.shape)}]`);
   checkIds(ids, vocab, 'embedding ids');
-  // Other backends have the scatter-add (UnsortedSegmentSum) that tf.gather's gradient needs.
-  if (tf.getBackend() !== 'wasm') return reference.embedding(ids, table);
+  // wasm lacks the scatter-add (UnsortedSegmentSum) that tf.gather's gradient needs, and webgpu's
+  // is slow (atomics: half the GPU time of an H200 pretraining step): both take the one-hot product.
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'webgpu') return reference.embedding(ids, table);
   const flat = ids.reshape([-1]);
   const native = useNativeKernels();
   const rows = custom([table], (save) => {
@@ -132,8 +134,9 @@ export function embedding(ids: tf.Tensor, table: tf.Tensor): tf.Tensor {
       grad: (dy, saved) => {
         const idx = at(saved, 0);
         if (native) return [one(KERNELS.embeddingGrad, { ids: idx, dy }, { vocab })];
-        // one-hot^T @ dy: a product instead of the scatter-add that wasm lacks (transposed
-        // explicitly: a transpose flag is slow on stock wasm).
+        // one-hot^T @ dy: a product instead of the scatter-add (transposed explicitly where a
+        // transpose flag is slow, on stock wasm).
+        if (fastTransposedMatMul()) return [tf.matMul(oneHotF32(idx, vocab), dy, true, false)];
         return [tf.matMul(tf.transpose(oneHotF32(idx, vocab)), dy)];
       },
     };
