@@ -25,6 +25,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
   --warmup N         warm-up steps (default ${DEFAULT_PRETRAIN.warmup})
   --seed N           data and initialisation seed (default ${DEFAULT_PRETRAIN.seed})
   --checkpoint-every N (default ${DEFAULT_PRETRAIN.checkpointEvery})
+  --log-every N      steps per logged line, averaged (default ${DEFAULT_PRETRAIN.logEvery})
   --data-workers N   threads drawing batches ahead (default: 0 on wasm/cpu, else cores - 2, at most 8)
   --metrics FILE     also append metrics as JSON lines
   --backend B        auto | tensorflow | webgpu | wasm | cpu (default auto)`,
@@ -46,6 +47,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         init: { type: 'string' },
         seed: { type: 'string' },
         'checkpoint-every': { type: 'string' },
+        'log-every': { type: 'string' },
         metrics: { type: 'string' },
         'data-workers': { type: 'string' },
         backend: { type: 'string' },
@@ -83,6 +85,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       ...(values.init ? { init: values.init } : {}),
       ...(values['data-workers'] ? { dataWorkers: intOption(values['data-workers'], 'data-workers', 0, 0, 64) } : {}),
       checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every', DEFAULT_PRETRAIN.checkpointEvery, 1, 1_000_000),
+      logEvery: intOption(values['log-every'], 'log-every', DEFAULT_PRETRAIN.logEvery, 1, 1_000_000),
     };
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());

@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { loadNative, type NativeStatus } from './native';
 import { installNativeKernels, setNativeMatMuls, setWasmFixes } from './wasm-kernels';
 import { registerLeanGradients } from './gradients';
-import { describeAdapter, findAdapter, installWebgpuBackend, type AdapterReport } from './webgpu';
+import { describeAdapter, findAdapter, guardSyncReads, installWebgpuBackend, type AdapterReport } from './webgpu';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -83,6 +83,7 @@ async function tryWebgpu(explicit: boolean): Promise<AdapterReport> {
   if (adapter.software && !explicit) throw new Error(`only a software adapter, ${describeAdapter(adapter)}, slower than wasm (ask for --backend webgpu to use it anyway)`);
   await installWebgpuBackend();
   if (!(await tf.setBackend('webgpu'))) throw new Error(`the webgpu backend failed to initialise on ${describeAdapter(adapter)}`);
+  guardSyncReads(tf.backend());
   // Fewer, larger command submissions: a training step is thousands of small dispatches.
   tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 64);
   return adapter;

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fastTransposedMatMul, useNativeKernels } from './backend';
 import { KERNELS } from './wasm-kernels';
+import { hostValues } from './webgpu';
 
 type Save = (tensors: tf.Tensor[]) => void;
 
@@ -46,10 +47,15 @@ function dimOf(t: tf.Tensor, axis: number): number {
   return t.shape[axis < 0 ? t.shape.length + axis : axis] ?? 0;
 }
 
-/** Throws unless every id is an integer in [0, n): a bad id must be an error, not silent zeros. */
+/**
+ * Throws unless every id is an integer in [0, n): a bad id must be an error, not silent zeros. On
+ * webgpu the ids are checked while they are still on the host (they are made from arrays there);
+ * ids already on the device would need a read-back, which a step must not wait for.
+ */
 function checkIds(ids: tf.Tensor, n: number, what: string): void {
   if (ids.dtype !== 'int32') throw new Error(`${what} must be int32, got ${ids.dtype}`);
-  const values = ids.dataSync();
+  const values = tf.getBackend() === 'webgpu' ? hostValues(ids, tf.backend()) : ids.dataSync();
+  if (!values) return;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] ?? 0;
     if (v < 0 || v >= n) throw new Error(`${what}: id ${v} at position ${i} is outside [0, ${n})`);

@@ -153,3 +153,38 @@ export function describeAdapter(a: AdapterReport): string {
   const via = a.dawnBackend === 'opengles' ? 'OpenGL ES' : 'native API';
   return `${name}${parts ? ` (${parts}; ${via})` : ` (${via})`}${a.software ? ' [software]' : ''}`;
 }
+
+interface WebgpuBackendInternals {
+  tensorMap: { get(dataId: object): { values?: unknown } | undefined };
+  readSync(dataId: object): unknown;
+}
+
+/**
+ * A tensor's values when they are on the host without a read-back (created from an array and not
+ * yet moved to the device), else undefined: what a synchronous check may look at on webgpu.
+ */
+export function hostValues(t: import('@tensorflow/tfjs').Tensor, backend: unknown): ArrayLike<number> | undefined {
+  const values = (backend as WebgpuBackendInternals).tensorMap.get(t.dataId)?.values;
+  return values && typeof (values as ArrayLike<number>).length === 'number' ? (values as ArrayLike<number>) : undefined;
+}
+
+/**
+ * Makes a synchronous read-back on webgpu fail with a message that says what to do: in a browser
+ * tfjs reads through an OffscreenCanvas, which Node does not have.
+ */
+export function guardSyncReads(backend: unknown): void {
+  const b = backend as WebgpuBackendInternals & { unirlGuarded?: boolean };
+  if (b.unirlGuarded) return;
+  b.unirlGuarded = true;
+  const readSync = b.readSync.bind(b);
+  b.readSync = (dataId: object): unknown => {
+    try {
+      return readSync(dataId);
+    } catch (err) {
+      if (err instanceof ReferenceError && /OffscreenCanvas/.test(err.message)) {
+        throw new Error('a synchronous read-back (dataSync) on the webgpu backend, which Node cannot do: this path must read with await tensor.data()', { cause: err });
+      }
+      throw err;
+    }
+  };
+}
