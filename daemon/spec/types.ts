@@ -30,6 +30,7 @@ export interface PretrainStageSpec extends StageCommon {
   understandingWeight: number;
   checkpointEvery: number;
   logEvery: number;
+  dataWorkers?: number;
 }
 
 export interface SftStageSpec extends StageCommon {

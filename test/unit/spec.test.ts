@@ -41,8 +41,8 @@ describe('run spec schema', () => {
   it('describes every field with a description, a type, an example, a range for numbers, and a default where absence is not meaningful', () => {
     // Optional fields whose absence means something of its own (no file, no model, no label).
     // Sampling fields left out take the model's paradigm's defaults, which JSON Schema cannot express;
-    // an understanding batch left out is the stage's batchSize.
-    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling', 'understandingBatchSize']);
+    // an understanding batch left out is the stage's batchSize; data workers left out depend on the backend.
+    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling', 'understandingBatchSize', 'dataWorkers']);
     const walk = (schema: Schema, where: string): void => {
       for (const [key, field] of Object.entries(schema.properties ?? {})) {
         const at = `${where}/${key}`;
@@ -66,7 +66,7 @@ describe('run spec schema', () => {
     const props = (name: string): string[] => Object.keys(defs[name]!.properties!).sort();
     const common = { kind: true, name: true } as const;
     const sampling = { sampling: true } as const;
-    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true, dataWorkers: true }));
     assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, clipEpsilon: true, updatesPerBatch: true, reward: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
