@@ -2,9 +2,9 @@
  * The training stages without the native kernels (plain wasm: what a machine without a C toolchain
  * or OpenBLAS runs) against the same stages with them. For each paradigm, pretraining, UniRL-SFT
  * and UniRL-GRPO run a few steps from the same seed and data in both modes and must report the
- * same metrics within TOLERANCE and need about the same peak memory; and over many steps a training
- * loop's memory (tensors, bytes and the wasm heap) must not grow. Without the addon (not built, or UNIRL_NATIVE=0) the plain runs
- * alone are checked: finite metrics and flat memory.
+ * same metrics within TOLERANCE and need about the same peak memory; and over many steps a
+ * training loop's memory (tensors, bytes and the wasm heap) must not grow. Without the addon (not
+ * built, or UNIRL_NATIVE=0) the plain runs alone are checked: finite metrics and flat memory.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
