@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GenevalResult, RunEvent, RunSummary } from '../../schemas/protocol';
+import requirements from '../../native/requirements.json';
 import { initCompute, type BackendChoice, type ComputeInfo } from '../compute';
 import { packageRoot } from '../util/paths';
 import type { Command } from './command';
@@ -9,11 +10,8 @@ import { exitCodeOf, runSpecFile } from './run';
 
 export const QUICKSTART_SPEC = 'examples/quickstart.unirl.json';
 
-/**
- * How much faster the quickstart runs with the native kernels than on plain wasm, measured on a
- * 2-core machine (README, "The main job"): sampling 2.5x, a GRPO step 3.5x.
- */
-export const NATIVE_SPEEDUP = 3;
+/** How much faster the quickstart runs with the native kernels than on plain wasm (measured: README, "The main job"). */
+export const NATIVE_SPEEDUP: number = requirements.speedup;
 
 /**
  * The quickstart without the native kernels: the same prompts and the same GRPO, less of each, so
@@ -100,9 +98,11 @@ export function nativeHint(info: ComputeInfo, platform: NodeJS.Platform = proces
   const faster = `The native kernels would make this about ${NATIVE_SPEEDUP}x faster`;
   if (info.native.reason.includes('UNIRL_NATIVE=0')) return `${faster}: unset UNIRL_NATIVE to use them.`;
   if (info.native.loaded || info.native.reason.includes('out of date')) return `${faster}: npm run build:native`;
-  if (platform === 'darwin') return `${faster}: xcode-select --install && npm run build:native`;
-  if (platform === 'linux') return `${faster}: sudo apt-get install -y build-essential python3 libopenblas-dev && npm run build:native   (Debian/Ubuntu)`;
-  return `${faster}: see native/README.md`;
+  // The same command `npm install` prints when it cannot build them (native/build.mjs).
+  const install = (requirements.install as Record<string, string | undefined>)[platform];
+  if (!install) return `${faster}: see native/README.md`;
+  const note = (requirements.installNote as Record<string, string | undefined>)[platform];
+  return `${faster}: ${install} && npm run build:native${note ? `   (${note})` : ''}`;
 }
 
 const imagesOf = (spec: QuickstartSpec): number => spec.stages.find((s) => s.kind === 'geneval')?.imagesPerPrompt ?? 4;
