@@ -59,44 +59,50 @@ describe('model stages', () => {
     }
   });
 
-  it('chains pretrain, SFT, GRPO, GenEval of the model and sampling, each starting from the model the one before left', async () => {
-    const engine = new RunEngine({ runsDir: path.join(tempDir('chain'), 'runs') });
-    engine.start();
-    try {
-      const sampling = { steps: 2 };
-      const spec = {
-        name: 'chain',
-        model: tinySpec.model,
-        stages: [
-          { kind: 'pretrain', steps: 2, batchSize: 2, warmupSteps: 1, logEvery: 1, checkpointEvery: 2 },
-          { kind: 'sft', steps: 1, promptsPerStep: 1, imagesPerPrompt: 1, gradientSteps: 1, sampling, logEvery: 1, checkpointEvery: 1, samplesEvery: 1 },
-          { kind: 'grpo', steps: 2, promptsPerStep: 1, groupSize: 2, policySteps: 1, sampling, logEvery: 1, checkpointEvery: 1, samplesEvery: 1 },
-          { kind: 'geneval', generator: 'model', limit: 3, imagesPerPrompt: 2, sampling, checkpointEvery: 2 },
-          { kind: 'sample', prompts: ['a photo of two red circles'], imagesPerPrompt: 2, sampling },
-        ],
-      };
-      const run = engine.submit(spec, process.cwd());
-      const events: RunEvent[] = [];
-      engine.subscribe(run.id, 0, (e) => events.push(e));
-      const final = await engine.whenDone(run.id);
-      assert.equal(final.state, 'completed', final.error ?? '');
-      const of = <T extends RunEvent['type']>(type: T, stage: number): Extract<RunEvent, { type: T }>[] =>
-        events.filter((e) => e.type === type && 'stage' in e && e.stage === stage) as Extract<RunEvent, { type: T }>[];
-      const logs = events.filter((e) => e.type === 'log').map((e) => (e).message);
-      assert.ok(logs.some((m) => m.startsWith('SFT from ') && m.includes('0-pretrain/model.safetensors')), logs.join('\n'));
-      assert.ok(logs.some((m) => m.startsWith('GRPO from ') && m.includes('1-sft/model.safetensors')), logs.join('\n'));
-      assert.ok(logs.some((m) => m.startsWith('GenEval of ') && m.includes('2-grpo/model.safetensors')), logs.join('\n'));
-      assert.deepEqual(of('metric', 1).map((m) => m.step), [1]);
-      assert.deepEqual(of('metric', 2).map((m) => m.step), [1, 2]);
-      const grpoSamples = of('sample', 2);
-      assert.ok(grpoSamples.length > 0 && grpoSamples.every((s) => typeof s.reward === 'number' && typeof s.advantage === 'number' && typeof s.answer === 'string'));
-      const result = of('result', 3)[0]!;
-      assert.equal(result.result.totalImages, 6);
-      assert.ok(result.result.overall !== null && result.result.overall >= 0 && result.result.overall <= 1);
-      assert.equal(of('sample', 4).length, 2);
-      assert.ok(fs.existsSync(path.join(engine.dirOf(run.id), 'stages', '2-grpo', 'model.safetensors')));
-    } finally {
-      await engine.stop();
-    }
-  });
+  // npm test runs this file again with UNIRL_NATIVE=0: every stage kind of both paradigms on plain wasm.
+  for (const paradigm of ['masked', 'autoregressive'] as const) {
+    it(`${paradigm}: chains pretrain, SFT, GRPO, GenEval of the model and sampling, each starting from the model the one before left`, async () => {
+      const engine = new RunEngine({ runsDir: path.join(tempDir('chain'), 'runs') });
+      engine.start();
+      try {
+        const sampling = { steps: 2 };
+        const spec = {
+          name: 'chain',
+          model: { ...tinySpec.model, paradigm },
+          stages: [
+            { kind: 'pretrain', steps: 2, batchSize: 2, warmupSteps: 1, logEvery: 1, checkpointEvery: 2 },
+            { kind: 'sft', steps: 1, promptsPerStep: 1, imagesPerPrompt: 1, gradientSteps: 1, sampling, logEvery: 1, checkpointEvery: 1, samplesEvery: 1 },
+            { kind: 'grpo', steps: 2, promptsPerStep: 1, groupSize: 2, policySteps: 1, sampling, logEvery: 1, checkpointEvery: 1, samplesEvery: 1 },
+            { kind: 'geneval', generator: 'model', limit: 3, imagesPerPrompt: 2, sampling, checkpointEvery: 2 },
+            { kind: 'sample', prompts: ['a photo of two red circles'], imagesPerPrompt: 2, sampling },
+          ],
+        };
+        const run = engine.submit(spec, process.cwd());
+        const events: RunEvent[] = [];
+        engine.subscribe(run.id, 0, (e) => events.push(e));
+        const final = await engine.whenDone(run.id);
+        assert.equal(final.state, 'completed', final.error ?? '');
+        const of = <T extends RunEvent['type']>(type: T, stage: number): Extract<RunEvent, { type: T }>[] =>
+          events.filter((e) => e.type === type && 'stage' in e && e.stage === stage) as Extract<RunEvent, { type: T }>[];
+        const logs = events.filter((e) => e.type === 'log').map((e) => (e).message);
+        const backend = logs.find((m) => m.startsWith('backend: '));
+        assert.ok(backend?.startsWith('backend: wasm'), logs.join('\n'));
+        if (process.env['UNIRL_NATIVE'] === '0') assert.ok(backend!.includes('without native kernels'), backend);
+        assert.ok(logs.some((m) => m.startsWith('SFT from ') && m.includes('0-pretrain/model.safetensors')), logs.join('\n'));
+        assert.ok(logs.some((m) => m.startsWith('GRPO from ') && m.includes('1-sft/model.safetensors')), logs.join('\n'));
+        assert.ok(logs.some((m) => m.startsWith('GenEval of ') && m.includes('2-grpo/model.safetensors')), logs.join('\n'));
+        assert.deepEqual(of('metric', 1).map((m) => m.step), [1]);
+        assert.deepEqual(of('metric', 2).map((m) => m.step), [1, 2]);
+        const grpoSamples = of('sample', 2);
+        assert.ok(grpoSamples.length > 0 && grpoSamples.every((s) => typeof s.reward === 'number' && typeof s.advantage === 'number' && typeof s.answer === 'string'));
+        const result = of('result', 3)[0]!;
+        assert.equal(result.result.totalImages, 6);
+        assert.ok(result.result.overall !== null && result.result.overall >= 0 && result.result.overall <= 1);
+        assert.equal(of('sample', 4).length, 2);
+        assert.ok(fs.existsSync(path.join(engine.dirOf(run.id), 'stages', '2-grpo', 'model.safetensors')));
+      } finally {
+        await engine.stop();
+      }
+    });
+  }
 });
