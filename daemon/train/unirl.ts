@@ -54,8 +54,14 @@ export function judgeImages(model: UnifiedModel, metas: readonly Metadata[], ima
     answers,
     selfCorrect: verdicts.map((v) => v.correct),
     selfGraded: verdicts.map((v) => v.graded),
-    detectorCorrect: metas.map((m, i) => evaluateDetections(keepDetections(detect(images[i]!), m.tag), m).correct),
+    detectorCorrect: detectorVerdicts(metas, images),
   };
+}
+
+/** The GenEval detector's verdict on each image (no model involved: the control reward alone). */
+export function detectorVerdicts(metas: readonly Metadata[], images: readonly RgbImage[]): boolean[] {
+  requireSelfGenerated(images);
+  return metas.map((m, i) => evaluateDetections(keepDetections(detect(images[i]!), m.tag), m).correct);
 }
 
 export function rewardsOf(j: Judgement, name: RewardName): number[] {
