@@ -162,7 +162,10 @@ async function main(): Promise<void> {
       metrics.push(m);
       if (m.step % 10 === 0) {
         const window = metrics.slice(-10);
-        const avg = (k: string): string => (window.reduce((a, x) => a + (x[k] ?? NaN), 0) / window.length).toFixed(3);
+        const avg = (k: string): string => {
+          const xs = window.map((x) => x[k]).filter((x): x is number => typeof x === 'number');
+          return xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3) : '-';
+        };
         process.stderr.write(`step ${m.step}: reward ${avg('grpo/reward')} zero_std ${avg('grpo/frac_reward_zero_std')} kl ${avg('grpo/kl')} entropy ${avg('grpo/entropy')} grad ${avg('grpo/grad_norm')} ${avg('grpo/step_time')} s/step\n`);
       }
     },

@@ -97,6 +97,8 @@ export interface UnirlHooks {
   heldOut?: readonly Metadata[];
   /** Where prompts come from (default: the training split, minus `heldOut`). */
   prompts?: { draw(rng: Rng): Metadata };
+  /** A reward from outside (a test's, an experiment's), in place of `config.reward`. */
+  reward?: (metas: readonly Metadata[], images: readonly RgbImage[]) => number[];
 }
 
 const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -149,9 +151,10 @@ export async function grpo(config: GrpoConfig, base: string, out: string, hooks:
 
     // 2. Rewards and group advantages. The model judges its own images; the detector control does
     //    not need its answers, and asks for them only when samples are shown (and the grounding gap logged).
-    const judgement: Judgement | undefined = config.reward !== 'detector' || showSamples ? judgeImages(model, metas, generation.images) : undefined;
-    const detectorCorrect = judgement?.detectorCorrect ?? detectorVerdicts(metas, generation.images);
-    const rewards = judgement ? rewardsOf(judgement, config.reward) : detectorCorrect.map(Number);
+    const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? judgeImages(model, metas, generation.images) : undefined;
+    const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
+    const detectorCorrect = detector.correct;
+    const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
     const { advantages, std: groupStd } = groupAdvantages(rewards, G);
     drawn.forEach((m, g) => passRates.record(m, rewards.slice(g * G, (g + 1) * G)));
     // Group filtering: an all-equal group has advantage 0 and carries no signal; its images stay out of the update.
@@ -224,6 +227,7 @@ export async function grpo(config: GrpoConfig, base: string, out: string, hooks:
         'grpo/rewards/self/std': judgement ? finite(std(judgement.selfCorrect.map(Number))) : null,
         'grpo/rewards/self_graded/mean': judgement ? finite(mean(judgement.selfGraded)) : null,
         'grpo/rewards/detector/mean': finite(mean(detectorCorrect.map(Number))),
+        'grpo/rewards/detector_graded/mean': finite(mean(detector.graded)),
         'grpo/frac_reward_zero_std': finite(groupStd.filter((s) => s === 0).length / groupStd.length),
         'grpo/kl': finite(kl),
         'grpo/clip_ratio': finite(clipRatio),
