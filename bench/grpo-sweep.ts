@@ -91,13 +91,13 @@ function parseValue(raw: string): unknown {
 }
 
 async function main(): Promise<void> {
-  const base = values.base!;
+  const base = values.base;
   const seed = Number(values.seed);
   const steps = Number(values.steps);
   const evalEvery = Number(values['eval-every']);
   const n = Number(values.n);
   const name = values.name ?? 'run';
-  const sets = values.eval!.split(',').filter(Boolean);
+  const sets = values.eval.split(',').filter(Boolean);
   await initCompute({ backend: 'wasm' });
   const sha256 = createHash('sha256').update(readFileSync(base)).digest('hex');
   const { model: probe } = loadModel(base);
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
 
   const config: GrpoConfig = { ...defaultGrpo(paradigm), reward: 'detector', trainUnderstanding: false, steps, seed, checkpointEvery: evalEvery, samplesEvery: 1e9 };
   const changes: Record<string, unknown> = {};
-  for (const kv of values.set!) {
+  for (const kv of values.set) {
     const [key, raw] = kv.split('=') as [string, string];
     const value = parseValue(raw);
     changes[key] = value;
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     else throw new Error(`GrpoConfig has no field "${key}"`);
   }
 
-  const dir = join(values.out!, `${name}-s${seed}`);
+  const dir = join(values.out, `${name}-s${seed}`);
   mkdirSync(dir, { recursive: true });
   const modelFile = join(dir, 'model.safetensors');
   if (existsSync(modelFile)) rmSync(modelFile);
@@ -124,8 +124,8 @@ async function main(): Promise<void> {
   const evalSeed = 0;
 
   // The base's scores are cached per base file and set.
-  const baseCache = join(values.out!, `base-${sha256.slice(0, 12)}-n${n}.json`);
-  const baseScores: Record<string, unknown> = existsSync(baseCache) ? JSON.parse(readFileSync(baseCache, 'utf8')) : {};
+  const baseCache = join(values.out, `base-${sha256.slice(0, 12)}-n${n}.json`);
+  const baseScores = (existsSync(baseCache) ? JSON.parse(readFileSync(baseCache, 'utf8')) : {}) as Record<string, unknown>;
   const curve: { step: number; seconds: number; [set: string]: unknown }[] = [];
   const started = performance.now();
   const score = (file: string, step: number): void => {

@@ -210,8 +210,8 @@ describe('a GRPO update', () => {
       });
       optimizer.apply(model.params, grads);
       const after = seq();
-      assert.ok(after[0]! > before[0]! && after[1]! > before[1]!, `${paradigm}: ${before} -> ${after}`);
-      assert.ok(after[2]! < before[2]! && after[3]! < before[3]!, `${paradigm}: ${before} -> ${after}`);
+      assert.ok(after[0]! > before[0]! && after[1]! > before[1]!, `${paradigm}: ${before.join()} -> ${after.join()}`);
+      assert.ok(after[2]! < before[2]! && after[3]! < before[3]!, `${paradigm}: ${before.join()} -> ${after.join()}`);
       tf.dispose([value, ...grads.values(), old, adv]);
       optimizer.dispose();
       model.params.dispose();
