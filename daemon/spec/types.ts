@@ -58,11 +58,12 @@ export interface GrpoStageSpec extends StageCommon {
   beta: number;
   clipEpsilon: number;
   updatesPerBatch: number;
-  reward: 'self' | 'self_graded' | 'detector';
+  reward: 'self' | 'self_graded' | 'detector' | 'detector_graded';
   trainUnderstanding: boolean;
   understandingWeight: number;
   answerTemperature: number;
   policySteps: number;
+  curriculumCandidates: number;
   gradClip: number;
   sampling: SamplingSpec;
   logEvery: number;
