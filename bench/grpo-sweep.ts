@@ -64,13 +64,13 @@ function evalSet(name: string): Metadata[] {
  * GenEval in memory, drawn exactly as `unirl eval` draws (same batching, Rng(seed)), so the
  * numbers equal that command's: per tag the share of correct images, overall their mean.
  */
-export function geneval(model: UnifiedModel, metadata: readonly Metadata[], n: number, sampling: SamplingConfig, seed: number): { overall: number; tags: Record<string, number> } {
+export async function geneval(model: UnifiedModel, metadata: readonly Metadata[], n: number, sampling: SamplingConfig, seed: number): Promise<{ overall: number; tags: Record<string, number> }> {
   const rng = new Rng(seed);
   const perBatch = Math.max(1, Math.floor(16 / n));
   const tally = new Map<string, { correct: number; total: number }>();
   for (let i = 0; i < metadata.length; i += perBatch) {
     const group = metadata.slice(i, i + perBatch);
-    const images = generateImages(model, group.flatMap((m) => Array<string>(n).fill(m.prompt)), sampling, rng);
+    const images = await generateImages(model, group.flatMap((m) => Array<string>(n).fill(m.prompt)), sampling, rng);
     images.forEach((image, k) => {
       const meta = group[Math.floor(k / n)]!;
       const t = tally.get(meta.tag) ?? { correct: 0, total: 0 };
@@ -128,11 +128,11 @@ async function main(): Promise<void> {
   const baseScores = (existsSync(baseCache) ? JSON.parse(readFileSync(baseCache, 'utf8')) : {}) as Record<string, unknown>;
   const curve: { step: number; seconds: number; [set: string]: unknown }[] = [];
   const started = performance.now();
-  const score = (file: string, step: number): void => {
+  const score = async (file: string, step: number): Promise<void> => {
     const t0 = performance.now();
     const { model } = loadModel(file);
     const row: { step: number; seconds: number; [set: string]: unknown } = { step, seconds: (t0 - started) / 1000 };
-    for (const [s, lines] of Object.entries(evalSets)) row[s] = geneval(model, lines, n, config.sampling, evalSeed);
+    for (const [s, lines] of Object.entries(evalSets)) row[s] = await geneval(model, lines, n, config.sampling, evalSeed);
     model.params.dispose();
     curve.push(row);
     const summary = sets.map((s) => `${s} ${(row[s] as { overall: number }).overall.toFixed(3)}`).join(', ');
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   for (const s of sets) {
     if (!baseScores[s]) {
       const { model } = loadModel(base);
-      baseScores[s] = geneval(model, evalSets[s]!, n, config.sampling, evalSeed);
+      baseScores[s] = await geneval(model, evalSets[s]!, n, config.sampling, evalSeed);
       model.params.dispose();
       writeFileSync(baseCache, `${JSON.stringify(baseScores, null, 1)}\n`);
     }

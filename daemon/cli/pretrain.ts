@@ -99,7 +99,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         );
         if (values.metrics) appendFileSync(values.metrics, `${JSON.stringify({ ...m, time: Date.now() / 1000 })}\n`);
       },
-      onCheckpoint: (file, step) => process.stderr.write(`checkpoint ${file} at step ${step}\n`),
+      onCheckpoint: (file, step) => void process.stderr.write(`checkpoint ${file} at step ${step}\n`),
     });
     process.stderr.write(`stopped at step ${last}\n`);
     return 0;

@@ -371,7 +371,7 @@ export class MaskedModel implements UnifiedModel {
     );
   }
 
-  generate(prompts: readonly string[], options: GenerateOptions): Generation {
+  async generate(prompts: readonly string[], options: GenerateOptions): Promise<Generation> {
     const l = this.layout;
     const N = l.imageTokens;
     const V = l.image.vocabSize;
@@ -388,7 +388,7 @@ export class MaskedModel implements UnifiedModel {
     const logp = new Float64Array(V);
     for (let s = 0; s < steps; s++) {
       const logits = tf.tidy(() => this.samplingLogits(ids, tokens, cfg));
-      const data = logits.dataSync();
+      const data = await logits.data();
       logits.dispose();
       const annealed = noise * (1 - (s + 1) / steps);
       for (let b = 0; b < B; b++) {
@@ -412,7 +412,7 @@ export class MaskedModel implements UnifiedModel {
     return { tokens, commitStep, logprobs, images: tokens.map((t) => l.image.decode(t)) };
   }
 
-  answer(pixels: readonly RgbImage[], questions: readonly string[], options: AnswerOptions = {}): Answers {
+  answer(pixels: readonly RgbImage[], questions: readonly string[], options: AnswerOptions = {}): Promise<Answers> {
     const l = this.layout;
     const images = pixels.map((p) => l.image.encode(p));
     return decodeAnswers(l, questions, 3 + l.imageTokens, this.undLength, (dialogues) => {

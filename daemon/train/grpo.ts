@@ -92,7 +92,7 @@ export interface GrpoSample {
 export interface UnirlHooks {
   onMetrics?: (m: GrpoMetrics) => void;
   onSample?: (s: GrpoSample) => void;
-  onCheckpoint?: (file: string, step: number) => void;
+  onCheckpoint?: (file: string, step: number) => void | Promise<void>;
   signal?: { readonly aborted: boolean };
   heldOut?: readonly Metadata[];
   /** Where prompts come from (default: the training split, minus `heldOut`). */
@@ -128,7 +128,7 @@ export async function grpo(config: GrpoConfig, base: string, out: string, hooks:
   const G = config.groupSize;
   const save = async (): Promise<void> => {
     await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: { grpo: JSON.stringify(config), base, passRates: JSON.stringify(passRates) } });
-    hooks.onCheckpoint?.(out, step);
+    await hooks.onCheckpoint?.(out, step);
   };
 
   while (step < config.steps) {
@@ -146,12 +146,12 @@ export async function grpo(config: GrpoConfig, base: string, out: string, hooks:
     const metas = drawn.flatMap((m) => Array<Metadata>(G).fill(m));
     const texts = metas.map((m) => m.prompt);
     const questions = metas.map((m) => m.question!);
-    const generation = selfGenerate(model, texts, { rng, ...config.sampling });
+    const generation = await selfGenerate(model, texts, { rng, ...config.sampling });
     const sampledAt = performance.now();
 
     // 2. Rewards and group advantages. The model judges its own images; the detector control does
     //    not need its answers, and asks for them only when samples are shown (and the grounding gap logged).
-    const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? judgeImages(model, metas, generation.images) : undefined;
+    const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(model, metas, generation.images) : undefined;
     const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
     const detectorCorrect = detector.correct;
     const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
@@ -161,7 +161,7 @@ export async function grpo(config: GrpoConfig, base: string, out: string, hooks:
     const keep = metas.map((_, i) => i).filter((i) => (groupStd[Math.floor(i / G)] as number) > 0);
 
     // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer.
-    const sampled = config.trainUnderstanding ? model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
+    const sampled = config.trainUnderstanding ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
     const answerRewards = sampled ? sampled.answers.map((a, i) => Number(judgeAnswer(metas[i]!, a).correct)) : [];
     const answerGroups = sampled ? groupAdvantages(answerRewards, G) : undefined;
     const keepAnswers = answerGroups ? metas.map((_, i) => i).filter((i) => (answerGroups.std[Math.floor(i / G)] as number) > 0) : [];

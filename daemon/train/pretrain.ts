@@ -73,7 +73,7 @@ export interface PretrainMetrics {
 
 export interface PretrainHooks {
   onMetrics?: (m: PretrainMetrics) => void;
-  onCheckpoint?: (file: string, step: number) => void;
+  onCheckpoint?: (file: string, step: number) => void | Promise<void>;
   /** Checked between steps; when aborted the loop checkpoints and returns. */
   signal?: AbortSignal;
   /** Lines of metadata files named as held out (never trained on). */
@@ -93,7 +93,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   );
   const save = async (): Promise<void> => {
     await saveCheckpoint(checkpoint, model.params, { config: config.model, step, optimizer, metadata: { pretrain: JSON.stringify(config) } });
-    hooks.onCheckpoint?.(checkpoint, step);
+    await hooks.onCheckpoint?.(checkpoint, step);
   };
   const tokensPerStep = config.batchSize * model.layout.imageTokens + config.understandingBatchSize * (model.layout.imageTokens + model.layout.dialogueSlots);
   // Sums of [loss, generation loss, understanding loss, grad norm] since the last log, kept where

@@ -67,7 +67,7 @@ export async function sft(config: SftConfig, base: string, out: string, hooks: U
   const prompts = new TrainingPrompts(hooks.heldOut);
   const save = async (): Promise<void> => {
     await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: { sft: JSON.stringify(config), base } });
-    hooks.onCheckpoint?.(out, step);
+    await hooks.onCheckpoint?.(out, step);
   };
 
   while (step < config.steps) {
@@ -80,9 +80,9 @@ export async function sft(config: SftConfig, base: string, out: string, hooks: U
     const texts = metas.map((m) => m.prompt);
     const questions = metas.map((m) => m.question!);
     const answers = metas.map((m) => m.answer!);
-    const generation = selfGenerate(model, texts, { rng, ...config.sampling });
+    const generation = await selfGenerate(model, texts, { rng, ...config.sampling });
     requireSelfGenerated(generation.images);
-    const judgement = judgeImages(model, metas, generation.images);
+    const judgement = await judgeImages(model, metas, generation.images);
     const accepted = judgement.selfCorrect.flatMap((ok, i) => (ok ? [i] : []));
 
     let undLoss = NaN;

@@ -18,8 +18,8 @@ export class ExternalImageError extends Error {
 }
 
 /** Generates a group of images per prompt and registers them as the model's own. */
-export function selfGenerate(model: UnifiedModel, prompts: readonly string[], options: GenerateOptions): Generation {
-  const generation = model.generate(prompts, options);
+export async function selfGenerate(model: UnifiedModel, prompts: readonly string[], options: GenerateOptions): Promise<Generation> {
+  const generation = await model.generate(prompts, options);
   for (const image of generation.images) selfGenerated.add(image);
   return generation;
 }
@@ -49,9 +49,14 @@ export interface Judgement {
 const detectorFields = (v: { correct: boolean[]; graded: number[] }): Pick<Judgement, 'detectorCorrect' | 'detectorGraded'> => ({ detectorCorrect: v.correct, detectorGraded: v.graded });
 
 /** The model answers the prompt's question about each of its own images; the detector judges too. */
-export function judgeImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): Judgement {
+export function judgeImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): Promise<Judgement> {
+  // The refusal is synchronous: nothing is asked of the model about an image that is not its own.
   requireSelfGenerated(images);
-  const { answers } = model.answer(images, metas.map((m) => m.question!));
+  return judgeOwnImages(model, metas, images);
+}
+
+async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): Promise<Judgement> {
+  const { answers } = await model.answer(images, metas.map((m) => m.question!));
   const verdicts = metas.map((m, i) => judgeAnswer(m, answers[i]!));
   return {
     answers,

@@ -2,7 +2,8 @@
  * The WebGPU backend (Dawn in Node) on whatever adapter this machine has: in CI a software one
  * (Mesa's llvmpipe through OpenGL ES, which .ci/run installs). Every block's value and gradient
  * against the pure-JS cpu backend; pretraining of each paradigm on webgpu against wasm from the
- * same seed (the CLI, end to end); adapter classification and the fallback when none is found.
+ * same seed, and seeded sampling and answering on both (the CLI, end to end); adapter
+ * classification and the fallback when none is found.
  * Off CI a machine without any adapter skips with the reason; in CI that is a failure.
  */
 import assert from 'node:assert/strict';
@@ -104,7 +105,7 @@ describe('webgpu backend', () => {
   });
 });
 
-describe('pretraining on webgpu against wasm (the CLI, same seed and data)', () => {
+describe('training and sampling on webgpu against wasm (the CLI, same seed and data)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'unirl-webgpu-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   for (const paradigm of ['autoregressive', 'masked']) {
@@ -121,6 +122,23 @@ describe('pretraining on webgpu against wasm (the CLI, same seed and data)', () 
       assert.equal(gpu.length, wasm.length);
       // Same weights and batches; float32 sums in another order: losses agree to 1e-4 relative.
       gpu.forEach((g, i) => assert.ok(Math.abs(g - wasm[i]!) <= 1e-4 * Math.abs(wasm[i]!), `step ${i + 1}: webgpu ${g}, wasm ${wasm[i]}`));
+    });
+  }
+
+  for (const paradigm of ['autoregressive', 'masked']) {
+    it(`${paradigm}: seeded sampling draws the same image, and the model gives the same answer, on both`, (t) => {
+      if (unavailable) return t.skip(`no WebGPU adapter here: ${unavailable}`);
+      const checkpoint = join(dir, `${paradigm}-wasm.safetensors`);
+      const outputs = ['webgpu', 'wasm'].map((backend) => {
+        const png = join(dir, `${paradigm}-${backend}.png`);
+        const sample = spawnSync(process.execPath, [cli, 'sample', '--checkpoint', checkpoint, '--prompt', 'a photo of two red circles', '--out', png, '--seed', '5', '--steps', '4', '--backend', backend], { encoding: 'utf8' });
+        assert.equal(sample.status, 0, `${backend}: ${sample.stderr}`);
+        const ask = spawnSync(process.execPath, [cli, 'ask', '--checkpoint', checkpoint, '--image', png, '--question', 'How many circles are in the image?', '--backend', backend], { encoding: 'utf8' });
+        assert.equal(ask.status, 0, `${backend}: ${ask.stderr}`);
+        return { image: readFileSync(png), answer: ask.stdout };
+      });
+      assert.ok(outputs[0]!.image.equals(outputs[1]!.image), 'the same image on webgpu and wasm');
+      assert.equal(outputs[0]!.answer, outputs[1]!.answer);
     });
   }
 

@@ -85,14 +85,14 @@ describe('GRPO loss', () => {
 });
 
 describe('UniRL stages use only self-generated images', () => {
-  it('refuse a rendered image and accept the model\'s own', () => {
+  it('refuse a rendered image and accept the model\'s own', async () => {
     const model = MaskedModel.create(modelConfig('masked', { dim: 32, layers: 1, heads: 2, mlpRatio: 2 }));
     const meta = metadataFor({ tag: 'single_object', shape: 'ring' });
     const rendered = renderScene(sampleScene(meta, DEFAULT_WORLD, new Rng(1)), DEFAULT_WORLD);
     assert.throws(() => judgeImages(model, [meta], [rendered]), ExternalImageError);
     assert.throws(() => requireSelfGenerated([{ ...rendered }]), /only images the model generated itself/);
-    const own = selfGenerate(model, [meta.prompt, meta.prompt], { rng: new Rng(2), steps: 3 });
-    const judgement = judgeImages(model, [meta, meta], own.images);
+    const own = await selfGenerate(model, [meta.prompt, meta.prompt], { rng: new Rng(2), steps: 3 });
+    const judgement = await judgeImages(model, [meta, meta], own.images);
     assert.equal(judgement.answers.length, 2);
     const gap = groundingGap(judgement);
     assert.ok(gap >= 0 && gap <= 1);
@@ -110,11 +110,11 @@ describe('UniRL-SFT straight-through Gumbel-softmax', () => {
     assert.deepEqual([...g.dataSync()], [1, 2, 3]);
   });
 
-  it('carries the answer loss back to the generator: the image head gets a gradient', () => {
+  it('carries the answer loss back to the generator: the image head gets a gradient', async () => {
     const model = MaskedModel.create(modelConfig('masked', { dim: 32, layers: 1, heads: 2, mlpRatio: 2 }));
     const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'blue' });
     const sampling = { temperature: 1, cfg: 1 };
-    const generation = selfGenerate(model, [meta.prompt, meta.prompt], { rng: new Rng(3), steps: 4, ...sampling });
+    const generation = await selfGenerate(model, [meta.prompt, meta.prompt], { rng: new Rng(3), steps: 4, ...sampling });
     const grads = tf.variableGrads(
       () => model.endToEndAnswerLoss([meta.prompt, meta.prompt], generation, sampling, [meta.question!, meta.question!], ['blue', 'blue'], { tau: 1, steps: [3, 2], rng: new Rng(4) }),
       [model.params.get('img.mask_head'), model.params.get('img.color_head')],
@@ -192,13 +192,13 @@ describe('curriculum by measured pass rate', () => {
 });
 
 describe('a GRPO update', () => {
-  it('raises the log-probs of images with positive advantage and lowers the others (both paradigms, guided)', () => {
+  it('raises the log-probs of images with positive advantage and lowers the others (both paradigms, guided)', async () => {
     for (const paradigm of ['masked', 'autoregressive'] as const) {
       const config = modelConfig(paradigm, { dim: 32, layers: 1, heads: 2, mlpRatio: 2 });
       const model = paradigm === 'masked' ? MaskedModel.create(config) : AutoregressiveModel.create(config);
       const sampling = DEFAULT_SAMPLING[paradigm];
       const texts = Array<string>(4).fill('a photo of three circles');
-      const g = model.generate(texts, { rng: new Rng(2), ...sampling });
+      const g = await model.generate(texts, { rng: new Rng(2), ...sampling });
       const old = tf.tensor(Float32Array.from(g.logprobs.flatMap((l) => [...l])), [4, 64]);
       const adv = tf.tensor([1, 1, -1, -1]);
       const seq = (): number[] => tf.tidy(() => Array.from(tf.sum(model.imageLogprobs(texts, g, sampling).logprobs, 1).dataSync()));

@@ -31,10 +31,10 @@ describe('MaskGIT schedule', () => {
     assert.throws(() => maskSchedule(64, 0), /positive integer/);
   });
 
-  it('sampling commits every token exactly once, along the schedule', () => {
+  it('sampling commits every token exactly once, along the schedule', async () => {
     const model = MaskedModel.create(modelConfig('masked', tiny));
     const steps = 6;
-    const g = model.generate(['a photo of two red circles', 'a photo of a ring'], { rng: new Rng(1), steps, cfg: 1.5 });
+    const g = await model.generate(['a photo of two red circles', 'a photo of a ring'], { rng: new Rng(1), steps, cfg: 1.5 });
     const schedule = maskSchedule(64, steps);
     for (const commit of g.commitStep) {
       for (let s = 0; s < steps; s++) {
@@ -58,10 +58,10 @@ describe('log-probabilities of generated images', () => {
   } as const;
   for (const paradigm of ['masked', 'autoregressive'] as const) {
     for (const sampling of settings[paradigm]) {
-      it(`${paradigm}, cfg ${sampling.cfg}, temperature ${sampling.temperature}, ${sampling.steps} steps: recomputing along the stored trajectory gives the sampling log-probs of every token`, () => {
+      it(`${paradigm}, cfg ${sampling.cfg}, temperature ${sampling.temperature}, ${sampling.steps} steps: recomputing along the stored trajectory gives the sampling log-probs of every token`, async () => {
         const model = paradigm === 'masked' ? MaskedModel.create(modelConfig(paradigm, tiny)) : AutoregressiveModel.create(modelConfig(paradigm, tiny));
         const prompts = ['a photo of two red circles', 'a photo of a cross above a ring'];
-        const g = model.generate(prompts, { rng: new Rng(9), ...sampling });
+        const g = await model.generate(prompts, { rng: new Rng(9), ...sampling });
         const recomputed = tf.tidy(() => {
           const { logprobs, weights } = model.imageLogprobs(prompts, g, sampling);
           return [logprobs.arraySync(), weights.arraySync()];
@@ -91,11 +91,11 @@ describe('log-probabilities of generated images', () => {
       });
     }
 
-    it(`${paradigm}: the gradient is that of the guided log-prob (both branches), by finite differences`, () => {
+    it(`${paradigm}: the gradient is that of the guided log-prob (both branches), by finite differences`, async () => {
       const model = paradigm === 'masked' ? MaskedModel.create(modelConfig(paradigm, tiny)) : AutoregressiveModel.create(modelConfig(paradigm, tiny));
       const sampling = DEFAULT_SAMPLING[paradigm];
       const prompts = ['a photo of two red circles'];
-      const g = model.generate(prompts, { rng: new Rng(4), ...sampling });
+      const g = await model.generate(prompts, { rng: new Rng(4), ...sampling });
       const total = (): tf.Scalar => tf.sum(model.imageLogprobs(prompts, g, sampling).logprobs);
       // The final layer norm's gain: every logit of both branches depends on it.
       const name = 'ln_f.gamma';
@@ -122,10 +122,10 @@ describe('log-probabilities of generated images', () => {
 });
 
 describe('autoregressive model', () => {
-  it('gives the same logits with the key/value cache as without it', () => {
+  it('gives the same logits with the key/value cache as without it', async () => {
     const model = AutoregressiveModel.create(modelConfig('autoregressive', tiny));
-    const a = model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: true });
-    const b = model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: false });
+    const a = await model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: true });
+    const b = await model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: false });
     assert.deepEqual(a.tokens, b.tokens);
     for (let i = 0; i < 2; i++) {
       for (let j = 0; j < 64; j++) assert.ok(Math.abs(a.logprobs[i]![j]! - b.logprobs[i]![j]!) < 1e-4, `token ${j}: ${a.logprobs[i]![j]} vs ${b.logprobs[i]![j]}`);
@@ -165,7 +165,7 @@ describe('masked model attention', () => {
 });
 
 describe('learning', () => {
-  it('a tiny masked model learns to answer colour questions in seconds', () => {
+  it('a tiny masked model learns to answer colour questions in seconds', async () => {
     const model = MaskedModel.create(modelConfig('masked', { ...tiny, dim: 48, heads: 2, seed: 3 }));
     const optimizer = new Adam({ lr: 3e-3 });
     const rng = new Rng(4);
@@ -185,7 +185,7 @@ describe('learning', () => {
       tf.dispose([value, ...grads.values()]);
     }
     const test = draw(30);
-    const { answers } = model.answer(test.map((t) => t.image), test.map(() => q));
+    const { answers } = await model.answer(test.map((t) => t.image), test.map(() => q));
     const correct = answers.filter((a, i) => a === test[i]!.color).length;
     assert.ok(correct >= 27, `only ${correct} / 30 colours right: ${answers.join(', ')}`);
     optimizer.dispose();
