@@ -250,11 +250,11 @@ describe('a GRPO update', () => {
 });
 
 describe('the GRPO loop', () => {
-  const tinyBase = (): string => {
+  const tinyBase = async (): Promise<string> => {
     const dir = mkdtempSync(join(tmpdir(), 'grpo-'));
     const model = AutoregressiveModel.create(modelConfig('autoregressive', { dim: 16, layers: 1, heads: 2, mlpRatio: 2 }));
     const file = join(dir, 'base.safetensors');
-    saveCheckpoint(file, model.params, { config: model.config, step: 0 });
+    await saveCheckpoint(file, model.params, { config: model.config, step: 0 });
     model.params.dispose();
     return file;
   };
@@ -278,7 +278,7 @@ describe('the GRPO loop', () => {
   };
 
   it('leaves the model untouched when every group is all-equal (group filtering), and updates it otherwise', async () => {
-    const base = tinyBase();
+    const base = await tinyBase();
     const before = paramsOf(base);
     const same = await run(base, () => 1, 0.2);
     assert.deepEqual(same.metrics.map((m) => m['grpo/frac_reward_zero_std']), [1, 1]);
