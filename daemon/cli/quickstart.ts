@@ -82,7 +82,7 @@ ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerProm
 /** Which backend and kernels the run computes on, in one line. */
 export function backendLine(info: ComputeInfo): string {
   if (info.backend !== 'wasm') return `backend: ${info.backend} (${info.reason})`;
-  if (!info.native.active) return `backend: wasm without the native kernels (${info.native.reason})`;
+  if (!info.native.active) return `backend: wasm without the native kernels: ${info.native.reason}`;
   const blas = info.native.blas?.split(' ').slice(0, 2).join(' ') ?? 'BLAS';
   return `backend: wasm with the native kernels (${blas}, ${info.native.threads ?? 1} thread${info.native.threads === 1 ? '' : 's'})`;
 }
