@@ -6,9 +6,10 @@
 # 2. `unirl bench --throughput --backend webgpu`: a large fp32 product, and the pretraining step of
 #    each paradigm at GPU batches (tokens/s, TFLOP/s, data-wait share) -> $OUT/throughput.json;
 # 3. pretraining of both paradigms side by side, continuing the committed bases at the batch that
-#    measured fastest, for $SECONDS_TRAIN seconds each, then checkpointed -> $OUT/{ar,masked}.safetensors
+#    measured fastest, for $SECONDS_TRAIN seconds each, checkpointed as it goes -> $OUT/{ar,masked}.safetensors
+#    (written in place every 100 steps, so a command stopped at its limit still returns them)
 #    with their metrics -> $OUT/{ar,masked}.metrics.jsonl; the log -> $OUT/run.log.
-# Knobs (environment): SECONDS_TRAIN (default 330), BATCHES (default 64,256,512), LR (1e-3),
+# Knobs (environment): SECONDS_TRAIN (default 330), SECONDS_THROUGHPUT (150), BATCHES (default 64,256,512), LR (1e-3),
 # MATMUL (4096), THROUGHPUT_STEPS (10); MODEL="--dim 32 --layers 1 --heads 2" measures and trains
 # that size from scratch instead of continuing the bases (a rehearsal on a software adapter).
 set -uo pipefail
@@ -29,8 +30,9 @@ stamp() { echo "[$(($(date +%s) - started)) s] $*"; }
 source bench/gpu/setup.sh
 command -v nvidia-smi >/dev/null && nvidia-smi -L
 stamp "throughput"
+# (Capped: on the H200 the 512 rows took minutes, and the first run's command limit came before its checkpoints.)
 # shellcheck disable=SC2086
-node dist/unirl.js bench --throughput --backend webgpu --batches "$BATCHES" --steps "$THROUGHPUT_STEPS" --matmul "$MATMUL" $MODEL --out "$OUT/throughput.json" \
+timeout -s INT -k 20 "${SECONDS_THROUGHPUT:-150}" node dist/unirl.js bench --throughput --backend webgpu --batches "$BATCHES" --steps "$THROUGHPUT_STEPS" --matmul "$MATMUL" $MODEL --out "$OUT/throughput.json" \
   || stamp "throughput failed (exit $?)"
 
 # The batch with the most examples a second (the smallest asked for when the benchmark failed).
@@ -62,9 +64,9 @@ stamp "pretraining at batch $best+$best, ${step_ms} ms/step alone -> $steps step
 pids=()
 for p in ar masked; do
   if [ -n "$MODEL" ]; then start="--paradigm $([ $p = ar ] && echo autoregressive || echo masked) $MODEL"; else start="--init models/shapes-$p-base.safetensors"; fi
-  rm -f "/tmp/unirl-$p.safetensors" "/tmp/unirl-$p.optimizer.safetensors"
+  rm -f "$OUT/$p.safetensors" "$OUT/$p.optimizer.safetensors"
   # shellcheck disable=SC2086
-  timeout -s INT -k 60 "$SECONDS_TRAIN" node dist/unirl.js pretrain --backend webgpu $start --out "/tmp/unirl-$p.safetensors" \
+  timeout -s INT -k 60 "$SECONDS_TRAIN" node dist/unirl.js pretrain --backend webgpu $start --out "$OUT/$p.safetensors" \
     --steps "$steps" --batch "$best" --und-batch "$best" --lr "$LR" --min-lr "$(python3 -c "print($LR/10)")" --warmup 50 \
     --checkpoint-every 100 --metrics "$OUT/$p.metrics.jsonl" >"/tmp/unirl-$p.log" 2>&1 &
   pids+=($!)
@@ -73,7 +75,7 @@ done
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 for p in ar masked; do
   grep -v 'Warning\|artificially reduced\|^$\|BackendVk' "/tmp/unirl-$p.log" | tail -n 8 | sed "s/^/$p: /"
-  cp "/tmp/unirl-$p.safetensors" "$OUT/$p.safetensors" 2>/dev/null || stamp "$p: no checkpoint"
+  [ -f "$OUT/$p.safetensors" ] || stamp "$p: no checkpoint"
 done
 stamp "done"
 ls -la "$OUT"
