@@ -2,7 +2,7 @@
  * Gradients of two stock tfjs ops, replaced with the same values computed without a host-side
  * tensor: tfjs 4.22's Sum and Mean gradients multiply dy by `ones(x.shape)`, which is built in
  * JavaScript and uploaded to the device every time. On the H200 that was 15% of the host's time
- * in a pretraining step, plus most buffer creations (bench/results/h200/). Broadcasting dy gives
+ * in a pretraining step, plus most buffer creations (bench/gpu/h200-2026-11-30/). Broadcasting dy gives
  * the same numbers (dy x 1 and (dy x 1) / n are exact), on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
