@@ -38,6 +38,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'runs/grpo-sweep' },
     /** Train on this one training prompt only (a machinery check: can GRPO learn a single prompt?). */
     prompt: { type: 'string' },
+    /** Only score this checkpoint on --eval (no training); writes <out>/score-<name>.json. */
+    score: { type: 'string' },
   },
   strict: true,
 });
@@ -99,6 +101,20 @@ async function main(): Promise<void> {
   const name = values.name ?? 'run';
   const sets = values.eval.split(',').filter(Boolean);
   await initCompute({ backend: 'wasm' });
+  if (values.score !== undefined) {
+    const file = values.score;
+    const { model } = loadModel(file);
+    const sampling = defaultGrpo(model.paradigm).sampling;
+    const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: 0 };
+    for (const s of sets) {
+      const t0 = performance.now();
+      scores[s] = geneval(model, evalSet(s), n, sampling, 0);
+      process.stderr.write(`${s}: ${(scores[s] as { overall: number }).overall.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    }
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, `score-${name}.json`), `${JSON.stringify(scores, null, 1)}\n`);
+    return;
+  }
   const sha256 = createHash('sha256').update(readFileSync(base)).digest('hex');
   const { model: probe } = loadModel(base);
   const paradigm = probe.paradigm;

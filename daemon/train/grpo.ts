@@ -44,6 +44,8 @@ export interface GrpoConfig {
    * group is not all-equal, among this many uniform draws (1: the uniform draw, no curriculum).
    */
   curriculumCandidates: number;
+  /** Leave all-equal groups out of the update (true); false keeps them in it with advantage 0, as before (measured in docs/results.md). */
+  filterGroups: boolean;
   sampling: SamplingConfig;
   gradClip: number;
   seed: number;
@@ -67,6 +69,7 @@ export function defaultGrpo(paradigm: UnifiedModel['paradigm']): GrpoConfig {
     answerTemperature: 1,
     policySteps: 4,
     curriculumCandidates: 1,
+    filterGroups: true,
     sampling: { ...DEFAULT_SAMPLING[paradigm] },
     gradClip: 1,
     seed: 1,
@@ -158,13 +161,13 @@ export async function grpo(config: GrpoConfig, base: string, out: string, hooks:
     const { advantages, std: groupStd } = groupAdvantages(rewards, G);
     drawn.forEach((m, g) => passRates.record(m, rewards.slice(g * G, (g + 1) * G)));
     // Group filtering: an all-equal group has advantage 0 and carries no signal; its images stay out of the update.
-    const keep = metas.map((_, i) => i).filter((i) => (groupStd[Math.floor(i / G)] as number) > 0);
+    const keep = metas.map((_, i) => i).filter((i) => !config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0);
 
     // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer.
     const sampled = config.trainUnderstanding ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
     const answerRewards = sampled ? sampled.answers.map((a, i) => Number(judgeAnswer(metas[i]!, a).correct)) : [];
     const answerGroups = sampled ? groupAdvantages(answerRewards, G) : undefined;
-    const keepAnswers = answerGroups ? metas.map((_, i) => i).filter((i) => (answerGroups.std[Math.floor(i / G)] as number) > 0) : [];
+    const keepAnswers = answerGroups ? metas.map((_, i) => i).filter((i) => !config.filterGroups || (answerGroups.std[Math.floor(i / G)] as number) > 0) : [];
 
     // 4. Fixed data of the update: old and reference log-probs (no gradient).
     const steps = model.paradigm === 'masked' ? chooseSteps(config.sampling.steps, config.policySteps, rng) : undefined;
