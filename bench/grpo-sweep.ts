@@ -40,6 +40,8 @@ const { values } = parseArgs({
     prompt: { type: 'string' },
     /** Only score this checkpoint on --eval (no training); writes <out>/score-<name>.json. */
     score: { type: 'string' },
+    /** Continue <name>-s<seed> from its last checkpoint (its curve and metrics kept) up to --steps. */
+    resume: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
     const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: 0 };
     for (const s of sets) {
       const t0 = performance.now();
-      scores[s] = geneval(model, evalSet(s), n, sampling, 0);
+      scores[s] = await geneval(model, evalSet(s), n, sampling, 0);
       process.stderr.write(`${s}: ${(scores[s] as { overall: number }).overall.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
     }
     mkdirSync(values.out, { recursive: true });
@@ -134,16 +136,19 @@ async function main(): Promise<void> {
   const dir = join(values.out, `${name}-s${seed}`);
   mkdirSync(dir, { recursive: true });
   const modelFile = join(dir, 'model.safetensors');
-  if (existsSync(modelFile)) rmSync(modelFile);
   const resultFile = `${dir}.json`;
+  const previous = values.resume && existsSync(resultFile) && existsSync(modelFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as { curve: typeof curve; metrics: GrpoMetrics[] }) : undefined;
+  if (values.resume && !previous) throw new Error(`--resume: ${resultFile} or ${modelFile} is missing`);
+  if (!previous && existsSync(modelFile)) rmSync(modelFile);
   const evalSets = Object.fromEntries(sets.map((s) => [s, evalSet(s)]));
   const evalSeed = 0;
 
   // The base's scores are cached per base file and set.
   const baseCache = join(values.out, `base-${sha256.slice(0, 12)}-n${n}.json`);
   const baseScores = (existsSync(baseCache) ? JSON.parse(readFileSync(baseCache, 'utf8')) : {}) as Record<string, unknown>;
-  const curve: { step: number; seconds: number; [set: string]: unknown }[] = [];
-  const started = performance.now();
+  const curve: { step: number; seconds: number; [set: string]: unknown }[] = previous?.curve ?? [];
+  // A resumed run's clock continues from its last scored row.
+  const started = performance.now() - 1000 * (curve.at(-1)?.seconds ?? 0);
   const score = async (file: string, step: number): Promise<void> => {
     const t0 = performance.now();
     const { model } = loadModel(file);
@@ -155,7 +160,7 @@ async function main(): Promise<void> {
     process.stderr.write(`step ${step}: ${summary} (${((performance.now() - t0) / 1000).toFixed(0)} s to score)\n`);
     save();
   };
-  const metrics: GrpoMetrics[] = [];
+  const metrics: GrpoMetrics[] = previous?.metrics ?? [];
   const save = (): void =>
     writeFileSync(resultFile, `${JSON.stringify({ name, base, sha256, paradigm, seed, changes, config, evalSeed, imagesPerPrompt: n, curve, metrics }, null, 1)}\n`);
 
@@ -167,7 +172,7 @@ async function main(): Promise<void> {
       writeFileSync(baseCache, `${JSON.stringify(baseScores, null, 1)}\n`);
     }
   }
-  curve.push({ step: 0, seconds: 0, ...baseScores });
+  if (!previous) curve.push({ step: 0, seconds: 0, ...baseScores });
   process.stderr.write(`step 0 (base ${sha256.slice(0, 12)}): ${sets.map((s) => `${s} ${(baseScores[s] as { overall: number }).overall.toFixed(3)}`).join(', ')}\n`);
 
   const only = values.prompt === undefined ? undefined : generatePromptSet({ seed: 0, split: 'train', counts: { single_object: 50, two_object: 50, counting: 50, colors: 200, position: 200, color_attr: 5000 } }).find((m) => m.prompt === values.prompt);
