@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
 import { evaluateDetections, keepDetections, detect } from '../daemon/geneval';
 import { loadModel, type UnifiedModel } from '../daemon/models';
-import { defaultGrpo, generateImages, grpo, type GrpoConfig, type GrpoMetrics, type SamplingConfig } from '../daemon/train';
+import { defaultGrpo, generateImages, grpo, type GrpoConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
 import { Rng } from '../daemon/util/random';
 import { generatePromptSet, parseMetadataLines, TAGS, type Metadata } from '../daemon/world';
 
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const modelFile = join(dir, 'model.safetensors');
   const resultFile = `${dir}.json`;
-  const previous = values.resume && existsSync(resultFile) && existsSync(modelFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as { curve: typeof curve; metrics: GrpoMetrics[] }) : undefined;
+  const previous = values.resume && existsSync(resultFile) && existsSync(modelFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as { curve: typeof curve; metrics: UnirlMetrics[] }) : undefined;
   if (values.resume && !previous) throw new Error(`--resume: ${resultFile} or ${modelFile} is missing`);
   if (!previous && existsSync(modelFile)) rmSync(modelFile);
   const evalSets = Object.fromEntries(sets.map((s) => [s, evalSet(s)]));
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     process.stderr.write(`step ${step}: ${summary} (${((performance.now() - t0) / 1000).toFixed(0)} s to score)\n`);
     save();
   };
-  const metrics: GrpoMetrics[] = previous?.metrics ?? [];
+  const metrics: UnirlMetrics[] = previous?.metrics ?? [];
   const save = (): void =>
     writeFileSync(resultFile, `${JSON.stringify({ name, base, sha256, paradigm, seed, changes, config, evalSeed, imagesPerPrompt: n, curve, metrics }, null, 1)}\n`);
 
