@@ -42,6 +42,8 @@ const { values } = parseArgs({
     score: { type: 'string' },
     /** Continue <name>-s<seed> from its last checkpoint (its curve and metrics kept) up to --steps. */
     resume: { type: 'boolean', default: false },
+    /** The sampling seed of --score's evaluation (another seed measures the evaluation's own spread). */
+    'eval-seed': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -107,10 +109,10 @@ async function main(): Promise<void> {
     const file = values.score;
     const { model } = loadModel(file);
     const sampling = defaultGrpo(model.paradigm).sampling;
-    const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: 0 };
+    const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: Number(values['eval-seed']) };
     for (const s of sets) {
       const t0 = performance.now();
-      scores[s] = await geneval(model, evalSet(s), n, sampling, 0);
+      scores[s] = await geneval(model, evalSet(s), n, sampling, Number(values['eval-seed']));
       process.stderr.write(`${s}: ${(scores[s] as { overall: number }).overall.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
     }
     mkdirSync(values.out, { recursive: true });
