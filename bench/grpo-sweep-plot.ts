@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultGrpo } from '../daemon/train';
 
 interface Curve {
   step: number;
@@ -25,11 +26,14 @@ const SETS = [
   ['train-quick', 'training split', '6 4'],
 ] as const;
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2'];
-const [W, H, L, R, T, B] = [720, 420, 56, 200, 20, 44];
+const [W, H, L, R, T, B] = [760, 420, 56, 240, 20, 44];
 
+// A run is named by what it changed from the stage's defaults ("defaults" when nothing).
 const runs = positionals.map((file) => {
-  const r = JSON.parse(readFileSync(file, 'utf8')) as { name: string; seed: number; curve: Curve[] };
-  return { label: `${r.name} s${r.seed}`, curve: r.curve };
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; paradigm: 'masked' | 'autoregressive'; changes: Record<string, unknown>; curve: Curve[] };
+  const defaults = defaultGrpo(r.paradigm) as unknown as Record<string, unknown>;
+  const changed = Object.entries(r.changes).filter(([k, v]) => defaults[k] !== v).map(([k, v]) => `${k} ${String(v)}`);
+  return { label: `${changed.join(', ') || 'defaults'}, seed ${r.seed}`, curve: r.curve };
 });
 const bases = values.base.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
 const overall = (c: Curve, set: string): number | undefined => (c[set] as { overall: number } | undefined)?.overall;
