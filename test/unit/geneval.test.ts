@@ -36,7 +36,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'unirl-geneval-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function det(cls: ShapeClass, box: Box, score = 1, color: ColorName = 'red'): Detection {
-  return { class: cls, color, box, score, area: 1, overlaps: {} as Detection['overlaps'] };
+  return { class: cls, color, box, score, area: 1 };
 }
 
 describe("GenEval's position rule", () => {
