@@ -2,7 +2,11 @@
  * Labelled regions for the shape classifier: scenes of the training family (bench/styles/
  * training-family.ts), degraded at random, segmented exactly as the detector segments them, each
  * region labelled with what it is: the class of the object it is the main piece of, or "none" (a
- * blob, a fragment, two shapes that touch, a speck of noise, a small piece of a broken object).
+ * blob, a fragment, two shapes merged where they touch, a speck of noise, a small piece of a
+ * broken object).
+ * The main piece of an object that a degradation changed too much (overlap with the object as
+ * drawn below 0.7) is left out: taught either way, it would make the classifier hedge on clean
+ * shapes.
  */
 import { describeShape, DESCRIPTOR_LENGTH, findRegions, OUTPUTS } from '../daemon/geneval';
 import { Rng } from '../daemon/util/random';
@@ -15,12 +19,12 @@ const NONE = OUTPUTS.indexOf('none');
 
 /** A random degradation of the kinds generated images suffer; returns the image and its scale. */
 function degrade(image: RgbImage, rng: Rng, mayUpscale: boolean): { image: RgbImage; scale: number } {
-  const r = rng.float() * (mayUpscale ? 1 : 0.9);
-  if (r < 0.35) return { image, scale: 1 };
-  if (r < 0.5) return { image: gaussianNoise(image, 3 + 27 * rng.float(), rng), scale: 1 };
-  if (r < 0.6) return { image: speckles(image, 0.01 + 0.05 * rng.float(), rng), scale: 1 };
-  if (r < 0.75) return { image: gaussianBlur(image, 0.3 + 0.6 * rng.float()), scale: 1 };
-  if (r < 0.9) return { image: jpegRoundTrip(image, rng.int(40, 95)), scale: 1 };
+  // JPEG is the rarest only because jpeg-js builds its tables for every image (0.1 s each).
+  const r = rng.float() * (mayUpscale ? 1 : 0.85);
+  if (r < 0.25) return { image: gaussianNoise(image, 3 + 27 * rng.float(), rng), scale: 1 };
+  if (r < 0.42) return { image: speckles(image, 0.01 + 0.05 * rng.float(), rng), scale: 1 };
+  if (r < 0.7) return { image: gaussianBlur(image, 0.3 + 0.6 * rng.float()), scale: 1 };
+  if (r < 0.85) return { image: jpegRoundTrip(image, rng.int(40, 95)), scale: 1 };
   const up = bilinearUpscale(image, 4);
   return { image: rng.float() < 0.5 ? jpegRoundTrip(up, rng.int(60, 95)) : up, scale: 4 };
 }
@@ -40,6 +44,8 @@ export interface DataOptions {
   noneShare: number;
   /** Share of images that are noise alone. */
   noiseShare: number;
+  /** Share of scenes degraded (noise, speckles, blur, JPEG or 4x upscaling); the rest stay as drawn. */
+  degradedShare: number;
 }
 
 /** Labelled region descriptors from `scenes` random images. */
@@ -50,14 +56,14 @@ export function labelledRegions(o: DataOptions): Dataset {
   for (let s = 0; s < o.scenes; s++) {
     if (rng.float() < o.noiseShare) {
       for (const region of findRegions(noiseImage(rng))) {
-        rows.push(describeShape(region.mask, region.box[2] - region.box[0], region.box[3] - region.box[1]));
+        rows.push(describeShape(region.mask, region.box[2] - region.box[0], region.box[3] - region.box[1], region.weights));
         labels.push(NONE);
       }
       continue;
     }
     const side = rng.float() < 0.75 ? 32 : 64;
     const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare });
-    const { image, scale } = degrade(scene.image, rng, side === 32);
+    const { image, scale } = rng.float() < o.degradedShare ? degrade(scene.image, rng, side === 32) : { image: scene.image, scale: 1 };
     // Pixels each object owns in the drawn scene (at the degraded image's scale).
     const ownedArea = new Map<number, number>();
     for (const owner of scene.owner) if (owner >= 0) ownedArea.set(owner, (ownedArea.get(owner) ?? 0) + 1);
@@ -78,16 +84,26 @@ export function labelledRegions(o: DataOptions): Dataset {
       let bestCount = 0;
       for (const [owner, count] of counts) if (owner >= 0 && count > bestCount) [best, bestCount] = [owner, count];
       if (best >= 0 && bestCount > (mainPiece.get(best)?.count ?? 0)) mainPiece.set(best, { region: ri, count: bestCount });
-      return { owner: best, share: bestCount / region.area, count: bestCount };
+      // Two objects merged into one region (a touching pair): at least a tenth from a second one.
+      const merged = [...counts].some(([owner, count]) => owner >= 0 && owner !== best && count >= 0.1 * region.area);
+      return { owner: best, count: bestCount, merged };
     });
     regions.forEach((region, ri) => {
-      const { owner, share, count } = dominant[ri]!;
+      const { owner, count, merged } = dominant[ri]!;
       const object = owner >= 0 ? scene.objects[owner] : undefined;
-      // The class when this region is mostly this object and its main piece (at least half of it).
-      const covered = owner >= 0 ? count / (scale * scale) / (ownedArea.get(owner) ?? 1) : 0;
-      const isClass = object?.label !== undefined && share >= 0.7 && mainPiece.get(owner)?.region === ri && covered >= 0.5;
-      rows.push(describeShape(region.mask, region.box[2] - region.box[0], region.box[3] - region.box[1]));
-      labels.push(isClass ? OUTPUTS.indexOf(object.label!) : NONE);
+      const isMainPiece = owner >= 0 && mainPiece.get(owner)?.region === ri;
+      // How well the region matches the object as drawn (intersection over union, in drawing pixels).
+      const inter = count / (scale * scale);
+      const iou = inter / (region.area / (scale * scale) + (ownedArea.get(owner) ?? 0) - inter);
+      let label = NONE;
+      if (object?.label !== undefined && isMainPiece && !merged) {
+        // A degradation that changed the object's outline too much leaves it neither its class
+        // nor "none" (a person could say either): such regions are left out.
+        if (iou < 0.7) return;
+        label = OUTPUTS.indexOf(object.label);
+      }
+      rows.push(describeShape(region.mask, region.box[2] - region.box[0], region.box[3] - region.box[1], region.weights));
+      labels.push(label);
     });
   }
   const x = new Float32Array(rows.length * DESCRIPTOR_LENGTH);

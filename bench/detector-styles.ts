@@ -4,8 +4,9 @@
  * program never used in training), scored with the detector and with the template detector it
  * replaced; and the calibration of the detector's confidences on the same images.
  *
- * `npx tsx bench/detector-styles.ts [--metadata FILE] [--n 4] [--seed 1]`; prints two markdown
- * tables (docs/geneval.md holds the last ones).
+ * `npx tsx bench/detector-styles.ts [--metadata FILE] [--n 4] [--seed 1] [--rows world,training,...]`;
+ * prints two markdown tables (docs/geneval.md holds the last ones). `--rows` keeps the rows whose
+ * names contain one of the words.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -41,7 +42,8 @@ const ROWS: StyleRow[] = [
 ];
 
 function main(): void {
-  const { values } = parseArgs({ options: { metadata: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({ options: { metadata: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, rows: { type: 'string' } } });
+  const wanted = values.rows?.split(',');
   const file = values.metadata ?? defaultPromptSet();
   const prompts = parseMetadataLines(readFileSync(file, 'utf8'), file);
   const n = Number(values.n ?? 4);
@@ -54,7 +56,7 @@ function main(): void {
   ];
   const calibrationLines = ['Calibration of the detector on the same images: per confidence bin, detections: mean confidence / fraction right (class and colour of the object it sits on).', '', Calibration.header()];
   const heldOutCalibration = new Calibration();
-  for (const row of ROWS) {
+  for (const row of ROWS.filter((r) => !wanted || wanted.some((w) => r.name.includes(w)))) {
     const rng = new Rng(seed);
     const tally = new TagTally();
     const before = new TagTally();

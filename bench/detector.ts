@@ -7,7 +7,7 @@
  * (docs/geneval.md holds the last ones).
  */
 import { parseArgs } from 'node:util';
-import { detect, detectByTemplate, evaluateDetections, keepDetections, THRESHOLD, type Detection, type Detector } from '../daemon/geneval';
+import { detect, detectByTemplate, evaluateDetections, keepDetections, THRESHOLD, type Detection } from '../daemon/geneval';
 import { Rng } from '../daemon/util/random';
 import {
   DEFAULT_WORLD,
@@ -67,45 +67,56 @@ function matchTruth(det: Detection, scene: Scene, scale: number): number {
   });
 }
 
-function measure(condition: Condition, prompts: Metadata[], scenesPerPrompt: number, seed: number, detector: Detector, calibration?: Calibration): Tally {
+function emptyTally(): Tally {
+  return { truths: 0, detections: 0, classHits: 0, colorHits: 0, scenes: 0, countExact: 0, countExactCounting: 0, geneval: new Map() };
+}
+
+/** Adds one image's detections to a tally (and every detection to the calibration, when given). */
+function record(tally: Tally, all: readonly Detection[], scene: Scene, meta: Metadata, scale: number, calibration?: Calibration): void {
+  const kept = all.filter((d) => d.score > THRESHOLD);
+  tally.scenes++;
+  tally.truths += scene.objects.length;
+  tally.detections += kept.length;
+  const claimed = new Set<number>();
+  for (const det of all) {
+    const t = matchTruth(det, scene, scale);
+    const fresh = t >= 0 && !claimed.has(t);
+    calibration?.add(det.score, fresh && scene.objects[t]!.shape === det.class && scene.objects[t]!.color === det.color);
+    if (!fresh || !(det.score > THRESHOLD)) continue;
+    claimed.add(t);
+    if (scene.objects[t]!.shape === det.class) tally.classHits++;
+    if (scene.objects[t]!.color === det.color) tally.colorHits++;
+  }
+  const countsMatch = (threshold: number): boolean => {
+    const found = new Map<string, number>();
+    for (const d of all) if (d.score > threshold) found.set(d.class, (found.get(d.class) ?? 0) + 1);
+    const truth = new Map<string, number>();
+    for (const o of scene.objects) truth.set(o.shape, (truth.get(o.shape) ?? 0) + 1);
+    return found.size === truth.size && [...truth].every(([k, v]) => found.get(k) === v);
+  };
+  if (countsMatch(THRESHOLD)) tally.countExact++;
+  if (countsMatch(0.9)) tally.countExactCounting++;
+  const verdict = evaluateDetections(keepDetections(all, meta.tag), meta);
+  const g = tally.geneval.get(meta.tag) ?? { correct: 0, total: 0 };
+  g.total++;
+  if (verdict.correct) g.correct++;
+  tally.geneval.set(meta.tag, g);
+}
+
+/** Both detectors on the same degraded renders. */
+function measure(condition: Condition, prompts: Metadata[], scenesPerPrompt: number, seed: number, calibration?: Calibration): { now: Tally; before: Tally } {
   const rng = new Rng(seed);
-  const tally: Tally = { truths: 0, detections: 0, classHits: 0, colorHits: 0, scenes: 0, countExact: 0, countExactCounting: 0, geneval: new Map() };
+  const now = emptyTally();
+  const before = emptyTally();
   for (const meta of prompts) {
     for (let s = 0; s < scenesPerPrompt; s++) {
       const scene = sampleScene(meta, condition.world, rng);
       const image = condition.apply(renderScene(scene, condition.world), rng);
-      const all = detector(image);
-      const kept = all.filter((d) => d.score > THRESHOLD);
-      tally.scenes++;
-      tally.truths += scene.objects.length;
-      tally.detections += kept.length;
-      const claimed = new Set<number>();
-      for (const det of all) {
-        const t = matchTruth(det, scene, condition.scale);
-        const fresh = t >= 0 && !claimed.has(t);
-        calibration?.add(det.score, fresh && scene.objects[t]!.shape === det.class && scene.objects[t]!.color === det.color);
-        if (!fresh || !(det.score > THRESHOLD)) continue;
-        claimed.add(t);
-        if (scene.objects[t]!.shape === det.class) tally.classHits++;
-        if (scene.objects[t]!.color === det.color) tally.colorHits++;
-      }
-      const countsMatch = (threshold: number): boolean => {
-        const found = new Map<string, number>();
-        for (const d of all) if (d.score > threshold) found.set(d.class, (found.get(d.class) ?? 0) + 1);
-        const truth = new Map<string, number>();
-        for (const o of scene.objects) truth.set(o.shape, (truth.get(o.shape) ?? 0) + 1);
-        return found.size === truth.size && [...truth].every(([k, v]) => found.get(k) === v);
-      };
-      if (countsMatch(THRESHOLD)) tally.countExact++;
-      if (countsMatch(0.9)) tally.countExactCounting++;
-      const verdict = evaluateDetections(keepDetections(all, meta.tag), meta);
-      const g = tally.geneval.get(meta.tag) ?? { correct: 0, total: 0 };
-      g.total++;
-      if (verdict.correct) g.correct++;
-      tally.geneval.set(meta.tag, g);
+      record(now, detect(image), scene, meta, condition.scale, calibration);
+      record(before, detectByTemplate(image), scene, meta, condition.scale);
     }
   }
-  return tally;
+  return { now, before };
 }
 
 function main(): void {
@@ -132,8 +143,7 @@ function main(): void {
   const calibrationLines = ['Calibration over the degraded conditions (all but the clean ones): per confidence bin, detections: mean confidence / fraction right.', '', Calibration.header()];
   const degraded = new Calibration();
   for (const condition of CONDITIONS) {
-    const t = measure(condition, prompts, 6, seed, detect, condition.name.startsWith('clean') ? undefined : degraded);
-    const b = measure(condition, prompts, 6, seed, detectByTemplate);
+    const { now: t, before: b } = measure(condition, prompts, 6, seed, condition.name.startsWith('clean') ? undefined : degraded);
     const now = summary(t);
     const before = summary(b);
     lines.push(

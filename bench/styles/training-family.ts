@@ -23,7 +23,10 @@ export const NONE_KINDS: readonly NoneKind[] = ['blob', 'fragment', 'broken-cros
 
 type Inside = (u: number, v: number) => boolean;
 
-/** One drawn object: where, how, and what a person would call it (undefined: no class). */
+/**
+ * One drawn object: where, how, and what a person would call it on its own (undefined: no class).
+ * A region that holds two objects is no class whatever they are.
+ */
 export interface DrawnObject {
   kind: ObjectKind;
   label: ShapeClass | undefined;
@@ -49,8 +52,8 @@ function styledShape(shape: ShapeClass, rng: Rng): Inside {
     case 'circle':
       return (u, v) => u * u + v * v <= 1;
     case 'square': {
-      // Optionally rounded corners.
-      const r = rng.float() < 0.5 ? 0 : uniform(rng, 0.05, 0.3);
+      // Optionally rounded corners (not so round that it reads as a disc).
+      const r = rng.float() < 0.5 ? 0 : uniform(rng, 0.05, 0.2);
       return (u, v) => {
         const du = Math.max(0, Math.abs(u) - (1 - r));
         const dv = Math.max(0, Math.abs(v) - (1 - r));
@@ -97,19 +100,21 @@ function styledShape(shape: ShapeClass, rng: Rng): Inside {
 function noneShape(kind: Exclude<NoneKind, 'touching'>, rng: Rng): Inside {
   switch (kind) {
     case 'blob': {
-      // A lumpy outline: two or three harmonics of comparable strength at random phases (one alone
-      // would draw an ellipse, a rounded triangle or a rounded square), swinging the radius by
-      // 30-50% around its mean.
-      const terms = rng.shuffle([2, 3, 4, 5]).slice(0, rng.int(2, 3)).map((k) => ({ k, a: uniform(rng, 0.5, 1), phase: uniform(rng, 0, 2 * Math.PI) }));
+      // A lumpy outline: three harmonics of comparable strength at random phases (one alone would
+      // draw an ellipse, a rounded triangle or a rounded square), swinging the radius by 35-50%
+      // around its mean.
+      const terms = rng.shuffle([2, 3, 4, 5, 6]).slice(0, 3).map((k) => ({ k, a: uniform(rng, 0.6, 1), phase: uniform(rng, 0, 2 * Math.PI) }));
       const wave = (t: number): number => terms.reduce((s, x) => s + x.a * Math.cos(x.k * t + x.phase), 0);
       let peak = 0;
       for (let i = 0; i < 90; i++) peak = Math.max(peak, Math.abs(wave((i / 90) * 2 * Math.PI)));
-      const swing = uniform(rng, 0.3, 0.5);
+      const swing = uniform(rng, 0.35, 0.5);
       return (u, v) => Math.hypot(u, v) * (1 + swing) <= 1 + (swing * wave(Math.atan2(v, u))) / peak;
     }
     case 'fragment': {
-      // A shape cut by a random straight line, keeping 35-70% of it.
-      const base = styledShape(rng.pick(CLASSES), rng);
+      // A disc, ring or cross cut by a random straight line, keeping 35-70% of it. Not a square,
+      // triangle or diamond: their cuts are often smaller triangles and rectangles, which a person
+      // would still name.
+      const base = styledShape(rng.pick(['circle', 'ring', 'cross'] as const), rng);
       const t = uniform(rng, 0, 2 * Math.PI);
       const [nx, ny] = [Math.cos(t), Math.sin(t)];
       const projections: number[] = [];
@@ -274,9 +279,10 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
         if (!fits(box)) continue;
         boxes.push(box);
         const second = horizontal ? [x + size - overlap + size / 2, y + size / 2] : [x + size / 2, y + size - overlap + size / 2];
+        // Each part keeps its class: where the two do not meet after all, each is one object.
         for (const [cx, cy] of [[x + size / 2, y + size / 2], second] as [number, number][]) {
           const part = familyObject({ kind: rng.pick(CLASSES), color, cx, cy, size }, rng);
-          objects.push({ ...part, kind: 'touching', label: undefined, halfX: size / 2, halfY: size / 2, angle: 0 });
+          objects.push({ ...part, kind: 'touching', halfX: size / 2, halfY: size / 2, angle: 0 });
         }
         break;
       }

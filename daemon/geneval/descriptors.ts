@@ -6,7 +6,9 @@
  *
  * Every measure is taken in the region's own frame, so an object drawn at 8 px, 24 px or upscaled
  * 4x gives nearly the same vector; none is rotation-invariant, on purpose: a square turned 45
- * degrees is a diamond.
+ * degrees is a diamond. Two measures say how crisply the region is drawn (how pure its pixels'
+ * colour is): a crisp region's outline can be trusted, a blurred or noisy one's less, and the
+ * classifier learns how much.
  */
 
 /** Side of the coarse picture. */
@@ -34,7 +36,21 @@ export const SHAPE_MEASURES = [
   'm40',
   'm04',
   'm22',
+  'meanWeight',
+  'softPixels',
+  'row10',
+  'row30',
+  'row50',
+  'row70',
+  'row90',
+  'column10',
+  'column30',
+  'column50',
+  'column70',
+  'column90',
 ] as const;
+/** Where the width and height profiles are read, as fractions of the box. */
+const PROFILE_AT = [0.1, 0.3, 0.5, 0.7, 0.9];
 export const DESCRIPTOR_LENGTH = SHAPE_MEASURES.length + GRID * GRID;
 
 /**
@@ -167,8 +183,11 @@ function coarsePicture(mask: Uint8Array, w: number, h: number, out: Float32Array
   }
 }
 
-/** The descriptor vector of a region's mask (w x h, row-major): SHAPE_MEASURES, then the picture. */
-export function describeShape(mask: Uint8Array, w: number, h: number): Float32Array {
+/**
+ * The descriptor vector of a region's mask (w x h, row-major): SHAPE_MEASURES, then the picture.
+ * `weights` are its pixels' colour weights (segment.ts); without them the region counts as crisp.
+ */
+export function describeShape(mask: Uint8Array, w: number, h: number, weights?: Float32Array): Float32Array {
   const out = new Float32Array(DESCRIPTOR_LENGTH);
   const { holes, sizes } = findHoles(mask, w, h);
   let area = 0;
@@ -229,6 +248,28 @@ export function describeShape(mask: Uint8Array, w: number, h: number): Float32Ar
     }
   }
   const hull = hullArea(filled, w, h);
+  // Width of the filled shape along rows and columns across the box (a triangle widens steadily,
+  // a diamond widens then narrows, a cross jumps).
+  const rowWidth = PROFILE_AT.map((f) => {
+    const y = Math.min(h - 1, Math.floor(f * h));
+    let n = 0;
+    for (let x = 0; x < w; x++) n += filled[y * w + x] as number;
+    return n / w;
+  });
+  const columnHeight = PROFILE_AT.map((f) => {
+    const x = Math.min(w - 1, Math.floor(f * w));
+    let n = 0;
+    for (let y = 0; y < h; y++) n += filled[y * w + x] as number;
+    return n / h;
+  });
+  let weightSum = 0;
+  let soft = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (!mask[i]) continue;
+    const wt = weights ? (weights[i] as number) : 1;
+    weightSum += wt;
+    if (wt < 0.9) soft++;
+  }
   const values: Record<(typeof SHAPE_MEASURES)[number], number> = {
     aspect: Math.log(w / h),
     extent: area / (w * h),
@@ -251,6 +292,18 @@ export function describeShape(mask: Uint8Array, w: number, h: number): Float32Ar
     m40: m.m40 / filledArea,
     m04: m.m04 / filledArea,
     m22: m.m22 / filledArea,
+    meanWeight: weightSum / area,
+    softPixels: soft / area,
+    row10: rowWidth[0]!,
+    row30: rowWidth[1]!,
+    row50: rowWidth[2]!,
+    row70: rowWidth[3]!,
+    row90: rowWidth[4]!,
+    column10: columnHeight[0]!,
+    column30: columnHeight[1]!,
+    column50: columnHeight[2]!,
+    column70: columnHeight[3]!,
+    column90: columnHeight[4]!,
   };
   SHAPE_MEASURES.forEach((name, k) => (out[k] = values[name]));
   coarsePicture(mask, w, h, out, SHAPE_MEASURES.length);

@@ -41,7 +41,7 @@ export function detect(image: RgbImage, classifier: ShapeClassifier = defaultCla
   const detections: Detection[] = [];
   for (const region of findRegions(image)) {
     const [x1, y1, x2, y2] = region.box;
-    const { shape, probability } = bestShape(classify(classifier, describeShape(region.mask, x2 - x1, y2 - y1)));
+    const { shape, probability } = bestShape(classify(classifier, describeShape(region.mask, x2 - x1, y2 - y1, region.weights)));
     detections.push({ class: shape, color: region.color, box: region.box, score: probability, area: region.area });
   }
   return detections.sort((a, b) => b.score - a.score);

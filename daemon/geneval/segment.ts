@@ -24,11 +24,13 @@ const DIRECTION_NORMS = DIRECTIONS.map((d) => d[0]! * d[0]! + d[1]! * d[1]! + d[
 
 /**
  * The colour label of every pixel: the palette colour whose background-to-colour line passes
- * closest to the pixel, when the pixel lies at least FOREGROUND_WEIGHT of the way along it.
+ * closest to the pixel, when the pixel lies at least FOREGROUND_WEIGHT of the way along it; and
+ * how far along it lies (1: the pure colour), which says how crisply the pixel is drawn.
  */
-export function labelForeground(image: RgbImage): Uint8Array {
+export function labelForeground(image: RgbImage): { labels: Uint8Array; weights: Float32Array } {
   const n = image.width * image.height;
   const labels = new Uint8Array(n);
+  const weights = new Float32Array(n);
   const d = image.data;
   const [gr, gg, gb] = BACKGROUND_RGB;
   for (let i = 0; i < n; i++) {
@@ -55,8 +57,9 @@ export function labelForeground(image: RgbImage): Uint8Array {
       }
     }
     labels[i] = bestWeight >= FOREGROUND_WEIGHT ? best : BACKGROUND;
+    weights[i] = bestWeight;
   }
-  return labels;
+  return { labels, weights };
 }
 
 /** One connected patch of one colour. */
@@ -66,13 +69,15 @@ export interface Region {
   box: [number, number, number, number];
   /** The region's pixels in its box, row-major, (x2 - x1) x (y2 - y1). */
   mask: Uint8Array;
+  /** Each pixel's colour weight (see labelForeground) in the same layout; 0 outside the region. */
+  weights: Float32Array;
   area: number;
 }
 
 /** Every region of at least the minimum area (8-neighbourhood), in scan order. */
 export function findRegions(image: RgbImage): Region[] {
   const { width, height } = image;
-  const labels = labelForeground(image);
+  const { labels, weights } = labelForeground(image);
   const seen = new Uint8Array(width * height);
   const minArea = Math.max(4, Math.round(MIN_AREA_FRACTION * width * height));
   const stack = new Int32Array(width * height);
@@ -117,11 +122,14 @@ export function findRegions(image: RgbImage): Region[] {
     const w = x2 - x1 + 1;
     const h = y2 - y1 + 1;
     const mask = new Uint8Array(w * h);
+    const regionWeights = new Float32Array(w * h);
     for (let i = 0; i < count; i++) {
       const p = pixels[i] as number;
-      mask[(((p / width) | 0) - y1) * w + ((p % width) - x1)] = 1;
+      const at = (((p / width) | 0) - y1) * w + ((p % width) - x1);
+      mask[at] = 1;
+      regionWeights[at] = weights[p] as number;
     }
-    regions.push({ color: COLORS[label - 1]!, box: [x1, y1, x2 + 1, y2 + 1], mask, area: count });
+    regions.push({ color: COLORS[label - 1]!, box: [x1, y1, x2 + 1, y2 + 1], mask, weights: regionWeights, area: count });
   }
   return regions;
 }
