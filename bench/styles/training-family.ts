@@ -2,7 +2,7 @@
  * The training family of drawing styles: the shapes the detector's classifier learns from.
  *
  * Each object is an inside-test in its own frame (u, v in [-1, 1]) with its own random
- * proportions, turned by a small angle, stretched a little, and drawn with hard edges or with
+ * proportions, turned by up to 18 degrees, stretched a little, and drawn with hard edges or with
  * anti-aliased coverage (n x n samples a pixel, colour blended with what lies beneath). A share of
  * objects are drawn exactly as the world draws them, so the world's renders stay in the data.
  *
@@ -61,18 +61,20 @@ function styledShape(shape: ShapeClass, rng: Rng): Inside {
       };
     }
     case 'triangle': {
-      // Apex somewhere along the top, base along the bottom, base possibly narrower than the box.
-      const apex = uniform(rng, -0.35, 0.35);
+      // Base along the bottom, possibly narrower than the box; apex anywhere over the middle of
+      // it; from 0.6 to 1 as high as the box.
+      const apex = uniform(rng, -0.6, 0.6);
       const half = uniform(rng, 0.8, 1);
+      const top = 1 - 2 * uniform(rng, 0.6, 1);
       return (u, v) => {
-        if (v < -1 || v > 1) return false;
-        const t = (v + 1) / 2; // 0 at the apex, 1 at the base
-        const centre = apex * (1 - t);
+        if (v < top || v > 1) return false;
+        const t = (v - top) / (1 - top); // 0 at the apex, 1 at the base
+        const centre = apex * half * (1 - t);
         return Math.abs(u - centre) <= half * t + 0.02;
       };
     }
     case 'diamond': {
-      const k = uniform(rng, 0.75, 1); // width over height
+      const k = uniform(rng, 0.65, 1); // width over height
       return (u, v) => Math.abs(u) / k + Math.abs(v) <= 1;
     }
     case 'cross': {
@@ -227,7 +229,7 @@ export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
     cy: o.cy,
     halfX: half * fill * Math.min(1, stretch),
     halfY: half * fill * Math.min(1, 1 / stretch),
-    angle: rng.float() < 0.5 ? 0 : degrees(uniform(rng, -12, 12)),
+    angle: rng.float() < 0.5 ? 0 : degrees(uniform(rng, -18, 18)),
     samples: rng.pick([1, 1, 2, 4]),
     // A bar lies along either axis.
     inside: o.kind === 'bar' && rng.float() < 0.5 ? (u, v) => inside(v, u) : inside,

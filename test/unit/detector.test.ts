@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import {
   COUNTING_THRESHOLD,
   THRESHOLD,
@@ -11,11 +14,13 @@ import {
   keepDetections,
   loadClassifier,
   SHAPE_MEASURES,
+  scoreImageFolder,
+  writePromptFolder,
   type ClassifierWeights,
 } from '../../daemon/geneval';
 import weightsFile from '../../daemon/geneval/shape-classifier.json';
 import { Rng } from '../../daemon/util/random';
-import { CLASSES, DEFAULT_WORLD, generatePromptSet, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
+import { CLASSES, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
 import { FALSE_POSITIVE_CASES } from '../../bench/styles/false-positives';
 import { HELDOUT_STYLES, renderHeldout } from '../../bench/styles/heldout-family';
 
@@ -132,6 +137,22 @@ describe('the detector on images the world did not draw', () => {
       assert.ok(overall > templateRight / total, `${style.name}: ${overall} vs template ${templateRight / total}`);
     });
   }
+});
+
+describe('re-scoring a folder with either detector', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'unirl-detector-'));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+  it('scores the same images with the template detector or the detector', () => {
+    // Three thin plus-sign crosses (bars 0.2 of the side): a person counts three crosses; the world's template
+    // (bars a third of the box) does not fit them well enough for counting.
+    const meta = metadataFor({ tag: 'counting', shape: 'cross', count: 3 });
+    const rng = new Rng(2);
+    const thin = HELDOUT_STYLES.find((s) => s.name === 'thin')!;
+    const images = [0, 1].map(() => renderHeldout(sampleScene(meta, DEFAULT_WORLD, rng), 32, thin, rng));
+    writePromptFolder(scratch, 0, meta, images);
+    assert.equal(scoreImageFolder(scratch).summary.overall, 1);
+    assert.equal(scoreImageFolder(scratch, { detector: detectByTemplate }).summary.overall, 0);
+  });
 });
 
 describe('false positives', () => {
