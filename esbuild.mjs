@@ -11,13 +11,13 @@ const watch = process.argv.includes('--watch');
 const bundles = [
   {
     // The `unirl` CLI and the daemon (the same engine; `unirl daemon` serves it).
-    // The run worker is its own file: worker threads load code by path.
-    entryPoints: { unirl: 'daemon/cli.ts', 'run-worker': 'daemon/runs/worker.ts' },
+    // The run worker and the batch worker are files of their own: worker threads load code by path.
+    entryPoints: { unirl: 'daemon/cli.ts', 'run-worker': 'daemon/runs/worker.ts', 'batch-worker': 'daemon/train/batch-worker.ts' },
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     // tfjs and its wasm backend load their own files from node_modules at run time.
-    external: ['@tensorflow/*', 'ws', 'bufferutil', 'utf-8-validate'],
+    external: ['@tensorflow/*', 'webgpu', 'ws', 'bufferutil', 'utf-8-validate'],
     define: { UNIRL_VERSION: JSON.stringify(pkg.version) },
     // jsonc-parser's default (UMD) build requires its parts at run time; bundle its ESM build instead.
     alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },

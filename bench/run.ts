@@ -121,7 +121,7 @@ const SAMPLING_PROMPTS = [
 ];
 
 /** Images per second for each paradigm's default model: a batch of 16 prompts, median of 3 after a warm-up. */
-function measureSampling(log: (line: string) => void): NonNullable<BenchResult['sampling']> {
+async function measureSampling(log: (line: string) => void): Promise<NonNullable<BenchResult['sampling']>> {
   const batch = 16;
   const prompts = Array.from({ length: batch }, (_, i) => SAMPLING_PROMPTS[i % SAMPLING_PROMPTS.length] ?? '');
   const out: NonNullable<BenchResult['sampling']> = [];
@@ -134,13 +134,13 @@ function measureSampling(log: (line: string) => void): NonNullable<BenchResult['
     const model = createModel(modelConfig(paradigm));
     const steps = paradigm === 'masked' ? 12 : null;
     const rng = new Rng(17);
-    const once = () => {
+    const once = async () => {
       const t0 = performance.now();
-      model.generate(prompts, { rng, temperature: 1, cfg: 1.5, ...(steps ? { steps } : {}), ...(kvCache === null ? {} : { cache: kvCache }) });
+      await model.generate(prompts, { rng, temperature: 1, cfg: 1.5, ...(steps ? { steps } : {}), ...(kvCache === null ? {} : { cache: kvCache }) });
       return performance.now() - t0;
     };
-    once();
-    const msPerBatch = median([once(), once(), once()]);
+    await once();
+    const msPerBatch = median([await once(), await once(), await once()]);
     out.push({ paradigm, kvCache, params: model.params.count(), batch, steps, msPerBatch, imagesPerSec: batch / (msPerBatch / 1000) });
     log(`sampling ${paradigm}${kvCache === null ? '' : kvCache ? ' (KV cache)' : ' (no KV cache)'}: ${(batch / (msPerBatch / 1000)).toFixed(1)} images/s`);
     model.params.dispose();
@@ -286,7 +286,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   const dir = mkdtempSync(join(tmpdir(), 'unirl-bench-'));
   const weightsFile = join(dir, 'init.safetensors');
   const batchFile = join(dir, 'batch.safetensors');
-  saveCheckpoint(weightsFile, params, { config: c, step: 0, metadata: { train: JSON.stringify(adamOptions) } });
+  await saveCheckpoint(weightsFile, params, { config: c, step: 0, metadata: { train: JSON.stringify(adamOptions) } });
   writeSafetensors(batchFile, new Map([
     ['inputs', { dtype: 'I32', shape: [c.batch, c.seq], data: batch.inputs }],
     ['targets', { dtype: 'I32', shape: [c.batch, c.seq], data: batch.targets }],
@@ -341,7 +341,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     const after = memorySnapshot();
     inputs.dispose();
     targets.dispose();
-    const sampling = (options.sampling ?? true) ? measureSampling(log) : null;
+    const sampling = (options.sampling ?? true) ? await measureSampling(log) : null;
     const soakSteps = options.soakSteps ?? 1000;
     const soaked = soakSteps > 0 ? soak(soakSteps, blocks) : null;
     if (soaked) log(`soak: ${soakSteps} steps, tensors ${soaked.tensorsBefore} -> ${soaked.tensorsAfter}, bytes ${soaked.bytesBefore} -> ${soaked.bytesAfter}`);

@@ -21,7 +21,7 @@ export const COMMAND_CATEGORY = 'UniRL';
 /** The sidebar's webview view (implemented in webview/); the status bar item focuses it. */
 export const SAMPLES_VIEW_ID = 'unirl.samples';
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBench, runBenchmark } from '../../bench/run';
+import { formatThroughput, runThroughput } from '../../bench/throughput';
 import { BACKEND_CHOICES, packageRoot, type BackendChoice, type KernelMode } from '../compute';
 import { writeFileAtomic } from '../util/fsx';
 import { UsageError, type Command } from './command';
@@ -31,7 +32,15 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
   --threads N   BLAS threads for us and for PyTorch (default 1)
   --rounds N    interleaved rounds (default 5) of --steps N steps each (default 5)
   --soak N      then N steps of a tiny model, checking that tensors do not grow (default 1000; 0: skip)
-  --no-sampling skip the images-per-second measurement of the unified models (daemon/models)`,
+  --no-sampling skip the images-per-second measurement of the unified models (daemon/models)
+
+unirl bench --throughput [--backend B] [--paradigm masked|autoregressive|both] [--batches 16,64]
+            [--dim N --layers N --heads N] [--steps N] [--matmul N] [--data-workers N] [--json] [--out FILE]
+The product's own pretraining loop on the chosen backend (webgpu included): ms/step, tokens/s,
+examples/s, achieved TFLOP/s and data-wait share per paradigm and batch, one large fp32 product
+(--matmul N, default 2048; 0 skips), and the adapter on webgpu. --profile adds time and count per kernel
+over 3 steps of each paradigm at the first batch (GPU times need UNIRL_WEBGPU_TIMESTAMPS=1 on webgpu). JSON to --out
+(default bench/results/throughput.json). --backend webgpu always runs this benchmark.`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -47,9 +56,20 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
         'no-torch': { type: 'boolean' },
         python: { type: 'string' },
         out: { type: 'string' },
+        throughput: { type: 'boolean' },
+        paradigm: { type: 'string' },
+        batches: { type: 'string' },
+        dim: { type: 'string' },
+        layers: { type: 'string' },
+        heads: { type: 'string' },
+        matmul: { type: 'string' },
+        'data-workers': { type: 'string' },
+        profile: { type: 'boolean' },
       },
       strict: true,
     });
+    // The reference comparison is PyTorch on CPU threads; on a GPU the throughput benchmark is the one that means something.
+    if (values.throughput || values.backend === 'webgpu') return throughputRun(values);
     const backend = (values.backend ?? 'auto') as BackendChoice;
     if (!BACKEND_CHOICES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${values.backend}`);
     const kernels = values.kernels as KernelMode | undefined;
@@ -75,3 +95,48 @@ Prints a table (or, with --json, one JSON object) and writes the JSON to --out
     return 0;
   },
 };
+
+interface ThroughputValues {
+  backend?: string | undefined;
+  paradigm?: string | undefined;
+  batches?: string | undefined;
+  dim?: string | undefined;
+  layers?: string | undefined;
+  heads?: string | undefined;
+  steps?: string | undefined;
+  matmul?: string | undefined;
+  'data-workers'?: string | undefined;
+  profile?: boolean | undefined;
+  json?: boolean | undefined;
+  out?: string | undefined;
+}
+
+async function throughputRun(values: ThroughputValues): Promise<number> {
+  const backend = (values.backend ?? 'auto') as BackendChoice;
+  if (!BACKEND_CHOICES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${values.backend}`);
+  const paradigm = values.paradigm ?? 'both';
+  if (!['masked', 'autoregressive', 'both'].includes(paradigm)) throw new UsageError(`--paradigm must be masked, autoregressive or both, got ${paradigm}`);
+  const batches = (values.batches ?? '16').split(',').map((b) => positiveInt(b.trim(), 'batches', 16));
+  const model = {
+    ...(values.dim ? { dim: positiveInt(values.dim, 'dim', 192) } : {}),
+    ...(values.layers ? { layers: positiveInt(values.layers, 'layers', 6) } : {}),
+    ...(values.heads ? { heads: positiveInt(values.heads, 'heads', 6) } : {}),
+  };
+  const result = await runThroughput({
+    backend,
+    paradigms: paradigm === 'both' ? ['autoregressive', 'masked'] : [paradigm as 'masked' | 'autoregressive'],
+    batches,
+    model,
+    steps: positiveInt(values.steps, 'steps', 10),
+    matmulSize: values.matmul === '0' ? 0 : positiveInt(values.matmul, 'matmul', 2048),
+    ...(values['data-workers'] === undefined ? {} : { dataWorkers: values['data-workers'] === '0' ? 0 : positiveInt(values['data-workers'], 'data-workers', 1) }),
+    profile: values.profile ?? false,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const out = values.out ?? join(packageRoot(), 'bench', 'results', 'throughput.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileAtomic(out, Buffer.from(`${JSON.stringify(result, null, 2)}\n`));
+  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(`${formatThroughput(result)}\n\n(JSON: ${out})\n`);
+  return 0;
+}

@@ -49,9 +49,9 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
     const { rows, summary } = scoreImageFolder(join(out, 'images'));
     writeResults(join(out, 'results.jsonl'), rows);
     const t1 = Date.now();
-    const understanding = understandingOnTruth(model, metadata, n, seed);
+    const understanding = await understandingOnTruth(model, metadata, n, seed);
     const askSeconds = (Date.now() - t1) / 1000;
-    const balance = imbalance(model, rows, summary, understanding);
+    const balance = await imbalance(model, rows, summary, understanding);
     const report = {
       checkpoint,
       step: info.step,

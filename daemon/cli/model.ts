@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { initCompute } from '../compute';
+import { initCompute, type BackendChoice } from '../compute';
 import { loadModel } from '../models';
 import { generateOptions } from '../train';
 import { decodePng, encodePng } from '../util/png';
@@ -18,7 +18,8 @@ export const sampleCommand: Command = {
   --cfg W          classifier-free guidance weight (default 2 masked, 3 autoregressive)
   --temperature T  sampling temperature, 0 for greedy (default 1)
   --seed N         sampling seed (default 0)
-  --scale N        write the image N times larger, pixels as squares (default 1)`,
+  --scale N        write the image N times larger, pixels as squares (default 1)
+  --backend B      auto | tensorflow | webgpu | wasm | cpu (default auto)`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -29,15 +30,16 @@ export const sampleCommand: Command = {
         ...SAMPLING_OPTIONS,
         seed: { type: 'string' },
         scale: { type: 'string' },
+        backend: { type: 'string' },
       },
       strict: true,
     });
     const out = requireOption(values.out, 'out');
     const prompt = requireOption(values.prompt, 'prompt');
-    await initCompute();
+    await initCompute({ backend: (values.backend ?? 'auto') as BackendChoice });
     const { model } = loadModel(requireOption(values.checkpoint, 'checkpoint'));
     const sampling = samplingOptions(values, model.paradigm);
-    const [image] = model.generate([prompt], generateOptions(sampling, new Rng(intOption(values.seed, 'seed', 0, 0, 2 ** 32 - 1)))).images;
+    const [image] = (await model.generate([prompt], generateOptions(sampling, new Rng(intOption(values.seed, 'seed', 0, 0, 2 ** 32 - 1))))).images;
     const scale = intOption(values.scale, 'scale', 1, 1, 64);
     const big = { width: image!.width * scale, height: image!.height * scale, data: new Uint8Array(image!.width * scale * image!.height * scale * 3) };
     for (let y = 0; y < big.height; y++) {
@@ -55,12 +57,13 @@ export const askCommand: Command = {
   help: `unirl ask --checkpoint C --image x.png --question "How many items in this image?"
 
 Prints the model's answer (greedy). The image must be the model's canvas size (32 x 32 by
-default); a larger image drawn by \`unirl sample --scale N\` is read back at the model's size.`,
+default); a larger image drawn by \`unirl sample --scale N\` is read back at the model's size.
+  --backend B      auto | tensorflow | webgpu | wasm | cpu (default auto)`,
   async run(args) {
-    const { values } = parseArgs({ args, options: { checkpoint: { type: 'string' }, image: { type: 'string' }, question: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({ args, options: { checkpoint: { type: 'string' }, image: { type: 'string' }, question: { type: 'string' }, backend: { type: 'string' } }, strict: true });
     const file = requireOption(values.image, 'image');
     const question = requireOption(values.question, 'question');
-    await initCompute();
+    await initCompute({ backend: (values.backend ?? 'auto') as BackendChoice });
     const { model } = loadModel(requireOption(values.checkpoint, 'checkpoint'));
     let image = decodePng(readFileSync(file), file);
     const canvas = model.config.canvas;
@@ -72,7 +75,7 @@ default); a larger image drawn by \`unirl sample --scale N\` is read back at the
       for (let y = 0; y < canvas; y++) for (let x = 0; x < canvas; x++) small.set(image.data.subarray(((y * f + (f >> 1)) * image.width + x * f + (f >> 1)) * 3, ((y * f + (f >> 1)) * image.width + x * f + (f >> 1)) * 3 + 3), (y * canvas + x) * 3);
       image = { width: canvas, height: canvas, data: small };
     }
-    const { answers } = model.answer([image], [question]);
+    const { answers } = await model.answer([image], [question]);
     process.stdout.write(`${answers[0]}\n`);
     return 0;
   },

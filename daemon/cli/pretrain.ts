@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initCompute, type BackendChoice } from '../compute';
-import { modelConfig, type Paradigm } from '../models';
+import { checkpointModelConfig, modelConfig, type Paradigm } from '../models';
 import { DEFAULT_PRETRAIN, pretrain } from '../train';
 import { UsageError, type Command } from './command';
 import { intOption, requireOption } from './args';
@@ -11,15 +11,22 @@ export const pretrainCommand: Command = {
   summary: 'pretrain a unified base on procedural shapes-world data (resumable)',
   help: `unirl pretrain --out FILE.safetensors [--paradigm masked|autoregressive] [--steps N] [options]
 
-Trains a base from scratch, or resumes FILE when it exists (with its optimizer state beside it).
+Trains a base from scratch (or from --init's weights), or resumes FILE when it exists (with its
+optimizer state beside it).
+  --init C           start from checkpoint C's weights and model size, with a fresh optimizer and
+                     warm-up (ignored when FILE exists: then FILE is resumed)
 A checkpoint is written every --checkpoint-every steps and when interrupted (Ctrl-C).
   --steps N          total steps (default ${DEFAULT_PRETRAIN.steps})
   --batch N          generation examples per step (default ${DEFAULT_PRETRAIN.batchSize})
   --und-batch N      understanding examples per step (default: --batch)
   --dim, --layers, --heads   model size (defaults 192, 6, 6)
   --lr X             peak learning rate (default ${DEFAULT_PRETRAIN.lr})
+  --min-lr X         final learning rate of the cosine decay (default ${DEFAULT_PRETRAIN.minLr})
+  --warmup N         warm-up steps (default ${DEFAULT_PRETRAIN.warmup})
   --seed N           data and initialisation seed (default ${DEFAULT_PRETRAIN.seed})
   --checkpoint-every N (default ${DEFAULT_PRETRAIN.checkpointEvery})
+  --log-every N      steps per logged line, averaged (default ${DEFAULT_PRETRAIN.logEvery})
+  --data-workers N   threads drawing batches ahead (default: 0 on wasm/cpu, else cores - 2, at most 8)
   --metrics FILE     also append metrics as JSON lines
   --backend B        auto | tensorflow | webgpu | wasm | cpu (default auto)`,
   async run(args) {
@@ -35,24 +42,34 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         layers: { type: 'string' },
         heads: { type: 'string' },
         lr: { type: 'string' },
+        'min-lr': { type: 'string' },
+        warmup: { type: 'string' },
+        init: { type: 'string' },
         seed: { type: 'string' },
         'checkpoint-every': { type: 'string' },
+        'log-every': { type: 'string' },
         metrics: { type: 'string' },
+        'data-workers': { type: 'string' },
         backend: { type: 'string' },
       },
       strict: true,
     });
     const out = requireOption(values.out, 'out');
-    const paradigm = (values.paradigm ?? 'masked') as Paradigm;
+    const init = values.init === undefined ? undefined : checkpointModelConfig(values.init);
+    const paradigm = (values.paradigm ?? init?.paradigm ?? 'masked') as Paradigm;
+    if (init && init.paradigm !== paradigm) throw new UsageError(`--init is a ${init.paradigm} checkpoint, not ${paradigm}`);
+    if (init && (values.dim || values.layers || values.heads)) throw new UsageError('--init sets the model size; leave out --dim, --layers and --heads');
     if (paradigm !== 'masked' && paradigm !== 'autoregressive') throw new UsageError(`--paradigm must be masked or autoregressive`);
     const lr = values.lr === undefined ? DEFAULT_PRETRAIN.lr : Number(values.lr);
     if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1)`);
+    const minLr = values['min-lr'] === undefined ? Math.min(DEFAULT_PRETRAIN.minLr, lr) : Number(values['min-lr']);
+    if (!(minLr >= 0 && minLr <= lr)) throw new UsageError(`--min-lr must be a number from 0 to --lr`);
     const info = await initCompute({ backend: (values.backend ?? 'auto') as BackendChoice });
     process.stderr.write(`backend: ${info.backend} (${info.reason})\n`);
     const seed = intOption(values.seed, 'seed', DEFAULT_PRETRAIN.seed, 0, 2 ** 31);
     const config = {
       ...DEFAULT_PRETRAIN,
-      model: modelConfig(paradigm, {
+      model: init ?? modelConfig(paradigm, {
         ...(values.dim ? { dim: intOption(values.dim, 'dim', 192, 8, 4096) } : {}),
         ...(values.layers ? { layers: intOption(values.layers, 'layers', 6, 1, 64) } : {}),
         ...(values.heads ? { heads: intOption(values.heads, 'heads', 6, 1, 64) } : {}),
@@ -62,8 +79,13 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       batchSize: intOption(values.batch, 'batch', DEFAULT_PRETRAIN.batchSize, 1, 4096),
       understandingBatchSize: intOption(values['und-batch'] ?? values.batch, 'und-batch', DEFAULT_PRETRAIN.understandingBatchSize, 1, 4096),
       lr,
+      minLr,
+      warmup: intOption(values.warmup, 'warmup', DEFAULT_PRETRAIN.warmup, 0, 1_000_000),
       seed,
+      ...(values.init ? { init: values.init } : {}),
+      ...(values['data-workers'] ? { dataWorkers: intOption(values['data-workers'], 'data-workers', 0, 0, 64) } : {}),
       checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every', DEFAULT_PRETRAIN.checkpointEvery, 1, 1_000_000),
+      logEvery: intOption(values['log-every'], 'log-every', DEFAULT_PRETRAIN.logEvery, 1, 1_000_000),
     };
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
@@ -77,7 +99,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         );
         if (values.metrics) appendFileSync(values.metrics, `${JSON.stringify({ ...m, time: Date.now() / 1000 })}\n`);
       },
-      onCheckpoint: (file, step) => process.stderr.write(`checkpoint ${file} at step ${step}\n`),
+      onCheckpoint: (file, step) => void process.stderr.write(`checkpoint ${file} at step ${step}\n`),
     });
     process.stderr.write(`stopped at step ${last}\n`);
     return 0;

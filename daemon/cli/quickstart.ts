@@ -1,69 +1,168 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { GenevalResult, RunEvent } from '../../schemas/protocol';
+import type { GenevalResult, RunEvent, RunSummary } from '../../schemas/protocol';
+import requirements from '../../native/requirements.json';
+import { initCompute, type BackendChoice, type ComputeInfo } from '../compute';
 import { packageRoot } from '../util/paths';
 import type { Command } from './command';
 import { exitCodeOf, runSpecFile } from './run';
 
 export const QUICKSTART_SPEC = 'examples/quickstart.unirl.json';
 
+/** How much faster the quickstart runs with the native kernels than on plain wasm (measured: README, "The main job"). */
+export const NATIVE_SPEEDUP: number = requirements.speedup;
+
+/**
+ * The quickstart without the native kernels: the same prompts and the same GRPO, less of each, so
+ * that a newcomer waits minutes rather than half an hour (README has both times).
+ */
+export const PLAIN_SIZE = { imagesPerPrompt: 2, grpoSteps: 10 };
+
+interface QuickstartSpec {
+  backend?: BackendChoice;
+  stages: { kind: string; name?: string; imagesPerPrompt?: number; steps?: number; checkpointEvery?: number }[];
+}
+
 export const quickstartCommand: Command = {
   name: 'quickstart',
   summary: 'the main job on the built-in default: UniRL-GRPO from the masked base, GenEval before and after',
-  help: `unirl quickstart [--runs DIR] [--spec FILE]
+  help: `unirl quickstart [--runs DIR] [--spec FILE] [--full]
 
 Runs ${QUICKSTART_SPEC}: GenEval of the committed masked base (models/shapes-masked-base) on the
 60-prompt quick set (held-out compositional prompts, 4 images each), a short UniRL-GRPO with the
 model's own answers as the reward (no external images), and GenEval again; then prints the
 before/after table and the reward and grounding gap at the start and end of GRPO.
+It first says which backend and kernels it runs on. Without the native kernels (plain wasm, about
+${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerPrompt} images per prompt and ${PLAIN_SIZE.grpoSteps} GRPO steps.
   --runs DIR   the runs folder (default ./runs)
-  --spec FILE  another spec with GenEval stages to compare (default the quickstart spec)`,
+  --spec FILE  another spec with GenEval stages to compare (default the quickstart spec; run as it is)
+  --full       the full quickstart even without the native kernels`,
   async run(args) {
-    const { values } = parseArgs({ args, options: { runs: { type: 'string' }, spec: { type: 'string' } }, strict: true });
-    const spec = values.spec ?? join(packageRoot(), QUICKSTART_SPEC);
-    if (!existsSync(spec)) throw new Error(`${spec}: no such spec file`);
-    const results: GenevalResult[] = [];
+    const { values } = parseArgs({ args, options: { runs: { type: 'string' }, spec: { type: 'string' }, full: { type: 'boolean' } }, strict: true });
+    const specFile = values.spec ?? join(packageRoot(), QUICKSTART_SPEC);
+    if (!existsSync(specFile)) throw new Error(`${specFile}: no such spec file`);
+    const text = readFileSync(specFile, 'utf8');
+    const spec = JSON.parse(text) as QuickstartSpec;
+
+    // The backend the run's stages will get (the same choice, made here first so it can be said).
+    const compute = await initCompute({ backend: spec.backend ?? 'auto' });
+    process.stdout.write(`${backendLine(compute)}\n`);
+    const hint = nativeHint(compute);
+    if (hint) process.stdout.write(`${hint}\n`);
+    let specText: string | undefined;
+    if (values.spec === undefined && !values.full && slowBackend(compute)) {
+      specText = JSON.stringify(sizedForPlain(spec), null, 2);
+      process.stdout.write(
+        `Running a smaller quickstart sized for ${compute.backend === 'wasm' ? 'plain wasm' : `the ${compute.backend} backend`}: ` +
+          `GenEval with ${PLAIN_SIZE.imagesPerPrompt} images per prompt (not ${imagesOf(spec)}), ${PLAIN_SIZE.grpoSteps} GRPO steps (not ${grpoStepsOf(spec)}); --full runs the full one.\n`,
+      );
+    }
+
+    const results = new Map<number, GenevalResult>();
     const metrics: Record<string, number | null>[] = [];
     const started = Date.now();
-    const final = await runSpecFile(spec, {
+    const final = await runSpecFile(specFile, {
       runsDir: values.runs ?? 'runs',
       json: false,
+      ...(specText !== undefined ? { specText } : {}),
       onEvent: (e: RunEvent) => {
-        if (e.type === 'result') results.push(e.result);
+        if (e.type === 'result') results.set(e.stage, e.result);
         if (e.type === 'metric' && 'grpo/reward' in e.values) metrics.push(e.values);
       },
     });
-    if (results.length > 0) process.stdout.write(`\n${beforeAfterTable(results)}\n`);
-    if (metrics.length > 0) {
-      // One step's reward is one or two groups: compare the means of the first and last quarter.
-      const k = Math.max(1, Math.floor(metrics.length / 4));
-      const meanOf = (rows: typeof metrics, key: string): string => {
-        const v = rows.map((r) => r[key]).filter((x): x is number => typeof x === 'number');
-        return v.length === 0 ? '-' : (v.reduce((a, b) => a + b, 0) / v.length).toFixed(3);
-      };
-      const [head, tail] = [metrics.slice(0, k), metrics.slice(-k)];
-      process.stdout.write(
-        `GRPO, mean of the first ${k} steps -> the last ${k}: self reward ${meanOf(head, 'grpo/reward')} -> ${meanOf(tail, 'grpo/reward')}, ` +
-          `detector reward ${meanOf(head, 'grpo/rewards/detector/mean')} -> ${meanOf(tail, 'grpo/rewards/detector/mean')}, ` +
-          `grounding gap ${meanOf(head, 'grpo/grounding_gap')} -> ${meanOf(tail, 'grpo/grounding_gap')}\n`,
-      );
-    }
+    const geneval = spec.stages.flatMap((s, i) => (s.kind === 'geneval' ? [i] : []));
+    process.stdout.write(`\n${beforeAfterReport(geneval, results, final)}\n`);
+    if (metrics.length > 0) process.stdout.write(`${grpoSummary(metrics)}\n`);
     process.stdout.write(`${final.state} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     return exitCodeOf(final.state);
   },
 };
 
-/** GenEval per tag, the first result (before) against the last (after). */
-export function beforeAfterTable(results: readonly GenevalResult[]): string {
-  const first = results[0]!;
-  const last = results[results.length - 1]!;
-  const tags = Object.keys(first.tags);
-  const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(3)).padStart(8);
+/** Which backend and kernels the run computes on, in one line. */
+export function backendLine(info: ComputeInfo): string {
+  if (info.backend !== 'wasm') return `backend: ${info.backend} (${info.reason})`;
+  if (!info.native.active) return `backend: wasm without the native kernels: ${info.native.reason}`;
+  const blas = info.native.blas?.split(' ').slice(0, 2).join(' ') ?? 'BLAS';
+  return `backend: wasm with the native kernels (${blas}, ${info.native.threads ?? 1} thread${info.native.threads === 1 ? '' : 's'})`;
+}
+
+/** Plain wasm and the pure-JS backend: the backends on which the full quickstart takes too long. */
+function slowBackend(info: ComputeInfo): boolean {
+  return (info.backend === 'wasm' && !info.native.active) || info.backend === 'cpu';
+}
+
+/** One line on the native kernels when they are not in use on wasm: what they would give, and how to get them. */
+export function nativeHint(info: ComputeInfo, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (info.backend !== 'wasm' || info.native.active) return undefined;
+  const faster = `The native kernels would make this about ${NATIVE_SPEEDUP}x faster`;
+  if (info.native.reason.includes('UNIRL_NATIVE=0')) return `${faster}: unset UNIRL_NATIVE to use them.`;
+  if (info.native.loaded || info.native.reason.includes('out of date')) return `${faster}: npm run build:native`;
+  // The same command `npm install` prints when it cannot build them (native/build.mjs).
+  const install = (requirements.install as Record<string, string | undefined>)[platform];
+  if (!install) return `${faster}: see native/README.md`;
+  const note = (requirements.installNote as Record<string, string | undefined>)[platform];
+  return `${faster}: ${install} && npm run build:native${note ? `   (${note})` : ''}`;
+}
+
+const imagesOf = (spec: QuickstartSpec): number => spec.stages.find((s) => s.kind === 'geneval')?.imagesPerPrompt ?? 4;
+const grpoStepsOf = (spec: QuickstartSpec): number => spec.stages.find((s) => s.kind === 'grpo')?.steps ?? 0;
+
+/** The quickstart spec with PLAIN_SIZE: fewer images per GenEval prompt, fewer GRPO steps. */
+export function sizedForPlain(spec: QuickstartSpec): QuickstartSpec {
+  return {
+    ...spec,
+    stages: spec.stages.map((s) => {
+      if (s.kind === 'geneval') return { ...s, imagesPerPrompt: Math.min(s.imagesPerPrompt ?? 4, PLAIN_SIZE.imagesPerPrompt) };
+      if (s.kind !== 'grpo') return s;
+      const steps = Math.min(s.steps ?? PLAIN_SIZE.grpoSteps, PLAIN_SIZE.grpoSteps);
+      return { ...s, steps, ...(s.checkpointEvery !== undefined ? { checkpointEvery: Math.min(s.checkpointEvery, steps) } : {}) };
+    }),
+  };
+}
+
+/**
+ * The before/after table from what was measured only: "before" is the first GenEval stage's
+ * result, "after" the last one's. A GenEval that did not finish is said to be missing, with why;
+ * it is never filled in from the other one.
+ */
+export function beforeAfterReport(genevalStages: readonly number[], results: ReadonlyMap<number, GenevalResult>, final: Pick<RunSummary, 'state'>): string {
+  const first = genevalStages[0];
+  const last = genevalStages.length > 1 ? genevalStages[genevalStages.length - 1] : undefined;
+  const why = final.state === 'completed' ? 'no result' : `the run ${final.state}`;
+  const before = first === undefined ? undefined : results.get(first);
+  const after = last === undefined ? undefined : results.get(last);
+  if (!before) return first === undefined ? 'GenEval: the spec has no GenEval stage' : `GenEval: not measured (${why} before the first GenEval finished)`;
+  const lines = [beforeAfterTable(before, after)];
+  if (last === undefined) lines.push('after: the spec has only one GenEval stage');
+  else if (!after) lines.push(`after: not measured (${why} before the last GenEval finished)`);
+  return lines.join('\n');
+}
+
+/** GenEval per tag, before against after; without an "after", its columns are "-". */
+export function beforeAfterTable(before: GenevalResult, after: GenevalResult | undefined): string {
+  const tags = Object.keys(before.tags);
+  const score = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(3)).padStart(8);
   const change = (a: number | null | undefined, b: number | null | undefined): string =>
     (a === null || a === undefined || b === null || b === undefined ? '-' : `${b - a >= 0 ? '+' : ''}${(b - a).toFixed(3)}`).padStart(8);
+  const row = (name: string, a: number | null | undefined, b: number | null | undefined): string => `${name.padEnd(16)}${score(a)}${score(b)}${change(a, b)}`;
   const lines = [`${'GenEval'.padEnd(16)}${'before'.padStart(8)}${'after'.padStart(8)}${'change'.padStart(8)}`];
-  for (const tag of tags) lines.push(`${tag.padEnd(16)}${pct(first.tags[tag]?.score)}${pct(last.tags[tag]?.score)}${change(first.tags[tag]?.score, last.tags[tag]?.score)}`);
-  lines.push(`${'overall'.padEnd(16)}${pct(first.overall)}${pct(last.overall)}${change(first.overall, last.overall)}`);
+  for (const tag of tags) lines.push(row(tag, before.tags[tag]?.score, after?.tags[tag]?.score));
+  lines.push(row('overall', before.overall, after?.overall));
   return lines.join('\n');
+}
+
+/** GRPO's rewards and grounding gap: one step's reward is one or two groups, so the means of the first and last quarter of steps. */
+function grpoSummary(metrics: readonly Record<string, number | null>[]): string {
+  const k = Math.max(1, Math.floor(metrics.length / 4));
+  const meanOf = (rows: typeof metrics, key: string): string => {
+    const v = rows.map((r) => r[key]).filter((x): x is number => typeof x === 'number');
+    return v.length === 0 ? '-' : (v.reduce((a, b) => a + b, 0) / v.length).toFixed(3);
+  };
+  const [head, tail] = [metrics.slice(0, k), metrics.slice(-k)];
+  return (
+    `GRPO (${metrics.length} steps), mean of the first ${k} steps -> the last ${k}: self reward ${meanOf(head, 'grpo/reward')} -> ${meanOf(tail, 'grpo/reward')}, ` +
+    `detector reward ${meanOf(head, 'grpo/rewards/detector/mean')} -> ${meanOf(tail, 'grpo/rewards/detector/mean')}, ` +
+    `grounding gap ${meanOf(head, 'grpo/grounding_gap')} -> ${meanOf(tail, 'grpo/grounding_gap')}`
+  );
 }

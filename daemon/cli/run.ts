@@ -34,12 +34,13 @@ export const exitCodeOf = (state: RunSummary['state']): number => (state === 'co
  */
 export async function runSpecFile(
   specPath: string,
-  options: { runsDir: string; json: boolean; onEvent?: (e: RunEvent) => void },
+  options: { runsDir: string; json: boolean; onEvent?: (e: RunEvent) => void; specText?: string },
 ): Promise<RunSummary> {
   const file = path.resolve(specPath);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // specText: a variant of the file's spec (paths in it still resolve from the file's folder).
+    text = options.specText ?? fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new Error(`${specPath}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
   }
@@ -77,6 +78,7 @@ export async function runSpecFile(
   unsubscribe();
   view.done();
   await engine.stop();
-  if (final.state === 'failed') process.stderr.write(`run failed: ${final.error ?? 'unknown error'}\n`);
+  // The progress view has already printed the failed state with its reason; JSON output has not.
+  if (final.state === 'failed' && options.json) process.stderr.write(`run failed: ${final.error ?? 'unknown error'}\n`);
   return final;
 }

@@ -3,13 +3,15 @@
  *
  * auto: @tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node (a user may install either; neither is
  * a dependency, because their install downloads libtensorflow), then WebGPU where the optional
- * packages are installed and an adapter exists, then wasm (with the native kernels when they load),
- * then the pure-JS cpu backend. The result says what was chosen and why, for logs and clients.
+ * packages are installed and a hardware adapter exists, then wasm (with the native kernels when
+ * they load), then the pure-JS cpu backend. The result says what was chosen and why, for logs and clients.
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { loadNative, type NativeStatus } from './native';
 import { installNativeKernels, setNativeMatMuls, setWasmFixes } from './wasm-kernels';
+import { registerLeanGradients } from './gradients';
+import { describeAdapter, findAdapter, guardSyncReads, installWebgpuBackend, type AdapterReport } from './webgpu';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -31,6 +33,8 @@ export interface ComputeInfo {
   reason: string;
   /** The native kernels: loaded (in the process) and active (used by the wasm backend now). */
   native: NativeStatus & { active: boolean; threads?: number };
+  /** The GPU adapter, on the webgpu backend. */
+  adapter?: AdapterReport;
 }
 
 let current: ComputeInfo | undefined;
@@ -70,22 +74,19 @@ async function tryTensorflow(): Promise<string | undefined> {
   return undefined;
 }
 
-async function tryWebgpu(): Promise<string> {
-  let webgpu: { create?: (options: string[]) => unknown; globals?: Record<string, unknown> };
-  try {
-    webgpu = (await optionalImport('webgpu')) as typeof webgpu;
-    await optionalImport('@tensorflow/tfjs-backend-webgpu');
-  } catch {
-    throw new Error('the optional packages webgpu and @tensorflow/tfjs-backend-webgpu are not installed');
-  }
-  if (typeof webgpu.create !== 'function') throw new Error('the webgpu package has no create()');
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (webgpu.globals) Object.assign(globalThis, webgpu.globals);
-  if (!g.navigator?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: webgpu.create([]) }, configurable: true });
-  const gpu = g.navigator?.gpu as { requestAdapter(): Promise<unknown> } | undefined;
-  if (!gpu || !(await gpu.requestAdapter())) throw new Error('no WebGPU adapter on this machine');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend failed to initialise');
-  return 'webgpu';
+/**
+ * WebGPU through Dawn (daemon/compute/webgpu.ts). `auto` never takes a software adapter (a CPU
+ * rasteriser is slower than wasm); an explicit choice takes whatever adapter exists.
+ */
+async function tryWebgpu(explicit: boolean): Promise<AdapterReport> {
+  const adapter = await findAdapter({ compatibility: explicit });
+  if (adapter.software && !explicit) throw new Error(`only a software adapter, ${describeAdapter(adapter)}, slower than wasm (ask for --backend webgpu to use it anyway)`);
+  await installWebgpuBackend();
+  if (!(await tf.setBackend('webgpu'))) throw new Error(`the webgpu backend failed to initialise on ${describeAdapter(adapter)}`);
+  guardSyncReads(tf.backend());
+  // Fewer, larger command submissions: a training step is thousands of small dispatches.
+  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 64);
+  return adapter;
 }
 
 async function tryWasm(): Promise<void> {
@@ -120,6 +121,7 @@ export async function initCompute(options: ComputeOptions = {}): Promise<Compute
   const fromEnv = process.env['UNIRL_BACKEND'];
   const requested = (options.backend ?? 'auto') === 'auto' && fromEnv ? (fromEnv as BackendChoice) : (options.backend ?? 'auto');
   if (!BACKEND_CHOICES.includes(requested)) throw new Error(`unknown backend "${String(requested)}"${fromEnv === requested ? ' (from UNIRL_BACKEND)' : ''} (expected one of ${BACKEND_CHOICES.join(', ')})`);
+  registerLeanGradients();
   const wantNative = options.native ?? true;
   const threads = options.threads ?? Math.min(8, Math.max(1, Math.floor(cpus().length / 2)));
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`threads must be an integer from 1 to 256, got ${threads}`);
@@ -142,8 +144,9 @@ export async function initCompute(options: ComputeOptions = {}): Promise<Compute
   }
   if (requested === 'webgpu' || requested === 'auto') {
     try {
-      await tryWebgpu();
-      return done({ backend: 'webgpu', requested, reason: `a WebGPU adapter is available${tried.length ? ` (${tried.join('; ')})` : ''}`, native: notNative('the webgpu backend runs on the GPU') });
+      const adapter = await tryWebgpu(requested === 'webgpu');
+      const reason = `WebGPU on ${describeAdapter(adapter)}${tried.length ? ` (${tried.join('; ')})` : ''}`;
+      return done({ backend: 'webgpu', requested, reason, native: notNative('the webgpu backend runs on the GPU'), adapter });
     } catch (err) {
       if (requested === 'webgpu') throw new Error(`backend "webgpu" is unavailable: ${(err as Error).message}`, { cause: err });
       tried.push(`no webgpu: ${(err as Error).message}`);

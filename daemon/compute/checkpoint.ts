@@ -35,12 +35,13 @@ export function optimizerFileFor(file: string): string {
   return join(dirname(file), `${basename(file).replace(/\.safetensors$/, '')}.optimizer.safetensors`);
 }
 
-function f32(t: tf.Tensor): SafeTensor {
-  return { dtype: 'F32', shape: [...t.shape], data: t.dataSync() };
+async function f32(t: tf.Tensor): Promise<SafeTensor> {
+  // data(), not dataSync(): a GPU backend in Node can only read back asynchronously.
+  return { dtype: 'F32', shape: [...t.shape], data: (await t.data()) as Float32Array };
 }
 
 /** Writes the checkpoint (optimizer state first, so a model file never points at older state). */
-export function saveCheckpoint(file: string, params: Parameters, options: SaveCheckpointOptions): void {
+export async function saveCheckpoint(file: string, params: Parameters, options: SaveCheckpointOptions): Promise<void> {
   if (!Number.isInteger(options.step) || options.step < 0) throw new Error(`checkpoint: bad step ${options.step}`);
   const metadata: Record<string, string> = { ...(options.metadata ?? {}) };
   for (const reserved of ['format', 'config', 'step', 'optimizer']) {
@@ -53,8 +54,8 @@ export function saveCheckpoint(file: string, params: Parameters, options: SaveCh
     const optFile = optimizerFileFor(file);
     const state = options.optimizer.state();
     const tensors = new Map<string, SafeTensor>();
-    for (const [name, t] of state.m) tensors.set(`m.${name}`, f32(t));
-    for (const [name, t] of state.v) tensors.set(`v.${name}`, f32(t));
+    for (const [name, t] of state.m) tensors.set(`m.${name}`, await f32(t));
+    for (const [name, t] of state.v) tensors.set(`v.${name}`, await f32(t));
     writeSafetensors(optFile, tensors, {
       format: OPTIMIZER_FORMAT,
       step: String(options.step),
@@ -64,7 +65,7 @@ export function saveCheckpoint(file: string, params: Parameters, options: SaveCh
     metadata['optimizer'] = basename(optFile);
   }
   const tensors = new Map<string, SafeTensor>();
-  for (const [name, v] of params.entries()) tensors.set(name, f32(v));
+  for (const [name, v] of params.entries()) tensors.set(name, await f32(v));
   writeSafetensors(file, tensors, metadata);
 }
 

@@ -5,8 +5,9 @@
  */
 export { BACKEND_CHOICES, computeInfo, initCompute, setKernelMode, setNativeKernels, useNativeKernels, type BackendChoice, type ComputeInfo, type ComputeOptions, type KernelMode } from './backend';
 export { loadNative, type NativeStatus } from './native';
+export { describeAdapter, isSoftwareAdapter, type AdapterReport } from './webgpu';
 export { attention, crossEntropy, dense, embedding, gelu, layerNorm, matMul, reference, tokenNll, type AttentionOptions } from './ops';
-export { clipGlobalNorm, Parameters, valueAndGrads, type Init } from './params';
+export { clipGlobalNorm, Parameters, readScalar, valueAndGrads, type Init } from './params';
 export { Adam, type AdamOptions, type AdamState } from './adam';
 export { loadCheckpoint, optimizerFileFor, saveCheckpoint, CHECKPOINT_FORMAT, type CheckpointInfo, type SaveCheckpointOptions } from './checkpoint';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors, type SafeDtype, type SafeFile, type SafeTensor } from './safetensors';

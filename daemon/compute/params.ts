@@ -99,14 +99,48 @@ export function valueAndGrads(params: Parameters, loss: () => tf.Scalar): { valu
   return { value, grads: out };
 }
 
-/** Scales the gradients so that their global L2 norm is at most maxNorm; returns the norm before. */
-export function clipGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): number {
-  const norm = Math.sqrt(tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))).dataSync()[0] ?? 0));
-  if (norm > maxNorm && norm > 0) {
-    for (const [name, g] of grads) {
-      grads.set(name, tf.mul(g, maxNorm / norm));
-      g.dispose();
+/**
+ * The sum of many same-shaped tensors, a few at a time: one addN over all of them would bind every
+ * input at once, more than a WebGPU shader stage may (8 storage buffers by default).
+ */
+export function sumAll(tensors: tf.Tensor[]): tf.Tensor {
+  if (tensors.length === 0) throw new Error('sumAll: no tensors');
+  const group = 4;
+  let level = tensors;
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += group) {
+      const chunk = level.slice(i, i + group);
+      next.push(chunk.length === 1 ? chunk[0]! : tf.addN(chunk));
     }
+    level = next;
   }
+  return level[0]!;
+}
+
+/**
+ * Scales the gradients so that their global L2 norm is at most maxNorm; returns the norm before
+ * clipping as a scalar tensor (the caller disposes it). Nothing is read back: the scale is computed
+ * where the gradients are, so a GPU step needs no round trip to decide it.
+ */
+export function clipGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): tf.Scalar {
+  const norm = tf.tidy(() => tf.sqrt(sumAll([...grads.values()].map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+  if (!(maxNorm > 0 && Number.isFinite(maxNorm))) return norm;
+  const scale = tf.tidy(() => tf.div(maxNorm, tf.maximum(norm, maxNorm)));
+  for (const [name, g] of grads) {
+    grads.set(name, tf.mul(g, scale));
+    g.dispose();
+  }
+  scale.dispose();
   return norm;
+}
+
+/**
+ * The value of a scalar tensor, read asynchronously (the only way a GPU backend in Node can);
+ * `dispose` also frees the tensor once read.
+ */
+export async function readScalar(t: tf.Tensor, dispose = false): Promise<number> {
+  const value = (await t.data())[0] ?? NaN;
+  if (dispose) t.dispose();
+  return value;
 }

@@ -209,7 +209,7 @@ export class AutoregressiveModel implements UnifiedModel {
     return { logprobs: tf.neg(tokenNll(logits, targets)), weights: tf.ones([B, N]) };
   }
 
-  generate(prompts: readonly string[], options: GenerateOptions & { cache?: boolean }): Generation {
+  async generate(prompts: readonly string[], options: GenerateOptions & { cache?: boolean }): Promise<Generation> {
     const l = this.layout;
     const N = l.imageTokens;
     const V = l.image.vocabSize;
@@ -231,7 +231,7 @@ export class AutoregressiveModel implements UnifiedModel {
           const [cond, uncond] = tf.split(all, 2, 0) as [tf.Tensor, tf.Tensor];
           return tf.sub(tf.mul(cond, 1 + cfg), tf.mul(uncond, cfg));
         });
-        const data = logits.dataSync();
+        const data = await logits.data();
         logits.dispose();
         for (let b = 0; b < B; b++) {
           logSoftmaxInto(data, b * V, V, temperature === 0 ? 1 : temperature, logp);
@@ -278,7 +278,7 @@ export class AutoregressiveModel implements UnifiedModel {
     return imageLogits(this.params, l, tf.squeeze(h, [1]));
   }
 
-  answer(images: readonly RgbImage[], questions: readonly string[], options: AnswerOptions = {}): Answers {
+  answer(images: readonly RgbImage[], questions: readonly string[], options: AnswerOptions = {}): Promise<Answers> {
     return decodeAnswers(this.layout, questions, 2 + this.layout.imageTokens, this.undLength, (dialogues) => this.dialogueLogits(images, dialogues), options);
   }
 }

@@ -38,14 +38,14 @@ export function dialogueTargets(l: Layout, questions: readonly string[], answers
  * Decodes answers token by token (greedy, or sampled when `options.rng` is given with a positive
  * temperature). `textLogitsOf(dialogues)` returns text logits [B, T, textVocab] for the current dialogues.
  */
-export function decodeAnswers(
+export async function decodeAnswers(
   l: Layout,
   questions: readonly string[],
   textStart: number,
   T: number,
   textLogitsOf: (dialogues: readonly number[][]) => tf.Tensor,
   options: AnswerOptions,
-): Answers {
+): Promise<Answers> {
   const V = l.text.vocabSize;
   const temperature = options.temperature ?? 1;
   const sample = options.rng !== undefined && temperature > 0;
@@ -56,7 +56,7 @@ export function decodeAnswers(
   const logp = new Float64Array(V);
   for (let step = 0; step < l.maxAnswer + 1 && done.some((d) => !d); step++) {
     const logits = tf.tidy(() => textLogitsOf(dialogues));
-    const data = logits.dataSync();
+    const data = await logits.data();
     logits.dispose();
     dialogues.forEach((d, b) => {
       if (done[b]) return;

@@ -10,7 +10,7 @@
  *   the image block attends within itself; the dialogue attends causally to everything before.
  */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, dense, embedding, Parameters, tokenNll } from '../compute';
+import { crossEntropy, dense, embedding, matMul, Parameters, tokenNll } from '../compute';
 import type { Rng } from '../util/random';
 import type { RgbImage } from '../world/render';
 import { BACKGROUND_TOKEN } from '../tokenizers';
@@ -38,6 +38,25 @@ export const straightThrough = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) =>
   value: tf.zerosLike(x as tf.Tensor),
   gradFunc: (dy: tf.Tensor) => dy,
 }));
+
+/** Flat positions b * N + j of the tokens committed at MaskGIT step `s`. */
+function committedAt(commitStep: readonly Int32Array[], s: number, N: number): number[] {
+  const rows: number[] = [];
+  commitStep.forEach((c, b) => c.forEach((cs, j) => {
+    if (cs === s) rows.push(b * N + j);
+  }));
+  return rows;
+}
+
+/** A [total, ...] tensor with `values` [rows.length, ...] at `rows` (distinct) and zeros elsewhere; differentiable. */
+function placeRows(values: tf.Tensor, rows: readonly number[], total: number): tf.Tensor {
+  const placement = new Float32Array(total * rows.length);
+  rows.forEach((r, i) => {
+    placement[r * rows.length + i] = 1;
+  });
+  const width = values.size / rows.length;
+  return matMul(tf.tensor(placement, [total, rows.length]), values.reshape([rows.length, width]));
+}
 
 /**
  * Weight of a masked foreground token in the generation loss against a background one: in this
@@ -161,12 +180,25 @@ export class MaskedModel implements UnifiedModel {
     return tf.add(tf.slice(this.params.get('pos.embed'), [0, 0], [T, this.config.dim]), padded);
   }
 
-  /** Image logits [B, N, V] of generation sequences. */
-  private genLogits(prompts: readonly (readonly number[] | null)[], images: readonly ArrayLike<number>[]): tf.Tensor {
+  /** Hidden states [B, N, dim] at the image positions of generation sequences. */
+  private genImageHidden(prompts: readonly (readonly number[] | null)[], images: readonly ArrayLike<number>[]): tf.Tensor {
     const { batch, mask } = this.genBatch(prompts, images);
     const h = this.hidden(batch, mask, this.imageStart);
-    const hImg = tf.slice(h, [0, this.imageStart, 0], [batch.batch, this.layout.imageTokens, this.config.dim]);
-    return imageLogits(this.params, this.layout, hImg);
+    return tf.slice(h, [0, this.imageStart, 0], [batch.batch, this.layout.imageTokens, this.config.dim]);
+  }
+
+  /** Image logits [B, N, V] of generation sequences. */
+  private genLogits(prompts: readonly (readonly number[] | null)[], images: readonly ArrayLike<number>[]): tf.Tensor {
+    return imageLogits(this.params, this.layout, this.genImageHidden(prompts, images));
+  }
+
+  /** Guidance (cond + cfg * (cond - uncond)) and the foreground weight undone, over logits [..., V]. */
+  private guide(cond: tf.Tensor, uncond: tf.Tensor | undefined, cfg: number): tf.Tensor {
+    const guided = uncond ? tf.sub(tf.mul(cond, 1 + cfg), tf.mul(uncond, cfg)) : cond;
+    const V = this.layout.image.vocabSize;
+    const prior = new Float32Array(V);
+    prior[BACKGROUND_TOKEN] = Math.log(FOREGROUND_WEIGHT);
+    return tf.add(guided, tf.tensor(prior, [V]));
   }
 
   /**
@@ -176,15 +208,27 @@ export class MaskedModel implements UnifiedModel {
    * restores q; guidance keeps that offset (its weights sum to 1), so one correction serves both.
    */
   private samplingLogits(prompts: readonly (readonly number[] | null)[], images: readonly ArrayLike<number>[], cfg: number): tf.Tensor {
-    const guided = cfg === 0 ? this.genLogits(prompts, images) : (() => {
-      const both = this.genLogits([...prompts, ...prompts.map(() => null)], [...images, ...images]);
-      const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
-      return tf.sub(tf.mul(cond, 1 + cfg), tf.mul(uncond, cfg));
-    })();
-    const V = this.layout.image.vocabSize;
-    const prior = new Float32Array(V);
-    prior[BACKGROUND_TOKEN] = Math.log(FOREGROUND_WEIGHT);
-    return tf.add(guided, tf.tensor(prior, [1, 1, V]));
+    if (cfg === 0) return this.guide(this.genLogits(prompts, images), undefined, cfg);
+    const both = this.genLogits([...prompts, ...prompts.map(() => null)], [...images, ...images]);
+    const [cond, uncond] = tf.split(both, 2, 0) as [tf.Tensor, tf.Tensor];
+    return this.guide(cond, uncond, cfg);
+  }
+
+  /**
+   * The same sampling logits at some image positions only: [rows.length, V] for the flat positions
+   * `rows` (b * N + j). Training needs, at one MaskGIT step, only the tokens committed at that step
+   * (about N / steps of them); the transformer runs on the whole sequences, but the 3,761-way heads,
+   * guidance and loss only on those rows. Computing them everywhere made the [B, N, V] logits, their
+   * guidance and their gradients most of a training step's memory: over the 4 GiB a wasm heap can
+   * hold in a GRPO step without the native kernels.
+   */
+  private samplingLogitsAt(prompts: readonly (readonly number[] | null)[], images: readonly ArrayLike<number>[], cfg: number, rows: readonly number[]): tf.Tensor {
+    const guided = cfg !== 0;
+    const h = this.genImageHidden(guided ? [...prompts, ...prompts.map(() => null)] : prompts, guided ? [...images, ...images] : images);
+    const flat = h.reshape([-1, this.config.dim]);
+    // A row gather with a gradient on every backend (embedding: tf.gather's own gradient needs a kernel wasm lacks).
+    const at = (offset: number): tf.Tensor => imageLogits(this.params, this.layout, embedding(tf.tensor(Int32Array.from(rows, (r) => r + offset), [rows.length], 'int32'), flat));
+    return this.guide(at(0), guided ? at(prompts.length * this.layout.imageTokens) : undefined, cfg);
   }
 
   /**
@@ -242,21 +286,23 @@ export class MaskedModel implements UnifiedModel {
     const ids = prompts.map((p) => promptIds(l, p));
     const lastStep = Math.max(...generation.commitStep.map((c) => Math.max(...c)));
     const chosen = steps ?? [...Array(lastStep + 1).keys()];
-    const targets = tf.tensor(Int32Array.from(generation.tokens.flatMap((t) => [...t])), [B, N], 'int32');
-    let total: tf.Tensor = tf.zeros([B, N]);
+    const targets = Int32Array.from(generation.tokens.flatMap((t) => [...t]));
     const weights = new Float32Array(B * N);
+    const rows: number[] = [];
+    const perStep: tf.Tensor[] = [];
     for (const s of chosen) {
       // The state MaskGIT saw at step s: tokens committed earlier are known, the rest masked.
       const state = generation.tokens.map((t, b) => t.map((token, j) => ((generation.commitStep[b]![j] as number) < s ? token : -1)));
-      const stepMask = new Float32Array(B * N);
-      generation.commitStep.forEach((c, b) => c.forEach((cs, j) => {
-        if (cs === s) stepMask[b * N + j] = weights[b * N + j] = 1;
-      }));
-      let logits = this.samplingLogits(ids, state, sampling.cfg);
+      const committed = committedAt(generation.commitStep, s, N);
+      if (committed.length === 0) continue;
+      let logits = this.samplingLogitsAt(ids, state, sampling.cfg, committed);
       if (sampling.temperature > 0 && sampling.temperature !== 1) logits = tf.div(logits, sampling.temperature);
-      total = tf.add(total, tf.mul(tf.neg(tokenNll(logits, targets)), tf.tensor(stepMask, [B, N])));
+      perStep.push(tf.neg(tokenNll(logits, tf.tensor(Int32Array.from(committed, (r) => targets[r]!), [committed.length], 'int32'))));
+      for (const r of committed) weights[r] = 1;
+      rows.push(...committed);
     }
-    return { logprobs: total, weights: tf.tensor(weights, [B, N]) };
+    const logprobs = perStep.length === 0 ? tf.zeros([B, N]) : placeRows(tf.concat(perStep), rows, B * N).reshape([B, N]);
+    return { logprobs, weights: tf.tensor(weights, [B, N]) };
   }
 
   /**
@@ -280,20 +326,24 @@ export class MaskedModel implements UnifiedModel {
     const V = l.image.vocabSize;
     const B = prompts.length;
     const ids = prompts.map((p) => promptIds(l, p));
-    let soft: tf.Tensor = tf.zeros([B, N, V]);
     const chosen = new Float32Array(B * N);
+    const rows: number[] = [];
+    const perStep: tf.Tensor[] = [];
     for (const s of options.steps) {
       const state = generation.tokens.map((t, b) => t.map((token, j) => ((generation.commitStep[b]![j] as number) < s ? token : -1)));
-      const stepMask = new Float32Array(B * N);
-      generation.commitStep.forEach((c, b) => c.forEach((cs, j) => {
-        if (cs === s) stepMask[b * N + j] = chosen[b * N + j] = 1;
-      }));
-      const guided = this.samplingLogits(ids, state, sampling.cfg);
+      const committed = committedAt(generation.commitStep, s, N);
+      // Noise for every position (as many draws as before, so a seed gives the same run), used at the committed ones.
       const noise = new Float32Array(B * N * V);
       for (let i = 0; i < noise.length; i++) noise[i] = -Math.log(-Math.log(Math.max(1e-12, options.rng.float())));
-      const y = tf.softmax(tf.div(tf.add(guided, tf.tensor(noise, [B, N, V])), options.tau));
-      soft = tf.add(soft, tf.mul(y, tf.tensor(stepMask, [B, N, 1])));
+      if (committed.length === 0) continue;
+      const picked = new Float32Array(committed.length * V);
+      committed.forEach((r, i) => picked.set(noise.subarray(r * V, (r + 1) * V), i * V));
+      const guided = this.samplingLogitsAt(ids, state, sampling.cfg, committed);
+      perStep.push(tf.softmax(tf.div(tf.add(guided, tf.tensor(picked, [committed.length, V])), options.tau)));
+      for (const r of committed) chosen[r] = 1;
+      rows.push(...committed);
     }
+    const soft = perStep.length === 0 ? tf.zeros([B, N, V]) : placeRows(tf.concat(perStep), rows, B * N).reshape([B, N, V]);
     const hard = tf.oneHot(tf.tensor(Int32Array.from(generation.tokens.flatMap((t) => [...t])), [B, N], 'int32'), V).toFloat();
     const tokens = tf.add(hard, tf.mul(straightThrough(soft), tf.tensor(chosen, [B, N, 1])));
 
@@ -321,7 +371,7 @@ export class MaskedModel implements UnifiedModel {
     );
   }
 
-  generate(prompts: readonly string[], options: GenerateOptions): Generation {
+  async generate(prompts: readonly string[], options: GenerateOptions): Promise<Generation> {
     const l = this.layout;
     const N = l.imageTokens;
     const V = l.image.vocabSize;
@@ -338,7 +388,7 @@ export class MaskedModel implements UnifiedModel {
     const logp = new Float64Array(V);
     for (let s = 0; s < steps; s++) {
       const logits = tf.tidy(() => this.samplingLogits(ids, tokens, cfg));
-      const data = logits.dataSync();
+      const data = await logits.data();
       logits.dispose();
       const annealed = noise * (1 - (s + 1) / steps);
       for (let b = 0; b < B; b++) {
@@ -362,7 +412,7 @@ export class MaskedModel implements UnifiedModel {
     return { tokens, commitStep, logprobs, images: tokens.map((t) => l.image.decode(t)) };
   }
 
-  answer(pixels: readonly RgbImage[], questions: readonly string[], options: AnswerOptions = {}): Answers {
+  answer(pixels: readonly RgbImage[], questions: readonly string[], options: AnswerOptions = {}): Promise<Answers> {
     const l = this.layout;
     const images = pixels.map((p) => l.image.encode(p));
     return decodeAnswers(l, questions, 3 + l.imageTokens, this.undLength, (dialogues) => {

@@ -57,8 +57,9 @@ export interface UnifiedModel {
   /** `images` are image tokens (the generator's own output space). */
   generationLoss(prompts: readonly string[], images: readonly Int32Array[], rng: Rng, dropPrompt?: number): tf.Scalar;
   understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar;
-  generate(prompts: readonly string[], options: GenerateOptions): Generation;
-  answer(images: readonly RgbImage[], questions: readonly string[], options?: AnswerOptions): Answers;
+  // Async: sampling reads each step's logits back, which a GPU backend in Node can only do asynchronously.
+  generate(prompts: readonly string[], options: GenerateOptions): Promise<Generation>;
+  answer(images: readonly RgbImage[], questions: readonly string[], options?: AnswerOptions): Promise<Answers>;
   /**
    * Differentiable log-probability [B, N] of each generated image token under the sampling
    * distribution (guidance and temperature as sampled): the autoregressive model's next-token

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { TERMINAL_STATES, type RunEvent, type RunEventBody, type RunState, type RunSummary } from '../../schemas/protocol';
 import { nodeContext, validateSpec, type RunSpec } from '../spec';
 import { processAlive } from '../util/process';
+import { spawnBundledWorker } from '../util/worker';
 import { invalidSpec, invalidState, runNotFound } from './errors';
 import { listRunFolders, RunFolder } from './store';
 import type { FromWorker, WorkerStart } from './worker';
@@ -40,14 +41,8 @@ interface ActiveRun {
 /** Steps to see after a (re)start before an ETA is shown: the first steps are rarely typical. */
 export const ETA_WARMUP_STEPS = 10;
 
-/** Where the worker's code is: the bundled file beside the bundle, or the source under tsx. */
 function spawnWorker(start: WorkerStart): Worker {
-  // Under tsx (tests, benchmarks from source) the worker needs the loader too.
-  if (__filename.endsWith('.ts')) {
-    const source = JSON.stringify(path.join(__dirname, 'worker.ts'));
-    return new Worker(`require('tsx/cjs'); require(${source});`, { eval: true, workerData: start });
-  }
-  return new Worker(path.join(__dirname, 'run-worker.js'), { workerData: start });
+  return spawnBundledWorker(__dirname, 'worker.ts', 'run-worker', start);
 }
 
 export class RunEngine {

@@ -42,7 +42,31 @@ function finite(values: Record<string, number | null>): Record<string, number | 
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v !== null && Number.isFinite(v) ? v : null]));
 }
 
-function stageContext(start: WorkerStart, index: number, signal: AbortSignal): StageContext {
+/** How far a stage got, from its progress events: the failure message names the step it was in. */
+interface StageProgress {
+  step: number;
+  total: number;
+}
+
+/** The wasm heap running out (a 32-bit heap holds at most 4 GiB): emscripten's abort, or a failed allocation. */
+const OUT_OF_MEMORY = /Aborted\(|out of memory|memory access out of bounds|Array buffer allocation failed|Cannot allocate Wasm memory/i;
+
+/**
+ * A failed stage in words a user can act on: which stage, the step it was in, the error, and what
+ * to do about it. (A bare "Aborted(). Build with -sASSERTIONS for more info." said none of that.)
+ */
+export function stageFailure(index: number, stage: { kind: string; name?: string }, progress: StageProgress | undefined, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const unit = stage.kind === 'geneval' || stage.kind === 'sample' ? 'prompt' : 'step';
+  const where = progress ? `after ${unit} ${progress.step} of ${progress.total}` : `before finishing its first ${unit}`;
+  const todo = OUT_OF_MEMORY.test(message)
+    ? 'TensorFlow.js ran out of wasm memory (at most 4 GiB): make this stage smaller (fewer prompts, images or MaskGIT steps per step), then resume the run'
+    : 'fix the cause, then resume the run (its checkpoints are kept) or start it again';
+  const said = message.trim().replace(/([^.!?])$/, '$1.');
+  return `stage ${index} ${stage.kind}${stage.name ? ` "${stage.name}"` : ''} failed ${where}: ${said} What to do: ${todo}.`;
+}
+
+function stageContext(start: WorkerStart, index: number, signal: AbortSignal, progress: (p: StageProgress) => void): StageContext {
   const flag = new Int32Array(start.cancelFlag);
   const stage = start.spec.stages[index]!;
   const stageDir = path.join(start.runDir, 'stages', `${index}-${stage.kind}`);
@@ -59,7 +83,10 @@ function stageContext(start: WorkerStart, index: number, signal: AbortSignal): S
     cancelRequested: () => signal.aborted || Atomics.load(flag, 0) === 1,
     emit(event: StageEmit) {
       if (event.type === 'log') emit(event);
-      else if (event.type === 'progress') emit({ ...event, stage: index, etaSeconds: null, stepsPerSecond: null });
+      else if (event.type === 'progress') {
+        progress({ step: event.step, total: event.total });
+        emit({ ...event, stage: index, etaSeconds: null, stepsPerSecond: null });
+      }
       else if (event.type === 'metric') emit({ ...event, values: finite(event.values), stage: index });
       else emit({ ...event, stage: index });
     },
@@ -120,7 +147,13 @@ async function runStages(start: WorkerStart, signal: AbortSignal): Promise<void>
     if (signal.aborted) throw new CancelledError();
     post({ type: 'event', body: { type: 'stage', stage: i, kind: config.kind, status: 'started' } });
     const stage = stageFor(config);
-    await stage.run(config, stageContext(start, i, signal));
+    let progress: StageProgress | undefined;
+    try {
+      await stage.run(config, stageContext(start, i, signal, (p) => (progress = p)));
+    } catch (err) {
+      if (signal.aborted || err instanceof CancelledError) throw err;
+      throw new Error(stageFailure(i, config, progress, err), { cause: err });
+    }
     if (signal.aborted) throw new CancelledError();
     post({ type: 'event', body: { type: 'stage', stage: i, kind: config.kind, status: 'finished' } });
   }

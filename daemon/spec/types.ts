@@ -30,6 +30,7 @@ export interface PretrainStageSpec extends StageCommon {
   understandingWeight: number;
   checkpointEvery: number;
   logEvery: number;
+  dataWorkers?: number;
 }
 
 export interface SftStageSpec extends StageCommon {
@@ -57,11 +58,12 @@ export interface GrpoStageSpec extends StageCommon {
   beta: number;
   clipEpsilon: number;
   updatesPerBatch: number;
-  reward: 'self' | 'self_graded' | 'detector';
+  reward: 'self' | 'self_graded' | 'detector' | 'detector_graded';
   trainUnderstanding: boolean;
   understandingWeight: number;
   answerTemperature: number;
   policySteps: number;
+  curriculumCandidates: number;
   gradClip: number;
   sampling: SamplingSpec;
   logEvery: number;

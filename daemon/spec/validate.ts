@@ -98,9 +98,6 @@ export function semanticProblems(spec: RunSpec, context: ValidationContext, give
   if (pretrainAt >= 0 && !model) {
     problems.push(err(`/stages/${pretrainAt}/kind`, 'a pretrain stage needs model.paradigm and model.architecture (add a "model" object; its defaults are a masked model)'));
   }
-  if (pretrainAt >= 0 && model?.checkpoint !== undefined) {
-    problems.push(warn('/model/checkpoint', 'pretraining starts from model.architecture, not from model.checkpoint; the stages after it use the pretrained model'));
-  }
 
   if (spec.heldOut !== undefined) files.metadata(spec.heldOut, '/heldOut');
 

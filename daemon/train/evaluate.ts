@@ -28,10 +28,10 @@ export function generateOptions(sampling: SamplingConfig, rng: Rng): GenerateOpt
 }
 
 /** Images for a list of prompts, generated in batches of at most `batch`. */
-export function generateImages(model: UnifiedModel, prompts: readonly string[], sampling: SamplingConfig, rng: Rng, batch = 16): RgbImage[] {
+export async function generateImages(model: UnifiedModel, prompts: readonly string[], sampling: SamplingConfig, rng: Rng, batch = 16): Promise<RgbImage[]> {
   const out: RgbImage[] = [];
   for (let i = 0; i < prompts.length; i += batch) {
-    out.push(...model.generate(prompts.slice(i, i + batch), generateOptions(sampling, rng)).images);
+    out.push(...(await model.generate(prompts.slice(i, i + batch), generateOptions(sampling, rng))).images);
   }
   return out;
 }
@@ -50,11 +50,11 @@ export async function generateGenevalFolder(model: UnifiedModel, o: GenerateFold
   if (existsSync(o.outDir)) throw new Error(`${o.outDir}: already exists (choose a new folder; results are never overwritten)`);
   const rng = new Rng(o.seed);
   const perBatch = Math.max(1, Math.floor(16 / o.imagesPerPrompt));
-  await writeFolderAtomic(o.outDir, (tmp) => {
+  await writeFolderAtomic(o.outDir, async (tmp) => {
     for (let i = 0; i < o.metadata.length; i += perBatch) {
       const group = o.metadata.slice(i, i + perBatch);
       const prompts = group.flatMap((m) => Array<string>(o.imagesPerPrompt).fill(m.prompt));
-      const images = generateImages(model, prompts, o.sampling, rng);
+      const images = await generateImages(model, prompts, o.sampling, rng);
       group.forEach((meta, k) => writePromptFolder(tmp, i + k, meta, images.slice(k * o.imagesPerPrompt, (k + 1) * o.imagesPerPrompt)));
       o.onPrompt?.(Math.min(i + perBatch, o.metadata.length), o.metadata.length);
     }
@@ -68,7 +68,7 @@ export interface UnderstandingResult {
 }
 
 /** Understanding on rendered truth scenes: the prompt's question about a scene that satisfies it. */
-export function understandingOnTruth(model: UnifiedModel, metadata: readonly Metadata[], imagesPerPrompt: number, seed: number): UnderstandingResult {
+export async function understandingOnTruth(model: UnifiedModel, metadata: readonly Metadata[], imagesPerPrompt: number, seed: number): Promise<UnderstandingResult> {
   const tally = new Map<string, { correct: number; total: number }>();
   const items: { meta: Metadata; image: RgbImage; question: string }[] = [];
   metadata.forEach((meta, index) => {
@@ -78,7 +78,7 @@ export function understandingOnTruth(model: UnifiedModel, metadata: readonly Met
   });
   for (let i = 0; i < items.length; i += 32) {
     const chunk = items.slice(i, i + 32);
-    const { answers } = model.answer(chunk.map((c) => c.image), chunk.map((c) => c.question));
+    const { answers } = await model.answer(chunk.map((c) => c.image), chunk.map((c) => c.question));
     chunk.forEach((c, k) => {
       const t = tally.get(c.meta.tag) ?? { correct: 0, total: 0 };
       t.total++;
@@ -126,13 +126,13 @@ export interface ImbalanceResult {
  * prompt's question against the detector's verdict, counted both ways (as UniRL's scripts count
  * "generation right, understanding wrong" and the reverse).
  */
-export function imbalance(model: UnifiedModel, rows: readonly ResultRow[], summary: Summary, understanding: UnderstandingResult): ImbalanceResult {
+export async function imbalance(model: UnifiedModel, rows: readonly ResultRow[], summary: Summary, understanding: UnderstandingResult): Promise<ImbalanceResult> {
   const counts = new Map<string, { rw: number; wr: number; n: number }>();
   for (let i = 0; i < rows.length; i += 32) {
     const chunk = rows.slice(i, i + 32);
     const metas = chunk.map((r) => checkMetadata(JSON.parse(r.metadata), r.filename));
     const images = chunk.map((r) => decodePng(readFileSync(r.filename), r.filename));
-    const { answers } = model.answer(images, metas.map((m) => questionAnswer(m)?.question ?? ''));
+    const { answers } = await model.answer(images, metas.map((m) => questionAnswer(m)?.question ?? ''));
     chunk.forEach((row, k) => {
       const c = counts.get(row.tag) ?? { rw: 0, wr: 0, n: 0 };
       // judgeAnswer marks a line without a question and answer as never right.

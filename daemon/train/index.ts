@@ -6,4 +6,5 @@ export * from './evaluate';
 export * from './unirl';
 export * from './grpo-loss';
 export * from './grpo';
+export * from './curriculum';
 export * from './sft';

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { Adam, clipGlobalNorm, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
 import { createModel, type ModelConfig } from '../models';
 import type { Metadata } from '../world';
-import { drawExamples, stepRng, TrainingPrompts } from './data';
+import { BatchSource, batchRng, defaultDataWorkers } from './batches';
 import { learningRate } from './schedule';
 
 export interface PretrainConfig {
@@ -33,6 +33,13 @@ export interface PretrainConfig {
   seed: number;
   logEvery: number;
   checkpointEvery: number;
+  /**
+   * Weights to start from when the checkpoint does not exist yet (a committed base, say): the
+   * optimizer starts fresh with its warm-up, and the step count restarts at 0 of this schedule.
+   */
+  init?: string;
+  /** Threads that draw the batches ahead of the step (default: by backend, see defaultDataWorkers). */
+  dataWorkers?: number;
 }
 
 export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'model'> = {
@@ -60,11 +67,13 @@ export interface PretrainMetrics {
   'train/grad_norm': number;
   'train/step_time': number;
   'train/tokens_per_sec': number;
+  /** Share of the window's wall time spent waiting for batches (data generation that did not overlap). */
+  'train/data_wait': number;
 }
 
 export interface PretrainHooks {
   onMetrics?: (m: PretrainMetrics) => void;
-  onCheckpoint?: (file: string, step: number) => void;
+  onCheckpoint?: (file: string, step: number) => void | Promise<void>;
   /** Checked between steps; when aborted the loop checkpoints and returns. */
   signal?: AbortSignal;
   /** Lines of metadata files named as held out (never trained on). */
@@ -77,60 +86,75 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   const optimizer = new Adam({ lr: config.lr, weightDecay: config.weightDecay });
   let step = 0;
   if (existsSync(checkpoint)) step = loadCheckpoint(checkpoint, model.params, optimizer).step;
-  const prompts = new TrainingPrompts(hooks.heldOut);
-  const world = { canvas: config.model.canvas };
-  const save = (): void => {
-    saveCheckpoint(checkpoint, model.params, { config: config.model, step, optimizer, metadata: { pretrain: JSON.stringify(config) } });
-    hooks.onCheckpoint?.(checkpoint, step);
+  else if (config.init) loadCheckpoint(config.init, model.params);
+  const batches = new BatchSource(
+    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, heldOut: hooks.heldOut ?? [] },
+    config.dataWorkers ?? defaultDataWorkers(tf.getBackend()),
+  );
+  const save = async (): Promise<void> => {
+    await saveCheckpoint(checkpoint, model.params, { config: config.model, step, optimizer, metadata: { pretrain: JSON.stringify(config) } });
+    await hooks.onCheckpoint?.(checkpoint, step);
   };
   const tokensPerStep = config.batchSize * model.layout.imageTokens + config.understandingBatchSize * (model.layout.imageTokens + model.layout.dialogueSlots);
-  let acc = { loss: 0, gen: 0, und: 0, norm: 0, time: 0, n: 0 };
+  // Sums of [loss, generation loss, understanding loss, grad norm] since the last log, kept where
+  // the step runs: a GPU step then never waits for a read-back, only the log line does.
+  let sums: tf.Tensor1D = tf.zeros([4]);
+  let window = { steps: 0, started: performance.now(), dataWait: 0 };
 
   while (step < config.steps) {
     // Let signals, messages and timers run between steps (a cancel must reach a synchronous step loop).
     await yieldToEventLoop();
     if (hooks.signal?.aborted) break;
-    const started = performance.now();
     optimizer.lr = learningRate(config, step);
-    const rng = stepRng(config.seed, step);
-    const gen = drawExamples(prompts, world, rng, config.batchSize);
-    const und = drawExamples(prompts, world, rng, config.understandingBatchSize);
-    const genTokens = gen.map((e) => model.layout.image.encode(e.image));
+    const asked = performance.now();
+    const batch = await batches.get(step);
+    window.dataWait += performance.now() - asked;
+    const { generation: gen, understanding: und } = batch;
+    const rng = batchRng(batch);
 
-    let genLoss = 0;
-    let undLoss = 0;
+    let parts: tf.Tensor | undefined;
     const { value, grads } = valueAndGrads(model.params, () => {
-      const g = model.generationLoss(gen.map((e) => e.meta.prompt), genTokens, rng, config.dropPrompt);
-      const u = model.understandingLoss(und.map((e) => e.image), und.map((e) => e.question), und.map((e) => e.answer));
-      // Read the parts without keeping them alive past the gradient computation.
-      genLoss = g.dataSync()[0] ?? NaN;
-      undLoss = u.dataSync()[0] ?? NaN;
+      const g = model.generationLoss(gen.prompts, gen.tokens, rng, config.dropPrompt);
+      const u = model.understandingLoss(und.images, und.questions, und.answers);
+      parts = tf.keep(tf.stack<tf.Scalar>([g, u]));
       return tf.add(g, tf.mul(u, config.understandingWeight));
     });
     const norm = clipGlobalNorm(grads, config.gradClip);
     optimizer.apply(model.params, grads);
-    const loss = value.dataSync()[0] ?? NaN;
-    tf.dispose([value, ...grads.values()]);
+    const next = tf.tidy(() => tf.add<tf.Tensor1D>(sums, tf.concat([tf.reshape(value, [1]), parts!, tf.reshape(norm, [1])])));
+    tf.dispose([sums, value, norm, parts!, ...grads.values()]);
+    sums = next;
     step++;
+    window.steps++;
 
-    acc = { loss: acc.loss + loss, gen: acc.gen + genLoss, und: acc.und + undLoss, norm: acc.norm + norm, time: acc.time + (performance.now() - started), n: acc.n + 1 };
     if (step % config.logEvery === 0 || step === config.steps) {
-      const seconds = acc.time / 1000 / acc.n;
+      const [loss = NaN, gen = NaN, und = NaN, gradNorm = NaN] = Array.from(await sums.data()).map((x) => x / window.steps);
+      // Wall time over the window, read after the sums: on a GPU that is when the steps finished.
+      const elapsed = performance.now() - window.started;
+      const seconds = elapsed / 1000 / window.steps;
       hooks.onMetrics?.({
         step,
-        'train/loss': acc.loss / acc.n,
-        'train/loss_generation': acc.gen / acc.n,
-        'train/loss_understanding': acc.und / acc.n,
+        'train/loss': loss,
+        'train/loss_generation': gen,
+        'train/loss_understanding': und,
         'train/lr': optimizer.lr,
-        'train/grad_norm': acc.norm / acc.n,
+        'train/grad_norm': gradNorm,
         'train/step_time': seconds,
         'train/tokens_per_sec': tokensPerStep / seconds,
+        'train/data_wait': window.dataWait / elapsed,
       });
-      acc = { loss: 0, gen: 0, und: 0, norm: 0, time: 0, n: 0 };
+      sums.dispose();
+      sums = tf.zeros([4]);
+      window = { steps: 0, started: performance.now(), dataWait: 0 };
     }
-    if (step % config.checkpointEvery === 0) save();
+    if (step % config.checkpointEvery === 0) {
+      await save();
+      if (window.steps === 0) window.started = performance.now();
+    }
   }
-  if (step % config.checkpointEvery !== 0) save();
+  if (step % config.checkpointEvery !== 0) await save();
+  sums.dispose();
+  await batches.close();
   model.params.dispose();
   optimizer.dispose();
   return step;

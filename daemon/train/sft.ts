@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { yieldToEventLoop } from '../util/async';
 import { existsSync } from 'node:fs';
-import { Adam, clipGlobalNorm, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
+import { Adam, clipGlobalNorm, readScalar, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
 import { loadModel, MaskedModel } from '../models';
 import { stepRng, TrainingPrompts } from './data';
 import { DEFAULT_SAMPLING, type SamplingConfig } from './evaluate';
@@ -65,9 +65,9 @@ export async function sft(config: SftConfig, base: string, out: string, hooks: U
   const optimizer = new Adam({ lr: config.lr });
   let step = existsSync(out) ? loadCheckpoint(out, model.params, optimizer).step : 0;
   const prompts = new TrainingPrompts(hooks.heldOut);
-  const save = (): void => {
-    saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: { sft: JSON.stringify(config), base } });
-    hooks.onCheckpoint?.(out, step);
+  const save = async (): Promise<void> => {
+    await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: { sft: JSON.stringify(config), base } });
+    await hooks.onCheckpoint?.(out, step);
   };
 
   while (step < config.steps) {
@@ -80,9 +80,9 @@ export async function sft(config: SftConfig, base: string, out: string, hooks: U
     const texts = metas.map((m) => m.prompt);
     const questions = metas.map((m) => m.question!);
     const answers = metas.map((m) => m.answer!);
-    const generation = selfGenerate(model, texts, { rng, ...config.sampling });
+    const generation = await selfGenerate(model, texts, { rng, ...config.sampling });
     requireSelfGenerated(generation.images);
-    const judgement = judgeImages(model, metas, generation.images);
+    const judgement = await judgeImages(model, metas, generation.images);
     const accepted = judgement.selfCorrect.flatMap((ok, i) => (ok ? [i] : []));
 
     let undLoss = NaN;
@@ -102,7 +102,7 @@ export async function sft(config: SftConfig, base: string, out: string, hooks: U
       genLoss = gen.dataSync()[0] ?? NaN;
       return tf.add(und, tf.mul(gen, config.generationWeight));
     });
-    const gradNorm = clipGlobalNorm(grads, config.gradClip);
+    const gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
     optimizer.apply(model.params, grads);
     tf.dispose([value, ...grads.values()]);
     step++;
@@ -138,9 +138,9 @@ export async function sft(config: SftConfig, base: string, out: string, hooks: U
         });
       }
     }
-    if (step % config.checkpointEvery === 0) save();
+    if (step % config.checkpointEvery === 0) await save();
   }
-  if (step % config.checkpointEvery !== 0 || step === 0) save();
+  if (step % config.checkpointEvery !== 0 || step === 0) await save();
   model.params.dispose();
   optimizer.dispose();
   return step;

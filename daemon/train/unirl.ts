@@ -6,10 +6,10 @@
  * and every UniRL function that reads images refuses any other (a rendered truth scene, a PNG
  * from disk), so no code path of a UniRL stage can train on external image data.
  */
-import { detect, evaluateDetections, keepDetections } from '../geneval';
+import { detect, evaluateDetections, keepDetections, type DetectedByClass, type Detection } from '../geneval';
 import type { Generation, GenerateOptions, UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
-import { judgeAnswer, type Metadata, type RgbImage } from '../world';
+import { judgeAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
 
 const selfGenerated = new WeakSet<RgbImage>();
 
@@ -18,8 +18,8 @@ export class ExternalImageError extends Error {
 }
 
 /** Generates a group of images per prompt and registers them as the model's own. */
-export function selfGenerate(model: UnifiedModel, prompts: readonly string[], options: GenerateOptions): Generation {
-  const generation = model.generate(prompts, options);
+export async function selfGenerate(model: UnifiedModel, prompts: readonly string[], options: GenerateOptions): Promise<Generation> {
+  const generation = await model.generate(prompts, options);
   for (const image of generation.images) selfGenerated.add(image);
   return generation;
 }
@@ -33,7 +33,7 @@ export function requireSelfGenerated(images: readonly RgbImage[]): void {
   }
 }
 
-export type RewardName = 'self' | 'self_graded' | 'detector';
+export type RewardName = 'self' | 'self_graded' | 'detector' | 'detector_graded';
 
 export interface Judgement {
   /** The model's own answer (greedy) to the prompt's question about each image. */
@@ -41,24 +41,71 @@ export interface Judgement {
   /** Its own verdict: the answer states the prompt's facts. */
   selfCorrect: boolean[];
   selfGraded: number[];
-  /** The GenEval detector's verdict (the control reward, and the grounding gap's referee). */
+  /** The GenEval detector's verdict (the control reward, and the grounding gap's referee), and its partial credit. */
   detectorCorrect: boolean[];
+  detectorGraded: number[];
 }
 
+const detectorFields = (v: { correct: boolean[]; graded: number[] }): Pick<Judgement, 'detectorCorrect' | 'detectorGraded'> => ({ detectorCorrect: v.correct, detectorGraded: v.graded });
+
 /** The model answers the prompt's question about each of its own images; the detector judges too. */
-export function judgeImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): Judgement {
+export function judgeImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): Promise<Judgement> {
+  // The refusal is synchronous: nothing is asked of the model about an image that is not its own.
   requireSelfGenerated(images);
-  const { answers } = model.answer(images, metas.map((m) => m.question!));
+  return judgeOwnImages(model, metas, images);
+}
+
+async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): Promise<Judgement> {
+  const { answers } = await model.answer(images, metas.map((m) => m.question!));
   const verdicts = metas.map((m, i) => judgeAnswer(m, answers[i]!));
   return {
     answers,
     selfCorrect: verdicts.map((v) => v.correct),
     selfGraded: verdicts.map((v) => v.graded),
-    detectorCorrect: metas.map((m, i) => evaluateDetections(keepDetections(detect(images[i]!), m.tag), m).correct),
+    ...detectorFields(detectorVerdicts(metas, images)),
   };
 }
 
-export function rewardsOf(j: Judgement, name: RewardName): number[] {
+/** The GenEval detector's verdict on each image, and its partial credit (no model involved: the control rewards). */
+export function detectorVerdicts(metas: readonly Metadata[], images: readonly RgbImage[]): { correct: boolean[]; graded: number[] } {
+  requireSelfGenerated(images);
+  const kept = metas.map((m, i) => keepDetections(detect(images[i]!), m.tag));
+  return { correct: metas.map((m, i) => evaluateDetections(kept[i]!, m).correct), graded: metas.map((m, i) => detectorPartialCredit(kept[i]!, m)) };
+}
+
+/**
+ * The detector's partial credit for an image: the mean, over the checks GenEval makes, of the share
+ * met: each include item's count (found / asked), its colour (right-coloured among the top `count`
+ * / asked), its relation (1 when it holds against every object of a matched target group); each
+ * exclude item (1 when fewer than `count` are found). It is 1 exactly when GenEval's verdict is
+ * correct, and tells "two of three circles" from "none".
+ */
+export function detectorPartialCredit(objects: DetectedByClass, meta: Metadata): number {
+  const parts: number[] = [];
+  const matchedGroups: (readonly Detection[] | null)[] = [];
+  for (const req of meta.include) {
+    const found = (objects.get(req.class) ?? []).slice(0, req.count);
+    parts.push(found.length / req.count);
+    let matched = found.length === req.count;
+    if (req.color !== undefined) {
+      const right = found.filter((d) => d.color === req.color).length;
+      parts.push(right / req.count);
+      matched &&= right === req.count;
+    }
+    if (req.position !== undefined) {
+      const [relation, target] = req.position;
+      const targets = matchedGroups[target];
+      const holds = matched && !!targets && found.every((o) => targets.every((t) => relationsBetween(o.box, t.box).has(relation)));
+      parts.push(holds ? 1 : 0);
+      matched &&= holds;
+    }
+    matchedGroups.push(matched ? found : null);
+  }
+  for (const req of meta.exclude ?? []) parts.push((objects.get(req.class)?.length ?? 0) < req.count ? 1 : 0);
+  return parts.reduce((a, b) => a + b, 0) / Math.max(1, parts.length);
+}
+
+export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
   switch (name) {
     case 'self':
       return j.selfCorrect.map(Number);
@@ -66,6 +113,8 @@ export function rewardsOf(j: Judgement, name: RewardName): number[] {
       return j.selfGraded;
     case 'detector':
       return j.detectorCorrect.map(Number);
+    case 'detector_graded':
+      return j.detectorGraded;
   }
 }
 

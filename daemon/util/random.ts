@@ -24,6 +24,19 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
+  /** The generator's whole state: `Rng.fromState(r.state())` continues exactly where r is. */
+  state(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  static fromState(state: readonly number[]): Rng {
+    // (a may hold a signed 32-bit value: it is only ever added modulo 2^32.)
+    if (state.length !== 4 || !state.every((x) => Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff)) throw new Error('Rng.fromState: expected four 32-bit integers');
+    const rng = new Rng(0);
+    [rng.a, rng.b, rng.c, rng.d] = state as [number, number, number, number];
+    return rng;
+  }
+
   nextUint32(): number {
     const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
     this.d = (this.d + 1) >>> 0;

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
-import { ARTIFACTS, folders, installExtension, ROOT, Workbench, type Folders } from './workbench';
+import { ARTIFACTS, folders, installExtension, ROOT, tearDown, Workbench, type Folders } from './workbench';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; publisher: string };
 
@@ -111,19 +111,7 @@ describe('the samples view in VS Code (code-server)', { timeout: 300_000 }, () =
     });
   });
 
-  after(async () => {
-    if (workbench) {
-      await workbench.screenshot('samples-last');
-      await workbench.close();
-    }
-    try {
-      const info = JSON.parse(fs.readFileSync(path.join(home, 'daemon.json'), 'utf8')) as { pid: number };
-      process.kill(info.pid, 'SIGKILL');
-    } catch {
-      // none running
-    }
-    fs.rmSync(base, { recursive: true, force: true });
-  });
+  after(() => tearDown(workbench, { screenshot: 'samples-last', home, base }));
 
   it('opens from the activity bar and says that no daemon runs yet', async () => {
     const page = workbench!.page;

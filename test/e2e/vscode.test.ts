@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { folders, installExtension, ROOT, Workbench, type Folders } from './workbench';
+import { folders, installExtension, ROOT, tearDown, Workbench, type Folders } from './workbench';
 
 interface Contributed {
   name: string;
@@ -73,20 +73,7 @@ describe('the extension in VS Code (code-server)', { timeout: 300_000 }, () => {
     workbench = await Workbench.open(f, workspace, { UNIRL_HOME: home });
   });
 
-  after(async () => {
-    if (workbench) {
-      await workbench.screenshot('e2e-last');
-      await workbench.close();
-    }
-    // A daemon left behind by a failed test must not outlive it.
-    try {
-      const info = JSON.parse(fs.readFileSync(path.join(home, 'daemon.json'), 'utf8')) as { pid: number };
-      process.kill(info.pid, 'SIGKILL');
-    } catch {
-      // none running
-    }
-    fs.rmSync(base, { recursive: true, force: true });
-  });
+  after(() => tearDown(workbench, { screenshot: 'e2e-last', home, base }));
 
   it('installs the .vsix, which holds the bundles and no sources, tests or source maps', () => {
     assert.match(installOutput, /successfully installed/);

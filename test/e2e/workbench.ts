@@ -163,3 +163,22 @@ export class Workbench {
     }
   }
 }
+
+/**
+ * The end of an end-to-end suite, the same for every file: a last screenshot of the window, the
+ * workbench closed, a daemon left running by a failed test killed (it must not outlive the test;
+ * `home` holds its connection file) and the suite's folder removed.
+ */
+export async function tearDown(workbench: Workbench | undefined, o: { screenshot: string; home: string; base: string }): Promise<void> {
+  if (workbench) {
+    await workbench.screenshot(o.screenshot);
+    await workbench.close();
+  }
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(o.home, 'daemon.json'), 'utf8')) as { pid: number };
+    process.kill(info.pid, 'SIGKILL');
+  } catch {
+    // none running
+  }
+  fs.rmSync(o.base, { recursive: true, force: true });
+}

@@ -62,9 +62,35 @@ describe('unirl validate / run / runs', () => {
       'overall            1.000   1.000  +0.000',
     ]);
     assert.match(r.stdout, /^completed in \d+ s$/m);
+    assert.match(r.stdout.split('\n')[0]!, /^backend: wasm (with|without) the native kernels/);
     const missing = unirl(['quickstart', '--spec', 'nope.unirl.json'], dir);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /nope\.unirl\.json: no such spec file/);
+  });
+
+  it('quickstart: a failed "after" GenEval is reported as not measured, never copied from "before"', () => {
+    fs.writeFileSync(path.join(dir, 'broken.safetensors'), 'not a safetensors file');
+    const spec = {
+      name: 'fails',
+      model: { checkpoint: 'broken.safetensors', paradigm: 'masked' },
+      stages: [
+        { kind: 'geneval', generator: 'truth', name: 'before', limit: 4, checkpointEvery: 4 },
+        { kind: 'geneval', generator: 'model', name: 'after', limit: 4, checkpointEvery: 4 },
+      ],
+    };
+    fs.writeFileSync(path.join(dir, 'fails.unirl.json'), JSON.stringify(spec));
+    const r = unirl(['quickstart', '--spec', 'fails.unirl.json', '--runs', 'failing-runs'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    const table = r.stdout.split('\n').filter((l) => /^(GenEval|single_object|overall|after)\b/.test(l));
+    assert.deepEqual(table, [
+      'GenEval           before   after  change',
+      'single_object      1.000       -       -',
+      'overall            1.000       -       -',
+      'after: not measured (the run failed before the last GenEval finished)',
+    ]);
+    assert.match(r.stdout, /^failed in \d+ s$/m);
+    // The error names the stage, how far it got, and what to do.
+    assert.match(r.stderr, /stage 1 geneval "after" failed before finishing its first prompt: .*broken\.safetensors: not a valid safetensors file.* What to do: /);
   });
 
   it('runs: lists the runs of a folder', () => {

@@ -18,6 +18,13 @@ export interface StartedDaemon {
   stderr: () => string;
 }
 
+/**
+ * How long a test waits for something before calling it hung. Only a guard against a hang, never
+ * a measure of speed: a loaded machine may be many times slower than an idle one, and a test must
+ * pass on both (slowness is for the benchmarks).
+ */
+export const HANG_GUARD_MS = 10 * 60_000;
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `unirl-${prefix}-`));
 }
@@ -73,7 +80,7 @@ export class EventLog {
     });
   }
 
-  waitFor(pred: (events: RunEvent[]) => boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+  waitFor(pred: (events: RunEvent[]) => boolean, what = 'condition', timeoutMs = HANG_GUARD_MS): Promise<void> {
     if (pred(this.events)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last events: ${JSON.stringify(this.events.slice(-3)).slice(0, 600)}`)), timeoutMs);
@@ -81,8 +88,8 @@ export class EventLog {
     });
   }
 
-  waitForState(state: string, timeoutMs?: number): Promise<void> {
-    return this.waitFor((es) => es.some((e) => e.type === 'state' && e.state === state), timeoutMs, `state ${state}`);
+  waitForState(state: string): Promise<void> {
+    return this.waitFor((es) => es.some((e) => e.type === 'state' && e.state === state), `state ${state}`);
   }
 
   lastCheckpoint(): number {

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { parseWebviewMessage, type ExtensionToWebview, type RunEvent } from '../../schemas/protocol';
 import { RunFeed } from '../../webview/feed';
 import { apply, emptyModel } from '../../webview/state';
-import { connect, EventLog, startDaemon, stopDaemon, tempDir, type StartedDaemon } from './daemon-harness';
+import { connect, EventLog, HANG_GUARD_MS, startDaemon, stopDaemon, tempDir, type StartedDaemon } from './daemon-harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const started: StartedDaemon[] = [];
@@ -39,7 +39,7 @@ class Webview {
     return this.messages.slice(from).flatMap((m) => (m.type === 'events' && m.runId === runId ? m.events : []));
   }
 
-  waitFor(pred: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  waitFor(pred: () => boolean, what: string, timeoutMs = HANG_GUARD_MS): Promise<void> {
     if (pred()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
@@ -81,7 +81,7 @@ describe('the samples view feed', () => {
     const other = await connect(d);
     const log = new EventLog(other, run.id);
     await other.request('runs/subscribe', { runId: run.id });
-    await log.waitFor((es) => isTerminal(es), 30_000, 'the replay');
+    await log.waitFor((es) => isTerminal(es), 'the replay');
     assert.deepEqual(got, log.events);
     const samples = got.filter((e) => e.type === 'sample');
     assert.ok(samples.length >= 10, `${samples.length} samples`);

@@ -37,22 +37,22 @@ for (const name of ['shapes-masked-base', 'shapes-ar-base']) {
   describe(`committed base ${name}`, () => {
     const file = join(MODELS, `${name}.safetensors`);
 
-    it('names the colour of a single object on truth scenes it never saw', () => {
+    it('names the colour of a single object on truth scenes it never saw', async () => {
       const { model } = loadModel(file);
       const rng = new Rng(77);
       const metas = COLORS.map((color, i) => metadataFor({ tag: 'colors', shape: (['circle', 'square', 'triangle', 'ring', 'diamond', 'cross'] as const)[i % 6]!, color }));
       const images = metas.map((m) => renderScene(sampleScene(m, DEFAULT_WORLD, rng), DEFAULT_WORLD));
-      const { answers } = model.answer(images, metas.map((m) => m.question!));
+      const { answers } = await model.answer(images, metas.map((m) => m.question!));
       const right = metas.filter((m, i) => judgeAnswer(m, answers[i]!).correct).length;
       assert.ok(right >= 9, `${right} / 10 colours named: ${answers.join(', ')}`);
       model.params.dispose();
     });
 
-    it('draws the same image for the same seed', () => {
+    it('draws the same image for the same seed', async () => {
       const { model } = loadModel(file);
       const prompts = ['a photo of a red circle', 'a photo of a blue square'];
-      const a = model.generate(prompts, { rng: new Rng(5), cfg: 2, steps: 12, temperature: 1 });
-      const b = model.generate(prompts, { rng: new Rng(5), cfg: 2, steps: 12, temperature: 1 });
+      const a = await model.generate(prompts, { rng: new Rng(5), cfg: 2, steps: 12, temperature: 1 });
+      const b = await model.generate(prompts, { rng: new Rng(5), cfg: 2, steps: 12, temperature: 1 });
       assert.deepEqual(a.tokens.map((t) => [...t]), b.tokens.map((t) => [...t]));
       for (const img of a.images) assert.equal(img.width, DEFAULT_WORLD.canvas);
       model.params.dispose();

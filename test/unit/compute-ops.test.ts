@@ -135,6 +135,17 @@ describe('compute blocks: values and gradients against stock tfjs', () => {
     await check('embedding', ([i, t]) => embedding(i!, t!), ([i, t]) => reference.embedding(i!, t!), [ids, randn([10, 8])]);
   });
 
+  it('gather on wasm (copies in the heap): rows, an inner axis, int32 values; an id out of range is an error', async () => {
+    const values = (x: In): In => ({ shape: x.shape, data: x.data });
+    const ids = { shape: [2, 3], data: Int32Array.from([4, 0, 4, 2, 1, 3]) };
+    await check('gather rows', ([t, i]) => tf.gather(t!, i!), ([t, i]) => tf.gather(t!, i!), [values(randn([5, 7])), ids]);
+    await check('gather axis 1', ([t, i]) => tf.gather(t!, i!, 1), ([t, i]) => tf.gather(t!, i!, 1), [values(randn([3, 5, 2])), ids]);
+    await check('gather int32', ([t, i]) => tf.cast(tf.gather(t!, i!), 'float32'), ([t, i]) => tf.cast(tf.gather(t!, i!), 'float32'), [ints([5, 4], 100), ids]);
+    const before = tf.memory().numTensors;
+    assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([5, 2]), tf.tensor1d([1, 5], 'int32'))), /gather: index 5 at position 1 is outside \[0, 5\)/);
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   it('layer norm: input, gain and bias gradients', async () => {
     await check('layerNorm', ([x, g, b]) => layerNorm(x!, g!, b!), ([x, g, b]) => reference.layerNorm(x!, g!, b!), [randn([3, 5, 24], 3), randn([24]), randn([24])]);
   });

@@ -152,13 +152,13 @@ describe('checkpoints', () => {
     return p;
   }
 
-  it('round-trips parameters, config, step and Adam state', () => {
+  it('round-trips parameters, config, step and Adam state', async () => {
     const file = join(dir, 'ckpt.safetensors');
     const p = model(1);
     const opt = new Adam({ lr: 0.1 });
     const grads = new Map([['a.w', tf.onesLike(p.get('a.w'))], ['a.b', tf.onesLike(p.get('a.b'))]]);
     opt.apply(p, grads);
-    saveCheckpoint(file, p, { config: { width: 4 }, step: 1, optimizer: opt });
+    await saveCheckpoint(file, p, { config: { width: 4 }, step: 1, optimizer: opt });
     assert.ok(existsSync(optimizerFileFor(file)));
     const q = model(2);
     const opt2 = new Adam({ lr: 0.1 });
@@ -172,10 +172,10 @@ describe('checkpoints', () => {
     for (const x of [p, q, opt, opt2]) x.dispose();
   });
 
-  it('refuses a checkpoint that does not fit the model or lacks the optimizer state', () => {
+  it('refuses a checkpoint that does not fit the model or lacks the optimizer state', async () => {
     const file = join(dir, 'small.safetensors');
     const p = model(1);
-    saveCheckpoint(file, p, { config: null, step: 5 });
+    await saveCheckpoint(file, p, { config: null, step: 5 });
     const other = new Parameters(0);
     other.add('a.w', [3, 4], 'zeros');
     assert.throws(() => loadCheckpoint(file, other), /missing: none; unexpected: a\.b/);
@@ -189,13 +189,13 @@ describe('checkpoints', () => {
     for (const x of [p, other, wrong]) x.dispose();
   });
 
-  it('refuses optimizer state from another step than the model', () => {
+  it('refuses optimizer state from another step than the model', async () => {
     const file = join(dir, 'mixed.safetensors');
     const p = model(1);
     const opt = new Adam({ lr: 0.1 });
-    saveCheckpoint(file, p, { config: null, step: 3, optimizer: opt });
+    await saveCheckpoint(file, p, { config: null, step: 3, optimizer: opt });
     const older = join(dir, 'older.safetensors');
-    saveCheckpoint(older, p, { config: null, step: 2, optimizer: opt });
+    await saveCheckpoint(older, p, { config: null, step: 2, optimizer: opt });
     writeFileSync(optimizerFileFor(file), readFileSync(optimizerFileFor(older)));
     assert.throws(() => loadCheckpoint(file, model(1), new Adam({ lr: 0.1 })), /optimizer state is from step 2, the model from step 3/);
     p.dispose();

@@ -73,7 +73,7 @@ describe('training with the compute layer', () => {
     }
   });
 
-  it('resumes exactly: N steps straight equal N/2, checkpoint, reload into a fresh model, N/2', () => {
+  it('resumes exactly: N steps straight equal N/2, checkpoint, reload into a fresh model, N/2', async () => {
     for (const native of modes()) {
       setNativeKernels(native);
       const straight = trainer(3);
@@ -84,7 +84,7 @@ describe('training with the compute layer', () => {
       const lossesB: number[] = [];
       for (let i = 0; i < 4; i++) lossesB.push(first.step());
       const file = join(dir, `resume-${native}.safetensors`);
-      saveCheckpoint(file, first.params, { config: TINY, step: 4, optimizer: first.optimizer });
+      await saveCheckpoint(file, first.params, { config: TINY, step: 4, optimizer: first.optimizer });
       first.dispose();
 
       const resumed = trainer(99); // different initial weights: everything must come from the checkpoint

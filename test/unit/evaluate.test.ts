@@ -21,10 +21,10 @@ describe('imbalance of generation and understanding', () => {
     await writeTruthImages({ metadata: prompts, outDir: out, imagesPerPrompt: 2, seed: 1, world: DEFAULT_WORLD });
     const { rows, summary } = scoreImageFolder(out);
     const model = MaskedModel.create(modelConfig('masked', { dim: 32, layers: 2, heads: 2, mlpRatio: 2 }));
-    const understanding = understandingOnTruth(model, prompts, 1, 0);
+    const understanding = await understandingOnTruth(model, prompts, 1, 0);
 
     // Truth renders: the detector accepts every image, so every disagreement is "gen right, und wrong".
-    const accepted = imbalance(model, rows, summary, understanding);
+    const accepted = await imbalance(model, rows, summary, understanding);
     assert.equal(accepted.images, rows.length);
     assert.equal(accepted.genWrongUndRight, 0);
     assert.equal(accepted.groundingGap, accepted.genRightUndWrong / rows.length);
@@ -36,7 +36,7 @@ describe('imbalance of generation and understanding', () => {
 
     // The same images marked rejected: the disagreements flip to "gen wrong, und right", same total.
     const rejected = rows.map((r) => ({ ...r, correct: false }));
-    const flipped = imbalance(model, rejected, summarize(rejected), understanding);
+    const flipped = await imbalance(model, rejected, summarize(rejected), understanding);
     assert.equal(flipped.genRightUndWrong, 0);
     assert.equal(flipped.genWrongUndRight, rows.length - accepted.genRightUndWrong);
     for (const t of flipped.tags) assert.equal(t.generation, 0);
@@ -44,7 +44,7 @@ describe('imbalance of generation and understanding', () => {
     // The counts agree with judging the model's answers one image at a time.
     const metas = rows.map((r) => checkMetadata(JSON.parse(r.metadata), r.filename));
     const images = rows.map((r) => decodePng(readFileSync(r.filename), r.filename));
-    const { answers } = model.answer(images, metas.map((m) => questionAnswer(m)!.question));
+    const { answers } = await model.answer(images, metas.map((m) => questionAnswer(m)!.question));
     const wrong = metas.filter((m, i) => !judgeAnswer(m, answers[i]!).correct).length;
     assert.equal(accepted.genRightUndWrong, wrong);
   });

@@ -25,7 +25,8 @@ const options = (over: Partial<SpawnOptions> = {}): SpawnOptions => ({
   runsDir: path.join(workspace, 'my-runs'),
   port: 0,
   env: {},
-  timeoutMs: 20_000,
+  // The extension's start timeout, here only a hang guard: a loaded machine may start a daemon slowly.
+  timeoutMs: 10 * 60_000,
   ...over,
 });
 

@@ -1,11 +1,31 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
-import { initCompute } from '../../daemon/compute';
-import { MaskedModel, modelConfig, straightThrough } from '../../daemon/models';
-import { ExternalImageError, groundingGap, groupAdvantages, grpoLoss, judgeImages, requireSelfGenerated, selfGenerate } from '../../daemon/train';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Adam, initCompute, saveCheckpoint, valueAndGrads, type Parameters } from '../../daemon/compute';
+import { detect, evaluateDetections, keepDetections, type Detection } from '../../daemon/geneval';
+import { AutoregressiveModel, loadModel, MaskedModel, modelConfig, straightThrough } from '../../daemon/models';
+import {
+  curriculumDraw,
+  DEFAULT_SAMPLING,
+  defaultGrpo,
+  grpo,
+  type GrpoMetrics,
+  detectorPartialCredit,
+  ExternalImageError,
+  groundingGap,
+  groupAdvantages,
+  grpoLoss,
+  judgeImages,
+  PassRates,
+  requireSelfGenerated,
+  selfGenerate,
+  signalProbability,
+} from '../../daemon/train';
 import { Rng } from '../../daemon/util/random';
-import { DEFAULT_WORLD, metadataFor, renderScene, sampleScene } from '../../daemon/world';
+import { DEFAULT_WORLD, generatePromptSet, metadataFor, renderScene, sampleScene } from '../../daemon/world';
 
 before(async () => {
   await initCompute({ backend: 'wasm' });
@@ -65,14 +85,14 @@ describe('GRPO loss', () => {
 });
 
 describe('UniRL stages use only self-generated images', () => {
-  it('refuse a rendered image and accept the model\'s own', () => {
+  it('refuse a rendered image and accept the model\'s own', async () => {
     const model = MaskedModel.create(modelConfig('masked', { dim: 32, layers: 1, heads: 2, mlpRatio: 2 }));
     const meta = metadataFor({ tag: 'single_object', shape: 'ring' });
     const rendered = renderScene(sampleScene(meta, DEFAULT_WORLD, new Rng(1)), DEFAULT_WORLD);
     assert.throws(() => judgeImages(model, [meta], [rendered]), ExternalImageError);
     assert.throws(() => requireSelfGenerated([{ ...rendered }]), /only images the model generated itself/);
-    const own = selfGenerate(model, [meta.prompt, meta.prompt], { rng: new Rng(2), steps: 3 });
-    const judgement = judgeImages(model, [meta, meta], own.images);
+    const own = await selfGenerate(model, [meta.prompt, meta.prompt], { rng: new Rng(2), steps: 3 });
+    const judgement = await judgeImages(model, [meta, meta], own.images);
     assert.equal(judgement.answers.length, 2);
     const gap = groundingGap(judgement);
     assert.ok(gap >= 0 && gap <= 1);
@@ -90,11 +110,11 @@ describe('UniRL-SFT straight-through Gumbel-softmax', () => {
     assert.deepEqual([...g.dataSync()], [1, 2, 3]);
   });
 
-  it('carries the answer loss back to the generator: the image head gets a gradient', () => {
+  it('carries the answer loss back to the generator: the image head gets a gradient', async () => {
     const model = MaskedModel.create(modelConfig('masked', { dim: 32, layers: 1, heads: 2, mlpRatio: 2 }));
     const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'blue' });
     const sampling = { temperature: 1, cfg: 1 };
-    const generation = selfGenerate(model, [meta.prompt, meta.prompt], { rng: new Rng(3), steps: 4, ...sampling });
+    const generation = await selfGenerate(model, [meta.prompt, meta.prompt], { rng: new Rng(3), steps: 4, ...sampling });
     const grads = tf.variableGrads(
       () => model.endToEndAnswerLoss([meta.prompt, meta.prompt], generation, sampling, [meta.question!, meta.question!], ['blue', 'blue'], { tau: 1, steps: [3, 2], rng: new Rng(4) }),
       [model.params.get('img.mask_head'), model.params.get('img.color_head')],
@@ -104,5 +124,173 @@ describe('UniRL-SFT straight-through Gumbel-softmax', () => {
     const plain = model.understandingLoss(generation.images, [meta.question!, meta.question!], ['blue', 'blue']).dataSync()[0]!;
     close(grads.value.dataSync()[0]!, plain, 1e-4);
     model.params.dispose();
+  });
+});
+
+describe('the detector control rewards', () => {
+  it('give partial credit that is 1 exactly when GenEval judges the image correct', () => {
+    const rng = new Rng(11);
+    const lines = generatePromptSet({ seed: 3, split: 'train', counts: { single_object: 4, two_object: 6, counting: 8, colors: 6, position: 8, color_attr: 8 } });
+    let partial = 0;
+    for (const [i, meta] of lines.entries()) {
+      const image = renderScene(sampleScene(meta, DEFAULT_WORLD, rng), DEFAULT_WORLD);
+      // Its own prompt (a truth scene: correct) and the next line's of the same tag (mostly not).
+      const other = lines.find((m, k) => k > i && m.tag === meta.tag) ?? meta;
+      for (const judged of [meta, other]) {
+        const kept = keepDetections(detect(image), judged.tag);
+        const credit = detectorPartialCredit(kept, judged);
+        const correct = evaluateDetections(kept, judged).correct;
+        assert.ok(credit >= 0 && credit <= 1);
+        assert.equal(credit === 1, correct, `${judged.prompt} on a scene of "${meta.prompt}": credit ${credit}, correct ${correct}`);
+        if (!correct && credit > 0) partial++;
+      }
+    }
+    assert.ok(partial > 5, `only ${partial} wrong images got partial credit`);
+  });
+
+  it('count found objects: two of three circles earn more than none', () => {
+    const meta = metadataFor({ tag: 'counting', shape: 'circle', count: 3 });
+    const det = (x: number): Detection => ({ class: 'circle', box: [x, 2, x + 5, 7], score: 1, color: 'red', area: 20, overlaps: {} as Detection['overlaps'] });
+    const credit = (n: number): number => detectorPartialCredit(new Map([['circle', Array.from({ length: n }, (_, i) => det(i * 8))]]), meta);
+    assert.equal(credit(3), 1);
+    assert.ok(credit(0) < credit(2) && credit(2) < 1, `${credit(0)} ${credit(2)}`);
+    assert.ok(credit(4) < 1, 'four circles are not "three circles"');
+  });
+});
+
+describe('curriculum by measured pass rate', () => {
+  it('estimates pass rates shrunk to the tag and draws prompts whose groups can disagree', () => {
+    const always = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    const half = metadataFor({ tag: 'colors', shape: 'ring', color: 'blue' });
+    const never = metadataFor({ tag: 'colors', shape: 'ring', color: 'green' });
+    const rates = new PassRates(4);
+    for (let i = 0; i < 20; i++) {
+      rates.record(always, [1, 1, 1, 1, 1, 1, 1, 1]);
+      rates.record(half, [1, 0, 1, 0, 1, 0, 1, 0]);
+      rates.record(never, [0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+    // An unseen prompt of the tag takes the tag's rate (here 1/2); seen ones their own, nearly.
+    close(rates.estimate(metadataFor({ tag: 'colors', shape: 'cross', color: 'red' })), (240 + 1) / (480 + 2), 1e-9);
+    assert.ok(rates.estimate(always) > 0.98 && rates.estimate(never) < 0.02);
+    close(signalProbability(0.5, 8), 1 - 2 / 256, 1e-12);
+    close(signalProbability(0, 8), 0, 1e-12);
+    // Uniform candidates from the three; the pick in proportion to 1 - p^G - (1 - p)^G.
+    const source = { draw: (r: Rng) => [always, half, never][Math.floor(r.float() * 3)]! };
+    const rng = new Rng(5);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 3000; i++) {
+      const m = curriculumDraw(source, rates, 8, 4, rng);
+      counts.set(m.prompt, (counts.get(m.prompt) ?? 0) + 1);
+    }
+    // Among 4 uniform candidates the half-right prompt is often there; then it is nearly always picked.
+    const [h, a, n] = [half, always, never].map((m) => counts.get(m.prompt) ?? 0) as [number, number, number];
+    assert.ok(h > 1800 && h > 3 * a && h > 3 * n, JSON.stringify([...counts]));
+    // Persisted with the checkpoint: the same estimates after a round trip.
+    const back = PassRates.fromJSON(JSON.stringify(rates), 4);
+    close(back.estimate(half), rates.estimate(half), 1e-12);
+  });
+});
+
+describe('a GRPO update', () => {
+  it('raises the log-probs of images with positive advantage and lowers the others (both paradigms, guided)', async () => {
+    for (const paradigm of ['masked', 'autoregressive'] as const) {
+      const config = modelConfig(paradigm, { dim: 32, layers: 1, heads: 2, mlpRatio: 2 });
+      const model = paradigm === 'masked' ? MaskedModel.create(config) : AutoregressiveModel.create(config);
+      const sampling = DEFAULT_SAMPLING[paradigm];
+      const texts = Array<string>(4).fill('a photo of three circles');
+      const g = await model.generate(texts, { rng: new Rng(2), ...sampling });
+      const old = tf.tensor(Float32Array.from(g.logprobs.flatMap((l) => [...l])), [4, 64]);
+      const adv = tf.tensor([1, 1, -1, -1]);
+      const seq = (): number[] => tf.tidy(() => Array.from(tf.sum(model.imageLogprobs(texts, g, sampling).logprobs, 1).dataSync()));
+      const before = seq();
+      const optimizer = new Adam({ lr: 1e-3 });
+      const { value, grads } = valueAndGrads(model.params, () => {
+        const { logprobs, weights } = model.imageLogprobs(texts, g, sampling);
+        return grpoLoss(logprobs, old, old, weights, adv, 0.2, 0).loss;
+      });
+      optimizer.apply(model.params, grads);
+      const after = seq();
+      assert.ok(after[0]! > before[0]! && after[1]! > before[1]!, `${paradigm}: ${before.join()} -> ${after.join()}`);
+      assert.ok(after[2]! < before[2]! && after[3]! < before[3]!, `${paradigm}: ${before.join()} -> ${after.join()}`);
+      tf.dispose([value, ...grads.values(), old, adv]);
+      optimizer.dispose();
+      model.params.dispose();
+    }
+  });
+
+  it('learns an exact reward on a bandit: group advantages, the clipped objective and Adam climb', () => {
+    // A policy over 6 "images"; the reward is 1 for image 4 only. G = 8 draws a step.
+    const logits = tf.variable(tf.zeros([6]));
+    const rng = new Rng(9);
+    const optimizer = new Adam({ lr: 0.05 });
+    const params = { entries: () => [['logits', logits]] as [string, tf.Variable][], get: () => logits } as unknown as Parameters;
+    const pass = (): number => tf.tidy(() => tf.softmax(logits).dataSync()[4]!);
+    const start = pass();
+    for (let step = 0; step < 60; step++) {
+      const probs = tf.tidy(() => tf.softmax(logits).dataSync());
+      const picks = Array.from({ length: 8 }, () => {
+        let u = rng.float();
+        for (let k = 0; k < 6; k++) if ((u -= probs[k]!) <= 0) return k;
+        return 5;
+      });
+      const { advantages, std } = groupAdvantages(picks.map((k) => Number(k === 4)), 8);
+      if (std[0] === 0) continue;
+      const old = tf.tensor(picks.map((k) => [Math.log(probs[k]!)]));
+      const { value, grads } = valueAndGrads(params, () => {
+        const lp = tf.sum(tf.mul(tf.oneHot(tf.tensor1d(picks, 'int32'), 6), tf.logSoftmax(logits)), 1).reshape([8, 1]);
+        return grpoLoss(lp, old, old, tf.onesLike(lp), tf.tensor(advantages), 0.2, 0).loss;
+      });
+      optimizer.apply(params, grads);
+      tf.dispose([value, ...grads.values(), old]);
+    }
+    assert.ok(pass() > 0.9, `pass rate ${start} -> ${pass()}`);
+    logits.dispose();
+    optimizer.dispose();
+  });
+});
+
+describe('the GRPO loop', () => {
+  const tinyBase = async (): Promise<string> => {
+    const dir = mkdtempSync(join(tmpdir(), 'grpo-'));
+    const model = AutoregressiveModel.create(modelConfig('autoregressive', { dim: 16, layers: 1, heads: 2, mlpRatio: 2 }));
+    const file = join(dir, 'base.safetensors');
+    await saveCheckpoint(file, model.params, { config: model.config, step: 0 });
+    model.params.dispose();
+    return file;
+  };
+  const paramsOf = (file: string): Float32Array[] => {
+    const { model } = loadModel(file);
+    const values = model.params.entries().map(([, v]) => v.dataSync() as Float32Array);
+    model.params.dispose();
+    return values;
+  };
+  const run = async (base: string, reward: (i: number) => number, beta: number) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'grpo-out-')), 'model.safetensors');
+    const metrics: GrpoMetrics[] = [];
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    await grpo(
+      { ...defaultGrpo('autoregressive'), steps: 2, promptsPerStep: 2, groupSize: 2, beta, trainUnderstanding: false, reward: 'detector', sampling: { steps: 64, temperature: 1, cfg: 1 } },
+      base,
+      out,
+      { prompts: { draw: () => meta }, reward: (metas) => metas.map((_, i) => reward(i)), onMetrics: (m) => metrics.push(m) },
+    );
+    return { metrics, params: paramsOf(out) };
+  };
+
+  it('leaves the model untouched when every group is all-equal (group filtering), and updates it otherwise', async () => {
+    const base = await tinyBase();
+    const before = paramsOf(base);
+    const same = await run(base, () => 1, 0.2);
+    assert.deepEqual(same.metrics.map((m) => m['grpo/frac_reward_zero_std']), [1, 1]);
+    assert.deepEqual(same.metrics.map((m) => m['grpo/grad_norm']), [null, null]);
+    same.params.forEach((p, k) => assert.deepEqual(p, before[k]));
+    // One group split, one all-equal: only the split one is learned from.
+    const mixed = await run(base, (i) => (i === 0 ? 1 : 0), 0.2);
+    assert.deepEqual(mixed.metrics.map((m) => m['grpo/frac_reward_zero_std']), [0.5, 0.5]);
+    assert.ok(mixed.metrics.every((m) => typeof m['grpo/grad_norm'] === 'number' && m['grpo/grad_norm'] > 0));
+    assert.ok(mixed.params.some((p, k) => p.some((x, j) => x !== before[k]![j])));
+    // Without a KL penalty there is no reference model and no KL to log.
+    const free = await run(base, (i) => (i === 0 ? 1 : 0), 0);
+    assert.deepEqual(free.metrics.map((m) => m['grpo/kl']), [null, null]);
   });
 });

@@ -88,7 +88,8 @@ export class LspClient {
     return this.diagnostics(uri, version);
   }
 
-  diagnostics(uri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
+  /** The diagnostics published for `version` (waits for them; the timeout only stops a hung test, it measures nothing). */
+  diagnostics(uri: string, version: number, timeoutMs = 10 * 60_000): Promise<Diagnostic[]> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const p = this.published.get(uri);

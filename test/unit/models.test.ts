@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { Adam, clipGlobalNorm, initCompute, valueAndGrads } from '../../daemon/compute';
 import { AutoregressiveModel, maskSchedule, MaskedModel, modelConfig } from '../../daemon/models';
+import { DEFAULT_SAMPLING } from '../../daemon/train';
 import { Rng } from '../../daemon/util/random';
 import { DEFAULT_WORLD, metadataFor, renderScene, sampleScene } from '../../daemon/world';
 
@@ -30,10 +31,10 @@ describe('MaskGIT schedule', () => {
     assert.throws(() => maskSchedule(64, 0), /positive integer/);
   });
 
-  it('sampling commits every token exactly once, along the schedule', () => {
+  it('sampling commits every token exactly once, along the schedule', async () => {
     const model = MaskedModel.create(modelConfig('masked', tiny));
     const steps = 6;
-    const g = model.generate(['a photo of two red circles', 'a photo of a ring'], { rng: new Rng(1), steps, cfg: 1.5 });
+    const g = await model.generate(['a photo of two red circles', 'a photo of a ring'], { rng: new Rng(1), steps, cfg: 1.5 });
     const schedule = maskSchedule(64, steps);
     for (const commit of g.commitStep) {
       for (let s = 0; s < steps; s++) {
@@ -49,26 +50,71 @@ describe('MaskGIT schedule', () => {
 });
 
 describe('log-probabilities of generated images', () => {
+  // GRPO's ratio, KL and gradient use these: they must be the log-probs of the distribution that
+  // was sampled (guided, at the sampling temperature), at the GRPO stage's own settings too.
+  const settings = {
+    masked: [{ steps: 5, temperature: 0.8, cfg: 1.5 }, DEFAULT_SAMPLING.masked],
+    autoregressive: [{ steps: 64, temperature: 0.8, cfg: 1.5 }, DEFAULT_SAMPLING.autoregressive],
+  } as const;
   for (const paradigm of ['masked', 'autoregressive'] as const) {
-    it(`${paradigm}: recomputing along the stored trajectory gives the sampling log-probs`, () => {
-      const model = paradigm === 'masked' ? MaskedModel.create(modelConfig(paradigm, tiny)) : AutoregressiveModel.create(modelConfig(paradigm, tiny));
-      const prompts = ['a photo of two red circles', 'a photo of a cross above a ring'];
-      const sampling = { temperature: 0.8, cfg: 1.5 };
-      const g = model.generate(prompts, { rng: new Rng(9), steps: 5, ...sampling });
-      const recomputed = tf.tidy(() => {
-        const { logprobs, weights } = model.imageLogprobs(prompts, g, sampling);
-        return [logprobs.arraySync(), weights.arraySync()];
-      }) as number[][][];
-      for (let b = 0; b < 2; b++) {
-        for (let j = 0; j < 64; j++) {
-          assert.equal(recomputed[1]![b]![j], 1);
-          assert.ok(Math.abs(recomputed[0]![b]![j]! - g.logprobs[b]![j]!) < 2e-4, `${b}/${j}: ${recomputed[0]![b]![j]} vs ${g.logprobs[b]![j]}`);
+    for (const sampling of settings[paradigm]) {
+      it(`${paradigm}, cfg ${sampling.cfg}, temperature ${sampling.temperature}, ${sampling.steps} steps: recomputing along the stored trajectory gives the sampling log-probs of every token`, async () => {
+        const model = paradigm === 'masked' ? MaskedModel.create(modelConfig(paradigm, tiny)) : AutoregressiveModel.create(modelConfig(paradigm, tiny));
+        const prompts = ['a photo of two red circles', 'a photo of a cross above a ring'];
+        const g = await model.generate(prompts, { rng: new Rng(9), ...sampling });
+        const recomputed = tf.tidy(() => {
+          const { logprobs, weights } = model.imageLogprobs(prompts, g, sampling);
+          return [logprobs.arraySync(), weights.arraySync()];
+        }) as number[][][];
+        for (let b = 0; b < 2; b++) {
+          for (let j = 0; j < 64; j++) {
+            assert.equal(recomputed[1]![b]![j], 1, `token ${j} of image ${b} carries no log-prob`);
+            assert.ok(Math.abs(recomputed[0]![b]![j]! - g.logprobs[b]![j]!) < 2e-4, `${b}/${j}: ${recomputed[0]![b]![j]} vs ${g.logprobs[b]![j]}`);
+          }
         }
-      }
-      if (paradigm === 'masked') {
-        // A subset of steps covers exactly the tokens committed at those steps.
-        const w = tf.tidy(() => model.imageLogprobs(prompts, g, sampling, [0, 2]).weights.arraySync()) as number[][];
-        for (let b = 0; b < 2; b++) for (let j = 0; j < 64; j++) assert.equal(w[b]![j], [0, 2].includes(g.commitStep[b]![j]!) ? 1 : 0);
+        if (paradigm === 'masked') {
+          // Any split of the MaskGIT steps covers each token exactly once, with the same log-prob.
+          const parts = [[0, 2], [...Array(sampling.steps).keys()].filter((s) => s !== 0 && s !== 2)];
+          const [a, b] = tf.tidy(() => parts.map((p) => {
+            const r = model.imageLogprobs(prompts, g, sampling, p);
+            return { lp: r.logprobs.arraySync() as number[][], w: r.weights.arraySync() as number[][] };
+          }));
+          for (let i = 0; i < 2; i++) {
+            for (let j = 0; j < 64; j++) {
+              assert.equal(a!.w[i]![j]! + b!.w[i]![j]!, 1);
+              assert.equal(a!.w[i]![j], [0, 2].includes(g.commitStep[i]![j]!) ? 1 : 0);
+              assert.ok(Math.abs(a!.lp[i]![j]! + b!.lp[i]![j]! - recomputed[0]![i]![j]!) < 1e-5);
+            }
+          }
+        }
+        model.params.dispose();
+      });
+    }
+
+    it(`${paradigm}: the gradient is that of the guided log-prob (both branches), by finite differences`, async () => {
+      const model = paradigm === 'masked' ? MaskedModel.create(modelConfig(paradigm, tiny)) : AutoregressiveModel.create(modelConfig(paradigm, tiny));
+      const sampling = DEFAULT_SAMPLING[paradigm];
+      const prompts = ['a photo of two red circles'];
+      const g = await model.generate(prompts, { rng: new Rng(4), ...sampling });
+      const total = (): tf.Scalar => tf.sum(model.imageLogprobs(prompts, g, sampling).logprobs);
+      // The final layer norm's gain: every logit of both branches depends on it.
+      const name = 'ln_f.gamma';
+      const v = model.params.get(name);
+      const { grads } = tf.variableGrads(total, [v]);
+      const analytic = grads[v.name]!.dataSync();
+      const original = v.dataSync().slice();
+      const h = 0.05;
+      for (const k of [0, 7]) {
+        const at = (x: number): number => {
+          const values = original.slice();
+          values[k] = x;
+          v.assign(tf.tensor(values, v.shape));
+          return tf.tidy(() => total().dataSync()[0]!);
+        };
+        const numeric = (at(original[k]! + h) - at(original[k]! - h)) / (2 * h);
+        // A gradient of one branch alone would be off by about the whole (guided = (1 + w) cond - w uncond).
+        assert.ok(Math.abs(numeric) > 0.01, `parameter ${k}: too small a gradient to tell (${numeric})`);
+        assert.ok(Math.abs(numeric - analytic[k]!) < 2e-3 + 0.05 * Math.abs(numeric), `parameter ${k}: numeric ${numeric} vs analytic ${analytic[k]}`);
       }
       model.params.dispose();
     });
@@ -76,10 +122,10 @@ describe('log-probabilities of generated images', () => {
 });
 
 describe('autoregressive model', () => {
-  it('gives the same logits with the key/value cache as without it', () => {
+  it('gives the same logits with the key/value cache as without it', async () => {
     const model = AutoregressiveModel.create(modelConfig('autoregressive', tiny));
-    const a = model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: true });
-    const b = model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: false });
+    const a = await model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: true });
+    const b = await model.generate(['a photo of a blue cross', 'a photo of three squares'], { rng: new Rng(5), cfg: 2, temperature: 1, cache: false });
     assert.deepEqual(a.tokens, b.tokens);
     for (let i = 0; i < 2; i++) {
       for (let j = 0; j < 64; j++) assert.ok(Math.abs(a.logprobs[i]![j]! - b.logprobs[i]![j]!) < 1e-4, `token ${j}: ${a.logprobs[i]![j]} vs ${b.logprobs[i]![j]}`);
@@ -119,7 +165,7 @@ describe('masked model attention', () => {
 });
 
 describe('learning', () => {
-  it('a tiny masked model learns to answer colour questions in seconds', () => {
+  it('a tiny masked model learns to answer colour questions in seconds', async () => {
     const model = MaskedModel.create(modelConfig('masked', { ...tiny, dim: 48, heads: 2, seed: 3 }));
     const optimizer = new Adam({ lr: 3e-3 });
     const rng = new Rng(4);
@@ -134,12 +180,12 @@ describe('learning', () => {
     for (let step = 0; step < 60; step++) {
       const batch = draw(12);
       const { value, grads } = valueAndGrads(model.params, () => model.understandingLoss(batch.map((b) => b.image), batch.map(() => q), batch.map((b) => b.color)));
-      clipGlobalNorm(grads, 1);
+      clipGlobalNorm(grads, 1).dispose();
       optimizer.apply(model.params, grads);
       tf.dispose([value, ...grads.values()]);
     }
     const test = draw(30);
-    const { answers } = model.answer(test.map((t) => t.image), test.map(() => q));
+    const { answers } = await model.answer(test.map((t) => t.image), test.map(() => q));
     const correct = answers.filter((a, i) => a === test[i]!.color).length;
     assert.ok(correct >= 27, `only ${correct} / 30 colours right: ${answers.join(', ')}`);
     optimizer.dispose();

@@ -41,8 +41,8 @@ describe('run spec schema', () => {
   it('describes every field with a description, a type, an example, a range for numbers, and a default where absence is not meaningful', () => {
     // Optional fields whose absence means something of its own (no file, no model, no label).
     // Sampling fields left out take the model's paradigm's defaults, which JSON Schema cannot express;
-    // an understanding batch left out is the stage's batchSize.
-    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling', 'understandingBatchSize']);
+    // an understanding batch left out is the stage's batchSize; data workers left out depend on the backend.
+    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling', 'understandingBatchSize', 'dataWorkers']);
     const walk = (schema: Schema, where: string): void => {
       for (const [key, field] of Object.entries(schema.properties ?? {})) {
         const at = `${where}/${key}`;
@@ -66,9 +66,9 @@ describe('run spec schema', () => {
     const props = (name: string): string[] => Object.keys(defs[name]!.properties!).sort();
     const common = { kind: true, name: true } as const;
     const sampling = { sampling: true } as const;
-    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true, dataWorkers: true }));
     assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
-    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, clipEpsilon: true, updatesPerBatch: true, reward: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, clipEpsilon: true, updatesPerBatch: true, reward: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
     assert.deepEqual(props('sample'), keys<SampleStageSpec>({ ...common, ...sampling, prompts: true, imagesPerPrompt: true }));
     const top = (runSchema as unknown as Schema).properties!;
@@ -103,8 +103,8 @@ describe('run spec schema', () => {
     const g = defaultGrpo('masked');
     const d = (k: string): unknown => defs['grpo']!.properties![k]!.default;
     assert.deepEqual(
-      { steps: d('steps'), promptsPerStep: d('promptsPerStep'), groupSize: d('groupSize'), lr: d('learningRate'), beta: d('beta'), clipEps: d('clipEpsilon'), updatesPerBatch: d('updatesPerBatch'), reward: d('reward'), trainUnderstanding: d('trainUnderstanding'), understandingWeight: d('understandingWeight'), answerTemperature: d('answerTemperature'), policySteps: d('policySteps'), gradClip: d('gradClip'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery'), samplesEvery: d('samplesEvery') },
-      { steps: g.steps, promptsPerStep: g.promptsPerStep, groupSize: g.groupSize, lr: g.lr, beta: g.beta, clipEps: g.clipEps, updatesPerBatch: g.updatesPerBatch, reward: g.reward, trainUnderstanding: g.trainUnderstanding, understandingWeight: g.understandingWeight, answerTemperature: g.answerTemperature, policySteps: g.policySteps, gradClip: g.gradClip, logEvery: g.logEvery, checkpointEvery: g.checkpointEvery, samplesEvery: g.samplesEvery },
+      { steps: d('steps'), promptsPerStep: d('promptsPerStep'), groupSize: d('groupSize'), lr: d('learningRate'), beta: d('beta'), clipEps: d('clipEpsilon'), updatesPerBatch: d('updatesPerBatch'), reward: d('reward'), trainUnderstanding: d('trainUnderstanding'), understandingWeight: d('understandingWeight'), answerTemperature: d('answerTemperature'), policySteps: d('policySteps'), curriculumCandidates: d('curriculumCandidates'), gradClip: d('gradClip'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery'), samplesEvery: d('samplesEvery') },
+      { steps: g.steps, promptsPerStep: g.promptsPerStep, groupSize: g.groupSize, lr: g.lr, beta: g.beta, clipEps: g.clipEps, updatesPerBatch: g.updatesPerBatch, reward: g.reward, trainUnderstanding: g.trainUnderstanding, understandingWeight: g.understandingWeight, answerTemperature: g.answerTemperature, policySteps: g.policySteps, curriculumCandidates: g.curriculumCandidates, gradClip: g.gradClip, logEvery: g.logEvery, checkpointEvery: g.checkpointEvery, samplesEvery: g.samplesEvery },
     );
   });
 

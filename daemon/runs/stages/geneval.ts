@@ -76,7 +76,7 @@ export function toResult(summary: Summary): GenevalResult {
   };
 }
 
-type Generator = (meta: Metadata, index: number) => RgbImage[];
+type Generator = (meta: Metadata, index: number) => RgbImage[] | Promise<RgbImage[]>;
 
 /** Truth renders, or the run's current model (loaded once; disposed by the returned function). */
 async function generatorOf(config: GenevalStageSpec, ctx: StageContext): Promise<{ generate: Generator; dispose: () => void }> {
@@ -131,7 +131,7 @@ async function evaluate(config: GenevalStageSpec, ctx: StageContext, prompts: Me
     for (let p = done; p < total; p++) {
       if (ctx.signal.aborted) throw new CancelledError();
       const meta = prompts[p]!;
-      const images = generate(meta, p);
+      const images = await generate(meta, p);
       writePromptFolder(imagesDir, p, meta, images);
       const folder = join(imagesDir, promptFolderName(p));
       images.forEach((image, i) => rows.push(scoreImage(image, meta, meta, join(folder, 'samples', sampleFileName(i)))));

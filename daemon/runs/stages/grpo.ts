@@ -33,6 +33,7 @@ export const grpoStage: Stage<'grpo'> = {
         understandingWeight: config.understandingWeight,
         answerTemperature: config.answerTemperature,
         policySteps: config.policySteps,
+        curriculumCandidates: config.curriculumCandidates,
         sampling: samplingFor(config.sampling, paradigm),
         gradClip: config.gradClip,
         seed: ctx.spec.seed,

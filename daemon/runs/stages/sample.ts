@@ -19,7 +19,7 @@ export const sampleStage: Stage<'sample'> = {
       for (const [i, prompt] of config.prompts.entries()) {
         if (ctx.cancelRequested()) throw new CancelledError();
         // Seeded per prompt, so the same spec draws the same images.
-        const images = generateImages(model, Array<string>(config.imagesPerPrompt).fill(prompt), sampling, new Rng((ctx.spec.seed * 1_000_003 + i) >>> 0));
+        const images = await generateImages(model, Array<string>(config.imagesPerPrompt).fill(prompt), sampling, new Rng((ctx.spec.seed * 1_000_003 + i) >>> 0));
         images.forEach((image, k) => {
           const png = encodePng(image);
           writeFileAtomic(join(ctx.stageDir, String(i).padStart(3, '0'), `${k}.png`), png);

@@ -1,0 +1,201 @@
+/**
+ * The GRPO machinery sweep (docs/results.md, "GRPO machinery"): one GRPO run from a base with some
+ * settings changed, GenEval measured every few steps on a held-out and a training-split prompt set,
+ * and everything (settings, the base's sha256, the training metrics, the curve) written to one
+ * JSON file. Re-run it on another base by changing --base.
+ *
+ *   npx tsx bench/grpo-sweep.ts --base models/shapes-ar-base.safetensors --name lr3e-5 \
+ *     --set lr=3e-5 --set reward=detector --steps 150 --eval-every 50 --seed 1
+ *
+ * --set KEY=VALUE changes one GrpoConfig field (numbers, booleans and strings as written; a
+ * `sampling.*` key changes one sampling field). --eval quick,train-quick (default) picks the sets:
+ * quick = examples/prompts/shapes-geneval-quick.jsonl (10 held-out prompts a tag), train-quick =
+ * the first 10 prompts a tag of `unirl prompts --split train --seed 0`, full = the 553-prompt
+ * default set, train = the whole `--split train --seed 0` set. --n images a prompt (default 4).
+ * Results land in runs/grpo-sweep/<name>-s<seed>.json (and the model in the same folder).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initCompute } from '../daemon/compute';
+import { evaluateDetections, keepDetections, detect } from '../daemon/geneval';
+import { loadModel, type UnifiedModel } from '../daemon/models';
+import { defaultGrpo, generateImages, grpo, type GrpoConfig, type GrpoMetrics, type SamplingConfig } from '../daemon/train';
+import { Rng } from '../daemon/util/random';
+import { generatePromptSet, parseMetadataLines, TAGS, type Metadata } from '../daemon/world';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string', default: 'models/shapes-ar-base.safetensors' },
+    name: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    steps: { type: 'string', default: '150' },
+    'eval-every': { type: 'string', default: '50' },
+    eval: { type: 'string', default: 'quick,train-quick' },
+    n: { type: 'string', default: '4' },
+    set: { type: 'string', multiple: true, default: [] },
+    out: { type: 'string', default: 'runs/grpo-sweep' },
+    /** Train on this one training prompt only (a machinery check: can GRPO learn a single prompt?). */
+    prompt: { type: 'string' },
+    /** Only score this checkpoint on --eval (no training); writes <out>/score-<name>.json. */
+    score: { type: 'string' },
+    /** Continue <name>-s<seed> from its last checkpoint (its curve and metrics kept) up to --steps. */
+    resume: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+/** An evaluation set by name. */
+function evalSet(name: string): Metadata[] {
+  const firstPerTag = (lines: Metadata[], k: number): Metadata[] => TAGS.flatMap((t) => lines.filter((m) => m.tag === t).slice(0, k));
+  const file = (p: string): Metadata[] => parseMetadataLines(readFileSync(p, 'utf8'), p);
+  switch (name) {
+    case 'quick':
+      return file('examples/prompts/shapes-geneval-quick.jsonl');
+    case 'full':
+      return file('examples/prompts/shapes-geneval.jsonl');
+    case 'train-quick':
+      return firstPerTag(generatePromptSet({ seed: 0, split: 'train' }), 10);
+    case 'train':
+      return generatePromptSet({ seed: 0, split: 'train' });
+    default:
+      throw new Error(`unknown evaluation set "${name}"`);
+  }
+}
+
+/**
+ * GenEval in memory, drawn exactly as `unirl eval` draws (same batching, Rng(seed)), so the
+ * numbers equal that command's: per tag the share of correct images, overall their mean.
+ */
+export async function geneval(model: UnifiedModel, metadata: readonly Metadata[], n: number, sampling: SamplingConfig, seed: number): Promise<{ overall: number; tags: Record<string, number> }> {
+  const rng = new Rng(seed);
+  const perBatch = Math.max(1, Math.floor(16 / n));
+  const tally = new Map<string, { correct: number; total: number }>();
+  for (let i = 0; i < metadata.length; i += perBatch) {
+    const group = metadata.slice(i, i + perBatch);
+    const images = await generateImages(model, group.flatMap((m) => Array<string>(n).fill(m.prompt)), sampling, rng);
+    images.forEach((image, k) => {
+      const meta = group[Math.floor(k / n)]!;
+      const t = tally.get(meta.tag) ?? { correct: 0, total: 0 };
+      t.total++;
+      if (evaluateDetections(keepDetections(detect(image), meta.tag), meta).correct) t.correct++;
+      tally.set(meta.tag, t);
+    });
+  }
+  const tags = Object.fromEntries([...tally].map(([tag, t]) => [tag, t.correct / t.total]));
+  const scores = Object.values(tags);
+  return { overall: scores.reduce((a, b) => a + b, 0) / scores.length, tags };
+}
+
+function parseValue(raw: string): unknown {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  const n = Number(raw);
+  return raw !== '' && Number.isFinite(n) ? n : raw;
+}
+
+async function main(): Promise<void> {
+  const base = values.base;
+  const seed = Number(values.seed);
+  const steps = Number(values.steps);
+  const evalEvery = Number(values['eval-every']);
+  const n = Number(values.n);
+  const name = values.name ?? 'run';
+  const sets = values.eval.split(',').filter(Boolean);
+  await initCompute({ backend: 'wasm' });
+  if (values.score !== undefined) {
+    const file = values.score;
+    const { model } = loadModel(file);
+    const sampling = defaultGrpo(model.paradigm).sampling;
+    const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: 0 };
+    for (const s of sets) {
+      const t0 = performance.now();
+      scores[s] = await geneval(model, evalSet(s), n, sampling, 0);
+      process.stderr.write(`${s}: ${(scores[s] as { overall: number }).overall.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    }
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, `score-${name}.json`), `${JSON.stringify(scores, null, 1)}\n`);
+    return;
+  }
+  const sha256 = createHash('sha256').update(readFileSync(base)).digest('hex');
+  const { model: probe } = loadModel(base);
+  const paradigm = probe.paradigm;
+  probe.params.dispose();
+
+  const config: GrpoConfig = { ...defaultGrpo(paradigm), reward: 'detector', trainUnderstanding: false, steps, seed, checkpointEvery: evalEvery, samplesEvery: 1e9 };
+  const changes: Record<string, unknown> = {};
+  for (const kv of values.set) {
+    const [key, raw] = kv.split('=') as [string, string];
+    const value = parseValue(raw);
+    changes[key] = value;
+    if (key.startsWith('sampling.')) (config.sampling as unknown as Record<string, unknown>)[key.slice(9)] = value;
+    else if (key in config) (config as unknown as Record<string, unknown>)[key] = value;
+    else throw new Error(`GrpoConfig has no field "${key}"`);
+  }
+
+  const dir = join(values.out, `${name}-s${seed}`);
+  mkdirSync(dir, { recursive: true });
+  const modelFile = join(dir, 'model.safetensors');
+  const resultFile = `${dir}.json`;
+  const previous = values.resume && existsSync(resultFile) && existsSync(modelFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as { curve: typeof curve; metrics: GrpoMetrics[] }) : undefined;
+  if (values.resume && !previous) throw new Error(`--resume: ${resultFile} or ${modelFile} is missing`);
+  if (!previous && existsSync(modelFile)) rmSync(modelFile);
+  const evalSets = Object.fromEntries(sets.map((s) => [s, evalSet(s)]));
+  const evalSeed = 0;
+
+  // The base's scores are cached per base file and set.
+  const baseCache = join(values.out, `base-${sha256.slice(0, 12)}-n${n}.json`);
+  const baseScores = (existsSync(baseCache) ? JSON.parse(readFileSync(baseCache, 'utf8')) : {}) as Record<string, unknown>;
+  const curve: { step: number; seconds: number; [set: string]: unknown }[] = previous?.curve ?? [];
+  // A resumed run's clock continues from its last scored row.
+  const started = performance.now() - 1000 * (curve.at(-1)?.seconds ?? 0);
+  const score = async (file: string, step: number): Promise<void> => {
+    const t0 = performance.now();
+    const { model } = loadModel(file);
+    const row: { step: number; seconds: number; [set: string]: unknown } = { step, seconds: (t0 - started) / 1000 };
+    for (const [s, lines] of Object.entries(evalSets)) row[s] = await geneval(model, lines, n, config.sampling, evalSeed);
+    model.params.dispose();
+    curve.push(row);
+    const summary = sets.map((s) => `${s} ${(row[s] as { overall: number }).overall.toFixed(3)}`).join(', ');
+    process.stderr.write(`step ${step}: ${summary} (${((performance.now() - t0) / 1000).toFixed(0)} s to score)\n`);
+    save();
+  };
+  const metrics: GrpoMetrics[] = previous?.metrics ?? [];
+  const save = (): void =>
+    writeFileSync(resultFile, `${JSON.stringify({ name, base, sha256, paradigm, seed, changes, config, evalSeed, imagesPerPrompt: n, curve, metrics }, null, 1)}\n`);
+
+  for (const s of sets) {
+    if (!baseScores[s]) {
+      const { model } = loadModel(base);
+      baseScores[s] = await geneval(model, evalSets[s]!, n, config.sampling, evalSeed);
+      model.params.dispose();
+      writeFileSync(baseCache, `${JSON.stringify(baseScores, null, 1)}\n`);
+    }
+  }
+  if (!previous) curve.push({ step: 0, seconds: 0, ...baseScores });
+  process.stderr.write(`step 0 (base ${sha256.slice(0, 12)}): ${sets.map((s) => `${s} ${(baseScores[s] as { overall: number }).overall.toFixed(3)}`).join(', ')}\n`);
+
+  const only = values.prompt === undefined ? undefined : generatePromptSet({ seed: 0, split: 'train', counts: { single_object: 50, two_object: 50, counting: 50, colors: 200, position: 200, color_attr: 5000 } }).find((m) => m.prompt === values.prompt);
+  if (values.prompt !== undefined && !only) throw new Error(`"${values.prompt}" is not a training prompt`);
+  await grpo(config, base, modelFile, {
+    ...(only ? { prompts: { draw: () => only } } : {}),
+    onMetrics: (m) => {
+      metrics.push(m);
+      if (m.step % 10 === 0) {
+        const window = metrics.slice(-10);
+        const avg = (k: string): string => {
+          const xs = window.map((x) => x[k]).filter((x): x is number => typeof x === 'number');
+          return xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3) : '-';
+        };
+        process.stderr.write(`step ${m.step}: reward ${avg('grpo/reward')} zero_std ${avg('grpo/frac_reward_zero_std')} kl ${avg('grpo/kl')} entropy ${avg('grpo/entropy')} grad ${avg('grpo/grad_norm')} ${avg('grpo/step_time')} s/step\n`);
+      }
+    },
+    onCheckpoint: (file, step) => score(file, step),
+  });
+  save();
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

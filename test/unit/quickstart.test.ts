@@ -1,0 +1,86 @@
+/**
+ * What the main job tells a newcomer: the backend line, the one-line hint when the native kernels
+ * are missing, the smaller quickstart for plain wasm, a before/after table of measured numbers
+ * only, and a failed stage's message (stage, step, error, what to do).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { GenevalResult } from '../../schemas/protocol';
+import { backendLine, beforeAfterReport, nativeHint, PLAIN_SIZE, QUICKSTART_SPEC, sizedForPlain } from '../../daemon/cli/quickstart';
+import type { ComputeInfo } from '../../daemon/compute';
+import { nodeContext, validateSpec } from '../../daemon/spec';
+import { stageFailure } from '../../daemon/runs/worker';
+
+const wasm = (native: ComputeInfo['native']): ComputeInfo => ({ backend: 'wasm', requested: 'auto', reason: 'wasm', native });
+const missing = wasm({ loaded: false, active: false, reason: 'not built (OpenBLAS is missing)' });
+const built = wasm({ loaded: true, active: true, reason: 'loaded', blas: 'OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH', threads: 1 });
+
+function result(overall: number, single: number): GenevalResult {
+  return { overall, tags: { single_object: { correct: 1, total: 2, score: single } }, totalImages: 8, totalPrompts: 2, correctImages: 4, correctPrompts: 1 };
+}
+
+describe('the quickstart says what it runs on', () => {
+  it('names the backend and the kernels', () => {
+    assert.equal(backendLine(built), 'backend: wasm with the native kernels (OpenBLAS 0.3.21, 1 thread)');
+    assert.equal(backendLine(missing), 'backend: wasm without the native kernels: not built (OpenBLAS is missing)');
+  });
+
+  it('says in one line how much faster the native kernels are and how to get them, per platform', () => {
+    assert.equal(nativeHint(built), undefined);
+    assert.match(nativeHint(missing, 'linux')!, /^The native kernels would make this about \dx faster: sudo apt-get install -y build-essential python3 libopenblas-dev && npm run build:native/);
+    assert.match(nativeHint(missing, 'darwin')!, /: xcode-select --install && npm run build:native$/);
+    assert.match(nativeHint(wasm({ loaded: false, active: false, reason: 'disabled by UNIRL_NATIVE=0' }))!, /unset UNIRL_NATIVE/);
+    assert.equal(nativeHint({ ...built, backend: 'tensorflow' }), undefined);
+    for (const info of [missing, built]) assert.ok(!(nativeHint(info) ?? '').includes('\n'));
+  });
+
+  it('sizes the committed quickstart down for plain wasm: same prompts and stages, fewer images and GRPO steps, still a valid spec', () => {
+    const spec = JSON.parse(readFileSync(join(process.cwd(), QUICKSTART_SPEC), 'utf8')) as Parameters<typeof sizedForPlain>[0];
+    const small = sizedForPlain(spec);
+    assert.deepEqual(small.stages.map((s) => s.kind), spec.stages.map((s) => s.kind));
+    for (const s of small.stages) {
+      if (s.kind === 'geneval') assert.equal(s.imagesPerPrompt, PLAIN_SIZE.imagesPerPrompt);
+      if (s.kind === 'grpo') assert.equal(s.steps, PLAIN_SIZE.grpoSteps);
+    }
+    const { problems } = validateSpec(JSON.stringify(small), nodeContext(join(process.cwd(), 'examples')));
+    assert.deepEqual(problems.filter((p) => p.severity === 'error'), []);
+  });
+});
+
+describe('the before/after table', () => {
+  it('compares the first and the last GenEval stage', () => {
+    const report = beforeAfterReport([0, 2], new Map([[0, result(0.5, 0.25)], [2, result(0.75, 0.5)]]), { state: 'completed' });
+    assert.deepEqual(report.split('\n'), [
+      'GenEval           before   after  change',
+      'single_object      0.250   0.500  +0.250',
+      'overall            0.500   0.750  +0.250',
+    ]);
+  });
+
+  it('shows a missing "after" as not measured, with why, never as a copy of "before"', () => {
+    const report = beforeAfterReport([0, 2], new Map([[0, result(0.5, 0.25)]]), { state: 'failed' });
+    assert.deepEqual(report.split('\n'), [
+      'GenEval           before   after  change',
+      'single_object      0.250       -       -',
+      'overall            0.500       -       -',
+      'after: not measured (the run failed before the last GenEval finished)',
+    ]);
+    assert.equal(beforeAfterReport([0, 2], new Map(), { state: 'cancelled' }), 'GenEval: not measured (the run cancelled before the first GenEval finished)');
+    assert.match(beforeAfterReport([0], new Map([[0, result(0.5, 0.25)]]), { state: 'completed' }), /after: the spec has only one GenEval stage$/);
+  });
+});
+
+describe('a failed stage', () => {
+  it('names the stage, how far it got, the error and what to do', () => {
+    const oom = stageFailure(1, { kind: 'grpo', name: 'unirl-grpo' }, undefined, new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.'));
+    assert.equal(
+      oom,
+      'stage 1 grpo "unirl-grpo" failed before finishing its first step: Aborted(). Build with -sASSERTIONS for more info. ' +
+        'What to do: TensorFlow.js ran out of wasm memory (at most 4 GiB): make this stage smaller (fewer prompts, images or MaskGIT steps per step), then resume the run.',
+    );
+    const other = stageFailure(0, { kind: 'geneval' }, { step: 12, total: 60 }, new Error('disk full'));
+    assert.equal(other, 'stage 0 geneval failed after prompt 12 of 60: disk full. What to do: fix the cause, then resume the run (its checkpoints are kept) or start it again.');
+  });
+});
