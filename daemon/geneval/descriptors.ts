@@ -24,6 +24,8 @@ export const SHAPE_MEASURES = [
   'holeOffset',
   'solidity',
   'compactness',
+  'threeCornerFit',
+  'fourCornerFit',
   'centroidX',
   'centroidY',
   'm20',
@@ -108,9 +110,11 @@ function findHoles(mask: Uint8Array, w: number, h: number): { holes: Int32Array;
   return { holes, sizes };
 }
 
-/** Area of the convex hull of a mask's pixel squares (Andrew's monotone chain over row ends). */
-function hullArea(mask: Uint8Array, w: number, h: number): number {
-  const points: [number, number][] = [];
+type Point = [number, number];
+
+/** The convex hull of a mask's pixel squares, counter-clockwise (Andrew's monotone chain over row ends). */
+function convexHull(mask: Uint8Array, w: number, h: number): Point[] {
+  const points: Point[] = [];
   for (let y = 0; y < h; y++) {
     let left = -1;
     let right = -1;
@@ -123,10 +127,9 @@ function hullArea(mask: Uint8Array, w: number, h: number): number {
     points.push([left, y], [left, y + 1], [right + 1, y], [right + 1, y + 1]);
   }
   points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const cross = (o: [number, number], a: [number, number], b: [number, number]): number =>
-    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const half = (list: [number, number][]): [number, number][] => {
-    const chain: [number, number][] = [];
+  const cross = (o: Point, a: Point, b: Point): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (list: Point[]): Point[] => {
+    const chain: Point[] = [];
     for (const p of list) {
       while (chain.length >= 2 && cross(chain[chain.length - 2]!, chain[chain.length - 1]!, p) <= 0) chain.pop();
       chain.push(p);
@@ -134,14 +137,50 @@ function hullArea(mask: Uint8Array, w: number, h: number): number {
     chain.pop();
     return chain;
   };
-  const hull = [...half(points), ...half([...points].reverse())];
+  return [...half(points), ...half([...points].reverse())];
+}
+
+function polygonArea(polygon: readonly Point[]): number {
   let twice = 0;
-  for (let i = 0; i < hull.length; i++) {
-    const a = hull[i]!;
-    const b = hull[(i + 1) % hull.length]!;
+  for (let i = 0; i < polygon.length; i++) {
+    const a = polygon[i]!;
+    const b = polygon[(i + 1) % polygon.length]!;
     twice += a[0] * b[1] - b[0] * a[1];
   }
   return Math.abs(twice) / 2;
+}
+
+const triangleArea = (a: Point, b: Point, c: Point): number => Math.abs((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])) / 2;
+
+/**
+ * The largest triangle and the largest quadrilateral with corners on a convex polygon, as
+ * fractions of its area: how well three or four corners explain the outline. A triangle fills
+ * its hull with three corners, a square or a diamond with four; a disc needs many (0.41 and 0.64),
+ * a half-disc or a blob falls between. For each first corner, the best corner on either side of
+ * the diagonal only moves forward as the diagonal's far end does (the hull is convex), so two
+ * pointers find them in O(n^2) instead of trying every triple.
+ */
+function cornerFits(hull: readonly Point[]): { three: number; four: number } {
+  const n = hull.length;
+  const area = polygonArea(hull);
+  if (n < 3 || area <= 0) return { three: 1, four: 1 };
+  const at = (i: number): Point => hull[i % n]!;
+  let three = 0;
+  let four = 0;
+  for (let i = 0; i < n; i++) {
+    let j = i + 1;
+    let l = i + 3;
+    for (let k = i + 2; k <= i + n - 1; k++) {
+      while (j + 1 < k && triangleArea(at(i), at(j + 1), at(k)) >= triangleArea(at(i), at(j), at(k))) j++;
+      if (l <= k) l = k + 1;
+      while (l + 1 < i + n && triangleArea(at(i), at(k), at(l + 1)) >= triangleArea(at(i), at(k), at(l))) l++;
+      const sideA = triangleArea(at(i), at(j), at(k));
+      const sideB = l < i + n ? triangleArea(at(i), at(k), at(l)) : 0;
+      three = Math.max(three, sideA, sideB);
+      four = Math.max(four, sideA + sideB);
+    }
+  }
+  return { three: Math.min(1, three / area), four: Math.min(1, four / area) };
 }
 
 /**
@@ -247,7 +286,9 @@ export function describeShape(mask: Uint8Array, w: number, h: number, weights?: 
       if (y === h - 1 || !filled[i + w]) perimeter++;
     }
   }
-  const hull = hullArea(filled, w, h);
+  const hullPolygon = convexHull(filled, w, h);
+  const hull = polygonArea(hullPolygon);
+  const corners = cornerFits(hullPolygon);
   // Width of the filled shape along rows and columns across the box (a triangle widens steadily,
   // a diamond widens then narrows, a cross jumps).
   const rowWidth = PROFILE_AT.map((f) => {
@@ -280,6 +321,8 @@ export function describeShape(mask: Uint8Array, w: number, h: number, weights?: 
     holeOffset: sizes.length > 0 ? Math.hypot(hx / sizes[largest]! - cx, hy / sizes[largest]! - cy) / scale : 0,
     solidity: hull > 0 ? filledArea / hull : 1,
     compactness: (perimeter * perimeter) / (16 * filledArea),
+    threeCornerFit: corners.three,
+    fourCornerFit: corners.four,
     centroidX: cx / w - 0.5,
     centroidY: cy / h - 0.5,
     m20: m.m20 / filledArea,

@@ -150,7 +150,7 @@ describe('the detector control rewards', () => {
 
   it('count found objects: two of three circles earn more than none', () => {
     const meta = metadataFor({ tag: 'counting', shape: 'circle', count: 3 });
-    const det = (x: number): Detection => ({ class: 'circle', box: [x, 2, x + 5, 7], score: 1, color: 'red', area: 20, overlaps: {} as Detection['overlaps'] });
+    const det = (x: number): Detection => ({ class: 'circle', box: [x, 2, x + 5, 7], score: 1, color: 'red', area: 20 });
     const credit = (n: number): number => detectorPartialCredit(new Map([['circle', Array.from({ length: n }, (_, i) => det(i * 8))]]), meta);
     assert.equal(credit(3), 1);
     assert.ok(credit(0) < credit(2) && credit(2) < 1, `${credit(0)} ${credit(2)}`);
