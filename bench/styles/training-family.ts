@@ -293,7 +293,11 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
       const box: [number, number, number, number] = [x, y, x + size, y + size];
       if (!fits(box)) continue;
       boxes.push(box);
-      objects.push(familyObject({ kind, color, cx: x + size / 2, cy: y + size / 2, size, asWorld: rng.float() < options.worldShare }, rng));
+      const asWorld = rng.float() < options.worldShare;
+      // Other programs place shapes off the pixel grid and anti-alias with their own sample
+      // positions: anywhere within half a pixel of the box centre (the world's own stay on it).
+      const [dx, dy] = asWorld ? [0, 0] : [rng.float() - 0.5, rng.float() - 0.5];
+      objects.push(familyObject({ kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld }, rng));
       break;
     }
   }
