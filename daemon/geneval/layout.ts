@@ -13,7 +13,8 @@ import type { WorldConfig } from '../world/definition';
 import { checkMetadata, pythonJsonDumps, type Metadata } from '../world/metadata';
 import { renderScene, type RgbImage } from '../world/render';
 import { sampleScene } from '../world/scene';
-import { detect, type Detector } from './detector';
+import { defaultDetector } from './default-detector';
+import type { Detector } from './detector';
 import { evaluateDetections, keepDetections } from './rules';
 import { summarize, type ResultRow, type Summary } from './summary';
 
@@ -59,8 +60,8 @@ export function readImageFolder(dir: string): PromptFolder[] {
   });
 }
 
-/** Scores one image against its prompt's metadata (with the GenEval detector unless another is given). */
-export function scoreImage(image: RgbImage, metadata: Metadata, raw: unknown, filename: string, detector: Detector = detect): ResultRow {
+/** Scores one image against its prompt's metadata (with the default detector unless another is given). */
+export function scoreImage(image: RgbImage, metadata: Metadata, raw: unknown, filename: string, detector: Detector = defaultDetector): ResultRow {
   const kept = keepDetections(detector(image), metadata.tag);
   const verdict = evaluateDetections(kept, metadata);
   const details: Record<string, number[][]> = {};
@@ -79,7 +80,7 @@ export function scoreImage(image: RgbImage, metadata: Metadata, raw: unknown, fi
 export interface ScoreOptions {
   /** Called after each image, for progress. */
   onImage?: (done: number, total: number) => void;
-  /** The detector (default: detect); bench/rescore.ts passes the template detector to compare. */
+  /** The detector (default: defaultDetector); bench/rescore.ts passes each detector in turn to compare. */
   detector?: Detector;
 }
 
