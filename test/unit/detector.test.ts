@@ -26,7 +26,7 @@ import { HELDOUT_STYLES, renderHeldout } from '../../bench/styles/heldout-family
 
 const measure = (descriptor: Float32Array, name: (typeof SHAPE_MEASURES)[number]): number => descriptor[SHAPE_MEASURES.indexOf(name)]!;
 const prompts = (seed: number, each: number): Metadata[] =>
-  generatePromptSet({ seed, split: 'all', counts: Object.fromEntries(TAGS.map((t) => [t, each])) as Record<(typeof TAGS)[number], number> });
+  generatePromptSet({ seed, split: 'all', counts: Object.fromEntries(TAGS.map((t) => [t, each])) });
 
 describe("the detector on the world's renders", () => {
   it('names every shape the world draws, at every size of 32 and 64 px canvases, above the counting threshold', () => {
@@ -104,6 +104,17 @@ describe('shape descriptors', () => {
     assert.ok(measure(of('cross', 24), 'solidity') < 0.8);
     for (const shape of ['square', 'circle', 'triangle'] as const) assert.ok(measure(of(shape, 24), 'solidity') > 0.9, shape);
   });
+  it('see that three corners explain a triangle and four a square or a diamond, but not a disc', () => {
+    assert.ok(measure(of('triangle', 24), 'threeCornerFit') > 0.8);
+    for (const shape of ['circle', 'square', 'diamond'] as const) assert.ok(measure(of(shape, 24), 'threeCornerFit') < 0.55, shape);
+    for (const shape of ['square', 'diamond'] as const) assert.ok(measure(of(shape, 24), 'fourCornerFit') > 0.85, shape);
+    assert.ok(measure(of('circle', 24), 'fourCornerFit') < 0.7);
+    // A half-disc is no triangle: its best three corners leave a third of it out.
+    const r = 12;
+    const halfDisc = new Uint8Array(2 * r * r);
+    for (let y = 0; y < r; y++) for (let x = 0; x < 2 * r; x++) if ((x + 0.5 - r) ** 2 + (r - y - 0.5) ** 2 <= r * r) halfDisc[y * 2 * r + x] = 1;
+    assert.ok(measure(describeShape(halfDisc, 2 * r, r), 'threeCornerFit') < 0.7);
+  });
   it('hardly change with size', () => {
     for (const shape of CLASSES) {
       const small = of(shape, 12);
@@ -150,8 +161,10 @@ describe('re-scoring a folder with either detector', () => {
     const thin = HELDOUT_STYLES.find((s) => s.name === 'thin')!;
     const images = [0, 1].map(() => renderHeldout(sampleScene(meta, DEFAULT_WORLD, rng), 32, thin, rng));
     writePromptFolder(scratch, 0, meta, images);
-    assert.equal(scoreImageFolder(scratch).summary.overall, 1);
+    assert.equal(scoreImageFolder(scratch, { detector: detect }).summary.overall, 1);
     assert.equal(scoreImageFolder(scratch, { detector: detectByTemplate }).summary.overall, 0);
+    // The default judge stays the template detector until the detector meets its targets (default-detector.ts).
+    assert.equal(scoreImageFolder(scratch).summary.overall, 0);
   });
 });
 
