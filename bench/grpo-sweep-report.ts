@@ -1,6 +1,6 @@
 /**
  * The sweep's table: one markdown row per result file of bench/grpo-sweep.ts (default: every
- * runs/grpo-sweep/*.json but the base caches), with the settings changed, the base's sha256, the
+ * runs/grpo-sweep/*.json but the base caches and --score files), with the settings changed, the base's sha256, the
  * training reward over the first and last fifth of steps, the share of all-equal groups, the
  * last fifth's KL, and GenEval at each measured step.
  *
@@ -19,7 +19,7 @@ interface Result {
 }
 
 const dir = 'runs/grpo-sweep';
-const files = process.argv.length > 2 ? process.argv.slice(2) : readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('base-')).map((f) => join(dir, f));
+const files = process.argv.length > 2 ? process.argv.slice(2) : readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('base-') && !f.startsWith('score-')).map((f) => join(dir, f));
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fifth = (r: Result, key: string, last: boolean): string => {
   const n = Math.max(1, Math.floor(r.metrics.length / 5));

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
 import { defaultDetector, evaluateDetections, keepDetections } from '../daemon/geneval';
 import { loadModel, type UnifiedModel } from '../daemon/models';
-import { defaultGrpo, generateImages, grpo, type GrpoConfig, type GrpoMetrics, type SamplingConfig } from '../daemon/train';
+import { defaultGrpo, generateImages, grpo, type GrpoConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
 import { Rng } from '../daemon/util/random';
 import { generatePromptSet, parseMetadataLines, TAGS, type Metadata } from '../daemon/world';
 
@@ -42,6 +42,8 @@ const { values } = parseArgs({
     score: { type: 'string' },
     /** Continue <name>-s<seed> from its last checkpoint (its curve and metrics kept) up to --steps. */
     resume: { type: 'boolean', default: false },
+    /** The sampling seed of --score's evaluation (another seed measures the evaluation's own spread). */
+    'eval-seed': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -107,10 +109,10 @@ async function main(): Promise<void> {
     const file = values.score;
     const { model } = loadModel(file);
     const sampling = defaultGrpo(model.paradigm).sampling;
-    const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: 0 };
+    const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: Number(values['eval-seed']) };
     for (const s of sets) {
       const t0 = performance.now();
-      scores[s] = await geneval(model, evalSet(s), n, sampling, 0);
+      scores[s] = await geneval(model, evalSet(s), n, sampling, Number(values['eval-seed']));
       process.stderr.write(`${s}: ${(scores[s] as { overall: number }).overall.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
     }
     mkdirSync(values.out, { recursive: true });
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const modelFile = join(dir, 'model.safetensors');
   const resultFile = `${dir}.json`;
-  const previous = values.resume && existsSync(resultFile) && existsSync(modelFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as { curve: typeof curve; metrics: GrpoMetrics[] }) : undefined;
+  const previous = values.resume && existsSync(resultFile) && existsSync(modelFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as { curve: typeof curve; metrics: UnirlMetrics[] }) : undefined;
   if (values.resume && !previous) throw new Error(`--resume: ${resultFile} or ${modelFile} is missing`);
   if (!previous && existsSync(modelFile)) rmSync(modelFile);
   const evalSets = Object.fromEntries(sets.map((s) => [s, evalSet(s)]));
@@ -160,7 +162,7 @@ async function main(): Promise<void> {
     process.stderr.write(`step ${step}: ${summary} (${((performance.now() - t0) / 1000).toFixed(0)} s to score)\n`);
     save();
   };
-  const metrics: GrpoMetrics[] = previous?.metrics ?? [];
+  const metrics: UnirlMetrics[] = previous?.metrics ?? [];
   const save = (): void =>
     writeFileSync(resultFile, `${JSON.stringify({ name, base, sha256, paradigm, seed, changes, config, evalSeed, imagesPerPrompt: n, curve, metrics }, null, 1)}\n`);
 

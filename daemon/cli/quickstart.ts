@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { GenevalResult, RunEvent, RunSummary } from '../../schemas/protocol';
 import requirements from '../../native/requirements.json';
 import { initCompute, type BackendChoice, type ComputeInfo } from '../compute';
+import { overallChange, type ResultRow } from '../geneval';
 import { packageRoot } from '../util/paths';
 import type { Command } from './command';
 import { exitCodeOf, runSpecFile } from './run';
@@ -60,6 +61,7 @@ ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerProm
     }
 
     const results = new Map<number, GenevalResult>();
+    const resultFolders = new Map<number, string>();
     const metrics: Record<string, number | null>[] = [];
     const started = Date.now();
     const final = await runSpecFile(specFile, {
@@ -67,17 +69,43 @@ ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerProm
       json: false,
       ...(specText !== undefined ? { specText } : {}),
       onEvent: (e: RunEvent) => {
-        if (e.type === 'result') results.set(e.stage, e.result);
+        if (e.type === 'result') {
+          results.set(e.stage, e.result);
+          resultFolders.set(e.stage, e.path);
+        }
         if (e.type === 'metric' && 'grpo/reward' in e.values) metrics.push(e.values);
       },
     });
     const geneval = spec.stages.flatMap((s, i) => (s.kind === 'geneval' ? [i] : []));
     process.stdout.write(`\n${beforeAfterReport(geneval, results, final)}\n`);
+    const [first, last] = [geneval[0], geneval.at(-1)];
+    const folderOf = (stage: number | undefined): string | undefined => (stage === undefined ? undefined : resultFolders.get(stage));
+    const [beforeDir, afterDir] = [folderOf(first), first === last ? undefined : folderOf(last)];
+    if (beforeDir !== undefined && afterDir !== undefined) {
+      const rows = (dir: string): ResultRow[] => readResults(join(final.dir, dir, 'results.jsonl'));
+      process.stdout.write(`${noiseLine(overallChange(rows(beforeDir), rows(afterDir)))}\n`);
+    }
     if (metrics.length > 0) process.stdout.write(`${grpoSummary(metrics)}\n`);
     process.stdout.write(`${final.state} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     return exitCodeOf(final.state);
   },
 };
+
+/** results.jsonl as the GenEval stage wrote it. */
+function readResults(file: string): ResultRow[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as ResultRow);
+}
+
+const MIN_PROMPTS_FOR_NOISE = 5;
+
+/** The overall change beside the noise of the images drawn, so a reader can tell signal from noise. */
+export function noiseLine({ change, standardError, promptsPerTag }: { change: number; standardError: number; promptsPerTag: number }): string {
+  const head = `overall change ${change >= 0 ? '+' : ''}${change.toFixed(3)}`;
+  // A variance from fewer prompts than this says little (two prompts that moved alike give 0).
+  if (promptsPerTag < MIN_PROMPTS_FOR_NOISE) return `${head} (too few prompts a tag, ${promptsPerTag}, to estimate its noise)`;
+  const verdict = Math.abs(change) > 2 * standardError ? 'more than twice the noise' : 'within the noise (no measurable change)';
+  return `${head} ± ${standardError.toFixed(3)} (standard error of the images drawn, paired by prompt): ${verdict}`;
+}
 
 /** Which backend and kernels the run computes on, in one line. */
 export function backendLine(info: ComputeInfo): string {

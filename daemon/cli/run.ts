@@ -35,7 +35,7 @@ export const exitCodeOf = (state: RunSummary['state']): number => (state === 'co
 export async function runSpecFile(
   specPath: string,
   options: { runsDir: string; json: boolean; onEvent?: (e: RunEvent) => void; specText?: string },
-): Promise<RunSummary> {
+): Promise<RunSummary & { dir: string }> {
   const file = path.resolve(specPath);
   let text: string;
   try {
@@ -80,5 +80,5 @@ export async function runSpecFile(
   await engine.stop();
   // The progress view has already printed the failed state with its reason; JSON output has not.
   if (final.state === 'failed' && options.json) process.stderr.write(`run failed: ${final.error ?? 'unknown error'}\n`);
-  return final;
+  return { ...final, dir: engine.dirOf(run.id) };
 }

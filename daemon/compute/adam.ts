@@ -5,7 +5,7 @@
  * parameter and its moments.
  */
 import * as tf from '@tensorflow/tfjs';
-import { useNativeKernels } from './backend';
+import { useFusedAdam } from './backend';
 import type { Parameters } from './params';
 import { KERNELS } from './wasm-kernels';
 
@@ -59,14 +59,14 @@ export class Adam {
     this.stepCount++;
     const bias1 = 1 - this.beta1 ** this.stepCount;
     const bias2Sqrt = Math.sqrt(1 - this.beta2 ** this.stepCount);
-    const native = useNativeKernels();
+    const fused = useFusedAdam();
     for (const [name, g] of grads) {
       const p = params.get(name);
       if (!tf.util.arraysEqual(p.shape, g.shape)) throw new Error(`Adam: gradient of "${name}" is [${String(g.shape)}], parameter is [${String(p.shape)}]`);
       const m = this.m.get(name) ?? tf.keep(tf.zerosLike(p));
       const v = this.v.get(name) ?? tf.keep(tf.zerosLike(p));
       let next: [tf.Tensor, tf.Tensor, tf.Tensor];
-      if (native) {
+      if (fused) {
         const attrs = { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, bias1, bias2Sqrt, weightDecay: this.weightDecay };
         next = tf.engine().runKernel(KERNELS.adam, { p, g, m, v }, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
       } else {

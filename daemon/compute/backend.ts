@@ -11,6 +11,8 @@ import { cpus } from 'node:os';
 import { loadNative, type NativeStatus } from './native';
 import { installNativeKernels, setNativeMatMuls, setWasmFixes } from './wasm-kernels';
 import { registerLeanGradients } from './gradients';
+import { KERNELS } from './wasm-kernels';
+import { registerWebgpuKernels } from './webgpu-kernels';
 import { describeAdapter, findAdapter, guardSyncReads, installWebgpuBackend, type AdapterReport } from './webgpu';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -74,6 +76,11 @@ async function tryTensorflow(): Promise<string | undefined> {
   return undefined;
 }
 
+/** Whether Adam runs as one fused kernel (KERNELS.adam): the native one on wasm, the WGSL one on webgpu. */
+export function useFusedAdam(): boolean {
+  return useNativeKernels() || (tf.getBackend() === 'webgpu' && tf.getKernel(KERNELS.adam, 'webgpu') !== undefined);
+}
+
 /**
  * WebGPU through Dawn (daemon/compute/webgpu.ts). `auto` never takes a software adapter (a CPU
  * rasteriser is slower than wasm); an explicit choice takes whatever adapter exists.
@@ -84,6 +91,7 @@ async function tryWebgpu(explicit: boolean): Promise<AdapterReport> {
   await installWebgpuBackend();
   if (!(await tf.setBackend('webgpu'))) throw new Error(`the webgpu backend failed to initialise on ${describeAdapter(adapter)}`);
   guardSyncReads(tf.backend());
+  registerWebgpuKernels();
   // Fewer, larger command submissions: a training step is thousands of small dispatches.
   tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 64);
   return adapter;

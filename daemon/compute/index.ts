@@ -3,7 +3,7 @@
  * building blocks with gradients, parameters as named variables, Adam, safetensors checkpoints and
  * memory accounting. Call `initCompute()` once before creating tensors.
  */
-export { BACKEND_CHOICES, computeInfo, initCompute, setKernelMode, setNativeKernels, useNativeKernels, type BackendChoice, type ComputeInfo, type ComputeOptions, type KernelMode } from './backend';
+export { BACKEND_CHOICES, computeInfo, initCompute, setKernelMode, setNativeKernels, useFusedAdam, useNativeKernels, type BackendChoice, type ComputeInfo, type ComputeOptions, type KernelMode } from './backend';
 export { loadNative, type NativeStatus } from './native';
 export { describeAdapter, isSoftwareAdapter, type AdapterReport } from './webgpu';
 export { attention, crossEntropy, dense, embedding, gelu, layerNorm, matMul, reference, tokenNll, type AttentionOptions } from './ops';

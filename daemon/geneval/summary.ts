@@ -90,3 +90,37 @@ export function formatSummary(s: Summary): string {
   ];
   return lines.join('\n');
 }
+
+/**
+ * The change in overall GenEval between two scorings of the same prompt folders, and its standard
+ * error from the images drawn: per prompt, the share of its images correct after minus before;
+ * per tag, the variance of that mean difference; overall, as GenEval's unweighted mean of tags.
+ * It measures the noise of drawing a few images a prompt (not the spread between training seeds);
+ * `promptsPerTag` (the fewest of any tag) says how far to trust it.
+ */
+export function overallChange(before: readonly ResultRow[], after: readonly ResultRow[]): { change: number; standardError: number; promptsPerTag: number } {
+  const perPrompt = (rows: readonly ResultRow[]): Map<string, { tag: string; share: number }> => {
+    const counts = new Map<string, { tag: string; correct: number; total: number }>();
+    for (const row of rows) {
+      // The prompt's folder (…/00012/samples/0003.png) names it; repeated prompt lines stay apart.
+      const parts = row.filename.split(/[\\/]/);
+      const key = `${row.tag}\n${parts.at(-3) ?? row.metadata}`;
+      const c = counts.get(key) ?? { tag: row.tag, correct: 0, total: 0 };
+      c.total++;
+      if (row.correct) c.correct++;
+      counts.set(key, c);
+    }
+    return new Map([...counts].map(([k, c]) => [k, { tag: c.tag, share: c.correct / c.total }]));
+  };
+  const [a, b] = [perPrompt(before), perPrompt(after)];
+  if (a.size !== b.size || [...a.keys()].some((k) => !b.has(k))) throw new Error('the two GenEval results are not of the same prompt folders');
+  const differences = new Map<string, number[]>();
+  for (const [key, { tag, share }] of a) differences.set(tag, [...(differences.get(tag) ?? []), b.get(key)!.share - share]);
+  let variance = 0;
+  for (const d of differences.values()) {
+    const mean = d.reduce((s, x) => s + x, 0) / d.length;
+    variance += d.length > 1 ? d.reduce((s, x) => s + (x - mean) ** 2, 0) / (d.length - 1) / d.length : 0;
+  }
+  const promptsPerTag = Math.min(...[...differences.values()].map((d) => d.length));
+  return { change: summarize(after).overall - summarize(before).overall, standardError: Math.sqrt(variance) / differences.size, promptsPerTag };
+}

@@ -4,22 +4,20 @@
  * detector's). Advantages are normalised within each group; the policy is updated with PPO's
  * clipped ratio over the generated tokens and a KL penalty to a frozen copy of the starting
  * model. Understanding is trained by GRPO on the same images: sampled answers, rewarded against
- * the prompt's answer. One loop, top to bottom; every step's draws come from (seed, step), so a
- * resumed run continues exactly.
+ * the prompt's answer. One step, top to bottom (the loop around it, resume and checkpoints are
+ * unirl-loop.ts's).
  */
 import * as tf from '@tensorflow/tfjs';
-import { yieldToEventLoop } from '../util/async';
-import { existsSync } from 'node:fs';
-import { Adam, clipGlobalNorm, readScalar, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
-import { loadModel, type UnifiedModel } from '../models';
+import { clipGlobalNorm, readScalar, valueAndGrads, type Adam } from '../compute';
+import { loadModel, type Generation, type UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
-import { judgeAnswer, type Metadata, type RgbImage } from '../world';
+import { judgeAnswer, type Metadata } from '../world';
 import { curriculumDraw, PassRates } from './curriculum';
-import { stepRng, TrainingPrompts } from './data';
+import { TrainingPrompts } from './data';
 import { DEFAULT_SAMPLING, type SamplingConfig } from './evaluate';
 import { grpoLoss } from './grpo-loss';
 import { detectorVerdicts, groundingGap, groupAdvantages, judgeImages, rewardsOf, selfGenerate, type Judgement, type RewardName } from './unirl';
-import type { Generation } from '../models';
+import { runUnirlLoop, type UnirlHooks, type UnirlStepResult } from './unirl-loop';
 
 export interface GrpoConfig {
   steps: number;
@@ -79,30 +77,6 @@ export function defaultGrpo(paradigm: UnifiedModel['paradigm']): GrpoConfig {
   };
 }
 
-export type GrpoMetrics = Record<string, number | null> & { step: number };
-
-export interface GrpoSample {
-  step: number;
-  group: number;
-  prompt: string;
-  image: RgbImage;
-  answer: string;
-  reward: number;
-  advantage: number;
-  detectorCorrect: boolean;
-}
-
-export interface UnirlHooks {
-  onMetrics?: (m: GrpoMetrics) => void;
-  onSample?: (s: GrpoSample) => void;
-  onCheckpoint?: (file: string, step: number) => void | Promise<void>;
-  signal?: { readonly aborted: boolean };
-  heldOut?: readonly Metadata[];
-  /** Where prompts come from (default: the training split, minus `heldOut`). */
-  prompts?: { draw(rng: Rng): Metadata };
-  /** A reward from outside (a test's, an experiment's), in place of `config.reward`. */
-  reward?: (metas: readonly Metadata[], images: readonly RgbImage[]) => number[];
-}
 
 const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const std = (xs: readonly number[]): number => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
@@ -119,151 +93,142 @@ function pick(generation: Generation, keep: readonly number[]): Pick<Generation,
 }
 
 /** Runs (or resumes from `out`) UniRL-GRPO starting from the `base` checkpoint; returns the last step. */
-export async function grpo(config: GrpoConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
-  const { model } = loadModel(base);
-  // The frozen reference of the KL penalty (never given to the optimizer); not needed without one.
-  const reference = config.beta > 0 ? loadModel(base).model : undefined;
-  const optimizer = new Adam({ lr: config.lr });
-  const resumed = existsSync(out) ? loadCheckpoint(out, model.params, optimizer) : undefined;
-  let step = resumed?.step ?? 0;
-  const prompts = hooks.prompts ?? new TrainingPrompts(hooks.heldOut);
-  const passRates = PassRates.fromJSON(resumed?.metadata['passRates']);
+export function grpo(config: GrpoConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
+  return runUnirlLoop('grpo', config, base, out, hooks, (model, optimizer, resumed) => {
+    // The frozen reference of the KL penalty (never given to the optimizer); not needed without one.
+    const reference = config.beta > 0 ? loadModel(base).model : undefined;
+    const prompts = hooks.prompts ?? new TrainingPrompts(hooks.heldOut);
+    const passRates = PassRates.fromJSON(resumed['passRates']);
+    return {
+      step: (rng, showSamples) => grpoStep(config, model, optimizer, reference, prompts, passRates, hooks, rng, showSamples),
+      checkpointMetadata: () => ({ passRates: JSON.stringify(passRates) }),
+      dispose: () => reference?.params.dispose(),
+    };
+  });
+}
+
+/** One GRPO step: prompts, a group of own images each, rewards, advantages, the policy update. */
+async function grpoStep(
+  config: GrpoConfig,
+  model: UnifiedModel,
+  optimizer: Adam,
+  reference: UnifiedModel | undefined,
+  prompts: { draw(rng: Rng): Metadata },
+  passRates: PassRates,
+  hooks: UnirlHooks,
+  rng: Rng,
+  showSamples: boolean,
+): Promise<UnirlStepResult> {
+  const started = performance.now();
   const G = config.groupSize;
-  const save = async (): Promise<void> => {
-    await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: { grpo: JSON.stringify(config), base, passRates: JSON.stringify(passRates) } });
-    await hooks.onCheckpoint?.(out, step);
-  };
 
-  while (step < config.steps) {
-    // Let signals, messages and timers run between steps (a cancel must reach a synchronous step loop).
-    await yieldToEventLoop();
-    if (hooks.signal?.aborted) break;
-    const started = performance.now();
-    const rng = stepRng(config.seed, step);
-    const showSamples = hooks.onSample !== undefined && ((step + 1) % config.samplesEvery === 0 || step === 0);
+  // 1. Prompts (by measured pass rate when the curriculum is on) and a group of the model's own images for each.
+  const drawn = Array.from({ length: config.promptsPerStep }, () =>
+    config.curriculumCandidates > 1 ? curriculumDraw(prompts, passRates, G, config.curriculumCandidates, rng) : prompts.draw(rng),
+  );
+  const metas = drawn.flatMap((m) => Array<Metadata>(G).fill(m));
+  const texts = metas.map((m) => m.prompt);
+  const questions = metas.map((m) => m.question!);
+  const generation = await selfGenerate(model, texts, { rng, ...config.sampling });
+  const sampledAt = performance.now();
 
-    // 1. Prompts (by measured pass rate when the curriculum is on) and a group of the model's own images for each.
-    const drawn = Array.from({ length: config.promptsPerStep }, () =>
-      config.curriculumCandidates > 1 ? curriculumDraw(prompts, passRates, G, config.curriculumCandidates, rng) : prompts.draw(rng),
-    );
-    const metas = drawn.flatMap((m) => Array<Metadata>(G).fill(m));
-    const texts = metas.map((m) => m.prompt);
-    const questions = metas.map((m) => m.question!);
-    const generation = await selfGenerate(model, texts, { rng, ...config.sampling });
-    const sampledAt = performance.now();
+  // 2. Rewards and group advantages. The model judges its own images; the detector control does
+  //    not need its answers, and asks for them only when samples are shown (and the grounding gap logged).
+  const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(model, metas, generation.images) : undefined;
+  const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
+  const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
+  const { advantages, std: groupStd } = groupAdvantages(rewards, G);
+  drawn.forEach((m, g) => passRates.record(m, rewards.slice(g * G, (g + 1) * G)));
+  // Group filtering: an all-equal group has advantage 0 and carries no signal; its images stay out of the update.
+  const keep = metas.map((_, i) => i).filter((i) => !config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0);
 
-    // 2. Rewards and group advantages. The model judges its own images; the detector control does
-    //    not need its answers, and asks for them only when samples are shown (and the grounding gap logged).
-    const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(model, metas, generation.images) : undefined;
-    const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
-    const detectorCorrect = detector.correct;
-    const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
-    const { advantages, std: groupStd } = groupAdvantages(rewards, G);
-    drawn.forEach((m, g) => passRates.record(m, rewards.slice(g * G, (g + 1) * G)));
-    // Group filtering: an all-equal group has advantage 0 and carries no signal; its images stay out of the update.
-    const keep = metas.map((_, i) => i).filter((i) => !config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0);
+  // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer.
+  const sampled = config.trainUnderstanding ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
+  const answerRewards = sampled ? sampled.answers.map((a, i) => Number(judgeAnswer(metas[i]!, a).correct)) : [];
+  const answerGroups = sampled ? groupAdvantages(answerRewards, G) : undefined;
+  const keepAnswers = answerGroups ? metas.map((_, i) => i).filter((i) => !config.filterGroups || (answerGroups.std[Math.floor(i / G)] as number) > 0) : [];
 
-    // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer.
-    const sampled = config.trainUnderstanding ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
-    const answerRewards = sampled ? sampled.answers.map((a, i) => Number(judgeAnswer(metas[i]!, a).correct)) : [];
-    const answerGroups = sampled ? groupAdvantages(answerRewards, G) : undefined;
-    const keepAnswers = answerGroups ? metas.map((_, i) => i).filter((i) => !config.filterGroups || (answerGroups.std[Math.floor(i / G)] as number) > 0) : [];
+  // 4. Fixed data of the update: old and reference log-probs (no gradient).
+  const steps = model.paradigm === 'masked' ? chooseSteps(config.sampling.steps, config.policySteps, rng) : undefined;
+  const N = model.layout.imageTokens;
+  const gen = pick(generation, keep);
+  const keepTexts = keep.map((i) => texts[i]!);
+  const oldLogp = tf.tensor(Float32Array.from(keep.flatMap((i) => [...generation.logprobs[i]!])), [keep.length, N]);
+  // Without a KL penalty there is no reference (as TRL); the old log-probs stand in, weighted 0, and no KL is logged.
+  const refLogp = reference && keep.length ? tf.tidy(() => reference.imageLogprobs(keepTexts, gen, config.sampling, steps).logprobs) : oldLogp.clone();
+  const adv = tf.tensor(keep.map((i) => advantages[i]!));
+  const und = sampled && answerGroups && keepAnswers.length ? {
+    images: keepAnswers.map((i) => generation.images[i]!),
+    questions: keepAnswers.map((i) => questions[i]!),
+    answers: keepAnswers.map((i) => sampled.answers[i]!),
+    adv: tf.tensor(keepAnswers.map((i) => answerGroups.advantages[i]!)),
+  } : undefined;
+  const oldAnswer = und ? tf.tidy(() => model.answerLogprobs(und.images, und.questions, und.answers).reshape([-1, 1])) : undefined;
+  const refAnswer = und ? (reference ? tf.tidy(() => reference.answerLogprobs(und.images, und.questions, und.answers).reshape([-1, 1])) : oldAnswer!.clone()) : undefined;
 
-    // 4. Fixed data of the update: old and reference log-probs (no gradient).
-    const steps = model.paradigm === 'masked' ? chooseSteps(config.sampling.steps, config.policySteps, rng) : undefined;
-    const N = model.layout.imageTokens;
-    const gen = pick(generation, keep);
-    const keepTexts = keep.map((i) => texts[i]!);
-    const oldLogp = tf.tensor(Float32Array.from(keep.flatMap((i) => [...generation.logprobs[i]!])), [keep.length, N]);
-    // Without a KL penalty there is no reference (as TRL); the old log-probs stand in, weighted 0, and no KL is logged.
-    const refLogp = reference && keep.length ? tf.tidy(() => reference.imageLogprobs(keepTexts, gen, config.sampling, steps).logprobs) : oldLogp.clone();
-    const adv = tf.tensor(keep.map((i) => advantages[i]!));
-    const und = sampled && answerGroups && keepAnswers.length ? {
-      images: keepAnswers.map((i) => generation.images[i]!),
-      questions: keepAnswers.map((i) => questions[i]!),
-      answers: keepAnswers.map((i) => sampled.answers[i]!),
-      adv: tf.tensor(keepAnswers.map((i) => answerGroups.advantages[i]!)),
-    } : undefined;
-    const oldAnswer = und ? tf.tidy(() => model.answerLogprobs(und.images, und.questions, und.answers).reshape([-1, 1])) : undefined;
-    const refAnswer = und ? (reference ? tf.tidy(() => reference.answerLogprobs(und.images, und.questions, und.answers).reshape([-1, 1])) : oldAnswer!.clone()) : undefined;
-
-    // 5. Policy updates (none when every group was all-equal: there is nothing to learn from).
-    let genLoss = NaN;
-    let undLoss = NaN;
-    let kl = NaN;
-    let clipRatio = NaN;
-    let gradNorm = NaN;
-    for (let u = 0; u < config.updatesPerBatch && (keep.length > 0 || und); u++) {
-      const { value, grads } = valueAndGrads(model.params, () => {
-        let loss: tf.Scalar = tf.scalar(0);
-        if (keep.length) {
-          const { logprobs, weights } = model.imageLogprobs(keepTexts, gen, config.sampling, steps);
-          const g = grpoLoss(logprobs, oldLogp, refLogp, weights, adv, config.clipEps, config.beta);
-          genLoss = g.loss.dataSync()[0] ?? NaN;
-          if (reference) kl = g.kl.dataSync()[0] ?? NaN;
-          clipRatio = g.clipRatio.dataSync()[0] ?? NaN;
-          loss = g.loss;
-        }
-        if (!und || !oldAnswer || !refAnswer) return loss;
-        const lp = model.answerLogprobs(und.images, und.questions, und.answers).reshape([-1, 1]);
-        const a = grpoLoss(lp, oldAnswer, refAnswer, tf.onesLike(lp), und.adv, config.clipEps, config.beta);
-        undLoss = a.loss.dataSync()[0] ?? NaN;
-        return tf.add(loss, tf.mul(a.loss, config.understandingWeight));
-      });
-      gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
-      optimizer.apply(model.params, grads);
-      tf.dispose([value, ...grads.values()]);
-    }
-    tf.dispose([oldLogp, refLogp, adv, ...(und ? [und.adv] : []), ...(oldAnswer ? [oldAnswer] : []), ...(refAnswer ? [refAnswer] : [])]);
-    step++;
-    const B = metas.length;
-
-    // 6. Log: TRL's names where they apply (the model's own verdicts only on steps that asked for them).
-    const seconds = (performance.now() - started) / 1000;
-    const entropy = -mean(generation.logprobs.flatMap((l) => [...l]));
-    if (step % config.logEvery === 0 || step === config.steps) {
-      hooks.onMetrics?.({
-        step,
-        'grpo/reward': finite(mean(rewards)),
-        'grpo/reward_std': finite(mean(groupStd)),
-        'grpo/rewards/self/mean': judgement ? finite(mean(judgement.selfCorrect.map(Number))) : null,
-        'grpo/rewards/self/std': judgement ? finite(std(judgement.selfCorrect.map(Number))) : null,
-        'grpo/rewards/self_graded/mean': judgement ? finite(mean(judgement.selfGraded)) : null,
-        'grpo/rewards/detector/mean': finite(mean(detectorCorrect.map(Number))),
-        'grpo/rewards/detector_graded/mean': finite(mean(detector.graded)),
-        'grpo/frac_reward_zero_std': finite(groupStd.filter((s) => s === 0).length / groupStd.length),
-        'grpo/kl': finite(kl),
-        'grpo/clip_ratio': finite(clipRatio),
-        'grpo/entropy': finite(entropy),
-        'grpo/loss_generation': finite(genLoss),
-        'grpo/loss_understanding': finite(undLoss),
-        'grpo/understanding_reward': sampled ? finite(mean(answerRewards)) : null,
-        'grpo/grounding_gap': judgement ? finite(groundingGap(judgement)) : null,
-        'grpo/grad_norm': finite(gradNorm),
-        'grpo/step_time': seconds,
-        'grpo/sampling_time': (sampledAt - started) / 1000,
-        'grpo/tokens_per_sec': (B * N) / seconds,
-      });
-    }
-    if (hooks.onSample && judgement && showSamples) {
-      for (let i = 0; i < G; i++) {
-        hooks.onSample({
-          step,
-          group: 0,
-          prompt: texts[i]!,
-          image: generation.images[i]!,
-          answer: judgement.answers[i]!,
-          reward: rewards[i]!,
-          advantage: advantages[i]!,
-          detectorCorrect: judgement.detectorCorrect[i]!,
-        });
+  // 5. Policy updates (none when every group was all-equal: there is nothing to learn from).
+  let genLoss = NaN;
+  let undLoss = NaN;
+  let kl = NaN;
+  let clipRatio = NaN;
+  let gradNorm = NaN;
+  for (let u = 0; u < config.updatesPerBatch && (keep.length > 0 || und); u++) {
+    const { value, grads } = valueAndGrads(model.params, () => {
+      let loss: tf.Scalar = tf.scalar(0);
+      if (keep.length) {
+        const { logprobs, weights } = model.imageLogprobs(keepTexts, gen, config.sampling, steps);
+        const g = grpoLoss(logprobs, oldLogp, refLogp, weights, adv, config.clipEps, config.beta);
+        genLoss = g.loss.dataSync()[0] ?? NaN;
+        if (reference) kl = g.kl.dataSync()[0] ?? NaN;
+        clipRatio = g.clipRatio.dataSync()[0] ?? NaN;
+        loss = g.loss;
       }
-    }
-    if (step % config.checkpointEvery === 0) await save();
+      if (!und || !oldAnswer || !refAnswer) return loss;
+      const lp = model.answerLogprobs(und.images, und.questions, und.answers).reshape([-1, 1]);
+      const a = grpoLoss(lp, oldAnswer, refAnswer, tf.onesLike(lp), und.adv, config.clipEps, config.beta);
+      undLoss = a.loss.dataSync()[0] ?? NaN;
+      return tf.add(loss, tf.mul(a.loss, config.understandingWeight));
+    });
+    gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
+    optimizer.apply(model.params, grads);
+    tf.dispose([value, ...grads.values()]);
   }
-  if (step % config.checkpointEvery !== 0 || step === 0) await save();
-  model.params.dispose();
-  reference?.params.dispose();
-  optimizer.dispose();
-  return step;
+  tf.dispose([oldLogp, refLogp, adv, ...(und ? [und.adv] : []), ...(oldAnswer ? [oldAnswer] : []), ...(refAnswer ? [refAnswer] : [])]);
+
+  // 6. Metrics: TRL's names where they apply (the model's own verdicts only on steps that asked for them).
+  const seconds = (performance.now() - started) / 1000;
+  const metrics = {
+    'grpo/reward': finite(mean(rewards)),
+    'grpo/reward_std': finite(mean(groupStd)),
+    'grpo/rewards/self/mean': judgement ? finite(mean(judgement.selfCorrect.map(Number))) : null,
+    'grpo/rewards/self/std': judgement ? finite(std(judgement.selfCorrect.map(Number))) : null,
+    'grpo/rewards/self_graded/mean': judgement ? finite(mean(judgement.selfGraded)) : null,
+    'grpo/rewards/detector/mean': finite(mean(detector.correct.map(Number))),
+    'grpo/rewards/detector_graded/mean': finite(mean(detector.graded)),
+    'grpo/frac_reward_zero_std': finite(groupStd.filter((s) => s === 0).length / groupStd.length),
+    'grpo/kl': finite(kl),
+    'grpo/clip_ratio': finite(clipRatio),
+    'grpo/entropy': finite(-mean(generation.logprobs.flatMap((l) => [...l]))),
+    'grpo/loss_generation': finite(genLoss),
+    'grpo/loss_understanding': finite(undLoss),
+    'grpo/understanding_reward': sampled ? finite(mean(answerRewards)) : null,
+    'grpo/grounding_gap': judgement ? finite(groundingGap(judgement)) : null,
+    'grpo/grad_norm': finite(gradNorm),
+    'grpo/step_time': seconds,
+    'grpo/sampling_time': (sampledAt - started) / 1000,
+    'grpo/tokens_per_sec': (metas.length * N) / seconds,
+  };
+  // The first group's images, with the model's answers (asked for on sample steps).
+  const samples = judgement
+    ? Array.from({ length: G }, (_, i) => ({
+        group: 0,
+        prompt: texts[i]!,
+        image: generation.images[i]!,
+        answer: judgement.answers[i]!,
+        reward: rewards[i]!,
+        advantage: advantages[i]!,
+        detectorCorrect: judgement.detectorCorrect[i]!,
+      }))
+    : [];
+  return { metrics, samples };
 }

@@ -4,6 +4,7 @@ export * from './schedule';
 export * from './pretrain';
 export * from './evaluate';
 export * from './unirl';
+export * from './unirl-loop';
 export * from './grpo-loss';
 export * from './grpo';
 export * from './curriculum';

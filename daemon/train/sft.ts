@@ -13,14 +13,14 @@
  * answer states the prompt's facts): rejection-sampling fine-tuning.
  */
 import * as tf from '@tensorflow/tfjs';
-import { yieldToEventLoop } from '../util/async';
-import { existsSync } from 'node:fs';
-import { Adam, clipGlobalNorm, readScalar, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
-import { loadModel, MaskedModel } from '../models';
-import { stepRng, TrainingPrompts } from './data';
+import { clipGlobalNorm, readScalar, valueAndGrads, type Adam } from '../compute';
+import { MaskedModel, type UnifiedModel } from '../models';
+import type { Rng } from '../util/random';
+import type { Metadata } from '../world';
+import { TrainingPrompts } from './data';
 import { DEFAULT_SAMPLING, type SamplingConfig } from './evaluate';
-import type { GrpoMetrics, UnirlHooks } from './grpo';
 import { drawPrompts, groundingGap, judgeImages, requireSelfGenerated, selfGenerate } from './unirl';
+import { runUnirlLoop, type UnirlHooks, type UnirlStepResult } from './unirl-loop';
 
 export interface SftConfig {
   steps: number;
@@ -60,88 +60,66 @@ export function defaultSft(paradigm: 'masked' | 'autoregressive'): SftConfig {
 }
 
 /** Runs (or resumes from `out`) UniRL-SFT from the `base` checkpoint; returns the last step. */
-export async function sft(config: SftConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
-  const { model } = loadModel(base);
-  const optimizer = new Adam({ lr: config.lr });
-  let step = existsSync(out) ? loadCheckpoint(out, model.params, optimizer).step : 0;
-  const prompts = new TrainingPrompts(hooks.heldOut);
-  const save = async (): Promise<void> => {
-    await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: { sft: JSON.stringify(config), base } });
-    await hooks.onCheckpoint?.(out, step);
+export function sft(config: SftConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
+  return runUnirlLoop('sft', config, base, out, hooks, (model, optimizer) => {
+    const prompts = hooks.prompts ?? new TrainingPrompts(hooks.heldOut);
+    return { step: (rng) => sftStep(config, model, optimizer, prompts, rng) };
+  });
+}
+
+/** One SFT step: own images for the drawn prompts, the model's verdicts, the answer (and accepted-image) losses. */
+async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, prompts: { draw(rng: Rng): Metadata }, rng: Rng): Promise<UnirlStepResult> {
+  const started = performance.now();
+  const metas = drawPrompts(prompts, rng, config.promptsPerStep).flatMap((m) => Array<Metadata>(config.imagesPerPrompt).fill(m));
+  const texts = metas.map((m) => m.prompt);
+  const questions = metas.map((m) => m.question!);
+  const answers = metas.map((m) => m.answer!);
+  const generation = await selfGenerate(model, texts, { rng, ...config.sampling });
+  requireSelfGenerated(generation.images);
+  const judgement = await judgeImages(model, metas, generation.images);
+  const accepted = judgement.selfCorrect.flatMap((ok, i) => (ok ? [i] : []));
+
+  let undLoss = NaN;
+  let genLoss = NaN;
+  const { value, grads } = valueAndGrads(model.params, () => {
+    if (model instanceof MaskedModel) {
+      const last = config.sampling.steps;
+      const steps = [...Array(Math.min(config.gradientSteps, last)).keys()].map((k) => last - 1 - k);
+      const loss = model.endToEndAnswerLoss(texts, generation, config.sampling, questions, answers, { tau: config.tau, steps, rng });
+      undLoss = loss.dataSync()[0] ?? NaN;
+      return loss;
+    }
+    const und = model.understandingLoss(generation.images, questions, answers);
+    undLoss = und.dataSync()[0] ?? NaN;
+    if (accepted.length === 0) return und;
+    const gen = model.generationLoss(accepted.map((i) => texts[i]!), accepted.map((i) => generation.tokens[i]!), rng, 0);
+    genLoss = gen.dataSync()[0] ?? NaN;
+    return tf.add(und, tf.mul(gen, config.generationWeight));
+  });
+  const gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
+  optimizer.apply(model.params, grads);
+  tf.dispose([value, ...grads.values()]);
+
+  const seconds = (performance.now() - started) / 1000;
+  const n = metas.length;
+  const metrics = {
+    'sft/loss_understanding': Number.isFinite(undLoss) ? undLoss : null,
+    'sft/loss_generation': Number.isFinite(genLoss) ? genLoss : null,
+    'sft/rewards/self/mean': judgement.selfCorrect.filter(Boolean).length / n,
+    'sft/rewards/detector/mean': judgement.detectorCorrect.filter(Boolean).length / n,
+    'sft/accepted': accepted.length / n,
+    'sft/grounding_gap': groundingGap(judgement),
+    'sft/grad_norm': gradNorm,
+    'sft/step_time': seconds,
+    'sft/tokens_per_sec': (n * model.layout.imageTokens) / seconds,
   };
-
-  while (step < config.steps) {
-    // Let signals, messages and timers run between steps (a cancel must reach a synchronous step loop).
-    await yieldToEventLoop();
-    if (hooks.signal?.aborted) break;
-    const started = performance.now();
-    const rng = stepRng(config.seed, step);
-    const metas = drawPrompts(prompts, rng, config.promptsPerStep).flatMap((m) => Array(config.imagesPerPrompt).fill(m) as typeof m[]);
-    const texts = metas.map((m) => m.prompt);
-    const questions = metas.map((m) => m.question!);
-    const answers = metas.map((m) => m.answer!);
-    const generation = await selfGenerate(model, texts, { rng, ...config.sampling });
-    requireSelfGenerated(generation.images);
-    const judgement = await judgeImages(model, metas, generation.images);
-    const accepted = judgement.selfCorrect.flatMap((ok, i) => (ok ? [i] : []));
-
-    let undLoss = NaN;
-    let genLoss = NaN;
-    const { value, grads } = valueAndGrads(model.params, () => {
-      if (model instanceof MaskedModel) {
-        const last = config.sampling.steps;
-        const steps = [...Array(Math.min(config.gradientSteps, last)).keys()].map((k) => last - 1 - k);
-        const loss = model.endToEndAnswerLoss(texts, generation, config.sampling, questions, answers, { tau: config.tau, steps, rng });
-        undLoss = loss.dataSync()[0] ?? NaN;
-        return loss;
-      }
-      const und = model.understandingLoss(generation.images, questions, answers);
-      undLoss = und.dataSync()[0] ?? NaN;
-      if (accepted.length === 0) return und;
-      const gen = model.generationLoss(accepted.map((i) => texts[i]!), accepted.map((i) => generation.tokens[i]!), rng, 0);
-      genLoss = gen.dataSync()[0] ?? NaN;
-      return tf.add(und, tf.mul(gen, config.generationWeight));
-    });
-    const gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
-    optimizer.apply(model.params, grads);
-    tf.dispose([value, ...grads.values()]);
-    step++;
-
-    const seconds = (performance.now() - started) / 1000;
-    const n = metas.length;
-    if (step % config.logEvery === 0 || step === config.steps) {
-      const metrics: GrpoMetrics = {
-        step,
-        'sft/loss_understanding': Number.isFinite(undLoss) ? undLoss : null,
-        'sft/loss_generation': Number.isFinite(genLoss) ? genLoss : null,
-        'sft/rewards/self/mean': judgement.selfCorrect.filter(Boolean).length / n,
-        'sft/rewards/detector/mean': judgement.detectorCorrect.filter(Boolean).length / n,
-        'sft/accepted': accepted.length / n,
-        'sft/grounding_gap': groundingGap(judgement),
-        'sft/grad_norm': gradNorm,
-        'sft/step_time': seconds,
-        'sft/tokens_per_sec': (n * model.layout.imageTokens) / seconds,
-      };
-      hooks.onMetrics?.(metrics);
-    }
-    if (hooks.onSample && (step % config.samplesEvery === 0 || step === 1)) {
-      for (let i = 0; i < Math.min(n, 8); i++) {
-        hooks.onSample({
-          step,
-          group: 0,
-          prompt: texts[i]!,
-          image: generation.images[i]!,
-          answer: judgement.answers[i]!,
-          reward: Number(judgement.selfCorrect[i]),
-          advantage: 0,
-          detectorCorrect: judgement.detectorCorrect[i]!,
-        });
-      }
-    }
-    if (step % config.checkpointEvery === 0) await save();
-  }
-  if (step % config.checkpointEvery !== 0 || step === 0) await save();
-  model.params.dispose();
-  optimizer.dispose();
-  return step;
+  const samples = Array.from({ length: Math.min(n, 8) }, (_, i) => ({
+    group: 0,
+    prompt: texts[i]!,
+    image: generation.images[i]!,
+    answer: judgement.answers[i]!,
+    reward: Number(judgement.selfCorrect[i]),
+    detectorCorrect: judgement.detectorCorrect[i]!,
+  }));
+  return { metrics, samples };
 }

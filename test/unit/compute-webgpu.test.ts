@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { attention, clipGlobalNorm, dense, embedding, gelu, initCompute, isSoftwareAdapter, layerNorm, tokenNll, type ComputeInfo } from '../../daemon/compute';
+import { Adam, attention, clipGlobalNorm, dense, embedding, gelu, initCompute, isSoftwareAdapter, layerNorm, Parameters, tokenNll, useFusedAdam, type ComputeInfo } from '../../daemon/compute';
 import { Rng } from '../../daemon/util/random';
 
 const root = join(__dirname, '..', '..');
@@ -92,6 +92,37 @@ describe('webgpu backend', () => {
       ours.forEach((o, i) => assertClose(o, ref[i]!, `${name} ${i === 0 ? 'value' : `gradient ${i}`}`));
     });
   }
+
+  it('Adam: the fused WGSL update gives the parameters and moments of the element-wise one on cpu', async (t) => {
+    if (unavailable) return t.skip(`no WebGPU adapter here: ${unavailable}`);
+    // Shapes of one to three dimensions, one past a 64-wide workgroup's multiple; three steps with weight decay.
+    const shapes = [[130], [7, 9], [3, 5, 11]];
+    const init = shapes.map((s) => randn(s));
+    const gradients = [0, 1, 2].map(() => shapes.map((s) => randn(s, 0.5)));
+    const run = async (backend: 'cpu' | 'webgpu'): Promise<{ fused: boolean; values: Float32Array[] }> => {
+      await tf.setBackend(backend);
+      const params = new Parameters();
+      shapes.forEach((s, i) => params.add(`p${i}`, s, init[i]!));
+      const adam = new Adam({ lr: 0.01, weightDecay: 0.1 });
+      for (const step of gradients) {
+        const grads = new Map(step.map((g, i) => [`p${i}`, tf.tensor(g, shapes[i])] as const));
+        adam.apply(params, grads);
+        tf.dispose([...grads.values()]);
+      }
+      const state = adam.state();
+      const tensors = shapes.flatMap((_, i) => [params.get(`p${i}`), state.m.get(`p${i}`)!, state.v.get(`p${i}`)!]);
+      const values = await Promise.all(tensors.map(async (x) => (await x.data()) as Float32Array));
+      const fused = useFusedAdam();
+      params.dispose();
+      adam.dispose();
+      await tf.setBackend('webgpu');
+      return { fused, values };
+    };
+    const [gpu, cpu] = [await run('webgpu'), await run('cpu')];
+    assert.equal(gpu.fused, true, 'webgpu takes the fused kernel');
+    assert.equal(cpu.fused, false);
+    gpu.values.forEach((v, i) => assertClose(v, cpu.values[i]!, `${['parameter', 'm', 'v'][i % 3]} ${Math.floor(i / 3)}`));
+  });
 
   it('clips the global norm on the device (many gradients, beyond one shader stage\'s bindings)', async (t) => {
     if (unavailable) return t.skip(`no WebGPU adapter here: ${unavailable}`);

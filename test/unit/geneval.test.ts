@@ -8,6 +8,7 @@ import {
   evaluateDetections,
   formatSummary,
   keepDetections,
+  overallChange,
   pythonFixed,
   readImageFolder,
   scoreImageFolder,
@@ -211,5 +212,28 @@ describe('folders and bad input', () => {
     const first = JSON.parse(readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
     assert.deepEqual(Object.keys(first), ['filename', 'tag', 'prompt', 'correct', 'reason', 'metadata', 'details']);
     assert.equal(first['correct'], true);
+  });
+});
+
+describe('the overall change between two scorings, with its noise', () => {
+  // Rows of one scoring: per prompt folder, its tag and how many of its 4 images are correct.
+  const rows = (prompts: [tag: string, correct: number][]): ResultRow[] =>
+    prompts.flatMap(([tag, correct], p) =>
+      [0, 1, 2, 3].map((i) => ({ filename: `run/images/${String(p).padStart(5, '0')}/samples/000${i}.png`, tag, prompt: `p${p}`, correct: i < correct, reason: '', metadata: `{"p": ${p}}`, details: '{}' })),
+    );
+
+  it('pairs prompts by folder: GenEval\'s change, and the standard error of the per-prompt differences', () => {
+    // colors: shares 0.25, 0.5, 0 -> 0.5, 0.5, 0.5 (differences 0.25, 0, 0.5); position unchanged.
+    const before = rows([['colors', 1], ['colors', 2], ['colors', 0], ['position', 4], ['position', 0]]);
+    const after = rows([['colors', 2], ['colors', 2], ['colors', 2], ['position', 4], ['position', 0]]);
+    const { change, standardError } = overallChange(before, after);
+    assert.ok(Math.abs(change - 0.125) < 1e-12, `change ${change}`); // (0.25 + 0.5) / 2 -> (0.5 + 0.5) / 2
+    // colors: sample variance 0.0625 over 3 prompts; position: 0; overall = sqrt(sum) / 2 tags.
+    assert.ok(Math.abs(standardError - Math.sqrt(0.0625 / 3) / 2) < 1e-12, `standard error ${standardError}`);
+    assert.deepEqual(overallChange(before, before), { change: 0, standardError: 0, promptsPerTag: 2 });
+  });
+
+  it('refuses two scorings of different prompt folders', () => {
+    assert.throws(() => overallChange(rows([['colors', 1]]), rows([['colors', 1], ['colors', 2]])), /not of the same prompt folders/);
   });
 });

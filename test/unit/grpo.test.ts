@@ -12,7 +12,7 @@ import {
   DEFAULT_SAMPLING,
   defaultGrpo,
   grpo,
-  type GrpoMetrics,
+  type UnirlMetrics,
   detectorPartialCredit,
   ExternalImageError,
   groundingGap,
@@ -266,7 +266,7 @@ describe('the GRPO loop', () => {
   };
   const run = async (base: string, reward: (i: number) => number, beta: number) => {
     const out = join(mkdtempSync(join(tmpdir(), 'grpo-out-')), 'model.safetensors');
-    const metrics: GrpoMetrics[] = [];
+    const metrics: UnirlMetrics[] = [];
     const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
     await grpo(
       { ...defaultGrpo('autoregressive'), steps: 2, promptsPerStep: 2, groupSize: 2, beta, trainUnderstanding: false, reward: 'detector', sampling: { steps: 64, temperature: 1, cfg: 1 } },

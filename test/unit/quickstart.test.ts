@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { GenevalResult } from '../../schemas/protocol';
-import { backendLine, beforeAfterReport, nativeHint, PLAIN_SIZE, QUICKSTART_SPEC, sizedForPlain } from '../../daemon/cli/quickstart';
+import { backendLine, beforeAfterReport, nativeHint, noiseLine, PLAIN_SIZE, QUICKSTART_SPEC, sizedForPlain } from '../../daemon/cli/quickstart';
 import type { ComputeInfo } from '../../daemon/compute';
 import { nodeContext, validateSpec } from '../../daemon/spec';
 import { stageFailure } from '../../daemon/runs/worker';
@@ -57,6 +57,12 @@ describe('the before/after table', () => {
       'single_object      0.250   0.500  +0.250',
       'overall            0.500   0.750  +0.250',
     ]);
+  });
+
+  it('puts the overall change beside the noise of the images drawn', () => {
+    assert.equal(noiseLine({ change: 0.1, standardError: 0.03, promptsPerTag: 10 }), 'overall change +0.100 ± 0.030 (standard error of the images drawn, paired by prompt): more than twice the noise');
+    assert.match(noiseLine({ change: -0.04, standardError: 0.03, promptsPerTag: 10 }), /^overall change -0\.040 ± 0\.030 .*: within the noise \(no measurable change\)$/);
+    assert.equal(noiseLine({ change: 0.5, standardError: 0, promptsPerTag: 2 }), 'overall change +0.500 (too few prompts a tag, 2, to estimate its noise)');
   });
 
   it('shows a missing "after" as not measured, with why, never as a copy of "before"', () => {

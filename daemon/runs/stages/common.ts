@@ -1,9 +1,11 @@
-/** What the model stages share: the compute backend, sampling defaults, the held-out file, cancel polling. */
+/** What the model stages share: the compute backend, sampling defaults, the held-out file, cancel polling, UniRL's run events. */
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { initCompute } from '../../compute';
 import type { Paradigm } from '../../models';
 import type { SamplingSpec } from '../../spec/types';
-import { DEFAULT_SAMPLING, type SamplingConfig } from '../../train';
+import { DEFAULT_SAMPLING, type SamplingConfig, type UnirlHooks } from '../../train';
+import { encodePng } from '../../util/png';
 import { parseMetadataLines, type Metadata } from '../../world';
 import type { StageContext } from '../stage';
 
@@ -40,4 +42,23 @@ export function requireModel(ctx: StageContext, kind: string): string {
   const file = ctx.currentModel();
   if (file === undefined) throw new Error(`this ${kind} stage needs a model: set model.checkpoint, or put a pretrain stage before it`);
   return file;
+}
+
+/**
+ * A UniRL loop's hooks for a run: its metrics, progress, samples and checkpoints become run events,
+ * and the run's cancel flag and held-out file reach the loop.
+ */
+export function unirlHooks(ctx: StageContext, total: number): UnirlHooks {
+  const heldOut = heldOutOf(ctx);
+  return {
+    signal: cancelPoll(ctx),
+    ...(heldOut ? { heldOut } : {}),
+    onMetrics: ({ step, ...values }) => {
+      ctx.emit({ type: 'metric', step, values });
+      ctx.emit({ type: 'progress', step, total });
+    },
+    onSample: (s) =>
+      ctx.emitSample({ step: s.step, prompt: s.prompt, png: encodePng(s.image), answer: s.answer, reward: s.reward, ...(s.advantage === undefined ? {} : { advantage: s.advantage }) }),
+    onCheckpoint: (_file, step) => ctx.checkpoint.save(step, { model: relative(ctx.runDir, ctx.modelOut) }),
+  };
 }

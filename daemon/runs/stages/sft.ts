@@ -6,17 +6,14 @@
 import { relative } from 'node:path';
 import { checkpointModelConfig } from '../../models';
 import { defaultSft, sft } from '../../train';
-import { encodePng } from '../../util/png';
 import { CancelledError, type Stage } from '../stage';
-import { cancelPoll, heldOutOf, requireModel, samplingFor, useCompute } from './common';
+import { requireModel, samplingFor, unirlHooks, useCompute } from './common';
 
 export const sftStage: Stage<'sft'> = {
   async run(config, ctx) {
     const base = requireModel(ctx, 'sft');
     await useCompute(ctx);
     const paradigm = checkpointModelConfig(base).paradigm;
-    const heldOut = heldOutOf(ctx);
-    const total = config.steps;
     ctx.emit({ type: 'log', level: 'info', message: `SFT from ${base} (${paradigm})` });
     await sft(
       {
@@ -37,16 +34,7 @@ export const sftStage: Stage<'sft'> = {
       },
       base,
       ctx.modelOut,
-      {
-        signal: cancelPoll(ctx),
-        ...(heldOut ? { heldOut } : {}),
-        onMetrics: ({ step, ...values }) => {
-          ctx.emit({ type: 'metric', step, values });
-          ctx.emit({ type: 'progress', step, total });
-        },
-        onSample: (s) => ctx.emitSample({ step: s.step, prompt: s.prompt, png: encodePng(s.image), answer: s.answer, reward: s.reward }),
-        onCheckpoint: (_file, step) => ctx.checkpoint.save(step, { model: relative(ctx.runDir, ctx.modelOut) }),
-      },
+      unirlHooks(ctx, config.steps),
     );
     if (ctx.cancelRequested()) throw new CancelledError();
     ctx.emit({ type: 'log', level: 'info', message: `trained model: ${relative(ctx.runDir, ctx.modelOut)}` });

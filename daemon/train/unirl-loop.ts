@@ -1,0 +1,106 @@
+/**
+ * The loop every UniRL training method shares: load the base, resume from `out` when a checkpoint
+ * is there, run steps (each with its own rng from (seed, step), so a resumed run continues
+ * exactly), log, show samples, checkpoint, and stop on cancel. A method (SFT, GRPO, the next one)
+ * is only its set-up and its step: see `sft.ts` and `grpo.ts`.
+ */
+import { existsSync } from 'node:fs';
+import { Adam, loadCheckpoint, saveCheckpoint } from '../compute';
+import { loadModel, type UnifiedModel } from '../models';
+import { yieldToEventLoop } from '../util/async';
+import type { Rng } from '../util/random';
+import type { Metadata, RgbImage } from '../world';
+import { stepRng } from './data';
+
+export type UnirlMetrics = Record<string, number | null> & { step: number };
+
+/** One of the model's own images as the user sees it (the sidebar's samples table). */
+export interface UnirlSample {
+  step: number;
+  group: number;
+  prompt: string;
+  image: RgbImage;
+  answer: string;
+  reward: number;
+  /** GRPO only: the image's group-normalised advantage. */
+  advantage?: number;
+  detectorCorrect: boolean;
+}
+
+export interface UnirlHooks {
+  onMetrics?: (m: UnirlMetrics) => void;
+  onSample?: (s: UnirlSample) => void;
+  onCheckpoint?: (file: string, step: number) => void | Promise<void>;
+  signal?: { readonly aborted: boolean };
+  heldOut?: readonly Metadata[];
+  /** Where prompts come from (default: the training split, minus `heldOut`). */
+  prompts?: { draw(rng: Rng): Metadata };
+  /** A reward from outside (a test's, an experiment's), in place of the method's own. */
+  reward?: (metas: readonly Metadata[], images: readonly RgbImage[]) => number[];
+}
+
+/** The fields of a method's config the loop reads. */
+export interface UnirlLoopConfig {
+  steps: number;
+  lr: number;
+  seed: number;
+  logEvery: number;
+  checkpointEvery: number;
+  samplesEvery: number;
+}
+
+/** What one step of a method gives back: its metrics (TRL-style names) and the samples to show. */
+export interface UnirlStepResult {
+  metrics: Record<string, number | null>;
+  samples: Omit<UnirlSample, 'step'>[];
+}
+
+/** A training method, set up on the loaded model and optimizer (and what its checkpoint said). */
+export interface UnirlMethod {
+  /** One update from fresh self-generated data; `showSamples`: the step's samples will be shown. */
+  step(rng: Rng, showSamples: boolean): Promise<UnirlStepResult>;
+  /** State besides weights and optimizer that a checkpoint must hold to resume exactly. */
+  checkpointMetadata?(): Record<string, string>;
+  dispose?(): void;
+}
+
+/**
+ * Runs (or resumes from `out`) a UniRL method from the `base` checkpoint; returns the last step.
+ * `name` keys the method's config in the checkpoint's metadata.
+ */
+export async function runUnirlLoop(
+  name: string,
+  config: UnirlLoopConfig,
+  base: string,
+  out: string,
+  hooks: UnirlHooks,
+  setUp: (model: UnifiedModel, optimizer: Adam, resumedMetadata: Record<string, string>) => UnirlMethod,
+): Promise<number> {
+  const { model } = loadModel(base);
+  const optimizer = new Adam({ lr: config.lr });
+  const resumed = existsSync(out) ? loadCheckpoint(out, model.params, optimizer) : undefined;
+  let step = resumed?.step ?? 0;
+  const method = setUp(model, optimizer, resumed?.metadata ?? {});
+  const save = async (): Promise<void> => {
+    const metadata = { [name]: JSON.stringify(config), base, ...method.checkpointMetadata?.() };
+    await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata });
+    await hooks.onCheckpoint?.(out, step);
+  };
+
+  while (step < config.steps) {
+    // Let signals, messages and timers run between steps (a cancel must reach a synchronous step loop).
+    await yieldToEventLoop();
+    if (hooks.signal?.aborted) break;
+    const showSamples = hooks.onSample !== undefined && ((step + 1) % config.samplesEvery === 0 || step === 0);
+    const { metrics, samples } = await method.step(stepRng(config.seed, step), showSamples);
+    step++;
+    if (step % config.logEvery === 0 || step === config.steps) hooks.onMetrics?.({ ...metrics, step });
+    if (showSamples) for (const sample of samples) hooks.onSample?.({ ...sample, step });
+    if (step % config.checkpointEvery === 0) await save();
+  }
+  if (step % config.checkpointEvery !== 0 || step === 0) await save();
+  method.dispose?.();
+  model.params.dispose();
+  optimizer.dispose();
+  return step;
+}
