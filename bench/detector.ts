@@ -1,11 +1,13 @@
 /**
- * Measures the shapes-world detector on rendered scenes, clean and degraded: precision and recall
- * of class and colour per object, exact per-class counts per scene, and GenEval accuracy of truth
- * images under each degradation. `npx tsx bench/detector.ts [--scenes N] [--seed S]`; prints a
- * markdown table (docs/geneval.md holds the last one).
+ * Measures the shapes-world detector on the world's renders, clean and degraded: precision and
+ * recall of class and colour per object, exact per-class counts per scene, and GenEval accuracy of
+ * truth images under each degradation, beside the template detector it replaced on the same
+ * images; the calibration of its confidences over the degraded conditions; and both detectors'
+ * speed. `npx tsx bench/detector.ts [--scenes N] [--seed S]`; prints markdown tables
+ * (docs/geneval.md holds the last ones).
  */
 import { parseArgs } from 'node:util';
-import { detect, evaluateDetections, keepDetections, THRESHOLD, type Detection } from '../daemon/geneval';
+import { detect, detectByTemplate, evaluateDetections, keepDetections, THRESHOLD, type Detection } from '../daemon/geneval';
 import { Rng } from '../daemon/util/random';
 import {
   DEFAULT_WORLD,
@@ -20,6 +22,7 @@ import {
   type WorldConfig,
 } from '../daemon/world';
 import { bilinearUpscale, gaussianBlur, gaussianNoise, jpegRoundTrip, speckles } from './degrade';
+import { Calibration, imagesPerSecond } from './detector-measure';
 
 interface Condition {
   name: string;
@@ -64,43 +67,56 @@ function matchTruth(det: Detection, scene: Scene, scale: number): number {
   });
 }
 
-function measure(condition: Condition, prompts: Metadata[], scenesPerPrompt: number, seed: number): Tally {
+function emptyTally(): Tally {
+  return { truths: 0, detections: 0, classHits: 0, colorHits: 0, scenes: 0, countExact: 0, countExactCounting: 0, geneval: new Map() };
+}
+
+/** Adds one image's detections to a tally (and every detection to the calibration, when given). */
+function record(tally: Tally, all: readonly Detection[], scene: Scene, meta: Metadata, scale: number, calibration?: Calibration): void {
+  const kept = all.filter((d) => d.score > THRESHOLD);
+  tally.scenes++;
+  tally.truths += scene.objects.length;
+  tally.detections += kept.length;
+  const claimed = new Set<number>();
+  for (const det of all) {
+    const t = matchTruth(det, scene, scale);
+    const fresh = t >= 0 && !claimed.has(t);
+    calibration?.add(det.score, fresh && scene.objects[t]!.shape === det.class && scene.objects[t]!.color === det.color);
+    if (!fresh || !(det.score > THRESHOLD)) continue;
+    claimed.add(t);
+    if (scene.objects[t]!.shape === det.class) tally.classHits++;
+    if (scene.objects[t]!.color === det.color) tally.colorHits++;
+  }
+  const countsMatch = (threshold: number): boolean => {
+    const found = new Map<string, number>();
+    for (const d of all) if (d.score > threshold) found.set(d.class, (found.get(d.class) ?? 0) + 1);
+    const truth = new Map<string, number>();
+    for (const o of scene.objects) truth.set(o.shape, (truth.get(o.shape) ?? 0) + 1);
+    return found.size === truth.size && [...truth].every(([k, v]) => found.get(k) === v);
+  };
+  if (countsMatch(THRESHOLD)) tally.countExact++;
+  if (countsMatch(0.9)) tally.countExactCounting++;
+  const verdict = evaluateDetections(keepDetections(all, meta.tag), meta);
+  const g = tally.geneval.get(meta.tag) ?? { correct: 0, total: 0 };
+  g.total++;
+  if (verdict.correct) g.correct++;
+  tally.geneval.set(meta.tag, g);
+}
+
+/** Both detectors on the same degraded renders. */
+function measure(condition: Condition, prompts: Metadata[], scenesPerPrompt: number, seed: number, calibration?: Calibration): { now: Tally; before: Tally } {
   const rng = new Rng(seed);
-  const tally: Tally = { truths: 0, detections: 0, classHits: 0, colorHits: 0, scenes: 0, countExact: 0, countExactCounting: 0, geneval: new Map() };
+  const now = emptyTally();
+  const before = emptyTally();
   for (const meta of prompts) {
     for (let s = 0; s < scenesPerPrompt; s++) {
       const scene = sampleScene(meta, condition.world, rng);
       const image = condition.apply(renderScene(scene, condition.world), rng);
-      const all = detect(image);
-      const kept = all.filter((d) => d.score > THRESHOLD);
-      tally.scenes++;
-      tally.truths += scene.objects.length;
-      tally.detections += kept.length;
-      const claimed = new Set<number>();
-      for (const det of kept) {
-        const t = matchTruth(det, scene, condition.scale);
-        if (t < 0 || claimed.has(t)) continue;
-        claimed.add(t);
-        if (scene.objects[t]!.shape === det.class) tally.classHits++;
-        if (scene.objects[t]!.color === det.color) tally.colorHits++;
-      }
-      const countsMatch = (threshold: number): boolean => {
-        const found = new Map<string, number>();
-        for (const d of all) if (d.score > threshold) found.set(d.class, (found.get(d.class) ?? 0) + 1);
-        const truth = new Map<string, number>();
-        for (const o of scene.objects) truth.set(o.shape, (truth.get(o.shape) ?? 0) + 1);
-        return found.size === truth.size && [...truth].every(([k, v]) => found.get(k) === v);
-      };
-      if (countsMatch(THRESHOLD)) tally.countExact++;
-      if (countsMatch(0.9)) tally.countExactCounting++;
-      const verdict = evaluateDetections(keepDetections(all, meta.tag), meta);
-      const g = tally.geneval.get(meta.tag) ?? { correct: 0, total: 0 };
-      g.total++;
-      if (verdict.correct) g.correct++;
-      tally.geneval.set(meta.tag, g);
+      record(now, detect(image), scene, meta, condition.scale, calibration);
+      record(before, detectByTemplate(image), scene, meta, condition.scale);
     }
   }
-  return tally;
+  return { now, before };
 }
 
 function main(): void {
@@ -114,19 +130,33 @@ function main(): void {
     'Class/colour precision: kept detections (score > 0.3) whose class/colour matches the object they sit on; recall: objects found with the right class/colour.',
     'Counts exact: every class counted exactly, at GenEval\'s 0.3 and counting 0.9 thresholds. GenEval: accuracy of truth images under the official rules (mean of the six tags).',
     '',
-    '| condition | class P | class R | colour P | colour R | counts exact @0.3 | @0.9 | GenEval overall | worst tag |',
-    '|---|---|---|---|---|---|---|---|---|',
+    'The template detector (before) is the one this detector replaced, on the same images.',
+    '',
+    '| condition | class P | class R | colour P | colour R | counts exact @0.3 | @0.9 | GenEval overall | worst tag | template detector (before): counts @0.9 | overall | worst tag |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const condition of CONDITIONS) {
-    const t = measure(condition, prompts, 6, seed);
+  const summary = (t: Tally): { overall: number; worst: string } => {
     const tags = [...t.geneval].map(([tag, g]) => ({ tag, score: g.correct / g.total }));
-    const overall = tags.reduce((s, x) => s + x.score, 0) / tags.length;
     const worst = tags.reduce((a, b) => (b.score < a.score ? b : a));
+    return { overall: tags.reduce((s, x) => s + x.score, 0) / tags.length, worst: `${worst.tag} ${worst.score.toFixed(3)}` };
+  };
+  const calibrationLines = ['Calibration over the degraded conditions (all but the clean ones): per confidence bin, detections: mean confidence / fraction right.', '', Calibration.header()];
+  const degraded = new Calibration();
+  for (const condition of CONDITIONS) {
+    const { now: t, before: b } = measure(condition, prompts, 6, seed, condition.name.startsWith('clean') ? undefined : degraded);
+    const now = summary(t);
+    const before = summary(b);
     lines.push(
-      `| ${condition.name} | ${pct(t.classHits, t.detections)} | ${pct(t.classHits, t.truths)} | ${pct(t.colorHits, t.detections)} | ${pct(t.colorHits, t.truths)} | ${pct(t.countExact, t.scenes)} | ${pct(t.countExactCounting, t.scenes)} | ${overall.toFixed(3)} | ${worst.tag} ${worst.score.toFixed(3)} |`,
+      `| ${condition.name} | ${pct(t.classHits, t.detections)} | ${pct(t.classHits, t.truths)} | ${pct(t.colorHits, t.detections)} | ${pct(t.colorHits, t.truths)} | ${pct(t.countExact, t.scenes)} | ${pct(t.countExactCounting, t.scenes)} | ${now.overall.toFixed(3)} | ${now.worst} | ${pct(b.countExactCounting, b.scenes)} | ${before.overall.toFixed(3)} | ${before.worst} |`,
     );
+    process.stderr.write(`${condition.name}\n`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  calibrationLines.push(`| world's renders, degraded | ${degraded.cells().join(' | ')} | ${degraded.ece().toFixed(3)} |`);
+  // Speed on clean 32 px truth renders, one thread.
+  const rng = new Rng(seed);
+  const images = prompts.map((meta) => renderScene(sampleScene(meta, DEFAULT_WORLD, rng), DEFAULT_WORLD));
+  const speed = `Speed on ${images.length} clean 32 px renders (one thread, best of three): detector ${imagesPerSecond(detect, images).toFixed(0)} images/s, template detector ${imagesPerSecond(detectByTemplate, images).toFixed(0)} images/s.`;
+  process.stdout.write(`${lines.join('\n')}\n\n${calibrationLines.join('\n')}\n\n${speed}\n`);
 }
 
 main();

@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
-import { evaluateDetections, keepDetections, detect } from '../daemon/geneval';
+import { defaultDetector, evaluateDetections, keepDetections } from '../daemon/geneval';
 import { loadModel, type UnifiedModel } from '../daemon/models';
 import { defaultGrpo, generateImages, grpo, type GrpoConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
 import { Rng } from '../daemon/util/random';
@@ -81,7 +81,7 @@ export async function geneval(model: UnifiedModel, metadata: readonly Metadata[]
       const meta = group[Math.floor(k / n)]!;
       const t = tally.get(meta.tag) ?? { correct: 0, total: 0 };
       t.total++;
-      if (evaluateDetections(keepDetections(detect(image), meta.tag), meta).correct) t.correct++;
+      if (evaluateDetections(keepDetections(defaultDetector(image), meta.tag), meta).correct) t.correct++;
       tally.set(meta.tag, t);
     });
   }

@@ -5,14 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { detect, evaluateDetections, keepDetections } from '../daemon/geneval';
+import { defaultDetector, evaluateDetections, keepDetections } from '../daemon/geneval';
 import { truthImages } from '../daemon/geneval/layout';
 import { createImageTokenizer } from '../daemon/tokenizers';
 import { defaultPromptSet } from '../daemon/util/paths';
 import { DEFAULT_WORLD, parseMetadataLines } from '../daemon/world';
 
-export function readingOf(image: Parameters<typeof detect>[0]): string {
-  return detect(image)
+export function readingOf(image: Parameters<typeof defaultDetector>[0]): string {
+  return defaultDetector(image)
     .map((d) => `${d.class}/${d.color}/${d.box.join(',')}`)
     .sort()
     .join(' ');
@@ -35,7 +35,7 @@ function main(): void {
       total++;
       if (readingOf(round) === readingOf(image)) same++;
       if (Buffer.compare(Buffer.from(round.data), Buffer.from(image.data)) === 0) exactPixels++;
-      const verdict = (img: typeof image): boolean => evaluateDetections(keepDetections(detect(img), meta.tag), meta).correct;
+      const verdict = (img: typeof image): boolean => evaluateDetections(keepDetections(defaultDetector(img), meta.tag), meta).correct;
       if (verdict(round) === verdict(image)) sameVerdict++;
     }
   });

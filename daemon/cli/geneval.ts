@@ -1,28 +1,35 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../compute';
-import { formatSummary, scoreImageFolder, writeResults, writeTruthImages } from '../geneval';
+import { detect, detectByTemplate, formatSummary, scoreImageFolder, writeResults, writeTruthImages, type Detector } from '../geneval';
 import { loadModel } from '../models';
 import { generateGenevalFolder } from '../train';
 import { DEFAULT_WORLD } from '../world';
-import type { Command } from './command';
+import { UsageError, type Command } from './command';
 import { intOption, readMetadataFile, requireOption, SAMPLING_OPTIONS, samplingOptions } from './args';
+
+/** The detectors a score can be asked of by name (without --detector: defaultDetector). */
+const DETECTORS: Record<string, Detector> = { template: detectByTemplate, learned: detect };
 
 export const genevalScoreCommand: Command = {
   name: 'geneval score',
   summary: 'score a folder of images in GenEval\'s layout (results.jsonl and the official summary)',
-  help: `unirl geneval score --images DIR [--out FILE] [--json]
+  help: `unirl geneval score --images DIR [--out FILE] [--json] [--detector template|learned]
 
 Scores every image of DIR/<00000>/samples/<0000>.png against DIR/<00000>/metadata.jsonl with the
 shapes-world detector and GenEval's rules, writes results.jsonl (the official fields), and prints
 the official summary.
   --images DIR  the folder in GenEval's layout
   --out FILE    where to write the results (default DIR/results.jsonl)
-  --json        print the summary as JSON instead of text`,
+  --json        print the summary as JSON instead of text
+  --detector D  template or learned (docs/geneval.md); default: the project's judge, the template
+                detector until the learned one meets its targets`,
   run(args) {
-    const { values } = parseArgs({ args, options: { images: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({ args, options: { images: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, detector: { type: 'string' } }, strict: true });
     const dir = requireOption(values.images, 'images');
-    const { rows, summary } = scoreImageFolder(dir);
+    const detector = values.detector === undefined ? undefined : DETECTORS[values.detector];
+    if (values.detector !== undefined && !detector) throw new UsageError(`--detector: "${values.detector}" is not one of ${Object.keys(DETECTORS).join(', ')}`);
+    const { rows, summary } = scoreImageFolder(dir, detector ? { detector } : {});
     const out = values.out ?? join(dir, 'results.jsonl');
     writeResults(out, rows);
     process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);

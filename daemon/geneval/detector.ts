@@ -1,24 +1,26 @@
 /**
- * The shapes world's object detector: it reads pixels only, never the scene that drew them.
+ * The shapes world's object detector: it reads pixels only, never the scene that drew them, and
+ * decides a class by what defines it rather than by how the world happens to draw it.
  *
- * 1. Every pixel takes the nearest of the eleven palette colours (background + GenEval's ten).
- * 2. Pixels of one colour that touch (8-neighbourhood) form a region; specks below a minimum
- *    area are noise. Objects never touch in this world, so a region is one object.
- * 3. The region's class is the shape whose template, drawn into the region's own bounding box
- *    with the renderer's inside-tests, overlaps it best (intersection over union). Templates
- *    rather than hand-made shape features: features confused diamond and cross in calibration.
- * 4. The confidence is that best overlap mapped onto [0, 1]: a clean render overlaps its
- *    template exactly (1.0); a blurred, noisy or misshapen region scores lower, so GenEval's
- *    thresholds (0.3, and 0.9 for counting) mean what they mean for a real detector.
- *    On large objects the outline is uncertain by a pixel or two (anti-aliasing, resampling), so
- *    pixels within EDGE_TOLERANCE x side of the template's outline are neither missed nor extra;
- *    on the 8-12 px objects of the default canvas that band is empty and the overlap is plain IoU.
+ * 1. Every pixel is read as a blend of the background and one palette colour; touching pixels of
+ *    one colour form a region, and specks below a minimum area are noise (segment.ts).
+ * 2. Each region is described by size-free measures (holes, convexity, fill, moments) and a coarse
+ *    picture of its mask (descriptors.ts).
+ * 3. A small learned classifier turns the description into the probability of each class and of
+ *    "none" (classifier.ts). The class is the most probable shape; the confidence is its
+ *    probability, calibrated, so GenEval's thresholds (0.3, and 0.9 for counting) keep their
+ *    meaning: counting asks for objects the detector is sure of, and a blob or a fragment, whose
+ *    probability goes to "none", is dropped.
+ *
+ * Why learned, and over descriptors and the picture both: measured in docs/geneval.md. The first
+ * detector, template overlap with the world's own shapes, is kept in template-detector.ts.
  */
-import { CLASSES, type ColorName, type ShapeClass } from '../world/definition';
-import { BACKGROUND_LABEL, labelColor, labelPixels } from '../world/palette';
+import type { ColorName, ShapeClass } from '../world/definition';
 import type { Box } from '../world/relations';
 import type { RgbImage } from '../world/render';
-import { shapeMask } from '../world/shapes';
+import { bestShape, classify, defaultClassifier, type ShapeClassifier } from './classifier';
+import { describeShape } from './descriptors';
+import { findRegions } from './segment';
 
 export interface Detection {
   class: ShapeClass;
@@ -29,144 +31,18 @@ export interface Detection {
   score: number;
   /** Pixels in the region. */
   area: number;
-  /** Overlap with every class's template, for diagnostics. */
-  overlaps: Record<ShapeClass, number>;
 }
 
-/** Overlap at or below which the confidence is 0, and at or above which it is 1. */
-export const OVERLAP_FLOOR = 0.5;
-export const OVERLAP_FULL = 0.95;
-/** Regions smaller than this fraction of the image are noise (a 32 px canvas: 12 px; the smallest object covers 28). */
-export const MIN_AREA_FRACTION = 0.012;
-/** Width of the uncertain band along a template's outline, as a fraction of the box side (floored to whole pixels). */
-export const EDGE_TOLERANCE = 0.05;
-
-/** A template with its outline band: `core` must be covered, nothing outside `hull` may be. */
-interface Template {
-  core: Uint8Array;
-  hull: Uint8Array;
-}
-
-/** Erodes (value 1 everywhere in the square neighbourhood) or dilates (anywhere) a mask by radius r. */
-function morph(mask: Uint8Array, w: number, h: number, r: number, erode: boolean): Uint8Array {
-  if (r === 0) return mask;
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let all = 1;
-      let any = 0;
-      for (let dy = -r; dy <= r; dy++) {
-        for (let dx = -r; dx <= r; dx++) {
-          const xx = x + dx;
-          const yy = y + dy;
-          const v = xx < 0 || yy < 0 || xx >= w || yy >= h ? 0 : (mask[yy * w + xx] as number);
-          all &= v;
-          any |= v;
-        }
-      }
-      out[y * w + x] = erode ? all : any;
-    }
-  }
-  return out;
-}
-
-const templateCache = new Map<string, Template>();
-function template(shape: ShapeClass, w: number, h: number): Template {
-  const key = `${shape}:${w}x${h}`;
-  let t = templateCache.get(key);
-  if (!t) {
-    const mask = shapeMask(shape, w, h);
-    const r = Math.floor(EDGE_TOLERANCE * Math.min(w, h));
-    t = { core: morph(mask, w, h, r, true), hull: morph(mask, w, h, r, false) };
-    if (templateCache.size > 4096) templateCache.clear();
-    templateCache.set(key, t);
-  }
-  return t;
-}
-
-export function overlapToScore(overlap: number): number {
-  return Math.max(0, Math.min(1, (overlap - OVERLAP_FLOOR) / (OVERLAP_FULL - OVERLAP_FLOOR)));
-}
+/** Reads one image into detections; the two detectors share this signature. */
+export type Detector = (image: RgbImage) => Detection[];
 
 /** All objects found in an image, most confident first. */
-export function detect(image: RgbImage): Detection[] {
-  const { width, height } = image;
-  const labels = labelPixels(image);
-  const seen = new Uint8Array(width * height);
-  const minArea = Math.max(4, Math.round(MIN_AREA_FRACTION * width * height));
-  const stack = new Int32Array(width * height);
+export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier()): Detection[] {
   const detections: Detection[] = [];
-
-  for (let start = 0; start < width * height; start++) {
-    const label = labels[start] as number;
-    if (seen[start] || label === BACKGROUND_LABEL) continue;
-    // Flood-fill the region of this colour.
-    const pixels: number[] = [];
-    let top = 0;
-    stack[top++] = start;
-    seen[start] = 1;
-    let x1 = width;
-    let y1 = height;
-    let x2 = -1;
-    let y2 = -1;
-    while (top > 0) {
-      const p = stack[--top] as number;
-      pixels.push(p);
-      const px = p % width;
-      const py = (p - px) / width;
-      if (px < x1) x1 = px;
-      if (px > x2) x2 = px;
-      if (py < y1) y1 = py;
-      if (py > y2) y2 = py;
-      for (let dy = -1; dy <= 1; dy++) {
-        const ny = py + dy;
-        if (ny < 0 || ny >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = px + dx;
-          if (nx < 0 || nx >= width) continue;
-          const q = ny * width + nx;
-          if (!seen[q] && labels[q] === label) {
-            seen[q] = 1;
-            stack[top++] = q;
-          }
-        }
-      }
-    }
-    if (pixels.length < minArea) continue;
-
-    const w = x2 - x1 + 1;
-    const h = y2 - y1 + 1;
-    const region = new Uint8Array(w * h);
-    for (const p of pixels) region[(((p / width) | 0) - y1) * w + ((p % width) - x1)] = 1;
-    const overlaps = {} as Record<ShapeClass, number>;
-    let bestClass: ShapeClass = CLASSES[0];
-    let bestOverlap = -1;
-    for (const shape of CLASSES) {
-      // Overlap with tolerance: (region pixels inside the hull) / (region pixels + core pixels
-      // the region misses); with an empty band this is exactly intersection over union.
-      const { core, hull } = template(shape, w, h);
-      let explained = 0;
-      let missed = 0;
-      for (let i = 0; i < region.length; i++) {
-        const a = region[i] as number;
-        explained += a & (hull[i] as number);
-        missed += (core[i] as number) & (a ^ 1);
-      }
-      const iou = explained / (pixels.length + missed);
-      overlaps[shape] = iou;
-      if (iou > bestOverlap) {
-        bestOverlap = iou;
-        bestClass = shape;
-      }
-    }
-    detections.push({
-      class: bestClass,
-      color: labelColor(label)!,
-      box: [x1, y1, x2 + 1, y2 + 1],
-      score: overlapToScore(bestOverlap),
-      area: pixels.length,
-      overlaps,
-    });
+  for (const region of findRegions(image)) {
+    const [x1, y1, x2, y2] = region.box;
+    const { shape, probability } = bestShape(classify(classifier, describeShape(region.mask, x2 - x1, y2 - y1, region.weights)));
+    detections.push({ class: shape, color: region.color, box: region.box, score: probability, area: region.area });
   }
   return detections.sort((a, b) => b.score - a.score);
 }

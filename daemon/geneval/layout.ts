@@ -13,7 +13,8 @@ import type { WorldConfig } from '../world/definition';
 import { checkMetadata, pythonJsonDumps, type Metadata } from '../world/metadata';
 import { renderScene, type RgbImage } from '../world/render';
 import { sampleScene } from '../world/scene';
-import { detect } from './detector';
+import { defaultDetector } from './default-detector';
+import type { Detector } from './detector';
 import { evaluateDetections, keepDetections } from './rules';
 import { summarize, type ResultRow, type Summary } from './summary';
 
@@ -59,9 +60,9 @@ export function readImageFolder(dir: string): PromptFolder[] {
   });
 }
 
-/** Scores one image against its prompt's metadata. */
-export function scoreImage(image: RgbImage, metadata: Metadata, raw: unknown, filename: string): ResultRow {
-  const kept = keepDetections(detect(image), metadata.tag);
+/** Scores one image against its prompt's metadata (with the default detector unless another is given). */
+export function scoreImage(image: RgbImage, metadata: Metadata, raw: unknown, filename: string, detector: Detector = defaultDetector): ResultRow {
+  const kept = keepDetections(detector(image), metadata.tag);
   const verdict = evaluateDetections(kept, metadata);
   const details: Record<string, number[][]> = {};
   for (const [cls, dets] of kept) details[cls] = dets.map((d) => [...d.box, d.score]);
@@ -79,6 +80,8 @@ export function scoreImage(image: RgbImage, metadata: Metadata, raw: unknown, fi
 export interface ScoreOptions {
   /** Called after each image, for progress. */
   onImage?: (done: number, total: number) => void;
+  /** The detector (default: defaultDetector); bench/rescore.ts passes each detector in turn to compare. */
+  detector?: Detector;
 }
 
 /** Scores every image of a folder in GenEval's layout. Nothing is written; see writeResults. */
@@ -89,7 +92,7 @@ export function scoreImageFolder(dir: string, options: ScoreOptions = {}): { row
   for (const p of prompts) {
     for (const file of p.images) {
       const image = decodePng(readFileSync(file), file);
-      rows.push(scoreImage(image, p.metadata, p.raw, file));
+      rows.push(scoreImage(image, p.metadata, p.raw, file, options.detector));
       options.onImage?.(rows.length, total);
     }
   }

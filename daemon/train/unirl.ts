@@ -6,7 +6,7 @@
  * and every UniRL function that reads images refuses any other (a rendered truth scene, a PNG
  * from disk), so no code path of a UniRL stage can train on external image data.
  */
-import { detect, evaluateDetections, keepDetections, type DetectedByClass, type Detection } from '../geneval';
+import { defaultDetector, evaluateDetections, keepDetections, type DetectedByClass, type Detection } from '../geneval';
 import type { Generation, GenerateOptions, UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
 import { judgeAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
@@ -69,7 +69,7 @@ async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], i
 /** The GenEval detector's verdict on each image, and its partial credit (no model involved: the control rewards). */
 export function detectorVerdicts(metas: readonly Metadata[], images: readonly RgbImage[]): { correct: boolean[]; graded: number[] } {
   requireSelfGenerated(images);
-  const kept = metas.map((m, i) => keepDetections(detect(images[i]!), m.tag));
+  const kept = metas.map((m, i) => keepDetections(defaultDetector(images[i]!), m.tag));
   return { correct: metas.map((m, i) => evaluateDetections(kept[i]!, m).correct), graded: metas.map((m, i) => detectorPartialCredit(kept[i]!, m)) };
 }
 

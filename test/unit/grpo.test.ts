@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Adam, initCompute, saveCheckpoint, valueAndGrads, type Parameters } from '../../daemon/compute';
-import { detect, evaluateDetections, keepDetections, type Detection } from '../../daemon/geneval';
+import { defaultDetector, evaluateDetections, keepDetections, type Detection } from '../../daemon/geneval';
 import { AutoregressiveModel, loadModel, MaskedModel, modelConfig, straightThrough } from '../../daemon/models';
 import {
   curriculumDraw,
@@ -137,7 +137,7 @@ describe('the detector control rewards', () => {
       // Its own prompt (a truth scene: correct) and the next line's of the same tag (mostly not).
       const other = lines.find((m, k) => k > i && m.tag === meta.tag) ?? meta;
       for (const judged of [meta, other]) {
-        const kept = keepDetections(detect(image), judged.tag);
+        const kept = keepDetections(defaultDetector(image), judged.tag);
         const credit = detectorPartialCredit(kept, judged);
         const correct = evaluateDetections(kept, judged).correct;
         assert.ok(credit >= 0 && credit <= 1);
@@ -150,7 +150,7 @@ describe('the detector control rewards', () => {
 
   it('count found objects: two of three circles earn more than none', () => {
     const meta = metadataFor({ tag: 'counting', shape: 'circle', count: 3 });
-    const det = (x: number): Detection => ({ class: 'circle', box: [x, 2, x + 5, 7], score: 1, color: 'red', area: 20, overlaps: {} as Detection['overlaps'] });
+    const det = (x: number): Detection => ({ class: 'circle', box: [x, 2, x + 5, 7], score: 1, color: 'red', area: 20 });
     const credit = (n: number): number => detectorPartialCredit(new Map([['circle', Array.from({ length: n }, (_, i) => det(i * 8))]]), meta);
     assert.equal(credit(3), 1);
     assert.ok(credit(0) < credit(2) && credit(2) < 1, `${credit(0)} ${credit(2)}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detect } from '../../daemon/geneval';
+import { defaultDetector } from '../../daemon/geneval';
 import { BACKGROUND_TOKEN, createImageTokenizer, createTextTokenizer, maskAndColorOf, normalizeAnswer, tokenOf } from '../../daemon/tokenizers';
 import { Rng } from '../../daemon/util/random';
 import { blankImage, DEFAULT_WORLD, generatePromptSet, QUESTIONS, renderScene, sampleScene } from '../../daemon/world';
@@ -31,7 +31,7 @@ describe('image tokenizer', () => {
     const scene = sampleScene(generatePromptSet({ seed: 1, split: 'all' })[150]!, DEFAULT_WORLD, rng);
     const image = renderScene(scene, DEFAULT_WORLD);
     const noisy = { ...image, data: image.data.map((v) => Math.max(0, Math.min(255, v + Math.round(20 * rng.normal())))) };
-    const read = (img: typeof image): string[] => detect(img).map((d) => `${d.class}/${d.color}`).sort();
+    const read = (img: typeof image): string[] => defaultDetector(img).map((d) => `${d.class}/${d.color}`).sort();
     assert.deepEqual(read(tokenizer.decode(tokenizer.encode(noisy))), read(image));
   });
 

@@ -1,0 +1,111 @@
+/**
+ * What the detector benchmarks share: GenEval per tag for a detector over a set of images, and
+ * calibration (is a detection with confidence c right a fraction c of the time?).
+ */
+import { evaluateDetections, keepDetections, type Detection, type Detector } from '../daemon/geneval';
+import type { Box } from '../daemon/world/relations';
+import { TAGS, type Metadata, type ShapeClass, type ColorName } from '../daemon/world';
+
+/** GenEval's per-tag tally for one detector. */
+export class TagTally {
+  private readonly tags = new Map<string, { correct: number; total: number }>();
+
+  add(meta: Metadata, detections: readonly Detection[]): boolean {
+    const correct = evaluateDetections(keepDetections(detections, meta.tag), meta).correct;
+    const t = this.tags.get(meta.tag) ?? { correct: 0, total: 0 };
+    t.total++;
+    if (correct) t.correct++;
+    this.tags.set(meta.tag, t);
+    return correct;
+  }
+
+  score(tag: string): number {
+    const t = this.tags.get(tag);
+    return t ? t.correct / t.total : NaN;
+  }
+
+  /** The unweighted mean of the tags seen, as GenEval's overall. */
+  overall(): number {
+    const scores = [...this.tags.keys()].map((t) => this.score(t));
+    return scores.reduce((a, b) => a + b, 0) / scores.length;
+  }
+
+  worst(): { tag: string; score: number } {
+    return [...this.tags.keys()].map((tag) => ({ tag, score: this.score(tag) })).reduce((a, b) => (b.score < a.score ? b : a));
+  }
+
+  /** "0.975 | 1.000 | ..." in TAGS order, then the overall. */
+  row(): string {
+    return [...TAGS.map((t) => this.score(t).toFixed(3)), this.overall().toFixed(3)].join(' | ');
+  }
+}
+
+export interface TruthObject {
+  shape: ShapeClass;
+  color: ColorName;
+  box: Box;
+}
+
+/**
+ * Marks each detection right or wrong: right when its box centre lies in a truth object's box
+ * (grown by `slack` px: turned or soft shapes spill over a little) that no more confident
+ * detection has claimed, and class and colour are that object's.
+ */
+export function judgeDetections(detections: readonly Detection[], truth: readonly TruthObject[], slack = 1): boolean[] {
+  const claimed = new Set<number>();
+  return [...detections]
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => b.d.score - a.d.score)
+    .reduce<boolean[]>((out, { d, i }) => {
+      const cx = (d.box[0] + d.box[2]) / 2;
+      const cy = (d.box[1] + d.box[3]) / 2;
+      const t = truth.findIndex((o, k) => !claimed.has(k) && cx >= o.box[0] - slack && cx <= o.box[2] + slack && cy >= o.box[1] - slack && cy <= o.box[3] + slack);
+      if (t >= 0) claimed.add(t);
+      out[i] = t >= 0 && truth[t]!.shape === d.class && truth[t]!.color === d.color;
+      return out;
+    }, []);
+}
+
+/** Confidence bins, from GenEval's 0.3 up; the last ones are narrow since most detections sit near 1. */
+export const CALIBRATION_BINS = [0.3, 0.5, 0.7, 0.9, 0.97, 0.99, 1.0000001];
+
+export class Calibration {
+  private readonly count = new Array<number>(CALIBRATION_BINS.length - 1).fill(0);
+  private readonly right = new Array<number>(CALIBRATION_BINS.length - 1).fill(0);
+  private readonly confidence = new Array<number>(CALIBRATION_BINS.length - 1).fill(0);
+
+  add(score: number, correct: boolean): void {
+    const bin = CALIBRATION_BINS.findIndex((lo, k) => score >= lo && score < CALIBRATION_BINS[k + 1]!);
+    if (bin < 0) return;
+    this.count[bin]!++;
+    this.confidence[bin]! += score;
+    if (correct) this.right[bin]!++;
+  }
+
+  /** Expected calibration error over the bins: the count-weighted mean |confidence - accuracy|. */
+  ece(): number {
+    const n = this.count.reduce((a, b) => a + b, 0);
+    return this.count.reduce((s, c, k) => (c === 0 ? s : s + (c / n) * Math.abs(this.confidence[k]! / c - this.right[k]! / c)), 0);
+  }
+
+  /** Per bin: "n, mean confidence, accuracy" cells. */
+  cells(): string[] {
+    return this.count.map((c, k) => (c === 0 ? '-' : `${c}: ${(this.confidence[k]! / c).toFixed(3)} / ${(this.right[k]! / c).toFixed(3)}`));
+  }
+
+  static header(): string {
+    const names = CALIBRATION_BINS.slice(0, -1).map((lo, k) => `${lo}-${Math.min(1, CALIBRATION_BINS[k + 1]!).toFixed(2)}`);
+    return `| images | ${names.join(' | ')} | ECE |\n|---|${names.map(() => '---|').join('')}---|`;
+  }
+}
+
+/** Images a second: the detector on these images, best of three passes. */
+export function imagesPerSecond(detector: Detector, images: readonly Parameters<Detector>[0][]): number {
+  let best = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    const t = process.hrtime.bigint();
+    for (const image of images) detector(image);
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  return images.length / best;
+}

@@ -1,0 +1,64 @@
+/**
+ * A contact sheet of both style families, to look at: one row per held-out style (each class in
+ * three sizes), the false-positive cases, then rows of random training-family scenes. Scaled up with hard pixel edges.
+ * `npx tsx bench/styles/contact-sheet.ts --out sheet.png [--scale 4] [--seed 1]`
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { encodePng } from '../../daemon/util/png';
+import { Rng } from '../../daemon/util/random';
+import { CLASSES } from '../../daemon/world/definition';
+import type { RgbImage } from '../../daemon/world/render';
+import { HELDOUT_STYLES, renderHeldout } from './heldout-family';
+import { FALSE_POSITIVE_CASES } from './false-positives';
+import { trainingScene } from './training-family';
+
+function paste(sheet: RgbImage, tile: RgbImage, x0: number, y0: number): void {
+  for (let y = 0; y < tile.height; y++) {
+    for (let x = 0; x < tile.width; x++) sheet.data.set(tile.data.subarray((y * tile.width + x) * 3, (y * tile.width + x) * 3 + 3), ((y0 + y) * sheet.width + x0 + x) * 3);
+  }
+}
+
+function scaleUp(image: RgbImage, k: number): RgbImage {
+  const out = { width: image.width * k, height: image.height * k, data: new Uint8Array(image.width * k * image.height * k * 3) };
+  for (let y = 0; y < out.height; y++) {
+    for (let x = 0; x < out.width; x++) {
+      const i = (((y / k) | 0) * image.width + ((x / k) | 0)) * 3;
+      out.data.set(image.data.subarray(i, i + 3), (y * out.width + x) * 3);
+    }
+  }
+  return out;
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { out: { type: 'string' }, scale: { type: 'string' }, seed: { type: 'string' } } });
+  const rng = new Rng(Number(values.seed ?? 1));
+  const tiles: RgbImage[][] = [];
+  for (const style of HELDOUT_STYLES) {
+    // Every class at sizes 8, 10, 12 in a 32 x 32 tile per class.
+    tiles.push(
+      CLASSES.map((shape) =>
+        renderHeldout(
+          {
+            objects: [
+              { shape, color: 'red', center: [6, 6], size: 8 },
+              { shape, color: 'white', center: [21, 7], size: 10 },
+              { shape, color: 'blue', center: [10, 23], size: 12 },
+            ],
+          },
+          32,
+          style,
+          rng,
+        ),
+      ),
+    );
+  }
+  for (let start = 0; start < FALSE_POSITIVE_CASES.length; start += 6) tiles.push(FALSE_POSITIVE_CASES.slice(start, start + 6).map((c) => c.make(rng).image));
+  for (let row = 0; row < 3; row++) tiles.push(Array.from({ length: 6 }, () => trainingScene(32, rng, { worldShare: 0, noneShare: 0.4 }).image));
+  const gap = 2;
+  const sheet: RgbImage = { width: 6 * (32 + gap), height: tiles.length * (32 + gap), data: new Uint8Array(6 * (32 + gap) * tiles.length * (32 + gap) * 3).fill(40) };
+  tiles.forEach((row, r) => row.forEach((tile, c) => paste(sheet, tile, c * (32 + gap), r * (32 + gap))));
+  writeFileSync(values.out ?? 'sheet.png', encodePng(scaleUp(sheet, Number(values.scale ?? 4))));
+}
+
+main();

@@ -1,0 +1,307 @@
+/**
+ * The training family of drawing styles: the shapes the detector's classifier learns from.
+ *
+ * Each object is an inside-test in its own frame (u, v in [-1, 1]) with its own random
+ * proportions, turned by up to 18 degrees, stretched a little, and drawn with hard edges or with
+ * anti-aliased coverage (n x n samples a pixel, colour blended with what lies beneath). A share of
+ * objects are drawn exactly as the world draws them, so the world's renders stay in the data.
+ *
+ * Besides the six classes it draws what is no class ("none"): lumpy blobs, fragments of shapes,
+ * crosses with missing arms, broken rings, long bars, and pairs of same-coloured shapes that touch.
+ *
+ * It never draws the held-out family (heldout-family.ts), which is a separate program with its
+ * own geometry; thresholds and weights are fitted on this family only.
+ */
+import { Rng } from '../../daemon/util/random';
+import { BACKGROUND_RGB, CLASSES, COLOR_RGB, COLORS, type ColorName, type ShapeClass } from '../../daemon/world/definition';
+import type { RgbImage } from '../../daemon/world/render';
+import { insideShape } from '../../daemon/world/shapes';
+
+export type NoneKind = 'blob' | 'fragment' | 'broken-cross' | 'broken-ring' | 'bar' | 'touching';
+export type ObjectKind = ShapeClass | NoneKind;
+export const NONE_KINDS: readonly NoneKind[] = ['blob', 'fragment', 'broken-cross', 'broken-ring', 'bar', 'touching'];
+
+type Inside = (u: number, v: number) => boolean;
+
+/**
+ * One drawn object: where, how, and what a person would call it on its own (undefined: no class).
+ * A region that holds two objects is no class whatever they are.
+ */
+export interface DrawnObject {
+  kind: ObjectKind;
+  label: ShapeClass | undefined;
+  color: ColorName;
+  /** Centre in pixels and half-extents of its frame along its own axes. */
+  cx: number;
+  cy: number;
+  halfX: number;
+  halfY: number;
+  /** Turn in radians (positive: clockwise on screen, y down). */
+  angle: number;
+  /** Samples per pixel side: 1 is hard-edged. */
+  samples: number;
+  inside: Inside;
+}
+
+const degrees = (d: number): number => (d * Math.PI) / 180;
+const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.float();
+
+/** A class's inside-test with this family's random proportions. */
+function styledShape(shape: ShapeClass, rng: Rng): Inside {
+  switch (shape) {
+    case 'circle':
+      return (u, v) => u * u + v * v <= 1;
+    case 'square': {
+      // Optionally rounded corners (not so round that it reads as a disc).
+      const r = rng.float() < 0.5 ? 0 : uniform(rng, 0.05, 0.2);
+      return (u, v) => {
+        const du = Math.max(0, Math.abs(u) - (1 - r));
+        const dv = Math.max(0, Math.abs(v) - (1 - r));
+        return Math.abs(u) <= 1 && Math.abs(v) <= 1 && du * du + dv * dv <= r * r;
+      };
+    }
+    case 'triangle': {
+      // Base along the bottom, possibly narrower than the box; apex anywhere over the middle of
+      // it; from 0.6 to 1 as high as the box.
+      const apex = uniform(rng, -0.6, 0.6);
+      const half = uniform(rng, 0.8, 1);
+      const top = 1 - 2 * uniform(rng, 0.6, 1);
+      return (u, v) => {
+        if (v < top || v > 1) return false;
+        const t = (v - top) / (1 - top); // 0 at the apex, 1 at the base
+        const centre = apex * half * (1 - t);
+        return Math.abs(u - centre) <= half * t + 0.02;
+      };
+    }
+    case 'diamond': {
+      const k = uniform(rng, 0.65, 1); // width over height
+      return (u, v) => Math.abs(u) / k + Math.abs(v) <= 1;
+    }
+    case 'cross': {
+      // Bars of their own widths, the horizontal one possibly raised (a Latin cross), arms that
+      // may stop short of the box.
+      const vw = uniform(rng, 0.2, 0.45);
+      const hw = rng.float() < 0.6 ? vw : uniform(rng, 0.2, 0.45);
+      const vx = uniform(rng, -0.1, 0.1);
+      const hy = rng.float() < 0.6 ? 0 : uniform(rng, -0.35, 0.1);
+      const reach = uniform(rng, 0.85, 1);
+      return (u, v) =>
+        (Math.abs(u - vx) <= vw && Math.abs(v) <= 1) || (Math.abs(v - hy) <= hw && Math.abs(u) <= reach);
+    }
+    case 'ring': {
+      const inner = uniform(rng, 0.35, 0.72);
+      return (u, v) => {
+        const r2 = u * u + v * v;
+        return r2 <= 1 && r2 >= inner * inner;
+      };
+    }
+  }
+}
+
+/** What no person would call one of the six classes. */
+function noneShape(kind: Exclude<NoneKind, 'touching'>, rng: Rng): Inside {
+  switch (kind) {
+    case 'blob': {
+      // A lumpy outline: three harmonics of comparable strength at random phases (one alone would
+      // draw an ellipse, a rounded triangle or a rounded square), swinging the radius by 35-50%
+      // around its mean.
+      const terms = rng.shuffle([2, 3, 4, 5, 6]).slice(0, 3).map((k) => ({ k, a: uniform(rng, 0.6, 1), phase: uniform(rng, 0, 2 * Math.PI) }));
+      const wave = (t: number): number => terms.reduce((s, x) => s + x.a * Math.cos(x.k * t + x.phase), 0);
+      let peak = 0;
+      for (let i = 0; i < 90; i++) peak = Math.max(peak, Math.abs(wave((i / 90) * 2 * Math.PI)));
+      const swing = uniform(rng, 0.35, 0.5);
+      return (u, v) => Math.hypot(u, v) * (1 + swing) <= 1 + (swing * wave(Math.atan2(v, u))) / peak;
+    }
+    case 'fragment': {
+      // A disc, ring or cross cut by a random straight line, keeping 35-70% of it. Not a square,
+      // triangle or diamond: their cuts are often smaller triangles and rectangles, which a person
+      // would still name.
+      const base = styledShape(rng.pick(['circle', 'ring', 'cross'] as const), rng);
+      const t = uniform(rng, 0, 2 * Math.PI);
+      const [nx, ny] = [Math.cos(t), Math.sin(t)];
+      const projections: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        for (let j = 0; j < 20; j++) {
+          const u = -1 + (i + 0.5) / 10;
+          const v = -1 + (j + 0.5) / 10;
+          if (base(u, v)) projections.push(u * nx + v * ny);
+        }
+      }
+      projections.sort((a, b) => a - b);
+      const cut = projections[Math.floor(uniform(rng, 0.35, 0.7) * projections.length)] ?? 0;
+      return (u, v) => base(u, v) && u * nx + v * ny <= cut;
+    }
+    case 'broken-cross': {
+      // A cross with one or two arms missing: a T, an L or a plain bar.
+      const w = uniform(rng, 0.2, 0.45);
+      const arms = rng.shuffle([0, 1, 2, 3]).slice(0, rng.int(2, 3));
+      return (u, v) => {
+        if (Math.abs(u) <= w && Math.abs(v) <= w) return true;
+        if (arms.includes(0) && Math.abs(v) <= w && u > 0 && u <= 1) return true;
+        if (arms.includes(1) && Math.abs(v) <= w && u < 0 && u >= -1) return true;
+        if (arms.includes(2) && Math.abs(u) <= w && v > 0 && v <= 1) return true;
+        return arms.includes(3) && Math.abs(u) <= w && v < 0 && v >= -1;
+      };
+    }
+    case 'broken-ring': {
+      // A ring with a gap of 100-240 degrees: an arc.
+      const inner = uniform(rng, 0.35, 0.7);
+      const from = uniform(rng, -Math.PI, Math.PI);
+      const gap = degrees(uniform(rng, 100, 240));
+      return (u, v) => {
+        const r2 = u * u + v * v;
+        const a = (((Math.atan2(v, u) - from) % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI);
+        return r2 <= 1 && r2 >= inner * inner && a >= gap;
+      };
+    }
+    case 'bar': {
+      // At least 2.3 times longer than wide.
+      const width = uniform(rng, 0.18, 0.43);
+      return (u, v) => Math.abs(u) <= 1 && Math.abs(v) <= width;
+    }
+  }
+}
+
+/** Draws objects onto an image in place; returns, per pixel, the index of the object that covers most of it (-1: none). */
+export function drawObjects(image: RgbImage, objects: readonly DrawnObject[]): Int32Array {
+  const owner = new Int32Array(image.width * image.height).fill(-1);
+  objects.forEach((obj, index) => {
+    const reach = Math.hypot(obj.halfX, obj.halfY) + 1;
+    const x0 = Math.max(0, Math.floor(obj.cx - reach));
+    const x1 = Math.min(image.width - 1, Math.ceil(obj.cx + reach));
+    const y0 = Math.max(0, Math.floor(obj.cy - reach));
+    const y1 = Math.min(image.height - 1, Math.ceil(obj.cy + reach));
+    const cos = Math.cos(obj.angle);
+    const sin = Math.sin(obj.angle);
+    const rgb = COLOR_RGB[obj.color];
+    const n = obj.samples;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        let hits = 0;
+        for (let sy = 0; sy < n; sy++) {
+          for (let sx = 0; sx < n; sx++) {
+            const px = x + (sx + 0.5) / n - obj.cx;
+            const py = y + (sy + 0.5) / n - obj.cy;
+            // Into the object's frame: turn back by its angle, then scale to [-1, 1].
+            const u = (cos * px + sin * py) / obj.halfX;
+            const v = (-sin * px + cos * py) / obj.halfY;
+            if (obj.inside(u, v)) hits++;
+          }
+        }
+        if (hits === 0) continue;
+        const a = hits / (n * n);
+        const i = (y * image.width + x) * 3;
+        for (let k = 0; k < 3; k++) image.data[i + k] = Math.round(a * rgb[k]! + (1 - a) * image.data[i + k]!);
+        if (a >= 0.5) owner[y * image.width + x] = index;
+      }
+    }
+  });
+  return owner;
+}
+
+export interface FamilyObjectOptions {
+  kind: ObjectKind;
+  color: ColorName;
+  /** Centre and side of the object's square box in pixels. */
+  cx: number;
+  cy: number;
+  size: number;
+  /** Draw it exactly as the world does (hard edges, the world's inside-tests). */
+  asWorld?: boolean;
+}
+
+/** One object of the family: its style drawn at random. */
+export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
+  const half = o.size / 2;
+  if (o.asWorld && (CLASSES as readonly string[]).includes(o.kind)) {
+    const shape = o.kind as ShapeClass;
+    return { kind: shape, label: shape, color: o.color, cx: o.cx, cy: o.cy, halfX: half, halfY: half, angle: 0, samples: 1, inside: (u, v) => insideShape(shape, u, v, o.size) };
+  }
+  const stretch = Math.exp(uniform(rng, -0.12, 0.12));
+  const fill = uniform(rng, 0.85, 1);
+  const isClass = (CLASSES as readonly string[]).includes(o.kind);
+  const inside = isClass ? styledShape(o.kind as ShapeClass, rng) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng);
+  return {
+    kind: o.kind,
+    label: isClass ? (o.kind as ShapeClass) : undefined,
+    color: o.color,
+    cx: o.cx,
+    cy: o.cy,
+    halfX: half * fill * Math.min(1, stretch),
+    halfY: half * fill * Math.min(1, 1 / stretch),
+    angle: rng.float() < 0.5 ? 0 : degrees(uniform(rng, -18, 18)),
+    samples: rng.pick([1, 1, 2, 4]),
+    // A bar lies along either axis.
+    inside: o.kind === 'bar' && rng.float() < 0.5 ? (u, v) => inside(v, u) : inside,
+  };
+}
+
+export function blankCanvas(side: number): RgbImage {
+  const data = new Uint8Array(side * side * 3);
+  for (let i = 0; i < side * side; i++) data.set(BACKGROUND_RGB, i * 3);
+  return { width: side, height: side, data };
+}
+
+export interface TrainingScene {
+  image: RgbImage;
+  objects: DrawnObject[];
+  owner: Int32Array;
+}
+
+/**
+ * A random scene of the family: 1-4 objects on a canvas of the given side, apart from each other
+ * (a "touching" object is a pair of same-coloured shapes that touch, drawn as two objects).
+ * `worldShare` of class objects are drawn exactly as the world draws them; `noneShare` of objects
+ * are no class.
+ */
+export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number }): TrainingScene {
+  const min = Math.max(7, Math.round((side * 7) / 32));
+  const max = Math.round((side * 13) / 32);
+  const gap = Math.max(2, Math.round((side * 2) / 32));
+  const boxes: [number, number, number, number][] = [];
+  const objects: DrawnObject[] = [];
+  const count = rng.int(1, 4);
+  const fits = (b: [number, number, number, number]): boolean =>
+    b[0] >= 0 && b[1] >= 0 && b[2] <= side && b[3] <= side && boxes.every((o) => b[2] + gap <= o[0] || o[2] + gap <= b[0] || b[3] + gap <= o[1] || o[3] + gap <= b[1]);
+  for (let k = 0; k < count; k++) {
+    const none = rng.float() < options.noneShare;
+    const kind: ObjectKind = none ? rng.pick(NONE_KINDS) : rng.pick(CLASSES);
+    const color = rng.pick(COLORS);
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const size = rng.int(min, max);
+      if (kind === 'touching') {
+        // Two shapes side by side (or stacked), their boxes overlapping by 0-2 px so that they touch.
+        const horizontal = rng.float() < 0.5;
+        const overlap = rng.int(0, 2);
+        const w = horizontal ? 2 * size - overlap : size;
+        const h = horizontal ? size : 2 * size - overlap;
+        const x = rng.int(0, Math.max(0, side - w));
+        const y = rng.int(0, Math.max(0, side - h));
+        const box: [number, number, number, number] = [x, y, x + w, y + h];
+        if (!fits(box)) continue;
+        boxes.push(box);
+        const second = horizontal ? [x + size - overlap + size / 2, y + size / 2] : [x + size / 2, y + size - overlap + size / 2];
+        // Each part keeps its class: where the two do not meet after all, each is one object.
+        for (const [cx, cy] of [[x + size / 2, y + size / 2], second] as [number, number][]) {
+          const part = familyObject({ kind: rng.pick(CLASSES), color, cx, cy, size }, rng);
+          objects.push({ ...part, kind: 'touching', halfX: size / 2, halfY: size / 2, angle: 0 });
+        }
+        break;
+      }
+      const x = rng.int(0, side - size);
+      const y = rng.int(0, side - size);
+      const box: [number, number, number, number] = [x, y, x + size, y + size];
+      if (!fits(box)) continue;
+      boxes.push(box);
+      const asWorld = rng.float() < options.worldShare;
+      // Other programs place shapes off the pixel grid and anti-alias with their own sample
+      // positions: anywhere within half a pixel of the box centre (the world's own stay on it).
+      const [dx, dy] = asWorld ? [0, 0] : [rng.float() - 0.5, rng.float() - 0.5];
+      objects.push(familyObject({ kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld }, rng));
+      break;
+    }
+  }
+  const image = blankCanvas(side);
+  const owner = drawObjects(image, objects);
+  return { image, objects, owner };
+}

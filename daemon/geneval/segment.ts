@@ -1,0 +1,135 @@
+/**
+ * From pixels to candidate objects: every pixel is read as a blend of the grey background and one
+ * palette colour, and touching pixels of one colour form a region.
+ *
+ * Why a blend and not the nearest palette colour: an anti-aliased or blurred edge pixel is a mix
+ * of its object's colour and the background, and the nearest palette colour to such a mix is often
+ * a third colour (white half-mixed with grey is nearest to pink), which would wrap a white disc in
+ * a pink "ring". Projecting the pixel onto each colour's line from the background finds the colour
+ * it is a mix of, and the mix weight says whether it is more object than background. On pure
+ * palette colours (the world's renders) the two readings agree exactly.
+ */
+import { BACKGROUND_RGB, COLORS, COLOR_RGB, type ColorName } from '../world/definition';
+import type { RgbImage } from '../world/render';
+
+/** Regions smaller than this fraction of the image are noise (a 32 px canvas: 12 px; the smallest object covers 28). */
+export const MIN_AREA_FRACTION = 0.012;
+/** A pixel belongs to a colour when it is at least this much that colour (and the rest background). */
+export const FOREGROUND_WEIGHT = 0.5;
+
+/** Label 0 is the background; label 1 + i is COLORS[i]. */
+const BACKGROUND = 0;
+const DIRECTIONS = COLORS.map((c) => COLOR_RGB[c].map((v, k) => v - (BACKGROUND_RGB[k] as number)));
+const DIRECTION_NORMS = DIRECTIONS.map((d) => d[0]! * d[0]! + d[1]! * d[1]! + d[2]! * d[2]!);
+
+/**
+ * The colour label of every pixel: the palette colour whose background-to-colour line passes
+ * closest to the pixel, when the pixel lies at least FOREGROUND_WEIGHT of the way along it; and
+ * how far along it lies (1: the pure colour), which says how crisply the pixel is drawn.
+ */
+export function labelForeground(image: RgbImage): { labels: Uint8Array; weights: Float32Array } {
+  const n = image.width * image.height;
+  const labels = new Uint8Array(n);
+  const weights = new Float32Array(n);
+  const d = image.data;
+  const [gr, gg, gb] = BACKGROUND_RGB;
+  for (let i = 0; i < n; i++) {
+    const r = (d[i * 3] as number) - gr;
+    const g = (d[i * 3 + 1] as number) - gg;
+    const b = (d[i * 3 + 2] as number) - gb;
+    // Staying background costs the pixel's whole distance from grey.
+    let bestResidual = r * r + g * g + b * b;
+    let best = BACKGROUND;
+    let bestWeight = 0;
+    for (let k = 0; k < DIRECTIONS.length; k++) {
+      const dir = DIRECTIONS[k]!;
+      let w = (r * dir[0]! + g * dir[1]! + b * dir[2]!) / DIRECTION_NORMS[k]!;
+      if (w <= 0) continue;
+      if (w > 1) w = 1;
+      const er = r - w * dir[0]!;
+      const eg = g - w * dir[1]!;
+      const eb = b - w * dir[2]!;
+      const residual = er * er + eg * eg + eb * eb;
+      if (residual < bestResidual) {
+        bestResidual = residual;
+        best = k + 1;
+        bestWeight = w;
+      }
+    }
+    labels[i] = bestWeight >= FOREGROUND_WEIGHT ? best : BACKGROUND;
+    weights[i] = bestWeight;
+  }
+  return { labels, weights };
+}
+
+/** One connected patch of one colour. */
+export interface Region {
+  color: ColorName;
+  /** Bounding box [x1, y1, x2, y2] in pixels, x2 and y2 exclusive. */
+  box: [number, number, number, number];
+  /** The region's pixels in its box, row-major, (x2 - x1) x (y2 - y1). */
+  mask: Uint8Array;
+  /** Each pixel's colour weight (see labelForeground) in the same layout; 0 outside the region. */
+  weights: Float32Array;
+  area: number;
+}
+
+/** Every region of at least the minimum area (8-neighbourhood), in scan order. */
+export function findRegions(image: RgbImage): Region[] {
+  const { width, height } = image;
+  const { labels, weights } = labelForeground(image);
+  const seen = new Uint8Array(width * height);
+  const minArea = Math.max(4, Math.round(MIN_AREA_FRACTION * width * height));
+  const stack = new Int32Array(width * height);
+  const pixels = new Int32Array(width * height);
+  const regions: Region[] = [];
+
+  for (let start = 0; start < width * height; start++) {
+    const label = labels[start] as number;
+    if (seen[start] || label === BACKGROUND) continue;
+    let count = 0;
+    let top = 0;
+    stack[top++] = start;
+    seen[start] = 1;
+    let x1 = width;
+    let y1 = height;
+    let x2 = -1;
+    let y2 = -1;
+    while (top > 0) {
+      const p = stack[--top] as number;
+      pixels[count++] = p;
+      const px = p % width;
+      const py = (p - px) / width;
+      if (px < x1) x1 = px;
+      if (px > x2) x2 = px;
+      if (py < y1) y1 = py;
+      if (py > y2) y2 = py;
+      for (let dy = -1; dy <= 1; dy++) {
+        const ny = py + dy;
+        if (ny < 0 || ny >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = px + dx;
+          if (nx < 0 || nx >= width) continue;
+          const q = ny * width + nx;
+          if (!seen[q] && labels[q] === label) {
+            seen[q] = 1;
+            stack[top++] = q;
+          }
+        }
+      }
+    }
+    if (count < minArea) continue;
+    const w = x2 - x1 + 1;
+    const h = y2 - y1 + 1;
+    const mask = new Uint8Array(w * h);
+    const regionWeights = new Float32Array(w * h);
+    for (let i = 0; i < count; i++) {
+      const p = pixels[i] as number;
+      const at = (((p / width) | 0) - y1) * w + ((p % width) - x1);
+      mask[at] = 1;
+      regionWeights[at] = weights[p] as number;
+    }
+    regions.push({ color: COLORS[label - 1]!, box: [x1, y1, x2 + 1, y2 + 1], mask, weights: regionWeights, area: count });
+  }
+  return regions;
+}
