@@ -60,6 +60,8 @@ describe('unirl validate / run / runs', () => {
       'GenEval           before   after  change',
       'single_object      1.000   1.000  +0.000',
       'overall            1.000   1.000  +0.000',
+      // Truth images score the same both times: no change, no noise, 12 prompts of the one tag.
+      'overall change +0.000 ± 0.000 (standard error of the images drawn, paired by prompt): within the noise (no measurable change)',
     ]);
     assert.match(r.stdout, /^completed in \d+ s$/m);
     assert.match(r.stdout.split('\n')[0]!, /^backend: wasm (with|without) the native kernels/);
