@@ -78,15 +78,41 @@ export interface Region {
 export function findRegions(image: RgbImage): Region[] {
   const { width, height } = image;
   const { labels, weights } = labelForeground(image);
+  return connectedRegions(labels, width, height, BACKGROUND).map(({ label, pixels, box }) => {
+    const [x1, y1, x2, y2] = box;
+    const w = x2 - x1;
+    const mask = new Uint8Array(w * (y2 - y1));
+    const regionWeights = new Float32Array(mask.length);
+    for (const p of pixels) {
+      const at = (((p / width) | 0) - y1) * w + ((p % width) - x1);
+      mask[at] = 1;
+      regionWeights[at] = weights[p] as number;
+    }
+    return { color: COLORS[label - 1]!, box, mask, weights: regionWeights, area: pixels.length };
+  });
+}
+
+/** A region of one label: its pixel indices and its box [x1, y1, x2, y2) in pixels. */
+export interface LabelRegion {
+  label: number;
+  pixels: Int32Array;
+  box: [number, number, number, number];
+}
+
+/**
+ * The 8-connected regions of equal labels other than `background`, in scan order, those smaller
+ * than MIN_AREA_FRACTION of the image left out (specks are not objects). Both detectors segment
+ * with it.
+ */
+export function connectedRegions(labels: Uint8Array, width: number, height: number, background: number): LabelRegion[] {
   const seen = new Uint8Array(width * height);
   const minArea = Math.max(4, Math.round(MIN_AREA_FRACTION * width * height));
   const stack = new Int32Array(width * height);
   const pixels = new Int32Array(width * height);
-  const regions: Region[] = [];
-
+  const regions: LabelRegion[] = [];
   for (let start = 0; start < width * height; start++) {
     const label = labels[start] as number;
-    if (seen[start] || label === BACKGROUND) continue;
+    if (seen[start] || label === background) continue;
     let count = 0;
     let top = 0;
     stack[top++] = start;
@@ -118,18 +144,7 @@ export function findRegions(image: RgbImage): Region[] {
         }
       }
     }
-    if (count < minArea) continue;
-    const w = x2 - x1 + 1;
-    const h = y2 - y1 + 1;
-    const mask = new Uint8Array(w * h);
-    const regionWeights = new Float32Array(w * h);
-    for (let i = 0; i < count; i++) {
-      const p = pixels[i] as number;
-      const at = (((p / width) | 0) - y1) * w + ((p % width) - x1);
-      mask[at] = 1;
-      regionWeights[at] = weights[p] as number;
-    }
-    regions.push({ color: COLORS[label - 1]!, box: [x1, y1, x2 + 1, y2 + 1], mask, weights: regionWeights, area: count });
+    if (count >= minArea) regions.push({ label, pixels: pixels.slice(0, count), box: [x1, y1, x2 + 1, y2 + 1] });
   }
   return regions;
 }

@@ -23,12 +23,11 @@ import { BACKGROUND_LABEL, labelColor, labelPixels } from '../world/palette';
 import type { RgbImage } from '../world/render';
 import { shapeMask } from '../world/shapes';
 import type { Detection } from './detector';
+import { connectedRegions } from './segment';
 
 /** Overlap at or below which the confidence is 0, and at or above which it is 1. */
 export const TEMPLATE_OVERLAP_FLOOR = 0.5;
 export const TEMPLATE_OVERLAP_FULL = 0.95;
-/** Regions smaller than this fraction of the image are noise (a 32 px canvas: 12 px; the smallest object covers 28). */
-const MIN_AREA_FRACTION = 0.012;
 /** Width of the uncertain band along a template's outline, as a fraction of the box side (floored to whole pixels). */
 export const EDGE_TOLERANCE = 0.05;
 
@@ -81,52 +80,12 @@ function overlapToScore(overlap: number): number {
 
 /** All objects found in an image by template overlap, most confident first. */
 export function detectByTemplate(image: RgbImage): Detection[] {
-  const { width, height } = image;
-  const labels = labelPixels(image);
-  const seen = new Uint8Array(width * height);
-  const minArea = Math.max(4, Math.round(MIN_AREA_FRACTION * width * height));
-  const stack = new Int32Array(width * height);
+  const { width } = image;
   const detections: Detection[] = [];
-
-  for (let start = 0; start < width * height; start++) {
-    const label = labels[start] as number;
-    if (seen[start] || label === BACKGROUND_LABEL) continue;
-    // Flood-fill the region of this colour.
-    const pixels: number[] = [];
-    let top = 0;
-    stack[top++] = start;
-    seen[start] = 1;
-    let x1 = width;
-    let y1 = height;
-    let x2 = -1;
-    let y2 = -1;
-    while (top > 0) {
-      const p = stack[--top] as number;
-      pixels.push(p);
-      const px = p % width;
-      const py = (p - px) / width;
-      if (px < x1) x1 = px;
-      if (px > x2) x2 = px;
-      if (py < y1) y1 = py;
-      if (py > y2) y2 = py;
-      for (let dy = -1; dy <= 1; dy++) {
-        const ny = py + dy;
-        if (ny < 0 || ny >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = px + dx;
-          if (nx < 0 || nx >= width) continue;
-          const q = ny * width + nx;
-          if (!seen[q] && labels[q] === label) {
-            seen[q] = 1;
-            stack[top++] = q;
-          }
-        }
-      }
-    }
-    if (pixels.length < minArea) continue;
-
-    const w = x2 - x1 + 1;
-    const h = y2 - y1 + 1;
+  for (const { label, pixels, box } of connectedRegions(labelPixels(image), image.width, image.height, BACKGROUND_LABEL)) {
+    const [x1, y1, x2, y2] = box;
+    const w = x2 - x1;
+    const h = y2 - y1;
     const region = new Uint8Array(w * h);
     for (const p of pixels) region[(((p / width) | 0) - y1) * w + ((p % width) - x1)] = 1;
     let bestClass: ShapeClass = CLASSES[0];
@@ -151,7 +110,7 @@ export function detectByTemplate(image: RgbImage): Detection[] {
     detections.push({
       class: bestClass,
       color: labelColor(label)!,
-      box: [x1, y1, x2 + 1, y2 + 1],
+      box,
       score: overlapToScore(bestOverlap),
       area: pixels.length,
     });
