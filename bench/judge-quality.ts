@@ -1,0 +1,169 @@
+/**
+ * How well can a model judge its own images? The self reward of UniRL-GRPO only helps if, within a
+ * group of images for one prompt, it ranks the images the way the truth does. This draws groups
+ * of G images for training-split prompts from a checkpoint (as GRPO draws them), scores each image
+ * with several candidate self judges and with the GenEval detector (the referee here, never a
+ * reward), and prints per judge:
+ *   - auc: over image pairs of one group that the detector tells apart (one correct, one not), the
+ *     share the judge orders the same way (ties count half; 0.5 is chance, 1 a perfect judge);
+ *   - signal: the share of groups where the judge's rewards are not all equal (GRPO learns from
+ *     these only);
+ *   - noise: the share of groups the detector calls all-equal where the judge still varies (its
+ *     advantages there push in directions the truth does not support);
+ *   - agree: the share of images where the judge's verdict equals the detector's (binary judges).
+ *
+ *   npx tsx bench/judge-quality.ts --checkpoint models/shapes-ar-base.safetensors --prompts 20 --group 8
+ *
+ * The judges: `self` (the greedy answer states the prompt's facts: UniRL's reward), `self_graded`
+ * (the share of facts stated), `likelihood` (the probability the model gives the prompt's own
+ * answer: a soft verdict, like VQAScore), and `+class` variants that also ask what the main item is
+ * where the tag's question does not name the class (colours: "What is the color of the object?").
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { initCompute } from '../daemon/compute';
+import { loadModel, type UnifiedModel } from '../daemon/models';
+import { defaultGrpo } from '../daemon/train';
+import { detectorVerdicts, judgeImages, selfGenerate } from '../daemon/train/unirl';
+import { generateOptions } from '../daemon/train/evaluate';
+import { Rng } from '../daemon/util/random';
+import { combinationOf, generatePromptSet, judgeAnswer, metadataFor, TAGS, type Metadata, type RgbImage } from '../daemon/world';
+
+const { values } = parseArgs({
+  options: {
+    checkpoint: { type: 'string', default: 'models/shapes-ar-base.safetensors' },
+    prompts: { type: 'string', default: '20' },
+    group: { type: 'string', default: '8' },
+    seed: { type: 'string', default: '0' },
+    json: { type: 'string' },
+  },
+  strict: true,
+});
+
+/** The question (and expected answer) that names the main item, for tags whose own question does not. */
+function classQuestion(meta: Metadata): Metadata | undefined {
+  const combo = combinationOf(meta);
+  return combo?.tag === 'colors' ? metadataFor({ tag: 'single_object', shape: combo.shape }) : undefined;
+}
+
+/** Probability (sum of token log-probs, exponentiated) of each expected answer, in batches. */
+function answerProbability(model: UnifiedModel, images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < images.length; i += 16) {
+    const lp = tf.tidy(() => model.answerLogprobs(images.slice(i, i + 16), questions.slice(i, i + 16), answers.slice(i, i + 16)));
+    out.push(...Array.from(lp.dataSync(), (x) => Math.exp(x)));
+    lp.dispose();
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  await initCompute({ backend: 'wasm' });
+  const { model } = loadModel(values.checkpoint);
+  const G = Number(values.group);
+  const perTag = Number(values.prompts);
+  const rng = new Rng(Number(values.seed));
+  const all = generatePromptSet({ seed: Number(values.seed), split: 'train' });
+  const metas = TAGS.flatMap((t) => all.filter((m) => m.tag === t).slice(0, perTag));
+  const sampling = defaultGrpo(model.paradigm).sampling;
+
+  const rows: { tag: string; detector: number; judges: Record<string, number> }[] = [];
+  for (let p = 0; p < metas.length; p += 2) {
+    const batch = metas.slice(p, p + 2);
+    const groupMetas = batch.flatMap((m) => Array<Metadata>(G).fill(m));
+    const { images } = await selfGenerate(model, groupMetas.map((m) => m.prompt), generateOptions(sampling, rng));
+    const judged = await judgeImages(model, groupMetas, images);
+    const detector = detectorVerdicts(groupMetas, images).correct;
+    const likelihood = answerProbability(model, images, groupMetas.map((m) => m.question!), groupMetas.map((m) => m.answer!));
+    // The class check where the tag's question leaves it out: greedy answer and its probability.
+    const extra = groupMetas.map(classQuestion);
+    const withClass = extra.map((e, i) => (e ? i : -1)).filter((i) => i >= 0);
+    const classCorrect = new Map<number, boolean>();
+    const classProbability = new Map<number, number>();
+    if (withClass.length > 0) {
+      const qs = withClass.map((i) => extra[i]!.question!);
+      const as = withClass.map((i) => extra[i]!.answer!);
+      const ims = withClass.map((i) => images[i]!);
+      const { answers } = await model.answer(ims, qs);
+      const probs = answerProbability(model, ims, qs, as);
+      withClass.forEach((i, k) => {
+        classCorrect.set(i, judgeAnswer(extra[i]!, answers[k]!).correct);
+        classProbability.set(i, probs[k]!);
+      });
+    }
+    groupMetas.forEach((m, i) =>
+      rows.push({
+        tag: m.tag,
+        detector: Number(detector[i]),
+        judges: {
+          self: Number(judged.selfCorrect[i]),
+          self_graded: judged.selfGraded[i]!,
+          likelihood: likelihood[i]!,
+          'self+class': Number(judged.selfCorrect[i] && (classCorrect.get(i) ?? true)),
+          'likelihood+class': likelihood[i]! * (classProbability.get(i) ?? 1),
+        },
+      }),
+    );
+    process.stderr.write(`\r${Math.min(p + 2, metas.length)}/${metas.length} prompts`);
+  }
+  process.stderr.write('\n');
+
+  const judges = Object.keys(rows[0]!.judges);
+  const report: Record<string, Record<string, { auc: number; pairs: number; signal: number; noise: number; agree: number | null }>> = {};
+  for (const scope of ['all', ...TAGS]) {
+    const scoped = rows.filter((r) => scope === 'all' || r.tag === scope);
+    report[scope] = {};
+    for (const j of judges) report[scope][j] = groupStats(scoped, j, G);
+  }
+  const fmt = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
+  console.log(`${values.checkpoint}: ${metas.length} training-split prompts x ${G} images (seed ${values.seed}); detector correct on ${fmt(rows.reduce((a, r) => a + r.detector, 0) / rows.length)} of images\n`);
+  console.log(`| scope | judge | auc (pairs) | signal | noise | agree |`);
+  console.log(`|---|---|---|---|---|---|`);
+  for (const [scope, byJudge] of Object.entries(report)) {
+    for (const [j, s] of Object.entries(byJudge)) console.log(`| ${scope} | ${j} | ${fmt(s.auc)} (${s.pairs}) | ${fmt(s.signal)} | ${fmt(s.noise)} | ${fmt(s.agree)} |`);
+  }
+  if (values.json) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(values.json, `${JSON.stringify({ checkpoint: values.checkpoint, prompts: metas.length, group: G, seed: Number(values.seed), report }, null, 1)}\n`);
+  }
+}
+
+/** The within-group statistics of one judge over consecutive groups of G rows. */
+function groupStats(rows: readonly { detector: number; judges: Record<string, number> }[], judge: string, G: number): { auc: number; pairs: number; signal: number; noise: number; agree: number | null } {
+  let concordant = 0;
+  let pairs = 0;
+  let signal = 0;
+  let noise = 0;
+  let flatTruth = 0;
+  let groups = 0;
+  let agree = 0;
+  let binary = true;
+  for (let g = 0; g + G <= rows.length; g += G) {
+    const group = rows.slice(g, g + G);
+    const r = group.map((x) => x.judges[judge]!);
+    const d = group.map((x) => x.detector);
+    groups++;
+    const varies = r.some((x) => x !== r[0]);
+    if (varies) signal++;
+    if (d.every((x) => x === d[0])) {
+      flatTruth++;
+      if (varies) noise++;
+    }
+    for (let i = 0; i < G; i++) {
+      if (r[i] !== 0 && r[i] !== 1) binary = false;
+      agree += Number((r[i]! >= 0.5) === (d[i] === 1));
+      for (let k = 0; k < G; k++) {
+        if (d[i] === 1 && d[k] === 0) {
+          pairs++;
+          concordant += r[i]! > r[k]! ? 1 : r[i] === r[k] ? 0.5 : 0;
+        }
+      }
+    }
+  }
+  return { auc: pairs ? concordant / pairs : NaN, pairs, signal: signal / groups, noise: flatTruth ? noise / flatTruth : 0, agree: binary ? agree / rows.length : null };
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
