@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initCompute } from '../daemon/compute';
 import { loadModel, type UnifiedModel } from '../daemon/models';
 import { defaultGrpo } from '../daemon/train';
-import { detectorVerdicts, judgeImages, selfGenerate } from '../daemon/train/unirl';
+import { detectorVerdicts, judgeAuc, judgeImages, selfGenerate } from '../daemon/train/unirl';
 import { generateOptions } from '../daemon/train/evaluate';
 import { Rng } from '../daemon/util/random';
 import { combinationOf, generatePromptSet, judgeAnswer, metadataFor, TAGS, type Metadata, type RgbImage } from '../daemon/world';
@@ -130,37 +130,25 @@ async function main(): Promise<void> {
 
 /** The within-group statistics of one judge over consecutive groups of G rows. */
 function groupStats(rows: readonly { detector: number; judges: Record<string, number> }[], judge: string, G: number): { auc: number; pairs: number; signal: number; noise: number; agree: number | null } {
-  let concordant = 0;
-  let pairs = 0;
+  const scores = rows.map((r) => r.judges[judge]!);
+  const truth = rows.map((r) => r.detector === 1);
   let signal = 0;
   let noise = 0;
   let flatTruth = 0;
-  let groups = 0;
-  let agree = 0;
-  let binary = true;
-  for (let g = 0; g + G <= rows.length; g += G) {
-    const group = rows.slice(g, g + G);
-    const r = group.map((x) => x.judges[judge]!);
-    const d = group.map((x) => x.detector);
-    groups++;
+  const groups = Math.floor(rows.length / G);
+  for (let g = 0; g < groups * G; g += G) {
+    const r = scores.slice(g, g + G);
+    const d = truth.slice(g, g + G);
     const varies = r.some((x) => x !== r[0]);
     if (varies) signal++;
     if (d.every((x) => x === d[0])) {
       flatTruth++;
       if (varies) noise++;
     }
-    for (let i = 0; i < G; i++) {
-      if (r[i] !== 0 && r[i] !== 1) binary = false;
-      agree += Number((r[i]! >= 0.5) === (d[i] === 1));
-      for (let k = 0; k < G; k++) {
-        if (d[i] === 1 && d[k] === 0) {
-          pairs++;
-          concordant += r[i]! > r[k]! ? 1 : r[i] === r[k] ? 0.5 : 0;
-        }
-      }
-    }
   }
-  return { auc: pairs ? concordant / pairs : NaN, pairs, signal: signal / groups, noise: flatTruth ? noise / flatTruth : 0, agree: binary ? agree / rows.length : null };
+  const binary = scores.every((x) => x === 0 || x === 1);
+  const agree = scores.filter((x, i) => (x >= 0.5) === truth[i]).length / rows.length;
+  return { ...judgeAuc(scores, truth, G), signal: signal / groups, noise: flatTruth ? noise / flatTruth : 0, agree: binary ? agree : null };
 }
 
 void main().catch((err: unknown) => {

@@ -191,6 +191,7 @@ function grpoSummary(metrics: readonly Record<string, number | null>[]): string 
   return (
     `GRPO (${metrics.length} steps), mean of the first ${k} steps -> the last ${k}: self reward ${meanOf(head, 'grpo/reward')} -> ${meanOf(tail, 'grpo/reward')}, ` +
     `detector reward ${meanOf(head, 'grpo/rewards/detector/mean')} -> ${meanOf(tail, 'grpo/rewards/detector/mean')}, ` +
-    `grounding gap ${meanOf(head, 'grpo/grounding_gap')} -> ${meanOf(tail, 'grpo/grounding_gap')}`
+    `grounding gap ${meanOf(head, 'grpo/grounding_gap')} -> ${meanOf(tail, 'grpo/grounding_gap')}, ` +
+    `judge AUC (its own verdicts ranked against the detector's within a group; 0.5 is chance) ${meanOf(head, 'grpo/judge_auc')} -> ${meanOf(tail, 'grpo/judge_auc')}`
   );
 }

@@ -16,7 +16,7 @@ import { curriculumDraw, PassRates } from './curriculum';
 import { TrainingPrompts } from './data';
 import { DEFAULT_SAMPLING, type SamplingConfig } from './evaluate';
 import { grpoLoss } from './grpo-loss';
-import { detectorVerdicts, groundingGap, groupAdvantages, judgeImages, rewardsOf, selfGenerate, type Judgement, type RewardName } from './unirl';
+import { detectorVerdicts, groundingGap, groupAdvantages, judgeAuc, judgeImages, rewardsOf, selfGenerate, type Judgement, type RewardName } from './unirl';
 import { runUnirlLoop, type UnirlHooks, type UnirlStepResult } from './unirl-loop';
 
 export interface GrpoConfig {
@@ -213,6 +213,8 @@ async function grpoStep(
     'grpo/loss_understanding': finite(undLoss),
     'grpo/understanding_reward': sampled ? finite(mean(answerRewards)) : null,
     'grpo/grounding_gap': judgement ? finite(groundingGap(judgement)) : null,
+    // The model's own verdicts ranked against the detector's within each group (0.5: chance).
+    'grpo/judge_auc': judgement ? finite(judgeAuc(judgement.selfCorrect.map(Number), judgement.detectorCorrect, G).auc) : null,
     'grpo/grad_norm': finite(gradNorm),
     'grpo/step_time': seconds,
     'grpo/sampling_time': (sampledAt - started) / 1000,

@@ -140,6 +140,29 @@ export function groundingGap(j: Judgement): number {
   return j.selfCorrect.filter((s, i) => s !== j.detectorCorrect[i]).length / Math.max(1, n);
 }
 
+/**
+ * How well a judge ranks images within their groups against a referee's verdicts: over the pairs of
+ * one group that the referee tells apart (one correct, one not), the share the judge's scores order
+ * the same way, ties counting half. 0.5 is a judge no better than chance, 1 a perfect one; `pairs`
+ * is how many pairs it rests on (none: NaN). A self reward with a high grounding agreement can
+ * still sit near 0.5 here, and then GRPO's group advantages carry little of the truth.
+ */
+export function judgeAuc(scores: readonly number[], referee: readonly boolean[], groupSize: number): { auc: number; pairs: number } {
+  let concordant = 0;
+  let pairs = 0;
+  for (let g = 0; g + groupSize <= scores.length; g += groupSize) {
+    for (let i = g; i < g + groupSize; i++) {
+      if (!referee[i]) continue;
+      for (let k = g; k < g + groupSize; k++) {
+        if (referee[k]) continue;
+        pairs++;
+        concordant += scores[i]! > scores[k]! ? 1 : scores[i] === scores[k] ? 0.5 : 0;
+      }
+    }
+  }
+  return { auc: pairs ? concordant / pairs : NaN, pairs };
+}
+
 /** Draws `count` prompts with the given rng (from TrainingPrompts, which refuses held-out lines). */
 export function drawPrompts(prompts: { draw(rng: Rng): Metadata }, rng: Rng, count: number): Metadata[] {
   return Array.from({ length: count }, () => prompts.draw(rng));

@@ -18,6 +18,7 @@ import {
   groundingGap,
   groupAdvantages,
   grpoLoss,
+  judgeAuc,
   judgeImages,
   PassRates,
   requireSelfGenerated,
@@ -45,6 +46,20 @@ describe('group advantages', () => {
     assert.equal(std[1], 0);
     assert.throws(() => groupAdvantages([1, 0, 1], 1), /group size/);
     assert.throws(() => groupAdvantages([1, 0, 1], 2), /divide/);
+  });
+});
+
+describe('the judge AUC', () => {
+  it('is 1 for a judge that ranks like the referee within every group, 0 reversed, 0.5 constant, and ignores pairs across groups', () => {
+    const referee = [true, false, false, true, true, false];
+    assert.deepEqual(judgeAuc([0.9, 0.1, 0.2, 1, 1, 0], referee, 3), { auc: 1, pairs: 4 });
+    assert.equal(judgeAuc([0.1, 0.9, 0.8, 0, 0, 1], referee, 3).auc, 0);
+    assert.equal(judgeAuc([1, 1, 1, 1, 1, 1], referee, 3).auc, 0.5);
+    // Group 1's two pairs ordered right, group 2's two reversed: 2 of 4 concordant.
+    assert.equal(judgeAuc([1, 0, 0, 0, 0, 1], referee, 3).auc, 0.5);
+    // A judge that is right only across groups (high scores in the group the referee likes more) earns nothing.
+    assert.equal(judgeAuc([1, 1, 1, 0, 0, 0], [true, true, false, false, false, true], 3).auc, 0.5);
+    assert.ok(Number.isNaN(judgeAuc([1, 0], [true, true], 2).auc), 'no pair told apart: no AUC');
   });
 });
 
