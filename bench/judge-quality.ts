@@ -15,19 +15,20 @@
  *   npx tsx bench/judge-quality.ts --checkpoint models/shapes-ar-base.safetensors --prompts 20 --group 8
  *
  * The judges: `self` (the greedy answer states the prompt's facts: UniRL's reward), `self_graded`
- * (the share of facts stated), `likelihood` (the probability the model gives the prompt's own
- * answer: a soft verdict, like VQAScore), and `+class` variants that also ask what the main item is
- * where the tag's question does not name the class (colours: "What is the color of the object?").
+ * (the share of facts stated), `self+class` (also asks what the main item is where the tag's
+ * question does not name it: colours, "What is the color of the object?"), and `self_likelihood`
+ * (the probability the model gives the prompt's facts, the missing ones included: a soft verdict).
  */
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { initCompute } from '../daemon/compute';
-import { loadModel, type UnifiedModel } from '../daemon/models';
+import { loadModel } from '../daemon/models';
 import { defaultGrpo } from '../daemon/train';
 import { detectorVerdicts, judgeAuc, judgeImages, selfGenerate } from '../daemon/train/unirl';
 import { generateOptions } from '../daemon/train/evaluate';
 import { Rng } from '../daemon/util/random';
-import { combinationOf, generatePromptSet, judgeAnswer, metadataFor, TAGS, type Metadata, type RgbImage } from '../daemon/world';
+import { generatePromptSet, missingFactQuestions, TAGS, type Metadata } from '../daemon/world';
+
+const normalised = (s: string): string => s.toLowerCase().replace(/[^a-z ]/g, '').trim().split(/\s+/).join(' ');
 
 const { values } = parseArgs({
   options: {
@@ -39,23 +40,6 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-
-/** The question (and expected answer) that names the main item, for tags whose own question does not. */
-function classQuestion(meta: Metadata): Metadata | undefined {
-  const combo = combinationOf(meta);
-  return combo?.tag === 'colors' ? metadataFor({ tag: 'single_object', shape: combo.shape }) : undefined;
-}
-
-/** Probability (sum of token log-probs, exponentiated) of each expected answer, in batches. */
-function answerProbability(model: UnifiedModel, images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < images.length; i += 16) {
-    const lp = tf.tidy(() => model.answerLogprobs(images.slice(i, i + 16), questions.slice(i, i + 16), answers.slice(i, i + 16)));
-    out.push(...Array.from(lp.dataSync(), (x) => Math.exp(x)));
-    lp.dispose();
-  }
-  return out;
-}
 
 async function main(): Promise<void> {
   await initCompute({ backend: 'wasm' });
@@ -72,24 +56,14 @@ async function main(): Promise<void> {
     const batch = metas.slice(p, p + 2);
     const groupMetas = batch.flatMap((m) => Array<Metadata>(G).fill(m));
     const { images } = await selfGenerate(model, groupMetas.map((m) => m.prompt), generateOptions(sampling, rng));
-    const judged = await judgeImages(model, groupMetas, images);
+    const judged = await judgeImages(model, groupMetas, images, { likelihood: true });
     const detector = detectorVerdicts(groupMetas, images).correct;
-    const likelihood = answerProbability(model, images, groupMetas.map((m) => m.question!), groupMetas.map((m) => m.answer!));
-    // The class check where the tag's question leaves it out: greedy answer and its probability.
-    const extra = groupMetas.map(classQuestion);
-    const withClass = extra.map((e, i) => (e ? i : -1)).filter((i) => i >= 0);
-    const classCorrect = new Map<number, boolean>();
-    const classProbability = new Map<number, number>();
-    if (withClass.length > 0) {
-      const qs = withClass.map((i) => extra[i]!.question!);
-      const as = withClass.map((i) => extra[i]!.answer!);
-      const ims = withClass.map((i) => images[i]!);
-      const { answers } = await model.answer(ims, qs);
-      const probs = answerProbability(model, ims, qs, as);
-      withClass.forEach((i, k) => {
-        classCorrect.set(i, judgeAnswer(extra[i]!, answers[k]!).correct);
-        classProbability.set(i, probs[k]!);
-      });
+    // `self+class` asks the missing facts' questions too and needs every answer right.
+    const extraCorrect: boolean[] = [];
+    for (const [i, m] of groupMetas.entries()) {
+      const extra = missingFactQuestions(m);
+      const { answers } = extra.length ? await model.answer(extra.map(() => images[i]!), extra.map((q) => q.question)) : { answers: [] };
+      extraCorrect.push(answers.every((a, k) => normalised(a) === normalised(extra[k]!.answer)));
     }
     groupMetas.forEach((m, i) =>
       rows.push({
@@ -98,9 +72,8 @@ async function main(): Promise<void> {
         judges: {
           self: Number(judged.selfCorrect[i]),
           self_graded: judged.selfGraded[i]!,
-          likelihood: likelihood[i]!,
-          'self+class': Number(judged.selfCorrect[i] && (classCorrect.get(i) ?? true)),
-          'likelihood+class': likelihood[i]! * (classProbability.get(i) ?? 1),
+          'self+class': Number(judged.selfCorrect[i] && extraCorrect[i]),
+          self_likelihood: judged.selfLikelihood![i]!,
         },
       }),
     );

@@ -58,7 +58,7 @@ export interface GrpoStageSpec extends StageCommon {
   beta: number;
   clipEpsilon: number;
   updatesPerBatch: number;
-  reward: 'self' | 'self_graded' | 'detector' | 'detector_graded';
+  reward: 'self' | 'self_graded' | 'self_likelihood' | 'detector' | 'detector_graded';
   trainUnderstanding: boolean;
   understandingWeight: number;
   answerTemperature: number;

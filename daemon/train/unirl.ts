@@ -6,10 +6,11 @@
  * and every UniRL function that reads images refuses any other (a rendered truth scene, a PNG
  * from disk), so no code path of a UniRL stage can train on external image data.
  */
+import * as tf from '@tensorflow/tfjs';
 import { defaultDetector, evaluateDetections, keepDetections, type DetectedByClass, type Detection } from '../geneval';
 import type { Generation, GenerateOptions, UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
-import { judgeAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
+import { judgeAnswer, missingFactQuestions, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
 
 const selfGenerated = new WeakSet<RgbImage>();
 
@@ -33,7 +34,7 @@ export function requireSelfGenerated(images: readonly RgbImage[]): void {
   }
 }
 
-export type RewardName = 'self' | 'self_graded' | 'detector' | 'detector_graded';
+export type RewardName = 'self' | 'self_graded' | 'self_likelihood' | 'detector' | 'detector_graded';
 
 export interface Judgement {
   /** The model's own answer (greedy) to the prompt's question about each image. */
@@ -41,6 +42,8 @@ export interface Judgement {
   /** Its own verdict: the answer states the prompt's facts. */
   selfCorrect: boolean[];
   selfGraded: number[];
+  /** The model's probability of the prompt's facts about each image (when asked for: `selfLikelihood`). */
+  selfLikelihood?: number[];
   /** The GenEval detector's verdict (the control reward, and the grounding gap's referee), and its partial credit. */
   detectorCorrect: boolean[];
   detectorGraded: number[];
@@ -48,22 +51,52 @@ export interface Judgement {
 
 const detectorFields = (v: { correct: boolean[]; graded: number[] }): Pick<Judgement, 'detectorCorrect' | 'detectorGraded'> => ({ detectorCorrect: v.correct, detectorGraded: v.graded });
 
-/** The model answers the prompt's question about each of its own images; the detector judges too. */
-export function judgeImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): Promise<Judgement> {
+/**
+ * The model answers the prompt's question about each of its own images; the detector judges too.
+ * With `likelihood`, also the probability the model gives the prompt's facts (`selfLikelihood`).
+ */
+export function judgeImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[], options: { likelihood?: boolean } = {}): Promise<Judgement> {
   // The refusal is synchronous: nothing is asked of the model about an image that is not its own.
   requireSelfGenerated(images);
-  return judgeOwnImages(model, metas, images);
+  return judgeOwnImages(model, metas, images, options.likelihood ?? false);
 }
 
-async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): Promise<Judgement> {
+async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[], likelihood: boolean): Promise<Judgement> {
   const { answers } = await model.answer(images, metas.map((m) => m.question!));
   const verdicts = metas.map((m, i) => judgeAnswer(m, answers[i]!));
   return {
     answers,
     selfCorrect: verdicts.map((v) => v.correct),
     selfGraded: verdicts.map((v) => v.graded),
+    ...(likelihood ? { selfLikelihood: factsLikelihood(model, metas, images) } : {}),
     ...detectorFields(detectorVerdicts(metas, images)),
   };
+}
+
+/**
+ * The probability the model gives the prompt's facts about each image: of the prompt's expected
+ * answer to its question, times that of each missing fact's answer (a colour prompt's object).
+ * A soft verdict (as VQAScore reads a model's "yes"): a blob that the model would still call a
+ * ring, but with less conviction than a clean ring, earns less. The model's understanding only;
+ * nothing from the detector.
+ */
+function factsLikelihood(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): number[] {
+  const asked: { image: number; question: string; answer: string }[] = [];
+  metas.forEach((m, i) => {
+    const qa = questionAnswer(m);
+    if (!qa) throw new Error(`the self likelihood needs the prompt's question and answer: "${m.prompt}" has none`);
+    for (const q of [qa, ...missingFactQuestions(m)]) asked.push({ image: i, ...q });
+  });
+  const logp = new Float64Array(metas.length);
+  const BATCH = 32;
+  for (let k = 0; k < asked.length; k += BATCH) {
+    const part = asked.slice(k, k + BATCH);
+    const lp = tf.tidy(() => model.answerLogprobs(part.map((a) => images[a.image]!), part.map((a) => a.question), part.map((a) => a.answer)));
+    const values = lp.dataSync();
+    lp.dispose();
+    part.forEach((a, j) => (logp[a.image]! += values[j]!));
+  }
+  return Array.from(logp, Math.exp);
 }
 
 /** The GenEval detector's verdict on each image, and its partial credit (no model involved: the control rewards). */
@@ -105,12 +138,15 @@ export function detectorPartialCredit(objects: DetectedByClass, meta: Metadata):
   return parts.reduce((a, b) => a + b, 0) / Math.max(1, parts.length);
 }
 
-export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
+export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'selfLikelihood' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
   switch (name) {
     case 'self':
       return j.selfCorrect.map(Number);
     case 'self_graded':
       return j.selfGraded;
+    case 'self_likelihood':
+      if (!j.selfLikelihood) throw new Error('the self_likelihood reward needs a judgement asked with { likelihood: true }');
+      return j.selfLikelihood;
     case 'detector':
       return j.detectorCorrect.map(Number);
     case 'detector_graded':

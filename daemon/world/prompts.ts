@@ -125,6 +125,19 @@ export function questionAnswer(meta: Metadata): { question: string; answer: stri
   return { question: derived.question!, answer: derived.answer! };
 }
 
+/**
+ * The questions whose expected answers together state every fact of the prompt that UniRL's
+ * question leaves out: a colour prompt's question ("What is the color of the object?") does not
+ * name the object, so the single-object question about its class is added. Empty for the other
+ * tags (their questions name every class, colour, count and relation the prompt asks for).
+ */
+export function missingFactQuestions(meta: Metadata): { question: string; answer: string }[] {
+  const combo = combinationOf(meta);
+  if (combo?.tag !== 'colors') return [];
+  const single = metadataFor({ tag: 'single_object', shape: combo.shape });
+  return [{ question: single.question!, answer: single.answer! }];
+}
+
 /** Every distinct combination of a tag in this world (the compositional tags before any split). */
 export function allCombinations(tag: Tag): Combination[] {
   const out: Combination[] = [];

@@ -22,6 +22,7 @@ import {
   judgeImages,
   PassRates,
   requireSelfGenerated,
+  rewardsOf,
   selfGenerate,
   signalProbability,
 } from '../../daemon/train';
@@ -111,6 +112,34 @@ describe('UniRL stages use only self-generated images', () => {
     assert.equal(judgement.answers.length, 2);
     const gap = groundingGap(judgement);
     assert.ok(gap >= 0 && gap <= 1);
+    model.params.dispose();
+  });
+});
+
+describe('the self likelihood reward', () => {
+  it("is the model's probability of the prompt's answer, times that of the object's name where the question leaves it out", async () => {
+    const model = AutoregressiveModel.create(modelConfig('autoregressive', { dim: 16, layers: 1, heads: 2, mlpRatio: 2 }));
+    const ring = metadataFor({ tag: 'single_object', shape: 'ring' });
+    const yellowCross = metadataFor({ tag: 'colors', shape: 'cross', color: 'yellow' });
+    const metas = [ring, yellowCross];
+    const own = await selfGenerate(model, metas.map((m) => m.prompt), { rng: new Rng(3) });
+    const judgement = await judgeImages(model, metas, own.images, { likelihood: true });
+    const logp = (image: number, question: string, answer: string): number => {
+      const t = model.answerLogprobs([own.images[image]!], [question], [answer]);
+      const v = t.dataSync()[0]!;
+      t.dispose();
+      return v;
+    };
+    const likelihood = judgement.selfLikelihood!;
+    close(Math.log(likelihood[0]!), logp(0, ring.question!, ring.answer!), 1e-4);
+    // The colour question does not name the object: its class question is asked too.
+    close(Math.log(likelihood[1]!), logp(1, yellowCross.question!, yellowCross.answer!) + logp(1, ring.question!, 'cross'), 1e-4);
+    assert.deepEqual(rewardsOf(judgement, 'self_likelihood'), likelihood);
+    assert.ok(likelihood.every((p) => p > 0 && p <= 1));
+    // Without being asked, the judgement carries no likelihood and the reward says what is missing.
+    const plain = await judgeImages(model, metas, own.images);
+    assert.equal(plain.selfLikelihood, undefined);
+    assert.throws(() => rewardsOf(plain, 'self_likelihood'), /likelihood: true/);
     model.params.dispose();
   });
 });
