@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GenevalResult, RunEvent, RunSummary } from '../../schemas/protocol';
@@ -33,7 +33,8 @@ export const quickstartCommand: Command = {
 Runs ${QUICKSTART_SPEC}: GenEval of the committed masked base (models/shapes-masked-base) on the
 60-prompt quick set (held-out compositional prompts, 4 images each), a short UniRL-GRPO with the
 model's own answers as the reward (no external images), and GenEval again; then prints the
-before/after table and the reward and grounding gap at the start and end of GRPO.
+before/after table and the reward and grounding gap at the start and end of GRPO, and what the
+longer committed runs measured (from their cards in models/).
 It first says which backend and kernels it runs on. Without the native kernels (plain wasm, about
 ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerPrompt} images per prompt and ${PLAIN_SIZE.grpoSteps} GRPO steps.
   --runs DIR   the runs folder (default ./runs)
@@ -86,10 +87,47 @@ ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerProm
       process.stdout.write(`${noiseLine(overallChange(rows(beforeDir), rows(afterDir)))}\n`);
     }
     if (metrics.length > 0) process.stdout.write(`${grpoSummary(metrics)}\n`);
+    const record = recordLines(join(packageRoot(), 'models'));
+    if (record.length > 0) process.stdout.write(`\nLonger runs, measured before (their cards; not run now):\n${record.join('\n')}\n`);
     process.stdout.write(`${final.state} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     return exitCodeOf(final.state);
   },
 };
+
+interface CardScore {
+  set?: string;
+  imagesPerPrompt?: number;
+  geneval?: { overall?: number };
+  base?: { overall?: number };
+  command?: string;
+}
+
+/**
+ * One line per committed post-trained checkpoint whose card holds a score beside its base's on
+ * the same set: what the longer runs measured, read from the cards (the one place those numbers
+ * live), so the short run above is read against them. Cards without such a score are left out.
+ */
+export function recordLines(modelsDir: string): string[] {
+  if (!existsSync(modelsDir)) return [];
+  const lines: string[] = [];
+  for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort()) {
+    let card: { name?: string; label?: string; kind?: string; step?: number; scores?: CardScore[] };
+    try {
+      card = JSON.parse(readFileSync(join(modelsDir, file), 'utf8')) as typeof card;
+    } catch {
+      continue;
+    }
+    const score = card.scores?.find((s) => typeof s.geneval?.overall === 'number' && typeof s.base?.overall === 'number');
+    if (!score) continue;
+    const [before, after] = [score.base!.overall!, score.geneval!.overall!];
+    const what = card.label ?? card.kind ?? 'post-trained';
+    lines.push(
+      `  models/${file.replace(/\.json$/, '')} (${what}${card.step !== undefined ? `; ${card.step} steps` : ''}): GenEval ${before.toFixed(3)} -> ${after.toFixed(3)} ` +
+        `(${after - before >= 0 ? '+' : ''}${(after - before).toFixed(3)}) on ${score.set ?? 'its set'}${score.imagesPerPrompt ? `, ${score.imagesPerPrompt} images a prompt` : ''}`,
+    );
+  }
+  return lines;
+}
 
 /** results.jsonl as the GenEval stage wrote it. */
 function readResults(file: string): ResultRow[] {

@@ -4,11 +4,12 @@
  * only, and a failed stage's message (stage, step, error, what to do).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { GenevalResult } from '../../schemas/protocol';
-import { backendLine, beforeAfterReport, nativeHint, noiseLine, PLAIN_SIZE, QUICKSTART_SPEC, sizedForPlain } from '../../daemon/cli/quickstart';
+import { backendLine, beforeAfterReport, nativeHint, noiseLine, PLAIN_SIZE, QUICKSTART_SPEC, recordLines, sizedForPlain } from '../../daemon/cli/quickstart';
 import type { ComputeInfo } from '../../daemon/compute';
 import { nodeContext, validateSpec } from '../../daemon/spec';
 import { stageFailure } from '../../daemon/runs/worker';
@@ -88,5 +89,23 @@ describe('a failed stage', () => {
     );
     const other = stageFailure(0, { kind: 'geneval' }, { step: 12, total: 60 }, new Error('disk full'));
     assert.equal(other, 'stage 0 geneval failed after prompt 12 of 60: disk full. What to do: fix the cause, then resume the run (its checkpoints are kept) or start it again.');
+  });
+});
+
+describe('the quickstart reads the longer runs from their cards', () => {
+  it('prints a card that scores the checkpoint beside its base, with its own numbers, and skips the others', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cards-'));
+    const set = 'full (held out)';
+    writeFileSync(join(dir, 'b-control.json'), JSON.stringify({ label: 'the control', step: 450, scores: [{ set, imagesPerPrompt: 4, geneval: { overall: 0.4924 }, base: { overall: 0.3915 } }] }));
+    writeFileSync(join(dir, 'a-no-base.json'), JSON.stringify({ kind: 'unirl-grpo', scores: [{ geneval: { overall: 0.46 } }] }));
+    writeFileSync(join(dir, 'c-broken.json'), '{ not json');
+    writeFileSync(join(dir, 'weights.safetensors'), '');
+    assert.deepEqual(recordLines(dir), ['  models/b-control (the control; 450 steps): GenEval 0.392 -> 0.492 (+0.101) on full (held out), 4 images a prompt']);
+    assert.deepEqual(recordLines(join(dir, 'absent')), []);
+  });
+
+  it('finds the committed detector-rewarded control among the committed cards', () => {
+    const lines = recordLines(join(process.cwd(), 'models'));
+    assert.ok(lines.some((l) => l.startsWith('  models/shapes-ar-grpo-detector (GRPO rewarded by the shapes-world GenEval detector')), lines.join('\n'));
   });
 });
