@@ -2,7 +2,7 @@
  * The training family of drawing styles: the shapes the detector's classifier learns from.
  *
  * Each object is an inside-test in its own frame (u, v in [-1, 1]) with its own random
- * proportions, turned by up to 18 degrees, stretched a little, and drawn with hard edges or with
+ * proportions, turned by up to 18 degrees (squares and diamonds 15), stretched a little, and drawn with hard edges or with
  * anti-aliased coverage (n x n samples a pixel, colour blended with what lies beneath). A share of
  * objects are drawn exactly as the world draws them, so the world's renders stay in the data.
  *
@@ -52,8 +52,9 @@ function styledShape(shape: ShapeClass, rng: Rng): Inside {
     case 'circle':
       return (u, v) => u * u + v * v <= 1;
     case 'square': {
-      // Optionally rounded corners (not so round that it reads as a disc).
-      const r = rng.float() < 0.5 ? 0 : uniform(rng, 0.05, 0.2);
+      // Optionally rounded corners, up to 0.15 of the side (u spans 2): still a square to a person,
+      // who sees a disc only when the rounding eats most of each side.
+      const r = rng.float() < 0.5 ? 0 : uniform(rng, 0.04, 0.3);
       return (u, v) => {
         const du = Math.max(0, Math.abs(u) - (1 - r));
         const dv = Math.max(0, Math.abs(v) - (1 - r));
@@ -210,6 +211,15 @@ export interface FamilyObjectOptions {
   asWorld?: boolean;
 }
 
+/**
+ * The largest turn, in degrees. A square turned 45 degrees is a diamond, so between the two the
+ * name is a matter of taste near 22.5: squares and diamonds turn by at most 15 (a clear margin to
+ * that point, so the classifier is not taught two answers for one picture); other shapes by 18.
+ */
+function maxTurn(kind: ObjectKind): number {
+  return kind === 'square' || kind === 'diamond' ? 15 : 18;
+}
+
 /** One object of the family: its style drawn at random. */
 export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
   const half = o.size / 2;
@@ -229,7 +239,7 @@ export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
     cy: o.cy,
     halfX: half * fill * Math.min(1, stretch),
     halfY: half * fill * Math.min(1, 1 / stretch),
-    angle: rng.float() < 0.5 ? 0 : degrees(uniform(rng, -18, 18)),
+    angle: rng.float() < 0.5 ? 0 : degrees(uniform(rng, -maxTurn(o.kind), maxTurn(o.kind))),
     samples: rng.pick([1, 1, 2, 4]),
     // A bar lies along either axis.
     inside: o.kind === 'bar' && rng.float() < 0.5 ? (u, v) => inside(v, u) : inside,
