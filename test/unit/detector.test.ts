@@ -23,6 +23,7 @@ import { Rng } from '../../daemon/util/random';
 import { CLASSES, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
 import { FALSE_POSITIVE_CASES } from '../../bench/styles/false-positives';
 import { HELDOUT_STYLES, renderHeldout } from '../../bench/styles/heldout-family';
+import { blankCanvas, drawObjects } from '../../bench/styles/training-family';
 
 const measure = (descriptor: Float32Array, name: (typeof SHAPE_MEASURES)[number]): number => descriptor[SHAPE_MEASURES.indexOf(name)]!;
 const prompts = (seed: number, each: number): Metadata[] =>
@@ -114,6 +115,25 @@ describe('shape descriptors', () => {
     const halfDisc = new Uint8Array(2 * r * r);
     for (let y = 0; y < r; y++) for (let x = 0; x < 2 * r; x++) if ((x + 0.5 - r) ** 2 + (r - y - 0.5) ** 2 <= r * r) halfDisc[y * 2 * r + x] = 1;
     assert.ok(measure(describeShape(halfDisc, 2 * r, r), 'threeCornerFit') < 0.7);
+  });
+  it("tell a square from a diamond by the sides of the best four corners, little turned or rounded", () => {
+    const drawn = (inside: (u: number, v: number) => boolean, degrees: number): Float32Array => {
+      const image = blankCanvas(32);
+      drawObjects(image, [{ kind: 'square', label: 'square', color: 'red', cx: 16.3, cy: 15.8, halfX: 8, halfY: 8, angle: (degrees * Math.PI) / 180, samples: 4, inside }]);
+      const region = findRegions(image)[0]!;
+      return describeShape(region.mask, region.box[2] - region.box[0], region.box[3] - region.box[1], region.weights);
+    };
+    const square = (u: number, v: number): boolean => Math.abs(u) <= 1 && Math.abs(v) <= 1;
+    // Corners rounded by 0.15 of the side.
+    const rounded = (u: number, v: number): boolean => square(u, v) && Math.max(0, Math.abs(u) - 0.7) ** 2 + Math.max(0, Math.abs(v) - 0.7) ** 2 <= 0.09;
+    const diamond = (u: number, v: number): boolean => Math.abs(u) + Math.abs(v) <= 1;
+    assert.ok(measure(of('square', 24), 'fourSidesAlignment') > 0.95);
+    assert.ok(measure(of('diamond', 24), 'fourSidesAlignment') < -0.8);
+    for (const degrees of [-10, 0, 10]) {
+      assert.ok(measure(drawn(square, degrees), 'fourSidesAlignment') > 0.5, `square turned ${degrees}`);
+      assert.ok(measure(drawn(rounded, degrees), 'fourSidesAlignment') > 0.5, `rounded square turned ${degrees}`);
+      assert.ok(measure(drawn(diamond, degrees), 'fourSidesAlignment') < 0, `diamond turned ${degrees}`);
+    }
   });
   it('hardly change with size', () => {
     for (const shape of CLASSES) {
