@@ -46,15 +46,17 @@ export interface DrawnObject {
 const degrees = (d: number): number => (d * Math.PI) / 180;
 const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.float();
 
-/** A class's inside-test with this family's random proportions. */
-function styledShape(shape: ShapeClass, rng: Rng): Inside {
+/** A class's inside-test with this family's random proportions; `halfPixels` is half the object's side in pixels. */
+function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number): Inside {
   switch (shape) {
     case 'circle':
       return (u, v) => u * u + v * v <= 1;
     case 'square': {
       // Optionally rounded corners, up to 0.15 of the side (u spans 2): still a square to a person,
-      // who sees a disc only when the rounding eats most of each side.
-      const r = rng.float() < 0.5 ? 0 : uniform(rng, 0.04, 0.3);
+      // who sees a disc only when the rounding eats most of each side. On a small square even a
+      // slight rounding (or another program's rasteriser) takes the whole corner pixel, so the
+      // radius is also drawn in pixels (up to 2) and the larger of the two is kept.
+      const r = rng.float() < 0.5 ? 0 : Math.min(0.5, Math.max(uniform(rng, 0.04, 0.3), uniform(rng, 0.5, 2) / halfPixels));
       return (u, v) => {
         const du = Math.max(0, Math.abs(u) - (1 - r));
         const dv = Math.max(0, Math.abs(v) - (1 - r));
@@ -100,7 +102,7 @@ function styledShape(shape: ShapeClass, rng: Rng): Inside {
 }
 
 /** What no person would call one of the six classes. */
-function noneShape(kind: Exclude<NoneKind, 'touching'>, rng: Rng): Inside {
+function noneShape(kind: Exclude<NoneKind, 'touching'>, rng: Rng, halfPixels: number): Inside {
   switch (kind) {
     case 'blob': {
       // A lumpy outline: three harmonics of comparable strength at random phases (one alone would
@@ -117,7 +119,7 @@ function noneShape(kind: Exclude<NoneKind, 'touching'>, rng: Rng): Inside {
       // A disc, ring or cross cut by a random straight line, keeping 35-70% of it. Not a square,
       // triangle or diamond: their cuts are often smaller triangles and rectangles, which a person
       // would still name.
-      const base = styledShape(rng.pick(['circle', 'ring', 'cross'] as const), rng);
+      const base = styledShape(rng.pick(['circle', 'ring', 'cross'] as const), rng, halfPixels);
       const t = uniform(rng, 0, 2 * Math.PI);
       const [nx, ny] = [Math.cos(t), Math.sin(t)];
       const projections: number[] = [];
@@ -230,7 +232,7 @@ export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
   const stretch = Math.exp(uniform(rng, -0.12, 0.12));
   const fill = uniform(rng, 0.85, 1);
   const isClass = (CLASSES as readonly string[]).includes(o.kind);
-  const inside = isClass ? styledShape(o.kind as ShapeClass, rng) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng);
+  const inside = isClass ? styledShape(o.kind as ShapeClass, rng, half) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng, half);
   return {
     kind: o.kind,
     label: isClass ? (o.kind as ShapeClass) : undefined,
