@@ -77,14 +77,17 @@ function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number): Inside {
       };
     }
     case 'diamond': {
-      const k = uniform(rng, 0.65, 1); // width over height
+      // Width over height, down to a narrow rhombus (a playing card's is about 0.7): drawn wider
+      // than the range a test is likely to ask for, so such a test is not at the edge of the data.
+      const k = uniform(rng, 0.55, 1);
       return (u, v) => Math.abs(u) / k + Math.abs(v) <= 1;
     }
     case 'cross': {
-      // Bars of their own widths, the horizontal one possibly raised (a Latin cross), arms that
-      // may stop short of the box.
-      const vw = uniform(rng, 0.2, 0.45);
-      const hw = rng.float() < 0.6 ? vw : uniform(rng, 0.2, 0.45);
+      // Bars of their own widths, up to half the side (a chunky plus, its arms still a quarter of
+      // the side long), the horizontal one possibly raised (a Latin cross), arms that may stop
+      // short of the box.
+      const vw = uniform(rng, 0.2, 0.5);
+      const hw = rng.float() < 0.6 ? vw : uniform(rng, 0.2, 0.5);
       const vx = uniform(rng, -0.1, 0.1);
       const hy = rng.float() < 0.6 ? 0 : uniform(rng, -0.35, 0.1);
       const reach = uniform(rng, 0.85, 1);
