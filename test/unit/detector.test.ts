@@ -60,6 +60,16 @@ describe("the detector on the world's renders", () => {
     }
   });
 
+  it("reads a small square with its corner pixels cut (a rounded corner) as a square, not as the world's circle", () => {
+    // The world's 8 px circle cuts three pixels from each corner; a square rounded by a pixel cuts one.
+    const image = renderScene({ objects: [{ shape: 'square', color: 'red', center: [12, 12], size: 8 }] }, DEFAULT_WORLD);
+    for (const [x, y] of [[8, 8], [15, 8], [8, 15], [15, 15]] as const) image.data.set([128, 128, 128], (y * 32 + x) * 3);
+    const found = detect(image);
+    assert.equal(found.length, 1);
+    assert.equal(found[0]!.class, 'square', `read as ${found[0]!.class} ${found[0]!.score}`);
+    assert.ok(found[0]!.score > COUNTING_THRESHOLD, `score ${found[0]!.score}`);
+  });
+
   it('drops specks and does not count a square with a corner cut away', () => {
     const image = renderScene({ objects: [{ shape: 'square', color: 'green', center: [8, 8], size: 10 }] }, DEFAULT_WORLD);
     // A 2 x 2 red speck is noise, not an object.
