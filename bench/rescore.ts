@@ -4,9 +4,10 @@
  *
  *   npx tsx bench/rescore.ts --images DIR [--images DIR ...]
  *       folders in GenEval's layout (e.g. the `images` folder `unirl eval` writes)
- *   npx tsx bench/rescore.ts --checkpoint models/X.safetensors [--checkpoint ...] [--n 4] [--seed 0] [--keep DIR]
- *       generates each checkpoint's images for the default prompt set first (the sampling of its
- *       card's first score, else the paradigm's default; the same seed gives the same images as
+ *   npx tsx bench/rescore.ts --checkpoint models/X.safetensors [--checkpoint ...] [--n 4] [--seed 0] [--keep DIR] [--metadata FILE]
+ *       generates each checkpoint's images first, for the prompt file and with the sampling of its
+ *       card's first score (else the default prompt set and the paradigm's default sampling;
+ *       `--metadata` overrides the prompt file; the same seed gives the same images as
  *       `unirl eval --seed`), then scores them; --keep keeps the images under DIR/<name>
  *
  * Prints, per folder, GenEval per tag with each detector (old -> new); `--json FILE` also writes
@@ -47,12 +48,12 @@ function format(r: Rescored): string {
   ].join('\n');
 }
 
-/** The sampling recorded in a checkpoint's card (its first score), if any. */
-function cardSampling(checkpoint: string): SamplingConfig | undefined {
+/** The prompt file and sampling recorded in a checkpoint's card (its first score), if any. */
+function cardScore(checkpoint: string): { promptFile?: string; sampling?: SamplingConfig } {
   const card = checkpoint.replace(/\.safetensors$/, '.json');
-  if (!existsSync(card)) return undefined;
-  const parsed = JSON.parse(readFileSync(card, 'utf8')) as { scores?: { sampling?: SamplingConfig }[] };
-  return parsed.scores?.[0]?.sampling;
+  if (!existsSync(card)) return {};
+  const parsed = JSON.parse(readFileSync(card, 'utf8')) as { scores?: { promptFile?: string; sampling?: SamplingConfig }[] };
+  return parsed.scores?.[0] ?? {};
 }
 
 async function main(): Promise<void> {
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       keep: { type: 'string' },
       json: { type: 'string' },
+      metadata: { type: 'string' },
     },
   });
   const results: Rescored[] = [];
@@ -73,20 +75,21 @@ async function main(): Promise<void> {
   }
   if ((values.checkpoint ?? []).length > 0) {
     await initCompute();
-    const file = defaultPromptSet();
-    const metadata = parseMetadataLines(readFileSync(file, 'utf8'), file);
     const n = Number(values.n ?? 4);
     const seed = Number(values.seed ?? 0);
     for (const checkpoint of values.checkpoint ?? []) {
       const { model } = loadModel(checkpoint);
-      const sampling = cardSampling(checkpoint) ?? DEFAULT_SAMPLING[model.paradigm];
+      const card = cardScore(checkpoint);
+      const file = values.metadata ?? card.promptFile ?? defaultPromptSet();
+      const metadata = parseMetadataLines(readFileSync(file, 'utf8'), file);
+      const sampling = card.sampling ?? DEFAULT_SAMPLING[model.paradigm];
       const scratch = values.keep ?? mkdtempSync(join(tmpdir(), 'unirl-rescore-'));
       const out = join(scratch, basename(checkpoint, '.safetensors'));
       const t0 = Date.now();
       await generateGenevalFolder(model, { metadata, outDir: out, imagesPerPrompt: n, sampling, seed, onPrompt: (d, t) => process.stderr.write(`\r${checkpoint}: generating ${d} / ${t} prompts`) });
       process.stderr.write(` (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
       model.params.dispose();
-      results.push(rescoreFolder(out, `${checkpoint} --n ${n} --seed ${seed}, sampling ${JSON.stringify(sampling)}`));
+      results.push(rescoreFolder(out, `${checkpoint} --metadata ${file} --n ${n} --seed ${seed}, sampling ${JSON.stringify(sampling)}`));
       process.stdout.write(`${format(results.at(-1)!)}\n`);
       if (values.keep === undefined) rmSync(scratch, { recursive: true, force: true });
     }

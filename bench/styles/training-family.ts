@@ -2,7 +2,7 @@
  * The training family of drawing styles: the shapes the detector's classifier learns from.
  *
  * Each object is an inside-test in its own frame (u, v in [-1, 1]) with its own random
- * proportions, turned by up to 18 degrees, stretched a little, and drawn with hard edges or with
+ * proportions, turned by up to 18 degrees (squares and diamonds 15), stretched a little, and drawn with hard edges or with
  * anti-aliased coverage (n x n samples a pixel, colour blended with what lies beneath). A share of
  * objects are drawn exactly as the world draws them, so the world's renders stay in the data.
  *
@@ -46,14 +46,17 @@ export interface DrawnObject {
 const degrees = (d: number): number => (d * Math.PI) / 180;
 const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.float();
 
-/** A class's inside-test with this family's random proportions. */
-function styledShape(shape: ShapeClass, rng: Rng): Inside {
+/** A class's inside-test with this family's random proportions; `halfPixels` is half the object's side in pixels. */
+function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number): Inside {
   switch (shape) {
     case 'circle':
       return (u, v) => u * u + v * v <= 1;
     case 'square': {
-      // Optionally rounded corners (not so round that it reads as a disc).
-      const r = rng.float() < 0.5 ? 0 : uniform(rng, 0.05, 0.2);
+      // Optionally rounded corners, up to 0.15 of the side (u spans 2): still a square to a person,
+      // who sees a disc only when the rounding eats most of each side. On a small square even a
+      // slight rounding (or another program's rasteriser) takes the whole corner pixel, so the
+      // radius is also drawn in pixels (up to 2) and the larger of the two is kept.
+      const r = rng.float() < 0.5 ? 0 : Math.min(0.5, Math.max(uniform(rng, 0.04, 0.3), uniform(rng, 0.5, 2) / halfPixels));
       return (u, v) => {
         const du = Math.max(0, Math.abs(u) - (1 - r));
         const dv = Math.max(0, Math.abs(v) - (1 - r));
@@ -74,14 +77,17 @@ function styledShape(shape: ShapeClass, rng: Rng): Inside {
       };
     }
     case 'diamond': {
-      const k = uniform(rng, 0.65, 1); // width over height
+      // Width over height, down to a narrow rhombus (a playing card's is about 0.7): drawn wider
+      // than the range a test is likely to ask for, so such a test is not at the edge of the data.
+      const k = uniform(rng, 0.55, 1);
       return (u, v) => Math.abs(u) / k + Math.abs(v) <= 1;
     }
     case 'cross': {
-      // Bars of their own widths, the horizontal one possibly raised (a Latin cross), arms that
-      // may stop short of the box.
-      const vw = uniform(rng, 0.2, 0.45);
-      const hw = rng.float() < 0.6 ? vw : uniform(rng, 0.2, 0.45);
+      // Bars of their own widths, up to half the side (a chunky plus, its arms still a quarter of
+      // the side long), the horizontal one possibly raised (a Latin cross), arms that may stop
+      // short of the box.
+      const vw = uniform(rng, 0.2, 0.5);
+      const hw = rng.float() < 0.6 ? vw : uniform(rng, 0.2, 0.5);
       const vx = uniform(rng, -0.1, 0.1);
       const hy = rng.float() < 0.6 ? 0 : uniform(rng, -0.35, 0.1);
       const reach = uniform(rng, 0.85, 1);
@@ -99,7 +105,7 @@ function styledShape(shape: ShapeClass, rng: Rng): Inside {
 }
 
 /** What no person would call one of the six classes. */
-function noneShape(kind: Exclude<NoneKind, 'touching'>, rng: Rng): Inside {
+function noneShape(kind: Exclude<NoneKind, 'touching'>, rng: Rng, halfPixels: number): Inside {
   switch (kind) {
     case 'blob': {
       // A lumpy outline: three harmonics of comparable strength at random phases (one alone would
@@ -116,7 +122,7 @@ function noneShape(kind: Exclude<NoneKind, 'touching'>, rng: Rng): Inside {
       // A disc, ring or cross cut by a random straight line, keeping 35-70% of it. Not a square,
       // triangle or diamond: their cuts are often smaller triangles and rectangles, which a person
       // would still name.
-      const base = styledShape(rng.pick(['circle', 'ring', 'cross'] as const), rng);
+      const base = styledShape(rng.pick(['circle', 'ring', 'cross'] as const), rng, halfPixels);
       const t = uniform(rng, 0, 2 * Math.PI);
       const [nx, ny] = [Math.cos(t), Math.sin(t)];
       const projections: number[] = [];
@@ -210,6 +216,15 @@ export interface FamilyObjectOptions {
   asWorld?: boolean;
 }
 
+/**
+ * The largest turn, in degrees. A square turned 45 degrees is a diamond, so between the two the
+ * name is a matter of taste near 22.5: squares and diamonds turn by at most 15 (a clear margin to
+ * that point, so the classifier is not taught two answers for one picture); other shapes by 18.
+ */
+function maxTurn(kind: ObjectKind): number {
+  return kind === 'square' || kind === 'diamond' ? 15 : 18;
+}
+
 /** One object of the family: its style drawn at random. */
 export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
   const half = o.size / 2;
@@ -220,7 +235,7 @@ export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
   const stretch = Math.exp(uniform(rng, -0.12, 0.12));
   const fill = uniform(rng, 0.85, 1);
   const isClass = (CLASSES as readonly string[]).includes(o.kind);
-  const inside = isClass ? styledShape(o.kind as ShapeClass, rng) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng);
+  const inside = isClass ? styledShape(o.kind as ShapeClass, rng, half) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng, half);
   return {
     kind: o.kind,
     label: isClass ? (o.kind as ShapeClass) : undefined,
@@ -229,7 +244,7 @@ export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
     cy: o.cy,
     halfX: half * fill * Math.min(1, stretch),
     halfY: half * fill * Math.min(1, 1 / stretch),
-    angle: rng.float() < 0.5 ? 0 : degrees(uniform(rng, -18, 18)),
+    angle: rng.float() < 0.5 ? 0 : degrees(uniform(rng, -maxTurn(o.kind), maxTurn(o.kind))),
     samples: rng.pick([1, 1, 2, 4]),
     // A bar lies along either axis.
     inside: o.kind === 'bar' && rng.float() < 0.5 ? (u, v) => inside(v, u) : inside,
