@@ -26,14 +26,14 @@ const SETS = [
   ['train-quick', 'training split', '6 4'],
 ] as const;
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2'];
-const [W, H, L, R, T, B] = [760, 420, 56, 240, 20, 44];
+const [W, H, L, R, T, B] = [840, 420, 56, 310, 20, 44];
 
-// A run is named by what it changed from the stage's defaults ("defaults" when nothing).
+// A run is named by its reward and what else it changed from the stage's defaults.
 const runs = positionals.map((file) => {
-  const r = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; paradigm: 'masked' | 'autoregressive'; changes: Record<string, unknown>; curve: Curve[] };
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; paradigm: 'masked' | 'autoregressive'; config: { reward: string }; changes: Record<string, unknown>; curve: Curve[] };
   const defaults = defaultGrpo(r.paradigm) as unknown as Record<string, unknown>;
-  const changed = Object.entries(r.changes).filter(([k, v]) => defaults[k] !== v).map(([k, v]) => `${k} ${String(v)}`);
-  return { label: `${changed.join(', ') || 'defaults'}, seed ${r.seed}`, curve: r.curve };
+  const changed = Object.entries(r.changes).filter(([k, v]) => k !== 'reward' && defaults[k] !== v).map(([k, v]) => `${k} ${String(v)}`);
+  return { label: [`${r.config.reward} reward`, ...changed, `seed ${r.seed}`].join(', '), curve: r.curve };
 });
 const bases = values.base.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
 const overall = (c: Curve, set: string): number | undefined => (c[set] as { overall: number } | undefined)?.overall;
