@@ -19,6 +19,7 @@
  * question does not name it: colours, "What is the color of the object?"), and `self_likelihood`
  * (the probability the model gives the prompt's facts, the missing ones included: a soft verdict).
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
 import { loadModel } from '../daemon/models';
@@ -26,9 +27,7 @@ import { defaultGrpo } from '../daemon/train';
 import { detectorVerdicts, judgeAuc, judgeImages, selfGenerate } from '../daemon/train/unirl';
 import { generateOptions } from '../daemon/train/evaluate';
 import { Rng } from '../daemon/util/random';
-import { generatePromptSet, missingFactQuestions, TAGS, type Metadata } from '../daemon/world';
-
-const normalised = (s: string): string => s.toLowerCase().replace(/[^a-z ]/g, '').trim().split(/\s+/).join(' ');
+import { generatePromptSet, judgeAnswer, missingFactLines, TAGS, type Metadata } from '../daemon/world';
 
 const { values } = parseArgs({
   options: {
@@ -59,11 +58,11 @@ async function main(): Promise<void> {
     const judged = await judgeImages(model, groupMetas, images, { likelihood: true });
     const detector = detectorVerdicts(groupMetas, images).correct;
     // `self+class` asks the missing facts' questions too and needs every answer right.
-    const extraCorrect: boolean[] = [];
-    for (const [i, m] of groupMetas.entries()) {
-      const extra = missingFactQuestions(m);
-      const { answers } = extra.length ? await model.answer(extra.map(() => images[i]!), extra.map((q) => q.question)) : { answers: [] };
-      extraCorrect.push(answers.every((a, k) => normalised(a) === normalised(extra[k]!.answer)));
+    const extra = groupMetas.flatMap((m, i) => missingFactLines(m).map((line) => ({ image: i, line })));
+    const extraCorrect = groupMetas.map(() => true);
+    if (extra.length > 0) {
+      const { answers } = await model.answer(extra.map((e) => images[e.image]!), extra.map((e) => e.line.question!));
+      extra.forEach((e, k) => (extraCorrect[e.image] &&= judgeAnswer(e.line, answers[k]!).correct));
     }
     groupMetas.forEach((m, i) =>
       rows.push({
@@ -96,7 +95,6 @@ async function main(): Promise<void> {
     for (const [j, s] of Object.entries(byJudge)) console.log(`| ${scope} | ${j} | ${fmt(s.auc)} (${s.pairs}) | ${fmt(s.signal)} | ${fmt(s.noise)} | ${fmt(s.agree)} |`);
   }
   if (values.json) {
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(values.json, `${JSON.stringify({ checkpoint: values.checkpoint, prompts: metas.length, group: G, seed: Number(values.seed), report }, null, 1)}\n`);
   }
 }

@@ -99,7 +99,6 @@ interface CardScore {
   imagesPerPrompt?: number;
   geneval?: { overall?: number };
   base?: { overall?: number };
-  command?: string;
 }
 
 /**
@@ -111,7 +110,7 @@ export function recordLines(modelsDir: string): string[] {
   if (!existsSync(modelsDir)) return [];
   const lines: string[] = [];
   for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort()) {
-    let card: { name?: string; label?: string; kind?: string; step?: number; scores?: CardScore[] };
+    let card: { label?: string; kind?: string; step?: number; scores?: CardScore[] };
     try {
       card = JSON.parse(readFileSync(join(modelsDir, file), 'utf8')) as typeof card;
     } catch {

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultDetector, evaluateDetections, keepDetections, type DetectedByClass, type Detection } from '../geneval';
 import type { Generation, GenerateOptions, UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
-import { judgeAnswer, missingFactQuestions, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
+import { judgeAnswer, missingFactLines, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
 
 const selfGenerated = new WeakSet<RgbImage>();
 
@@ -83,9 +83,11 @@ async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], i
 function factsLikelihood(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): number[] {
   const asked: { image: number; question: string; answer: string }[] = [];
   metas.forEach((m, i) => {
-    const qa = questionAnswer(m);
-    if (!qa) throw new Error(`the self likelihood needs the prompt's question and answer: "${m.prompt}" has none`);
-    for (const q of [qa, ...missingFactQuestions(m)]) asked.push({ image: i, ...q });
+    for (const line of [m, ...missingFactLines(m)]) {
+      const qa = questionAnswer(line);
+      if (!qa) throw new Error(`the self likelihood needs the prompt's question and answer: "${line.prompt}" has none`);
+      asked.push({ image: i, ...qa });
+    }
   });
   const logp = new Float64Array(metas.length);
   const BATCH = 32;

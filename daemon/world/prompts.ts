@@ -126,16 +126,14 @@ export function questionAnswer(meta: Metadata): { question: string; answer: stri
 }
 
 /**
- * The questions whose expected answers together state every fact of the prompt that UniRL's
- * question leaves out: a colour prompt's question ("What is the color of the object?") does not
- * name the object, so the single-object question about its class is added. Empty for the other
- * tags (their questions name every class, colour, count and relation the prompt asks for).
+ * The lines whose questions ask for the facts of the prompt that UniRL's question leaves out: a
+ * colour prompt's question ("What is the color of the object?") does not name the object, so the
+ * single-object line of its class is added (its question and answer, judged with `judgeAnswer`).
+ * Empty for the other tags (their questions name every class, colour, count and relation asked for).
  */
-export function missingFactQuestions(meta: Metadata): { question: string; answer: string }[] {
+export function missingFactLines(meta: Metadata): Metadata[] {
   const combo = combinationOf(meta);
-  if (combo?.tag !== 'colors') return [];
-  const single = metadataFor({ tag: 'single_object', shape: combo.shape });
-  return [{ question: single.question!, answer: single.answer! }];
+  return combo?.tag === 'colors' ? [metadataFor({ tag: 'single_object', shape: combo.shape })] : [];
 }
 
 /** Every distinct combination of a tag in this world (the compositional tags before any split). */
