@@ -17,7 +17,9 @@
  * The judges: `self` (the greedy answer states the prompt's facts: UniRL's reward), `self_graded`
  * (the share of facts stated), `self+class` (also asks what the main item is where the tag's
  * question does not name it: colours, "What is the color of the object?"), and `self_likelihood`
- * (the probability the model gives the prompt's facts, the missing ones included: a soft verdict).
+ * (the probability the model gives the prompt's facts, the missing ones included: a soft verdict),
+ * `self_count` (the share of the prompt's groups the model counts as GenEval's rule asks, plus a
+ * positioned pair's relation) and `self_count (all facts)` (every one of them).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     const batch = metas.slice(p, p + 2);
     const groupMetas = batch.flatMap((m) => Array<Metadata>(G).fill(m));
     const { images } = await selfGenerate(model, groupMetas.map((m) => m.prompt), generateOptions(sampling, rng));
-    const judged = await judgeImages(model, groupMetas, images, { likelihood: true });
+    const judged = await judgeImages(model, groupMetas, images, { likelihood: true, count: true });
     const detector = detectorVerdicts(groupMetas, images).correct;
     // `self+class` asks the missing facts' questions too and needs every answer right.
     const extra = groupMetas.flatMap((m, i) => missingFactLines(m).map((line) => ({ image: i, line })));
@@ -73,6 +75,8 @@ async function main(): Promise<void> {
           self_graded: judged.selfGraded[i]!,
           'self+class': Number(judged.selfCorrect[i] && extraCorrect[i]),
           self_likelihood: judged.selfLikelihood![i]!,
+          self_count: judged.selfCount![i]!,
+          'self_count (all facts)': Number(judged.selfCount![i] === 1),
         },
       }),
     );

@@ -4,7 +4,7 @@ import { initCompute, type BackendChoice } from '../compute';
 import { checkpointModelConfig, modelConfig, type Paradigm } from '../models';
 import { DEFAULT_PRETRAIN, pretrain } from '../train';
 import { UsageError, type Command } from './command';
-import { intOption, requireOption } from './args';
+import { intOption, numberOption, requireOption } from './args';
 
 export const pretrainCommand: Command = {
   name: 'pretrain',
@@ -19,6 +19,8 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
   --steps N          total steps (default ${DEFAULT_PRETRAIN.steps})
   --batch N          generation examples per step (default ${DEFAULT_PRETRAIN.batchSize})
   --und-batch N      understanding examples per step (default: --batch)
+  --count-share X    share of them that are count questions over scenes with broken objects,
+                     which teach the answer "zero" (the self_count judge; default ${DEFAULT_PRETRAIN.countShare})
   --dim, --layers, --heads   model size (defaults 192, 6, 6)
   --lr X             peak learning rate (default ${DEFAULT_PRETRAIN.lr})
   --min-lr X         final learning rate of the cosine decay (default ${DEFAULT_PRETRAIN.minLr})
@@ -38,6 +40,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         steps: { type: 'string' },
         batch: { type: 'string' },
         'und-batch': { type: 'string' },
+        'count-share': { type: 'string' },
         dim: { type: 'string' },
         layers: { type: 'string' },
         heads: { type: 'string' },
@@ -78,6 +81,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       steps: intOption(values.steps, 'steps', DEFAULT_PRETRAIN.steps, 1, 10_000_000),
       batchSize: intOption(values.batch, 'batch', DEFAULT_PRETRAIN.batchSize, 1, 4096),
       understandingBatchSize: intOption(values['und-batch'] ?? values.batch, 'und-batch', DEFAULT_PRETRAIN.understandingBatchSize, 1, 4096),
+      countShare: numberOption(values['count-share'], 'count-share', DEFAULT_PRETRAIN.countShare, 0, 1),
       lr,
       minLr,
       warmup: intOption(values.warmup, 'warmup', DEFAULT_PRETRAIN.warmup, 0, 1_000_000),

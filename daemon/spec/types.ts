@@ -21,6 +21,7 @@ export interface PretrainStageSpec extends StageCommon {
   steps: number;
   batchSize: number;
   understandingBatchSize?: number;
+  countShare: number;
   learningRate: number;
   minLearningRate: number;
   warmupSteps: number;
@@ -58,7 +59,7 @@ export interface GrpoStageSpec extends StageCommon {
   beta: number;
   clipEpsilon: number;
   updatesPerBatch: number;
-  reward: 'self' | 'self_graded' | 'self_likelihood' | 'detector' | 'detector_graded';
+  reward: 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'detector' | 'detector_graded';
   trainUnderstanding: boolean;
   understandingWeight: number;
   answerTemperature: number;

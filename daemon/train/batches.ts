@@ -10,7 +10,7 @@ import { createImageTokenizer } from '../tokenizers';
 import { Rng } from '../util/random';
 import { spawnBundledWorker } from '../util/worker';
 import type { Metadata, RgbImage } from '../world';
-import { drawExamples, stepRng, TrainingPrompts } from './data';
+import { drawCountExamples, drawExamples, stepRng, TrainingPrompts } from './data';
 
 export interface BatchSpec {
   seed: number;
@@ -18,6 +18,8 @@ export interface BatchSpec {
   patch: number;
   generation: number;
   understanding: number;
+  /** Share of the understanding examples that are count questions over scenes with broken objects (data.ts). */
+  countShare: number;
   /** Lines of held-out files, never drawn. */
   heldOut: readonly Metadata[];
 }
@@ -44,7 +46,11 @@ export class BatchMaker {
     const world = { canvas: this.spec.canvas };
     const rng = stepRng(this.spec.seed, step);
     const gen = drawExamples(this.prompts, world, rng, this.spec.generation);
-    const und = drawExamples(this.prompts, world, rng, this.spec.understanding);
+    const counted = Math.round(this.spec.understanding * this.spec.countShare);
+    const und = [
+      ...drawExamples(this.prompts, world, rng, this.spec.understanding - counted),
+      ...drawCountExamples(this.prompts, world, this.tokenizer, rng, counted),
+    ];
     return {
       step,
       generation: { prompts: gen.map((e) => e.meta.prompt), tokens: gen.map((e) => this.tokenizer.encode(e.image)) },

@@ -3,9 +3,14 @@
  * a line of a metadata file the spec names as held out), a truth scene for each, rendered, with
  * the prompt's UniRL question and answer. The guard sits here, where batches are drawn.
  */
+import { BACKGROUND_TOKEN, tokenOf, type ImageTokenizer } from '../tokenizers';
 import { Rng } from '../util/random';
 import {
+  COLORS,
+  CLASSES,
   combinationsInSplit,
+  countAnswer,
+  countQuestion,
   metadataFor,
   pythonJsonDumps,
   renderScene,
@@ -15,6 +20,7 @@ import {
   type Combination,
   type Metadata,
   type RgbImage,
+  type SceneObject,
   type Tag,
   type WorldConfig,
 } from '../world';
@@ -61,6 +67,47 @@ export function drawExamples(prompts: TrainingPrompts, world: WorldConfig, rng: 
     const meta = prompts.draw(rng);
     return { meta, image: renderScene(sampleScene(meta, world, rng), world), question: meta.question!, answer: meta.answer! };
   });
+}
+
+/**
+ * Count examples: a training prompt's truth scene in which some objects are broken, and a question
+ * how many objects of a class (in a colour, half the time) it holds; broken objects are not
+ * counted. A broken object is the kind of failure a patch-token generator makes: most of its
+ * patches swapped for other masks of its colour from the codebook, or emptied, so its colour and
+ * place stay while its shape is gone. The scene is still the prompt's (no held-out combination is
+ * ever drawn), so the examples teach the answer "zero" and a count of well-formed objects only.
+ */
+export function drawCountExamples(prompts: TrainingPrompts, world: WorldConfig, tokenizer: ImageTokenizer, rng: Rng, n: number): Example[] {
+  return Array.from({ length: n }, () => {
+    const meta = prompts.draw(rng);
+    const scene = sampleScene(meta, world, rng);
+    const broken = scene.objects.map(() => rng.float() < BREAK_PROBABILITY);
+    const whole = scene.objects.filter((_, i) => !broken[i]);
+    const tokens = tokenizer.encode(renderScene(scene, world));
+    scene.objects.forEach((obj, i) => {
+      if (broken[i]) breakObject(tokens, obj, world, tokenizer, rng);
+    });
+    // The class asked about: half the time one the scene holds whole, else any (often absent or broken).
+    const pool = whole.length > 0 && rng.float() < 0.5 ? whole : undefined;
+    const shape = pool ? rng.pick(pool).shape : rng.pick(CLASSES);
+    const color = rng.float() < 0.5 ? (pool ? rng.pick(pool.filter((o) => o.shape === shape)).color : rng.pick(COLORS)) : undefined;
+    const count = whole.filter((o) => o.shape === shape && (color === undefined || o.color === color)).length;
+    return { meta, image: tokenizer.decode(tokens), question: countQuestion(shape, color), answer: countAnswer(count, shape, color) };
+  });
+}
+
+/** Chance that an object of a count example is broken. */
+const BREAK_PROBABILITY = 0.35;
+
+/** Swaps at least half of an object's patches (in the image's tokens) for other masks of its colour, or empties them. */
+export function breakObject(tokens: Int32Array, obj: SceneObject, world: WorldConfig, tokenizer: ImageTokenizer, rng: Rng): void {
+  const alone = tokenizer.encode(renderScene({ objects: [obj] }, world));
+  const cells = rng.shuffle([...alone.keys()].filter((c) => alone[c] !== BACKGROUND_TOKEN));
+  const swapped = Math.max(1, Math.ceil(cells.length * (0.5 + 0.5 * rng.float())));
+  const color = COLORS.indexOf(obj.color);
+  for (const c of cells.slice(0, swapped)) {
+    tokens[c] = rng.float() < 0.2 ? BACKGROUND_TOKEN : tokenOf(rng.int(0, tokenizer.masks.length - 1), color);
+  }
 }
 
 /** The generator for step `step` of a run seeded `seed`: resuming at any step draws the same data. */

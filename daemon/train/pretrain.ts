@@ -21,6 +21,12 @@ export interface PretrainConfig {
   batchSize: number;
   /** Understanding examples per step. */
   understandingBatchSize: number;
+  /**
+   * Share of the understanding examples that ask how many objects of a class a scene holds, some of
+   * them broken (data.ts, drawCountExamples): what teaches the model to say "zero", the judge behind
+   * the self_count reward.
+   */
+  countShare: number;
   lr: number;
   minLr: number;
   warmup: number;
@@ -46,6 +52,7 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'model'> = {
   steps: 20_000,
   batchSize: 16,
   understandingBatchSize: 16,
+  countShare: 0,
   lr: 1e-3,
   minLr: 1e-4,
   warmup: 200,
@@ -88,7 +95,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   if (existsSync(checkpoint)) step = loadCheckpoint(checkpoint, model.params, optimizer).step;
   else if (config.init) loadCheckpoint(config.init, model.params);
   const batches = new BatchSource(
-    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, heldOut: hooks.heldOut ?? [] },
+    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, heldOut: hooks.heldOut ?? [] },
     config.dataWorkers ?? defaultDataWorkers(tf.getBackend()),
   );
   const save = async (): Promise<void> => {

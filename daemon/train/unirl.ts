@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultDetector, evaluateDetections, keepDetections, type DetectedByClass, type Detection } from '../geneval';
 import type { Generation, GenerateOptions, UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
-import { judgeAnswer, missingFactLines, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
+import { countAccepted, countFacts, countQuestion, judgeAnswer, missingFactLines, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
 
 const selfGenerated = new WeakSet<RgbImage>();
 
@@ -34,7 +34,7 @@ export function requireSelfGenerated(images: readonly RgbImage[]): void {
   }
 }
 
-export type RewardName = 'self' | 'self_graded' | 'self_likelihood' | 'detector' | 'detector_graded';
+export type RewardName = 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'detector' | 'detector_graded';
 
 export interface Judgement {
   /** The model's own answer (greedy) to the prompt's question about each image. */
@@ -44,6 +44,11 @@ export interface Judgement {
   selfGraded: number[];
   /** The model's probability of the prompt's facts about each image (when asked for: `selfLikelihood`). */
   selfLikelihood?: number[];
+  /**
+   * The share of the prompt's facts the model confirms about each image when asked to count each
+   * group it asks for (and, for a positioned pair, to state the relation) (when asked for: `count`).
+   */
+  selfCount?: number[];
   /** The GenEval detector's verdict (the control reward, and the grounding gap's referee), and its partial credit. */
   detectorCorrect: boolean[];
   detectorGraded: number[];
@@ -51,26 +56,56 @@ export interface Judgement {
 
 const detectorFields = (v: { correct: boolean[]; graded: number[] }): Pick<Judgement, 'detectorCorrect' | 'detectorGraded'> => ({ detectorCorrect: v.correct, detectorGraded: v.graded });
 
-/**
- * The model answers the prompt's question about each of its own images; the detector judges too.
- * With `likelihood`, also the probability the model gives the prompt's facts (`selfLikelihood`).
- */
-export function judgeImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[], options: { likelihood?: boolean } = {}): Promise<Judgement> {
-  // The refusal is synchronous: nothing is asked of the model about an image that is not its own.
-  requireSelfGenerated(images);
-  return judgeOwnImages(model, metas, images, options.likelihood ?? false);
+export interface JudgeOptions {
+  /** Also the probability the model gives the prompt's facts (`selfLikelihood`). */
+  likelihood?: boolean;
+  /** Also the model's counts of the prompt's groups (`selfCount`). */
+  count?: boolean;
 }
 
-async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[], likelihood: boolean): Promise<Judgement> {
+/** The model answers the prompt's question about each of its own images; the detector judges too. */
+export function judgeImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[], options: JudgeOptions = {}): Promise<Judgement> {
+  // The refusal is synchronous: nothing is asked of the model about an image that is not its own.
+  requireSelfGenerated(images);
+  return judgeOwnImages(model, metas, images, options);
+}
+
+async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[], options: JudgeOptions): Promise<Judgement> {
   const { answers } = await model.answer(images, metas.map((m) => m.question!));
   const verdicts = metas.map((m, i) => judgeAnswer(m, answers[i]!));
   return {
     answers,
     selfCorrect: verdicts.map((v) => v.correct),
     selfGraded: verdicts.map((v) => v.graded),
-    ...(likelihood ? { selfLikelihood: factsLikelihood(model, metas, images) } : {}),
+    ...(options.likelihood ? { selfLikelihood: factsLikelihood(model, metas, images) } : {}),
+    ...(options.count ? { selfCount: await countVerdicts(model, metas, images, verdicts.map((v) => v.correct)) } : {}),
     ...detectorFields(detectorVerdicts(metas, images)),
   };
+}
+
+/**
+ * The model's verdict fact by fact, as the detector's is reached: it is asked how many objects of
+ * each group of the prompt it sees ("How many red rings in this image?") and each count is held to
+ * GenEval's rule for that group; a positioned pair adds its relation, read from the answer to the
+ * prompt's own question (`relationRight`). Returns the share of facts confirmed per image. A model
+ * pretrained with count questions over broken objects (pretrain's countShare) can answer "zero"
+ * about a scrawl, which UniRL's questions give it no word for.
+ */
+async function countVerdicts(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[], relationRight: readonly boolean[]): Promise<number[]> {
+  const asked = metas.flatMap((m, i) => countFacts(m).map((fact) => ({ image: i, fact })));
+  const { answers } = await model.answer(asked.map((a) => images[a.image]!), asked.map((a) => countQuestion(a.fact.shape, a.fact.color)));
+  const right = metas.map(() => 0);
+  const facts = metas.map(() => 0);
+  asked.forEach((a, k) => {
+    facts[a.image]!++;
+    if (countAccepted(a.fact, answers[k]!)) right[a.image]!++;
+  });
+  metas.forEach((m, i) => {
+    if (!m.include.some((g) => g.position)) return;
+    facts[i]!++;
+    if (relationRight[i]) right[i]!++;
+  });
+  return right.map((r, i) => r / Math.max(1, facts[i]!));
 }
 
 /**
@@ -140,7 +175,7 @@ export function detectorPartialCredit(objects: DetectedByClass, meta: Metadata):
   return parts.reduce((a, b) => a + b, 0) / Math.max(1, parts.length);
 }
 
-export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'selfLikelihood' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
+export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'selfLikelihood' | 'selfCount' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
   switch (name) {
     case 'self':
       return j.selfCorrect.map(Number);
@@ -149,6 +184,9 @@ export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'sel
     case 'self_likelihood':
       if (!j.selfLikelihood) throw new Error('the self_likelihood reward needs a judgement asked with { likelihood: true }');
       return j.selfLikelihood;
+    case 'self_count':
+      if (!j.selfCount) throw new Error('the self_count reward needs a judgement asked with { count: true }');
+      return j.selfCount;
     case 'detector':
       return j.detectorCorrect.map(Number);
     case 'detector_graded':

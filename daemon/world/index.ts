@@ -9,3 +9,4 @@ export * from './palette';
 export * from './prompts';
 export * from './split';
 export * from './answers';
+export * from './counts';

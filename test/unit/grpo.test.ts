@@ -27,7 +27,7 @@ import {
   signalProbability,
 } from '../../daemon/train';
 import { Rng } from '../../daemon/util/random';
-import { DEFAULT_WORLD, generatePromptSet, metadataFor, renderScene, sampleScene } from '../../daemon/world';
+import { DEFAULT_WORLD, generatePromptSet, judgeAnswer, metadataFor, readCount, renderScene, sampleScene } from '../../daemon/world';
 
 before(async () => {
   await initCompute({ backend: 'wasm' });
@@ -140,6 +140,41 @@ describe('the self likelihood reward', () => {
     const plain = await judgeImages(model, metas, own.images);
     assert.equal(plain.selfLikelihood, undefined);
     assert.throws(() => rewardsOf(plain, 'self_likelihood'), /likelihood: true/);
+    model.params.dispose();
+  });
+});
+
+describe('the self count reward', () => {
+  it("is the share of the prompt's groups the model counts as GenEval's rule asks, and a positioned pair's relation", async () => {
+    // The committed base (not a random model), so that its answers hold number words to judge.
+    const { model } = loadModel('models/shapes-ar-base.safetensors');
+    const three = metadataFor({ tag: 'counting', shape: 'ring', count: 3 });
+    const placed = metadataFor({ tag: 'position', subject: 'circle', relation: 'above', target: 'square' });
+    const colored = metadataFor({ tag: 'color_attr', first: 'cross', firstColor: 'red', second: 'diamond', secondColor: 'blue' });
+    const metas = [three, placed, colored];
+    const own = await selfGenerate(model, metas.map((m) => m.prompt), { rng: new Rng(4) });
+    const judgement = await judgeImages(model, metas, own.images, { count: true });
+    // The questions written out by hand, each with the counts it accepts.
+    const asked: [number, string, (n: number) => boolean][] = [
+      [0, 'How many rings in this image?', (n) => n === 3],
+      [1, 'How many squares in this image?', (n) => n >= 1],
+      [1, 'How many circles in this image?', (n) => n >= 1],
+      [2, 'How many red crosses in this image?', (n) => n >= 1],
+      [2, 'How many blue diamonds in this image?', (n) => n >= 1],
+    ];
+    const { answers } = await model.answer(asked.map(([i]) => own.images[i]!), asked.map(([, q]) => q));
+    const right = [0, 0, 0];
+    asked.forEach(([i, , accepts], k) => {
+      const n = readCount(answers[k]!);
+      if (n !== undefined && accepts(n)) right[i]!++;
+    });
+    right[1]! += Number(judgeAnswer(placed, judgement.answers[1]!).correct);
+    assert.ok(answers.some((a) => readCount(a) !== undefined), answers.join(' | '));
+    assert.deepEqual(judgement.selfCount, [right[0]! / 1, right[1]! / 3, right[2]! / 2]);
+    assert.deepEqual(rewardsOf(judgement, 'self_count'), judgement.selfCount);
+    const plain = await judgeImages(model, metas, own.images);
+    assert.equal(plain.selfCount, undefined);
+    assert.throws(() => rewardsOf(plain, 'self_count'), /count: true/);
     model.params.dispose();
   });
 });

@@ -31,6 +31,7 @@ export const pretrainStage: Stage<'pretrain'> = {
         steps: config.steps,
         batchSize: config.batchSize,
         understandingBatchSize: config.understandingBatchSize ?? config.batchSize,
+        countShare: config.countShare,
         lr: config.learningRate,
         minLr: config.minLearningRate,
         warmup: config.warmupSteps,
