@@ -57,6 +57,8 @@ export interface GrpoStageSpec extends StageCommon {
   groupSize: number;
   learningRate: number;
   beta: number;
+  refModelSyncSteps: number;
+  refModelMixupAlpha: number;
   clipEpsilon: number;
   updatesPerBatch: number;
   reward: 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'detector' | 'detector_graded';

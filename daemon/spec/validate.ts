@@ -140,6 +140,9 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
   if (stage.kind === 'grpo' && stage.groupSize < 2) {
     out.push(err(`${at}/groupSize`, `groupSize must be at least 2: GRPO normalises rewards within a group, and a group of ${stage.groupSize} has no spread`));
   }
+  if (stage.kind === 'grpo' && stage.refModelSyncSteps > 0 && stage.beta === 0) {
+    out.push(err(`${at}/refModelSyncSteps`, `refModelSyncSteps (${stage.refModelSyncSteps}) moves the KL reference, but beta is 0: there is no reference to move`));
+  }
   if (stage.kind === 'pretrain') {
     if (stage.warmupSteps > stage.steps) out.push(err(`${at}/warmupSteps`, `warmupSteps (${stage.warmupSteps}) is more than steps (${stage.steps})`));
     if (stage.minLearningRate > stage.learningRate) {

@@ -57,10 +57,12 @@ export interface UnirlStepResult {
 
 /** A training method, set up on the loaded model and optimizer (and what its checkpoint said). */
 export interface UnirlMethod {
-  /** One update from fresh self-generated data; `showSamples`: the step's samples will be shown. */
-  step(rng: Rng, showSamples: boolean): Promise<UnirlStepResult>;
+  /** Update `step` (0-based) from fresh self-generated data; `showSamples`: the step's samples will be shown. */
+  step(rng: Rng, showSamples: boolean, step: number): Promise<UnirlStepResult>;
   /** State besides weights and optimizer that a checkpoint must hold to resume exactly. */
   checkpointMetadata?(): Record<string, string>;
+  /** Called once a checkpoint is on disk (e.g. to delete files it no longer needs). */
+  afterCheckpoint?(): void;
   dispose?(): void;
 }
 
@@ -84,6 +86,7 @@ export async function runUnirlLoop(
   const save = async (): Promise<void> => {
     const metadata = { [name]: JSON.stringify(config), base, ...method.checkpointMetadata?.() };
     await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata });
+    method.afterCheckpoint?.();
     await hooks.onCheckpoint?.(out, step);
   };
 
@@ -92,7 +95,7 @@ export async function runUnirlLoop(
     await yieldToEventLoop();
     if (hooks.signal?.aborted) break;
     const showSamples = hooks.onSample !== undefined && ((step + 1) % config.samplesEvery === 0 || step === 0);
-    const { metrics, samples } = await method.step(stepRng(config.seed, step), showSamples);
+    const { metrics, samples } = await method.step(stepRng(config.seed, step), showSamples, step);
     step++;
     if (step % config.logEvery === 0 || step === config.steps) hooks.onMetrics?.({ ...metrics, step });
     if (showSamples) for (const sample of samples) hooks.onSample?.({ ...sample, step });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Adam, initCompute, saveCheckpoint, valueAndGrads, type Parameters } from '../../daemon/compute';
@@ -11,6 +11,7 @@ import {
   curriculumDraw,
   DEFAULT_SAMPLING,
   defaultGrpo,
+  referenceFile,
   grpo,
   type UnirlMetrics,
   detectorPartialCredit,
@@ -371,5 +372,43 @@ describe('the GRPO loop', () => {
     // Without a KL penalty there is no reference model and no KL to log.
     const free = await run(base, (i) => (i === 0 ? 1 : 0), 0);
     assert.deepEqual(free.metrics.map((m) => m['grpo/kl']), [null, null]);
+  });
+
+  it('moves the KL anchor to the policy every refModelSyncSteps, and a resumed run keeps the anchor it had', async () => {
+    const base = await tinyBase();
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    const config = { ...defaultGrpo('autoregressive'), steps: 5, promptsPerStep: 2, groupSize: 2, beta: 0.2, refModelSyncSteps: 2, checkpointEvery: 1, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 } };
+    const hooks = (metrics: UnirlMetrics[], snapshots: Map<number, Float32Array[]>, stopAt = Infinity) => {
+      const signal = { aborted: false };
+      return {
+        signal,
+        prompts: { draw: () => meta },
+        reward: (metas: readonly unknown[]) => metas.map((_, i) => i % 2),
+        onMetrics: (m: UnirlMetrics) => metrics.push(m),
+        onCheckpoint: (file: string, step: number) => {
+          snapshots.set(step, paramsOf(file));
+          if (step >= stopAt) signal.aborted = true;
+        },
+      };
+    };
+    const whole = join(mkdtempSync(join(tmpdir(), 'grpo-sync-')), 'model.safetensors');
+    const wholeMetrics: UnirlMetrics[] = [];
+    const wholeSnapshots = new Map<number, Float32Array[]>();
+    await grpo(config, base, whole, hooks(wholeMetrics, wholeSnapshots));
+    // At step 4 the reference is the policy after 4 updates; the step-2 anchor is gone from disk.
+    assert.deepEqual(paramsOf(referenceFile(whole, 4)), wholeSnapshots.get(4));
+    assert.ok(!existsSync(referenceFile(whole, 2)));
+    // The KL to a reference that was just set to the policy is 0 on the step after the move.
+    assert.equal(wholeMetrics[2]!['grpo/kl'], 0);
+    assert.ok((wholeMetrics[1]!['grpo/kl'] as number) > 0);
+
+    // Stopped after step 3 and resumed: the same weights and KL as the uninterrupted run.
+    const split = join(mkdtempSync(join(tmpdir(), 'grpo-sync-')), 'model.safetensors');
+    const splitMetrics: UnirlMetrics[] = [];
+    await grpo(config, base, split, hooks(splitMetrics, new Map(), 3));
+    assert.equal(splitMetrics.length, 3);
+    await grpo(config, base, split, hooks(splitMetrics, new Map()));
+    assert.deepEqual(splitMetrics.map((m) => m['grpo/kl']), wholeMetrics.map((m) => m['grpo/kl']));
+    assert.deepEqual(paramsOf(split), paramsOf(whole));
   });
 });

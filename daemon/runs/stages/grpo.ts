@@ -23,6 +23,8 @@ export const grpoStage: Stage<'grpo'> = {
         groupSize: config.groupSize,
         lr: config.learningRate,
         beta: config.beta,
+        refModelSyncSteps: config.refModelSyncSteps,
+        refModelMixupAlpha: config.refModelMixupAlpha,
         clipEps: config.clipEpsilon,
         updatesPerBatch: config.updatesPerBatch,
         reward: config.reward,
