@@ -19,7 +19,8 @@
  * question does not name it: colours, "What is the color of the object?"), and `self_likelihood`
  * (the probability the model gives the prompt's facts, the missing ones included: a soft verdict),
  * `self_count` (the share of the prompt's groups the model counts as GenEval's rule asks, plus a
- * positioned pair's relation) and `self_count (all facts)` (every one of them).
+ * positioned pair's relation), `self_count (all facts)` (every one of them) and
+ * `self_count_likelihood` (the probability of accepted counts: the soft form).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
           self_likelihood: judged.selfLikelihood![i]!,
           self_count: judged.selfCount![i]!,
           'self_count (all facts)': Number(judged.selfCount![i] === 1),
+          self_count_likelihood: judged.selfCountLikelihood![i]!,
         },
       }),
     );

@@ -61,7 +61,7 @@ export interface GrpoStageSpec extends StageCommon {
   refModelMixupAlpha: number;
   clipEpsilon: number;
   updatesPerBatch: number;
-  reward: 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'detector' | 'detector_graded';
+  reward: 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'self_count_likelihood' | 'detector' | 'detector_graded';
   trainUnderstanding: boolean;
   understandingWeight: number;
   answerTemperature: number;

@@ -182,7 +182,7 @@ async function grpoStep(
 
   // 2. Rewards and group advantages. The model judges its own images; the detector control does
   //    not need its answers, and asks for them only when samples are shown (and the grounding gap logged).
-  const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(model, metas, generation.images, { likelihood: config.reward === 'self_likelihood', count: config.reward === 'self_count' }) : undefined;
+  const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(model, metas, generation.images, { likelihood: config.reward === 'self_likelihood', count: config.reward.startsWith('self_count') }) : undefined;
   const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
   const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
   const { advantages, std: groupStd } = groupAdvantages(rewards, G);
@@ -253,6 +253,7 @@ async function grpoStep(
     'grpo/rewards/self_graded/mean': judgement ? finite(mean(judgement.selfGraded)) : null,
     'grpo/rewards/self_likelihood/mean': judgement?.selfLikelihood ? finite(mean(judgement.selfLikelihood)) : null,
     'grpo/rewards/self_count/mean': judgement?.selfCount ? finite(mean(judgement.selfCount)) : null,
+    'grpo/rewards/self_count_likelihood/mean': judgement?.selfCountLikelihood ? finite(mean(judgement.selfCountLikelihood)) : null,
     'grpo/rewards/detector/mean': finite(mean(detector.correct.map(Number))),
     'grpo/rewards/detector_graded/mean': finite(mean(detector.graded)),
     'grpo/frac_reward_zero_std': finite(groupStd.filter((s) => s === 0).length / groupStd.length),

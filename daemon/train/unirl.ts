@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultDetector, evaluateDetections, keepDetections, type DetectedByClass, type Detection } from '../geneval';
 import type { Generation, GenerateOptions, UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
-import { countAccepted, countFacts, countQuestion, judgeAnswer, missingFactLines, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
+import { countAccepted, countAnswer, countFacts, countQuestion, judgeAnswer, MAX_COUNT_ANSWER, missingFactLines, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
 
 const selfGenerated = new WeakSet<RgbImage>();
 
@@ -34,7 +34,7 @@ export function requireSelfGenerated(images: readonly RgbImage[]): void {
   }
 }
 
-export type RewardName = 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'detector' | 'detector_graded';
+export type RewardName = 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'self_count_likelihood' | 'detector' | 'detector_graded';
 
 export interface Judgement {
   /** The model's own answer (greedy) to the prompt's question about each image. */
@@ -49,6 +49,11 @@ export interface Judgement {
    * group it asks for (and, for a positioned pair, to state the relation) (when asked for: `count`).
    */
   selfCount?: number[];
+  /**
+   * The soft count verdict: the probability the model gives an accepted count for every group of
+   * the prompt, times, for a positioned pair, that of the prompt's answer (when asked for: `count`).
+   */
+  selfCountLikelihood?: number[];
   /** The GenEval detector's verdict (the control reward, and the grounding gap's referee), and its partial credit. */
   detectorCorrect: boolean[];
   detectorGraded: number[];
@@ -78,7 +83,9 @@ async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], i
     selfCorrect: verdicts.map((v) => v.correct),
     selfGraded: verdicts.map((v) => v.graded),
     ...(options.likelihood ? { selfLikelihood: factsLikelihood(model, metas, images) } : {}),
-    ...(options.count ? { selfCount: await countVerdicts(model, metas, images, verdicts.map((v) => v.correct)) } : {}),
+    ...(options.count
+      ? { selfCount: await countVerdicts(model, metas, images, verdicts.map((v) => v.correct)), selfCountLikelihood: countLikelihood(model, metas, images) }
+      : {}),
     ...detectorFields(detectorVerdicts(metas, images)),
   };
 }
@@ -116,24 +123,72 @@ async function countVerdicts(model: UnifiedModel, metas: readonly Metadata[], im
  * nothing from the detector.
  */
 function factsLikelihood(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): number[] {
-  const asked: { image: number; question: string; answer: string }[] = [];
+  const asked: Asked[] = [];
   metas.forEach((m, i) => {
-    for (const line of [m, ...missingFactLines(m)]) {
-      const qa = questionAnswer(line);
-      if (!qa) throw new Error(`the self likelihood needs the prompt's question and answer: "${line.prompt}" has none`);
-      asked.push({ image: i, ...qa });
-    }
+    for (const line of [m, ...missingFactLines(m)]) asked.push({ image: i, group: asked.length, ...promptQa(line) });
   });
-  const logp = new Float64Array(metas.length);
+  return productOverGroups(asked, answerProbabilities(model, images, asked), metas.length);
+}
+
+/**
+ * The soft count verdict of each image: for every count fact of its prompt, the probability the
+ * model gives the answers GenEval's rule accepts ("two rings" or "three rings" for "at least two",
+ * up to the largest number word), summed; the facts' probabilities multiplied, and a positioned
+ * pair's also multiplied by the probability of the prompt's own answer (its relation).
+ */
+function countLikelihood(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): number[] {
+  const asked: Asked[] = [];
+  let group = 0;
+  metas.forEach((m, i) => {
+    for (const fact of countFacts(m)) {
+      const question = countQuestion(fact.shape, fact.color);
+      for (let n = fact.min; n <= Math.min(fact.max, MAX_COUNT_ANSWER); n++) asked.push({ image: i, group, question, answer: countAnswer(n, fact.shape, fact.color) });
+      group++;
+    }
+    if (m.include.some((g) => g.position)) asked.push({ image: i, group: group++, ...promptQa(m) });
+  });
+  return productOverGroups(asked, answerProbabilities(model, images, asked), metas.length);
+}
+
+/** One answer whose probability is asked about an image; answers of one `group` are alternatives (their probabilities add). */
+interface Asked {
+  image: number;
+  group: number;
+  question: string;
+  answer: string;
+}
+
+function promptQa(line: Metadata): { question: string; answer: string } {
+  const qa = questionAnswer(line);
+  if (!qa) throw new Error(`a self likelihood needs the prompt's question and answer: "${line.prompt}" has none`);
+  return qa;
+}
+
+/** The model's probability of each asked answer about its image, in batches. */
+function answerProbabilities(model: UnifiedModel, images: readonly RgbImage[], asked: readonly Asked[]): Float64Array {
+  const probabilities = new Float64Array(asked.length);
   const BATCH = 32;
   for (let k = 0; k < asked.length; k += BATCH) {
     const part = asked.slice(k, k + BATCH);
     const lp = tf.tidy(() => model.answerLogprobs(part.map((a) => images[a.image]!), part.map((a) => a.question), part.map((a) => a.answer)));
     const values = lp.dataSync();
     lp.dispose();
-    part.forEach((a, j) => (logp[a.image]! += values[j]!));
+    part.forEach((_, j) => (probabilities[k + j] = Math.exp(values[j]!)));
   }
-  return Array.from(logp, Math.exp);
+  return probabilities;
+}
+
+/** Per image: the product over its groups of the group's summed probability. */
+function productOverGroups(asked: readonly Asked[], probabilities: Float64Array, images: number): number[] {
+  const groups = new Map<number, { image: number; p: number }>();
+  asked.forEach((a, k) => {
+    const g = groups.get(a.group) ?? { image: a.image, p: 0 };
+    g.p += probabilities[k]!;
+    groups.set(a.group, g);
+  });
+  const out = Array<number>(images).fill(1);
+  for (const { image, p } of groups.values()) out[image]! *= Math.min(1, p);
+  return out;
 }
 
 /** The GenEval detector's verdict on each image, and its partial credit (no model involved: the control rewards). */
@@ -175,7 +230,7 @@ export function detectorPartialCredit(objects: DetectedByClass, meta: Metadata):
   return parts.reduce((a, b) => a + b, 0) / Math.max(1, parts.length);
 }
 
-export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'selfLikelihood' | 'selfCount' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
+export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'selfLikelihood' | 'selfCount' | 'selfCountLikelihood' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
   switch (name) {
     case 'self':
       return j.selfCorrect.map(Number);
@@ -187,6 +242,9 @@ export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'sel
     case 'self_count':
       if (!j.selfCount) throw new Error('the self_count reward needs a judgement asked with { count: true }');
       return j.selfCount;
+    case 'self_count_likelihood':
+      if (!j.selfCountLikelihood) throw new Error('the self_count_likelihood reward needs a judgement asked with { count: true }');
+      return j.selfCountLikelihood;
     case 'detector':
       return j.detectorCorrect.map(Number);
     case 'detector_graded':

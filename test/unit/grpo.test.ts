@@ -173,9 +173,24 @@ describe('the self count reward', () => {
     assert.ok(answers.some((a) => readCount(a) !== undefined), answers.join(' | '));
     assert.deepEqual(judgement.selfCount, [right[0]! / 1, right[1]! / 3, right[2]! / 2]);
     assert.deepEqual(rewardsOf(judgement, 'self_count'), judgement.selfCount);
+    // The soft form: the probability of the accepted count answers, summed per group, multiplied.
+    const p = (image: number, question: string, answer: string): number => {
+      const t = model.answerLogprobs([own.images[image]!], [question], [answer]);
+      const v = Math.exp(t.dataSync()[0]!);
+      t.dispose();
+      return v;
+    };
+    const atLeastOne = (image: number, noun: string, plural: string): number =>
+      p(image, `How many ${plural} in this image?`, `one ${noun}`) + ['two', 'three', 'four', 'five'].reduce((sum, n) => sum + p(image, `How many ${plural} in this image?`, `${n} ${plural}`), 0);
+    const soft = judgement.selfCountLikelihood!;
+    close(soft[0]!, p(0, 'How many rings in this image?', 'three rings'), 1e-5);
+    close(soft[1]!, atLeastOne(1, 'square', 'squares') * atLeastOne(1, 'circle', 'circles') * p(1, placed.question!, placed.answer!), 1e-5);
+    close(soft[2]!, atLeastOne(2, 'red cross', 'red crosses') * atLeastOne(2, 'blue diamond', 'blue diamonds'), 1e-5);
+    assert.deepEqual(rewardsOf(judgement, 'self_count_likelihood'), soft);
     const plain = await judgeImages(model, metas, own.images);
     assert.equal(plain.selfCount, undefined);
     assert.throws(() => rewardsOf(plain, 'self_count'), /count: true/);
+    assert.throws(() => rewardsOf(plain, 'self_count_likelihood'), /count: true/);
     model.params.dispose();
   });
 });
