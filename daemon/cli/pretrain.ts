@@ -22,6 +22,8 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
   --count-share X    share of them that are count questions over scenes with broken objects,
                      which teach the answer "zero" (the self_count judge; default ${DEFAULT_PRETRAIN.countShare})
   --dim, --layers, --heads   model size (defaults 192, 6, 6)
+  --bidirectional-image      autoregressive: the image block of understanding sequences attends
+                     both ways (a vision encoder's view); allowed with --init (same weights)
   --lr X             peak learning rate (default ${DEFAULT_PRETRAIN.lr})
   --min-lr X         final learning rate of the cosine decay (default ${DEFAULT_PRETRAIN.minLr})
   --warmup N         warm-up steps (default ${DEFAULT_PRETRAIN.warmup})
@@ -44,6 +46,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         dim: { type: 'string' },
         layers: { type: 'string' },
         heads: { type: 'string' },
+        'bidirectional-image': { type: 'boolean' },
         lr: { type: 'string' },
         'min-lr': { type: 'string' },
         warmup: { type: 'string' },
@@ -70,9 +73,11 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
     const info = await initCompute({ backend: (values.backend ?? 'auto') as BackendChoice });
     process.stderr.write(`backend: ${info.backend} (${info.reason})\n`);
     const seed = intOption(values.seed, 'seed', DEFAULT_PRETRAIN.seed, 0, 2 ** 31);
+    const bidirectional = values['bidirectional-image'] ? { bidirectionalImage: true } : {};
     const config = {
       ...DEFAULT_PRETRAIN,
-      model: init ?? modelConfig(paradigm, {
+      model: init ? modelConfig(paradigm, { ...init, ...bidirectional }) : modelConfig(paradigm, {
+        ...bidirectional,
         ...(values.dim ? { dim: intOption(values.dim, 'dim', 192, 8, 4096) } : {}),
         ...(values.layers ? { layers: intOption(values.layers, 'layers', 6, 1, 64) } : {}),
         ...(values.heads ? { heads: intOption(values.heads, 'heads', 6, 1, 64) } : {}),

@@ -4,7 +4,8 @@
  * (decoupled, as in Janus), whose patch embeddings enter the same body.
  *
  * Generation sequence:    <t2i> prompt(padded) <soi> image x N      (causal, padding hidden)
- * Understanding sequence: <mmu> pixel-patch x N <eoi> question <sep> answer <eos>   (causal)
+ * Understanding sequence: <mmu> pixel-patch x N <eoi> question <sep> answer <eos>   (causal; with
+ *                         bidirectionalImage, <mmu> and the patches see each other)
  *
  * Sampling keeps a key/value cache, so each new token costs one position, not the whole prefix;
  * classifier-free guidance runs the conditional and unconditional branches as one batch.
@@ -168,8 +169,18 @@ export class AutoregressiveModel implements UnifiedModel {
       [tf.slice(embedded, [0, 0, 0], [B, 1, this.config.dim]), this.encodePixels(images), tf.slice(embedded, [0, N + 1, 0], [B, T - N - 1, this.config.dim])],
       1,
     );
-    const h = body(this.params, this.config, tf.add(x, this.positions(0, T)), { causal: true });
+    const attend = this.config.bidirectionalImage ? { mask: this.understandingMask() } : { causal: true };
+    const h = body(this.params, this.config, tf.add(x, this.positions(0, T)), attend);
     return textLogits(this.params, h);
+  }
+
+  /** [T, T]: causal, except that <mmu> and the N pixel patches (positions 0..N) see each other. */
+  private understandingMask(): tf.Tensor {
+    const T = this.undLength;
+    const image = 1 + this.layout.imageTokens;
+    const mask = new Float32Array(T * T);
+    for (let q = 0; q < T; q++) for (let k = 0; k < T; k++) if (k <= q || (q < image && k < image)) mask[q * T + k] = 1;
+    return tf.tensor(mask, [T, T]);
   }
 
   /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */

@@ -18,6 +18,15 @@ export interface ModelConfig {
   patch: number;
   /** Initialisation seed. */
   seed: number;
+  /**
+   * Autoregressive only: in understanding sequences the image block (<mmu> and the pixel patches)
+   * attends both ways, as a vision encoder does before the language model reads it (Janus's
+   * SigLIP); the dialogue after it stays causal, generation stays causal. The per-patch pixel
+   * encoder mixes nothing across patches, so without it a patch sees only the patches before it.
+   * Absent (false) in checkpoints made before it existed, which keep the causal mask they learned.
+   * The weights are the same either way, so a base can continue with it switched on.
+   */
+  bidirectionalImage?: boolean;
 }
 
 export const DEFAULT_MODEL: Omit<ModelConfig, 'paradigm'> = {
@@ -38,5 +47,7 @@ export function modelConfig(paradigm: Paradigm, overrides: Partial<ModelConfig> 
   }
   if (c.dim % c.heads !== 0) throw new Error(`model config: ${c.heads} heads do not divide dim ${c.dim}`);
   if (c.canvas % c.patch !== 0) throw new Error(`model config: canvas ${c.canvas} is not a multiple of patch ${c.patch}`);
+  if (c.bidirectionalImage !== undefined && typeof c.bidirectionalImage !== 'boolean') throw new Error(`model config: bidirectionalImage must be true or false`);
+  if (c.bidirectionalImage && c.paradigm !== 'autoregressive') throw new Error('model config: bidirectionalImage is an autoregressive setting (the masked model reads its image block both ways already)');
   return c;
 }

@@ -103,6 +103,7 @@ export interface ModelSpec {
     heads: number;
     mlpRatio: number;
     patch: number;
+    bidirectionalImage: boolean;
   };
 }
 

@@ -88,7 +88,10 @@ export function semanticProblems(spec: RunSpec, context: ValidationContext, give
     }
   }
   if (model) {
-    const { dim, heads, patch } = model.architecture;
+    const { dim, heads, patch, bidirectionalImage } = model.architecture;
+    if (bidirectionalImage && model.paradigm !== 'autoregressive') {
+      problems.push(err('/model/architecture/bidirectionalImage', 'bidirectionalImage is an autoregressive setting (the masked model reads its image block both ways already)'));
+    }
     if (dim % heads !== 0) problems.push(err('/model/architecture/heads', `heads (${heads}) must divide dim (${dim})`));
     if (spec.world.canvas % patch !== 0) {
       problems.push(err('/model/architecture/patch', `patch (${patch}) must divide the canvas (${spec.world.canvas} px)`));

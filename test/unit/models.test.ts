@@ -146,6 +146,30 @@ describe('autoregressive model', () => {
   });
 });
 
+describe('autoregressive understanding with a bidirectional image block', () => {
+  it('lets an early patch see a later one in understanding only; the same weights generate the same images', async () => {
+    const causal = AutoregressiveModel.create(modelConfig('autoregressive', tiny));
+    const both = AutoregressiveModel.create(modelConfig('autoregressive', { ...tiny, bidirectionalImage: true }));
+    assert.throws(() => modelConfig('masked', { bidirectionalImage: true }), /autoregressive setting/);
+    for (const [name, v] of causal.params.entries()) both.params.get(name).assign(v);
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'green' });
+    const image = renderScene(sampleScene(meta, DEFAULT_WORLD, new Rng(3)), DEFAULT_WORLD);
+    const changed = { ...image, data: image.data.slice() };
+    changed.data.fill(0, changed.data.length - 3 * 4 * 32); // the bottom rows: the last patches
+    const dialogue = [causal.layout.text.encode('What is the color of the object?')];
+    // Logits at <mmu> and the first patch (positions 0 and 1), with the last patches changed.
+    const early = (m: AutoregressiveModel, img: typeof image): number[] =>
+      tf.tidy(() => Array.from(tf.slice(m['dialogueLogits']([img], dialogue), [0, 0, 0], [1, 2, -1]).dataSync()));
+    assert.deepEqual(early(causal, image), early(causal, changed));
+    assert.notDeepEqual(early(both, image), early(both, changed));
+    const a = await causal.generate([meta.prompt], { rng: new Rng(4), cfg: 2 });
+    const b = await both.generate([meta.prompt], { rng: new Rng(4), cfg: 2 });
+    assert.deepEqual(a.tokens, b.tokens);
+    causal.params.dispose();
+    both.params.dispose();
+  });
+});
+
 describe('masked model attention', () => {
   it('image tokens see each other both ways; the prompt never sees the image', () => {
     const model = MaskedModel.create(modelConfig('masked', tiny));

@@ -86,7 +86,7 @@ describe('run spec schema', () => {
     );
     assert.equal(DEFAULT_PRETRAIN.understandingBatchSize, DEFAULT_PRETRAIN.batchSize);
     const arch = (runSchema as unknown as Schema).properties!['model']!.properties!['architecture']!.properties!;
-    assert.deepEqual(Object.fromEntries(Object.entries(arch).map(([k, v]) => [k, v.default])), { dim: DEFAULT_MODEL.dim, layers: DEFAULT_MODEL.layers, heads: DEFAULT_MODEL.heads, mlpRatio: DEFAULT_MODEL.mlpRatio, patch: DEFAULT_MODEL.patch });
+    assert.deepEqual(Object.fromEntries(Object.entries(arch).map(([k, v]) => [k, v.default])), { dim: DEFAULT_MODEL.dim, layers: DEFAULT_MODEL.layers, heads: DEFAULT_MODEL.heads, mlpRatio: DEFAULT_MODEL.mlpRatio, patch: DEFAULT_MODEL.patch, bidirectionalImage: false });
     assert.deepEqual((runSchema as unknown as Schema).properties!['backend']!.enum, [...BACKEND_CHOICES]);
   });
 
