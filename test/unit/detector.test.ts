@@ -234,7 +234,9 @@ describe('the classifier file', () => {
   it('is refused when its weights do not fit its shape', () => {
     const weights = weightsFile as ClassifierWeights;
     assert.doesNotThrow(() => loadClassifier(weights));
-    assert.throws(() => loadClassifier({ ...weights, b2: weights.b2.slice(1) }), /b2 has 6 values, expected 7/);
+    const [first, ...others] = weights.networks;
+    assert.throws(() => loadClassifier({ ...weights, networks: [{ ...first!, b2: first!.b2.slice(1) }, ...others] }), /b2 has 6 values, expected 7/);
+    assert.throws(() => loadClassifier({ ...weights, networks: [] }), /no networks/);
     assert.throws(() => loadClassifier({ ...weights, inputs: [...weights.inputs.slice(1), 10_000] }), /outside the descriptor/);
   });
 });
