@@ -5,15 +5,53 @@
  * replaced; and the calibration of the detector's confidences on the same images.
  *
  * `npx tsx bench/detector-styles.ts [--metadata FILE] [--n 4] [--seed 1] [--rows world,training,...]`;
- * prints two markdown tables (docs/geneval.md holds the last ones). `--rows` keeps the rows whose
+ * prints three markdown tables (docs/geneval.md holds the last ones). `--rows` keeps the rows whose
  * names contain one of the words.
+ *
+ * The third table is each style's ceiling: a style may draw two classes as the very same pixels
+ * (a small disc and a small rounded square), and no reader of pixels can name both right. The
+ * ceiling is GenEval of a reader that names every object by the class its exact picture (region
+ * mask and colour weights) is drawn for most often in that style, sure of it: the best any
+ * pixel-only detector could score there.
  */
+
+/** An object's picture: its region's size, mask and colour weights (what a detector reads), as a key. */
+function pictureOf(image: RgbImage, box: readonly number[], color: string): string | undefined {
+  const region = findRegions(image).find((r) => {
+    const cx = (r.box[0] + r.box[2]) / 2;
+    const cy = (r.box[1] + r.box[3]) / 2;
+    return r.color === color && cx >= box[0]! - 1 && cx <= box[2]! + 1 && cy >= box[1]! - 1 && cy <= box[3]! + 1;
+  });
+  if (!region) return undefined;
+  const w = region.box[2] - region.box[0];
+  return `${w}x${region.box[3] - region.box[1]}:${Array.from(region.weights, (v) => Math.round(v * 1000)).join(',')}`;
+}
+
+/** GenEval of the reader that names each picture by its most frequent class (see above). */
+function ceiling(images: { meta: Metadata; objects: { shape: ShapeClass; detection: Detection; picture: string | undefined }[] }[]): TagTally {
+  const counts = new Map<string, Map<ShapeClass, number>>();
+  for (const { objects } of images) {
+    for (const o of objects) {
+      if (o.picture === undefined) continue;
+      const m = counts.get(o.picture) ?? new Map<ShapeClass, number>();
+      m.set(o.shape, (m.get(o.shape) ?? 0) + 1);
+      counts.set(o.picture, m);
+    }
+  }
+  const named = (o: { shape: ShapeClass; picture: string | undefined }): ShapeClass => {
+    const m = o.picture === undefined ? undefined : counts.get(o.picture);
+    return m ? [...m].reduce((a, b) => (b[1] > a[1] ? b : a))[0] : o.shape;
+  };
+  const tally = new TagTally();
+  for (const { meta, objects } of images) tally.add(meta, objects.map((o) => ({ ...o.detection, class: named(o) })));
+  return tally;
+}
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { detect, detectByTemplate } from '../daemon/geneval';
+import { detect, detectByTemplate, findRegions, type Detection } from '../daemon/geneval';
 import { defaultPromptSet } from '../daemon/util/paths';
 import { Rng } from '../daemon/util/random';
-import { DEFAULT_WORLD, objectBox, parseMetadataLines, renderScene, sampleScene, TAGS, type RgbImage, type Scene } from '../daemon/world';
+import { DEFAULT_WORLD, objectBox, parseMetadataLines, renderScene, sampleScene, TAGS, type Metadata, type RgbImage, type Scene, type ShapeClass } from '../daemon/world';
 import { Calibration, judgeDetections, TagTally } from './detector-measure';
 import { jpegRoundTrip } from './degrade';
 import { HELDOUT_STYLES, renderHeldout } from './styles/heldout-family';
@@ -54,6 +92,12 @@ function main(): void {
     `| style | ${TAGS.join(' | ')} | overall | template detector (before) |`,
     `|---|${TAGS.map(() => '---|').join('')}---|---|`,
   ];
+  const ceilingLines = [
+    "Ceiling: GenEval of a reader that names each object by the class its exact picture is drawn for most often in the style (pictures two classes share must be misread one way).",
+    '',
+    `| style | ${TAGS.join(' | ')} | overall | objects whose picture another class shares |`,
+    `|---|${TAGS.map(() => '---|').join('')}---|---|`,
+  ];
   const calibrationLines = ['Calibration of the detector on the same images: per confidence bin, detections: mean confidence / fraction right (class and colour of the object it sits on).', '', Calibration.header()];
   const heldOutCalibration = new Calibration();
   for (const row of ROWS.filter((r) => !wanted || wanted.some((w) => r.name.includes(w)))) {
@@ -61,6 +105,7 @@ function main(): void {
     const tally = new TagTally();
     const before = new TagTally();
     const calibration = new Calibration();
+    const pictures: Parameters<typeof ceiling>[0] = [];
     prompts.forEach((meta) => {
       for (let k = 0; k < n; k++) {
         const scene = sampleScene(meta, DEFAULT_WORLD, rng);
@@ -69,6 +114,10 @@ function main(): void {
         tally.add(meta, found);
         before.add(meta, detectByTemplate(image));
         const truth = scene.objects.map((o) => ({ shape: o.shape, color: o.color, box: objectBox(o) }));
+        pictures.push({
+          meta,
+          objects: truth.map((o) => ({ shape: o.shape, picture: pictureOf(image, o.box, o.color), detection: { class: o.shape, color: o.color, box: o.box, score: 1, area: 0 } })),
+        });
         judgeDetections(found, truth).forEach((right, i) => {
           calibration.add(found[i]!.score, right);
           if (row.heldOut) heldOutCalibration.add(found[i]!.score, right);
@@ -76,11 +125,15 @@ function main(): void {
       }
     });
     styleLines.push(`| ${row.name} | ${tally.row()} | ${before.overall().toFixed(3)} |`);
+    const shared = new Map<string, Set<ShapeClass>>();
+    for (const o of pictures.flatMap((p) => p.objects)) if (o.picture !== undefined) shared.set(o.picture, (shared.get(o.picture) ?? new Set()).add(o.shape));
+    const sharedObjects = pictures.flatMap((p) => p.objects).filter((o) => o.picture !== undefined && shared.get(o.picture)!.size > 1).length;
+    ceilingLines.push(`| ${row.name} | ${ceiling(pictures).row()} | ${sharedObjects} of ${pictures.reduce((n, p) => n + p.objects.length, 0)} |`);
     calibrationLines.push(`| ${row.name} | ${calibration.cells().join(' | ')} | ${calibration.ece().toFixed(3)} |`);
     process.stderr.write(`${row.name}: ${tally.overall().toFixed(3)}\n`);
   }
   calibrationLines.push(`| all held-out styles | ${heldOutCalibration.cells().join(' | ')} | ${heldOutCalibration.ece().toFixed(3)} |`);
-  process.stdout.write(`${styleLines.join('\n')}\n\n${calibrationLines.join('\n')}\n`);
+  process.stdout.write(`${styleLines.join('\n')}\n\n${calibrationLines.join('\n')}\n\n${ceilingLines.join('\n')}\n`);
 }
 
 main();

@@ -4,7 +4,7 @@
  * mini-batches in a seeded order, so the same data and seed give the same weights. Then a single
  * temperature fitted on separate data by minimising the negative log-likelihood (calibration).
  */
-import { OUTPUTS, softmax, type ClassifierWeights } from '../daemon/geneval/classifier';
+import { averageProbabilities, OUTPUTS, softmax, type ClassifierWeights } from '../daemon/geneval/classifier';
 import { Rng } from '../daemon/util/random';
 
 export interface Dataset {
@@ -29,7 +29,7 @@ export interface TrainOptions {
   onEpoch?: (epoch: number, loss: number) => void;
 }
 
-/** Trains weights (temperature 1) on a dataset restricted to `inputs`. */
+/** Trains one network's weights (temperature 1) on a dataset restricted to `inputs`. */
 export function trainNetwork(data: Dataset, o: TrainOptions): ClassifierWeights {
   const d = o.inputs.length;
   const h = o.hidden;
@@ -136,26 +136,26 @@ export function trainNetwork(data: Dataset, o: TrainOptions): ClassifierWeights 
   }
   const round = (a: ArrayLike<number>): number[] => Array.from(a, (v) => Number(v.toPrecision(6)));
   return {
-    format: 'unirl-shape-classifier/1',
+    format: 'unirl-shape-classifier/2',
     inputs: [...o.inputs],
     hidden: h,
     mean: round(mean),
     std: round(std),
-    w1: round(w1),
-    b1: round(b1),
-    w2: round(w2),
-    b2: round(b2),
+    networks: [{ w1: round(w1), b1: round(b1), w2: round(w2), b2: round(b2) }],
     temperature: 1,
     provenance: {},
   };
 }
 
-/** The temperature that minimises the negative log-likelihood of labelled logits (golden-section search on log T). */
-export function fitTemperature(logits: Float32Array[], labels: Int32Array): number {
+/**
+ * The temperature that minimises the negative log-likelihood of labelled regions, given each
+ * network's logits per region, of the networks' averaged probabilities (golden-section search on log T).
+ */
+export function fitTemperature(logits: Float32Array[][], labels: Int32Array): number {
   const nll = (logT: number): number => {
     const t = Math.exp(logT);
     let s = 0;
-    logits.forEach((l, i) => (s -= Math.log(Math.max(softmax(l, t)[labels[i]!]!, 1e-12))));
+    logits.forEach((l, i) => (s -= Math.log(Math.max(averageProbabilities(l, t)[labels[i]!]!, 1e-12))));
     return s / logits.length;
   };
   let lo = Math.log(0.25);

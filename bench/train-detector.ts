@@ -6,16 +6,18 @@
  * inputs the network sees: the shape measures, the coarse picture, or both), drawn and degraded. The held-out family
  * is never drawn here.
  *
- * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--compare] [--out FILE] [--cache DIR]`
+ * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--out FILE] [--cache DIR]`
  * `--compare` trains all three variants and prints their validation table before writing the
- * chosen one (`--variant`, default both). `--cache DIR` keeps the generated regions there (they
- * take minutes to draw) and reuses them when the scenes, seed and descriptor length match (delete
- * it after changing how the family draws).
+ * chosen one (`--variant`, default both). `--members K` trains K networks from seeds seed ..
+ * seed + K - 1 on the same regions, an ensemble whose probabilities are averaged (classifier.ts).
+ * `--cache DIR` keeps the generated regions there (they take minutes to draw) and reuses them when
+ * the scenes, seed and descriptor length match (delete it after changing how the family draws or
+ * how the descriptors measure), and likewise each trained network.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { classifierLogits, DESCRIPTOR_LENGTH, describeShape, loadClassifier, OUTPUTS, SHAPE_MEASURES, softmax, type ClassifierWeights } from '../daemon/geneval';
+import { averageProbabilities, classifierLogits, classify, DESCRIPTOR_LENGTH, describeShape, loadClassifier, OUTPUTS, SHAPE_MEASURES, type ClassifierWeights } from '../daemon/geneval';
 import { CLASSES } from '../daemon/world/definition';
 import { shapeMask } from '../daemon/world/shapes';
 import { labelledRegions } from './detector-data';
@@ -27,7 +29,8 @@ const VARIANTS: Record<string, number[]> = {
   both: Array.from({ length: DESCRIPTOR_LENGTH }, (_, i) => i),
 };
 
-function logitsOf(weights: ClassifierWeights, data: Dataset): Float32Array[] {
+/** Per region, each network's logits. */
+function logitsOf(weights: ClassifierWeights, data: Dataset): Float32Array[][] {
   const model = loadClassifier(weights);
   return Array.from({ length: data.n }, (_, r) => classifierLogits(model, data.x.subarray(r * data.width, (r + 1) * data.width)));
 }
@@ -40,7 +43,7 @@ function validate(weights: ClassifierWeights, data: Dataset): { accuracy: number
   let classAbove = 0;
   let noneAbove = 0;
   logits.forEach((l, r) => {
-    const p = softmax(l, weights.temperature);
+    const p = averageProbabilities(l, weights.temperature);
     let best = 0;
     for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
     const label = data.y[r]!;
@@ -64,11 +67,17 @@ function worldCheck(weights: ClassifierWeights): string[] {
   const problems: string[] = [];
   for (const size of [8, 9, 10, 11, 12, 16, 17, 18, 19, 20, 21, 22, 23, 24]) {
     CLASSES.forEach((shape, k) => {
-      const p = softmax(classifierLogits(model, describeShape(shapeMask(shape, size, size), size, size)), weights.temperature);
+      const p = classify(model, describeShape(shapeMask(shape, size, size), size, size));
       if (!(p[k]! > 0.9)) problems.push(`${shape} ${size}px: p = ${p[k]!.toFixed(3)}`);
     });
   }
   return problems;
+}
+
+/** The options the cached regions of that name were drawn with (undefined without a cache). */
+function readKey(cache: string | undefined, name: string): string | undefined {
+  const file = cache ? join(cache, `${name}.bin.json`) : undefined;
+  return file && existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 /** Labelled regions, from the cache folder when it holds them for the same options. */
@@ -98,6 +107,7 @@ function main(): void {
     options: {
       scenes: { type: 'string' },
       seed: { type: 'string' },
+      members: { type: 'string' },
       epochs: { type: 'string' },
       hidden: { type: 'string' },
       'weight-decay': { type: 'string' },
@@ -109,6 +119,9 @@ function main(): void {
   });
   const scenes = Number(values.scenes ?? 12000);
   const seed = Number(values.seed ?? 1);
+  // Networks in the ensemble: all learn from the same regions; member m starts from seed + m
+  // (initialisation and batch order), so member 0 is the single network of --members 1.
+  const members = Number(values.members ?? 1);
   const epochs = Number(values.epochs ?? 40);
   const hidden = Number(values.hidden ?? 64);
   const weightDecay = Number(values['weight-decay'] ?? 1e-3);
@@ -126,21 +139,36 @@ function main(): void {
   const countOf = (d: Dataset): string => OUTPUTS.map((o, k) => `${o} ${d.y.filter((y) => y === k).length}`).join(', ');
   process.stderr.write(`data: ${train.n} training regions (${countOf(train)}), ${calibration.n} calibration, ${validation.n} + ${degradedValidation.n} validation; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 
-  const fit = (variant: string): ClassifierWeights => {
+  const train1 = (variant: string, member: number): ClassifierWeights => {
+    const options = { inputs: VARIANTS[variant]!, hidden, epochs, batch: 64, learningRate: 3e-3, weightDecay, seed: seed + member };
+    // Training is deterministic (seeded order, fixed arithmetic), so a network trained before on
+    // the same regions with the same options is reused from the cache folder rather than retrained.
+    const key = JSON.stringify({ data: readKey(values.cache, 'train'), variant, ...options, inputs: undefined });
+    const file = values.cache ? join(values.cache, `network-${variant}-${seed + member}.json`) : undefined;
+    if (file && existsSync(file) && existsSync(`${file}.key`) && readFileSync(`${file}.key`, 'utf8') === key) return JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights;
     const t = Date.now();
     const weights = trainNetwork(train, {
-      inputs: VARIANTS[variant]!,
-      hidden,
-      epochs,
-      batch: 64,
-      learningRate: 3e-3,
-      weightDecay,
-      seed,
-      onEpoch: (e, loss) => process.stderr.write(`\r${variant}: epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)}`),
+      ...options,
+      onEpoch: (e, loss) => process.stderr.write(`\r${variant} ${member + 1}/${members}: epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)}`),
     });
-    weights.temperature = fitTemperature(logitsOf(weights, calibration), calibration.y);
-    process.stderr.write(` temperature ${weights.temperature}, ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
+    process.stderr.write(` ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
+    if (file) {
+      writeFileSync(file, JSON.stringify(weights));
+      writeFileSync(`${file}.key`, key);
+    }
     return weights;
+  };
+  const calibrate = (weights: ClassifierWeights): ClassifierWeights => {
+    weights.temperature = fitTemperature(logitsOf(weights, calibration), calibration.y);
+    process.stderr.write(`${weights.networks.length} network(s): temperature ${weights.temperature}\n`);
+    return weights;
+  };
+  // The members, each alone (with its own temperature) for the record, then together: they share
+  // the inputs' standardisation, which comes from the same training data.
+  const fit = (variant: string): { ensemble: ClassifierWeights; alone: ClassifierWeights[] } => {
+    const alone = Array.from({ length: members }, (_, m) => calibrate(train1(variant, m)));
+    const ensemble = calibrate({ ...alone[0]!, networks: alone.flatMap((w) => w.networks) });
+    return { ensemble, alone: members > 1 ? alone : [] };
   };
 
   const variants = values.compare ? Object.keys(VARIANTS) : [chosen];
@@ -148,26 +176,28 @@ function main(): void {
     `Validation: training-family regions the weights and temperature never saw: ${validation.n} from drawn scenes (seed ${seed + 2000}; ${countOf(validation)}) and ${degradedValidation.n} from degraded ones (seed ${seed + 3000}).`,
     'Accuracy per true output on the drawn scenes; classes p > 0.9: class regions whose own class scores above the counting threshold; none > 0.3: "none" regions that some class scores above 0.3; world: objects of the world (sizes 8-12 and 16-24 px) scored 0.9 or less.',
     '',
-    `| inputs | drawn: accuracy | ${OUTPUTS.join(' | ')} | classes p > 0.9 | none > 0.3 | degraded: accuracy | classes p > 0.9 | none > 0.3 | world below 0.9 |`,
-    `|---|---|${OUTPUTS.map(() => '---|').join('')}---|---|---|---|---|---|`,
+    `| inputs | drawn: accuracy | ${OUTPUTS.join(' | ')} | classes p > 0.9 | none > 0.3 | degraded: accuracy | classes p > 0.9 | none > 0.3 | world below 0.9 | temperature |`,
+    `|---|---|${OUTPUTS.map(() => '---|').join('')}---|---|---|---|---|---|---|`,
   ];
   let result: ClassifierWeights | undefined;
   for (const variant of variants) {
-    const weights = fit(variant);
-    const v = validate(weights, validation);
-    const d = validate(weights, degradedValidation);
+    const { ensemble, alone } = fit(variant);
     const pct = (x: number): string => (100 * x).toFixed(1);
-    lines.push(
-      `| ${variant} | ${pct(v.accuracy)} | ${v.perOutput.map(pct).join(' | ')} | ${pct(v.classAbove09)} | ${pct(v.noneAbove03)} | ${pct(d.accuracy)} | ${pct(d.classAbove09)} | ${pct(d.noneAbove03)} | ${worldCheck(weights).length} |`,
-    );
-    if (variant === chosen) result = weights;
+    const row = (name: string, weights: ClassifierWeights): string => {
+      const v = validate(weights, validation);
+      const d = validate(weights, degradedValidation);
+      return `| ${name} | ${pct(v.accuracy)} | ${v.perOutput.map(pct).join(' | ')} | ${pct(v.classAbove09)} | ${pct(v.noneAbove03)} | ${pct(d.accuracy)} | ${pct(d.classAbove09)} | ${pct(d.noneAbove03)} | ${worldCheck(weights).length} | ${weights.temperature} |`;
+    };
+    alone.forEach((w, m) => lines.push(row(`${variant}, network ${m + 1} alone`, w)));
+    lines.push(row(members > 1 ? `${variant}, ${members} networks` : variant, ensemble));
+    if (variant === chosen) result = ensemble;
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!result) throw new Error(`unknown variant ${chosen}`);
   const problems = worldCheck(result);
   if (problems.length > 0) process.stderr.write(`world renders below 0.9: ${problems.join('; ')}\n`);
   result.provenance = {
-    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}`,
+    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}`,
     trainingRegions: train.n,
     variant: chosen,
     data: 'training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images; random noise, speckles, blur, JPEG and 4x upscaling',

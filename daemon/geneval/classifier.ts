@@ -2,8 +2,9 @@
  * The shape classifier: a small two-layer network over a region's descriptors (descriptors.ts)
  * that gives the probability of each class and of "none" (a blob, a fragment, two objects merged,
  * noise). Its weights are learned by bench/train-detector.ts from procedural renderings in a
- * family of drawing styles and kept in shape-classifier.json; its temperature is fitted on renders
- * the weights never saw, so that a probability of 0.9 is right about nine times in ten.
+ * family of drawing styles and kept in shape-classifier.json; several such networks, trained from
+ * different seeds, vote by averaging their probabilities. The temperature is fitted on renders the
+ * weights never saw, so that a probability of 0.9 is right about nine times in ten.
  *
  * Plain arithmetic, no TensorFlow: it runs inside GRPO's reward loop on every generated image.
  */
@@ -15,24 +16,41 @@ import weightsFile from './shape-classifier.json';
 export const OUTPUTS = [...CLASSES, 'none'] as const;
 export type Output = (typeof OUTPUTS)[number];
 
-export interface ClassifierWeights {
-  format: 'unirl-shape-classifier/1';
-  /** Which descriptor entries are inputs (all of them unless a variant uses fewer). */
-  inputs: number[];
-  hidden: number;
-  /** Per input: subtracted, then divided by. */
-  mean: number[];
-  std: number[];
+/** One network's weights: a hidden ReLU layer, then the outputs' logits. */
+export interface NetworkWeights {
   /** hidden x inputs, row-major. */
   w1: number[];
   b1: number[];
   /** outputs x hidden, row-major. */
   w2: number[];
   b2: number[];
-  /** Logits are divided by it before the softmax (fitted for calibration). */
+}
+
+export interface ClassifierWeights {
+  format: 'unirl-shape-classifier/2';
+  /** Which descriptor entries are inputs (all of them unless a variant uses fewer). */
+  inputs: number[];
+  hidden: number;
+  /** Per input: subtracted, then divided by (the training data's, shared by every network). */
+  mean: number[];
+  std: number[];
+  /**
+   * Networks trained alike on the same data from different seeds (an ensemble): their
+   * probabilities are averaged. Where they agree the average keeps their confidence; where one
+   * run happened to learn a drawing hesitantly or wrongly, the others outvote it.
+   */
+  networks: NetworkWeights[];
+  /** Each network's logits are divided by it before its softmax (fitted for calibration). */
   temperature: number;
   /** How the file was made, for the record. */
   provenance: Record<string, unknown>;
+}
+
+interface Network {
+  readonly w1: Float32Array;
+  readonly b1: Float32Array;
+  readonly w2: Float32Array;
+  readonly b2: Float32Array;
 }
 
 /** A classifier ready to run: weights in typed arrays. */
@@ -41,10 +59,7 @@ export interface ShapeClassifier {
   readonly hidden: number;
   readonly mean: Float32Array;
   readonly std: Float32Array;
-  readonly w1: Float32Array;
-  readonly b1: Float32Array;
-  readonly w2: Float32Array;
-  readonly b2: Float32Array;
+  readonly networks: readonly Network[];
   readonly temperature: number;
 }
 
@@ -54,47 +69,50 @@ export function loadClassifier(weights: ClassifierWeights): ShapeClassifier {
   const check = (name: string, got: number, want: number): void => {
     if (got !== want) throw new Error(`shape classifier: ${name} has ${got} values, expected ${want}`);
   };
-  if (weights.format !== 'unirl-shape-classifier/1') throw new Error(`shape classifier: unknown format ${String(weights.format)}`);
+  if (weights.format !== 'unirl-shape-classifier/2') throw new Error(`shape classifier: unknown format ${String(weights.format)}`);
   if (weights.inputs.some((i) => i < 0 || i >= DESCRIPTOR_LENGTH)) throw new Error('shape classifier: an input index is outside the descriptor');
+  if (weights.networks.length === 0) throw new Error('shape classifier: no networks');
   check('mean', weights.mean.length, n);
   check('std', weights.std.length, n);
-  check('w1', weights.w1.length, weights.hidden * n);
-  check('b1', weights.b1.length, weights.hidden);
-  check('w2', weights.w2.length, outputs * weights.hidden);
-  check('b2', weights.b2.length, outputs);
+  const networks = weights.networks.map((net) => {
+    check('w1', net.w1.length, weights.hidden * n);
+    check('b1', net.b1.length, weights.hidden);
+    check('w2', net.w2.length, outputs * weights.hidden);
+    check('b2', net.b2.length, outputs);
+    return { w1: Float32Array.from(net.w1), b1: Float32Array.from(net.b1), w2: Float32Array.from(net.w2), b2: Float32Array.from(net.b2) };
+  });
   return {
     inputs: Int32Array.from(weights.inputs),
     hidden: weights.hidden,
     mean: Float32Array.from(weights.mean),
     std: Float32Array.from(weights.std),
-    w1: Float32Array.from(weights.w1),
-    b1: Float32Array.from(weights.b1),
-    w2: Float32Array.from(weights.w2),
-    b2: Float32Array.from(weights.b2),
+    networks,
     temperature: weights.temperature,
   };
 }
 
-/** The logits (before temperature) of one descriptor vector. */
-export function classifierLogits(model: ShapeClassifier, descriptor: Float32Array): Float32Array {
+/** Each network's logits (before temperature) of one descriptor vector. */
+export function classifierLogits(model: ShapeClassifier, descriptor: Float32Array): Float32Array[] {
   const n = model.inputs.length;
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = ((descriptor[model.inputs[i]!] as number) - model.mean[i]!) / model.std[i]!;
   const hidden = new Float32Array(model.hidden);
-  for (let j = 0; j < model.hidden; j++) {
-    let s = model.b1[j]!;
-    const row = j * n;
-    for (let i = 0; i < n; i++) s += model.w1[row + i]! * x[i]!;
-    hidden[j] = s > 0 ? s : 0;
-  }
-  const logits = new Float32Array(OUTPUTS.length);
-  for (let k = 0; k < OUTPUTS.length; k++) {
-    let s = model.b2[k]!;
-    const row = k * model.hidden;
-    for (let j = 0; j < model.hidden; j++) s += model.w2[row + j]! * hidden[j]!;
-    logits[k] = s;
-  }
-  return logits;
+  return model.networks.map((net) => {
+    for (let j = 0; j < model.hidden; j++) {
+      let s = net.b1[j]!;
+      const row = j * n;
+      for (let i = 0; i < n; i++) s += net.w1[row + i]! * x[i]!;
+      hidden[j] = s > 0 ? s : 0;
+    }
+    const logits = new Float32Array(OUTPUTS.length);
+    for (let k = 0; k < OUTPUTS.length; k++) {
+      let s = net.b2[k]!;
+      const row = k * model.hidden;
+      for (let j = 0; j < model.hidden; j++) s += net.w2[row + j]! * hidden[j]!;
+      logits[k] = s;
+    }
+    return logits;
+  });
 }
 
 /** Softmax of logits / temperature. */
@@ -111,9 +129,19 @@ export function softmax(logits: Float32Array, temperature = 1): Float32Array {
   return out;
 }
 
+/** The ensemble's probabilities: the mean of each network's softmax(logits / temperature). */
+export function averageProbabilities(logits: readonly Float32Array[], temperature: number): Float32Array {
+  const out = new Float32Array(OUTPUTS.length);
+  for (const l of logits) {
+    const p = softmax(l, temperature);
+    for (let k = 0; k < out.length; k++) out[k]! += p[k]! / logits.length;
+  }
+  return out;
+}
+
 /** The probability of each output for one region's descriptor. */
 export function classify(model: ShapeClassifier, descriptor: Float32Array): Float32Array {
-  return softmax(classifierLogits(model, descriptor), model.temperature);
+  return averageProbabilities(classifierLogits(model, descriptor), model.temperature);
 }
 
 /** The most probable shape class (never "none") and its probability. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
+  classify,
   COUNTING_THRESHOLD,
   THRESHOLD,
   describeShape,
@@ -157,13 +158,14 @@ describe('shape descriptors', () => {
 });
 
 describe('the detector on images the world did not draw', () => {
-  // A small sample of the held-out styles (the full table is bench/detector-styles.ts). Counting,
-  // which asks 0.9 of every object, is the tag still under target there (0.89-0.96 in the bold,
-  // tilted and varied styles, docs/geneval.md); on 12 prompts one or two misses are that rate, so
-  // its floor here is 0.8, the other tags' 0.9.
-  const floor = (tag: string): number => (tag === 'counting' ? 0.8 : 0.9);
+  // A small sample of the held-out styles (the full table is bench/detector-styles.ts). Every style
+  // but "varied" scores at least 0.988 on every tag of the full table (docs/geneval.md), so 0.9 on
+  // 12 prompts a tag. In "varied" counting, which asks 0.9 of every object, is 0.88 on the full
+  // table (some of its small discs and rounded squares are the same pixels: its ceiling is 0.978);
+  // on 12 prompts one or two misses are that rate, so its counting floor here is 0.8.
+  const floor = (style: string, tag: string): number => (style === 'varied' && tag === 'counting' ? 0.8 : 0.9);
   for (const style of HELDOUT_STYLES) {
-    it(`reads the held-out style "${style.name}": GenEval at least 0.9 on every tag (counting 0.8), where the template detector fails`, () => {
+    it(`reads the held-out style "${style.name}": GenEval at least ${floor(style.name, 'counting') < 0.9 ? '0.9 on every tag (counting 0.8)' : '0.9 on every tag'}, where the template detector fails`, () => {
       const rng = new Rng(11);
       const tags = new Map<string, { right: number; total: number }>();
       let templateRight = 0;
@@ -177,7 +179,7 @@ describe('the detector on images the world did not draw', () => {
         if (evaluateDetections(keepDetections(detectByTemplate(image), meta.tag), meta).correct) templateRight++;
         tags.set(meta.tag, t);
       }
-      for (const [tag, t] of tags) assert.ok(t.right / t.total >= floor(tag), `${style.name} ${tag}: ${t.right} / ${t.total}`);
+      for (const [tag, t] of tags) assert.ok(t.right / t.total >= floor(style.name, tag), `${style.name} ${tag}: ${t.right} / ${t.total}`);
       const overall = [...tags.values()].reduce((s, t) => s + t.right / t.total, 0) / tags.size;
       assert.ok(overall > templateRight / total, `${style.name}: ${overall} vs template ${templateRight / total}`);
     });
@@ -234,7 +236,19 @@ describe('the classifier file', () => {
   it('is refused when its weights do not fit its shape', () => {
     const weights = weightsFile as ClassifierWeights;
     assert.doesNotThrow(() => loadClassifier(weights));
-    assert.throws(() => loadClassifier({ ...weights, b2: weights.b2.slice(1) }), /b2 has 6 values, expected 7/);
+    const [first, ...others] = weights.networks;
+    assert.throws(() => loadClassifier({ ...weights, networks: [{ ...first!, b2: first!.b2.slice(1) }, ...others] }), /b2 has 6 values, expected 7/);
+    assert.throws(() => loadClassifier({ ...weights, networks: [] }), /no networks/);
+  });
+
+  it('averages its networks\' probabilities, each network\'s logits divided by the one temperature', () => {
+    const weights = weightsFile as ClassifierWeights;
+    assert.ok(weights.networks.length > 1, 'an ensemble');
+    const descriptor = describeShape(shapeMask('cross', 10, 10), 10, 10);
+    const alone = weights.networks.map((net) => classify(loadClassifier({ ...weights, networks: [net] }), descriptor));
+    const together = classify(loadClassifier(weights), descriptor);
+    together.forEach((p, k) => assert.ok(Math.abs(p - alone.reduce((s, a) => s + a[k]!, 0) / alone.length) < 1e-6, `output ${k}`));
+    assert.ok(Math.abs(together.reduce((s, p) => s + p, 0) - 1) < 1e-6);
     assert.throws(() => loadClassifier({ ...weights, inputs: [...weights.inputs.slice(1), 10_000] }), /outside the descriptor/);
   });
 });
