@@ -25,7 +25,12 @@ async function main(): Promise<void> {
   const examples = drawCountExamples(new TrainingPrompts(), DEFAULT_WORLD, tokenizer, new Rng(Number(values.seed)), Number(values.n));
   for (const file of values.checkpoint) {
     const { model, info } = loadModel(file);
-    const { answers } = await model.answer(examples.map((e) => e.image), examples.map((e) => e.question));
+    const answers: string[] = [];
+    // In parts: one call over hundreds of images outgrows the wasm heap.
+    for (let k = 0; k < examples.length; k += 64) {
+      const part = examples.slice(k, k + 64);
+      answers.push(...(await model.answer(part.map((e) => e.image), part.map((e) => e.question))).answers);
+    }
     const byTruth = new Map<number, { right: number; all: number }>();
     const confusion = new Map<string, number>();
     examples.forEach((e, i) => {
