@@ -6,12 +6,14 @@
 import { BACKGROUND_TOKEN, tokenOf, type ImageTokenizer } from '../tokenizers';
 import { Rng } from '../util/random';
 import {
+  COLOR_RGB,
   COLORS,
   CLASSES,
   combinationsInSplit,
   countAnswer,
   countQuestion,
   metadataFor,
+  objectBox,
   pythonJsonDumps,
   renderScene,
   sampleScene,
@@ -72,20 +74,28 @@ export function drawExamples(prompts: TrainingPrompts, world: WorldConfig, rng: 
 /**
  * Count examples: a training prompt's truth scene in which some objects are broken, and a question
  * how many objects of a class (in a colour, half the time) it holds; broken objects are not
- * counted. A broken object is the kind of failure a patch-token generator makes: most of its
- * patches swapped for other masks of its colour from the codebook, or emptied, so its colour and
- * place stay while its shape is gone. The scene is still the prompt's (no held-out combination is
- * ever drawn), so the examples teach the answer "zero" and a count of well-formed objects only.
+ * counted. A broken object is one of the failures a patch-token generator makes (looked at on the
+ * autoregressive base's own images): a scramble (most of its patches swapped for other masks of
+ * its colour, or emptied: colour and place stay, shape goes) or a scrawl (a wandering stroke in
+ * its colour over about its box, as drawn squiggles are). (An object half in another colour, also
+ * seen, is left out: a person may still count a two-coloured square as a square.) The scene is still the prompt's (no held-out
+ * combination is ever drawn), so the examples teach the answer "zero" and a count of well-formed
+ * objects only.
  */
 export function drawCountExamples(prompts: TrainingPrompts, world: WorldConfig, tokenizer: ImageTokenizer, rng: Rng, n: number): Example[] {
   return Array.from({ length: n }, () => {
     const meta = prompts.draw(rng);
     const scene = sampleScene(meta, world, rng);
-    const broken = scene.objects.map(() => rng.float() < BREAK_PROBABILITY);
-    const whole = scene.objects.filter((_, i) => !broken[i]);
-    const tokens = tokenizer.encode(renderScene(scene, world));
+    const breaks = scene.objects.map(() => (rng.float() < BREAK_PROBABILITY ? rng.pick(BREAKS) : undefined));
+    const whole = scene.objects.filter((_, i) => breaks[i] === undefined);
+    const image = renderScene({ objects: scene.objects.filter((_, i) => breaks[i] !== 'scrawl') }, world);
     scene.objects.forEach((obj, i) => {
-      if (broken[i]) breakObject(tokens, obj, world, tokenizer, rng);
+      if (breaks[i] === 'scrawl') paintScrawl(image, obj, rng);
+    });
+    const tokens = tokenizer.encode(image);
+    scene.objects.forEach((obj, i) => {
+      const kind = breaks[i];
+      if (kind === 'scramble') breakObject(tokens, obj, world, tokenizer, rng);
     });
     // The class asked about: half the time one the scene holds whole, else any (often absent or broken).
     const pool = whole.length > 0 && rng.float() < 0.5 ? whole : undefined;
@@ -96,17 +106,46 @@ export function drawCountExamples(prompts: TrainingPrompts, world: WorldConfig, 
   });
 }
 
-/** Chance that an object of a count example is broken. */
+/** Chance that an object of a count example is broken, and the ways it is broken (drawn uniformly). */
 const BREAK_PROBABILITY = 0.35;
+export const BREAKS = ['scramble', 'scrawl'] as const;
 
-/** Swaps at least half of an object's patches (in the image's tokens) for other masks of its colour, or empties them. */
+/** In the image's tokens, swaps at least half of an object's patches for other masks of its colour, or empties them. */
 export function breakObject(tokens: Int32Array, obj: SceneObject, world: WorldConfig, tokenizer: ImageTokenizer, rng: Rng): void {
   const alone = tokenizer.encode(renderScene({ objects: [obj] }, world));
   const cells = rng.shuffle([...alone.keys()].filter((c) => alone[c] !== BACKGROUND_TOKEN));
-  const swapped = Math.max(1, Math.ceil(cells.length * (0.5 + 0.5 * rng.float())));
   const color = COLORS.indexOf(obj.color);
+  const swapped = Math.max(1, Math.ceil(cells.length * (0.5 + 0.5 * rng.float())));
   for (const c of cells.slice(0, swapped)) {
     tokens[c] = rng.float() < 0.2 ? BACKGROUND_TOKEN : tokenOf(rng.int(0, tokenizer.masks.length - 1), color);
+  }
+}
+
+/** Paints, in place of an object, a wandering stroke 1-2 px wide in its colour, kept within its box. */
+export function paintScrawl(image: RgbImage, obj: SceneObject, rng: Rng): void {
+  const [x0, y0, x1, y1] = objectBox(obj);
+  const clampX = (x: number): number => Math.min(Math.max(x, Math.max(0, x0)), Math.min(image.width, x1) - 1);
+  const clampY = (y: number): number => Math.min(Math.max(y, Math.max(0, y0)), Math.min(image.height, y1) - 1);
+  const width = rng.int(1, 2);
+  const rgb = COLOR_RGB[obj.color];
+  let x = x0 + rng.float() * obj.size;
+  let y = y0 + rng.float() * obj.size;
+  let angle = rng.float() * 2 * Math.PI;
+  for (let step = 0, length = rng.int(2 * obj.size, 4 * obj.size); step < length; step++) {
+    angle += 0.6 * rng.normal();
+    x += Math.cos(angle);
+    y += Math.sin(angle);
+    // At the box's edge the stroke turns back inside.
+    if (clampX(Math.floor(x)) !== Math.floor(x) || clampY(Math.floor(y)) !== Math.floor(y)) angle += Math.PI;
+    x = clampX(Math.floor(x)) + (x - Math.floor(x));
+    y = clampY(Math.floor(y)) + (y - Math.floor(y));
+    for (let dy = 0; dy < width; dy++) {
+      for (let dx = 0; dx < width; dx++) {
+        const px = clampX(Math.floor(x) + dx);
+        const py = clampY(Math.floor(y) + dy);
+        image.data.set(rgb, (py * image.width + px) * 3);
+      }
+    }
   }
 }
 

@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import { defaultDetector, keepDetections } from '../../daemon/geneval';
 import { createImageTokenizer, createTextTokenizer } from '../../daemon/tokenizers';
 import { BatchMaker } from '../../daemon/train/batches';
-import { breakObject, drawCountExamples, TrainingPrompts } from '../../daemon/train/data';
+import { BREAKS, breakObject, drawCountExamples, paintScrawl, TrainingPrompts } from '../../daemon/train/data';
 import { Rng } from '../../daemon/util/random';
-import { CLASSES, DEFAULT_WORLD, metadataFor, readCount, renderScene, sampleScene, touchesHeldOut } from '../../daemon/world';
+import { CLASSES, DEFAULT_WORLD, metadataFor, objectBox, readCount, renderScene, sampleScene, touchesHeldOut } from '../../daemon/world';
 
 const tokenizer = createImageTokenizer(DEFAULT_WORLD);
 
@@ -38,21 +38,35 @@ describe('count examples', () => {
     assert.ok(agree / examples.length > 0.95, `the detector counts the answer's number on ${agree} of 300`);
   });
 
-  it('break an object so that the detector no longer finds its class', () => {
-    const rng = new Rng(12);
-    let found = 0;
-    for (let i = 0; i < 200; i++) {
-      const shape = rng.pick(CLASSES);
-      const scene = sampleScene(metadataFor({ tag: 'single_object', shape }), DEFAULT_WORLD, rng);
-      const tokens = tokenizer.encode(renderScene(scene, DEFAULT_WORLD));
-      const before = [...tokens];
-      breakObject(tokens, scene.objects[0]!, DEFAULT_WORLD, tokenizer, rng);
-      const changed = tokens.filter((t, k) => t !== before[k]).length;
-      assert.ok(changed >= before.filter((t) => t !== 0).length / 2 - 1, 'at least half its patches change');
-      if (keepDetections(defaultDetector(tokenizer.decode(tokens)), 'single_object').has(shape)) found++;
-    }
-    assert.ok(found < 30, `${found} of 200 broken objects are still found as their class`);
-  });
+  for (const kind of BREAKS) {
+    it(`break an object (${kind}) so that the detector no longer finds its class`, () => {
+      const rng = new Rng(12);
+      let found = 0;
+      for (let i = 0; i < 200; i++) {
+        const shape = rng.pick(CLASSES);
+        const scene = sampleScene(metadataFor({ tag: 'single_object', shape }), DEFAULT_WORLD, rng);
+        const obj = scene.objects[0]!;
+        const image = renderScene(kind === 'scrawl' ? { objects: [] } : scene, DEFAULT_WORLD);
+        if (kind === 'scrawl') paintScrawl(image, obj, rng);
+        const tokens = tokenizer.encode(image);
+        const before = tokenizer.encode(renderScene(scene, DEFAULT_WORLD));
+        if (kind === 'scramble') breakObject(tokens, obj, DEFAULT_WORLD, tokenizer, rng);
+        // Changed in at least a third of its patches, and nothing drawn outside its box.
+        const changed = tokens.filter((t, k) => t !== before[k]).length;
+        assert.ok(changed >= before.filter((t) => t !== 0).length / 3 - 1, `${changed} patches changed`);
+        const [x0, y0, x1, y1] = objectBox(obj);
+        const broken = tokenizer.decode(tokens);
+        for (let y = 0; y < 32; y++) {
+          for (let x = 0; x < 32; x++) {
+            if (x >= x0 - 3 && x < x1 + 3 && y >= y0 - 3 && y < y1 + 3) continue;
+            assert.deepEqual([...broken.data.subarray((y * 32 + x) * 3, (y * 32 + x) * 3 + 3)], [128, 128, 128], `pixel ${x},${y} outside the box`);
+          }
+        }
+        if (keepDetections(defaultDetector(broken), 'single_object').has(shape)) found++;
+      }
+      assert.ok(found < 30, `${found} of 200 broken objects are still found as their class`);
+    });
+  }
 
   it("take the spec's share of a step's understanding batch, the same on every call", () => {
     const spec = { seed: 3, canvas: 32, patch: 4, generation: 2, understanding: 8, countShare: 0.5, heldOut: [] };
