@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const batch = metas.slice(p, p + 2);
     const groupMetas = batch.flatMap((m) => Array<Metadata>(G).fill(m));
     const { images } = await selfGenerate(model, groupMetas.map((m) => m.prompt), generateOptions(sampling, rng));
-    const judged = await judgeImages(model, groupMetas, images, { likelihood: true, count: true });
+    const judged = await judgeImages(model, groupMetas, images, { likelihood: true, count: true, countLikelihood: true });
     const detector = detectorVerdicts(groupMetas, images).correct;
     // `self+class` asks the missing facts' questions too and needs every answer right.
     const extra = groupMetas.flatMap((m, i) => missingFactLines(m).map((line) => ({ image: i, line })));

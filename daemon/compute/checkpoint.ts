@@ -31,8 +31,13 @@ export interface CheckpointInfo {
   optimizerFile?: string;
 }
 
+/** A file beside a checkpoint: `model.safetensors` -> `model.<part>.safetensors`. */
+export function siblingFile(file: string, part: string): string {
+  return join(dirname(file), `${basename(file).replace(/\.safetensors$/, '')}.${part}.safetensors`);
+}
+
 export function optimizerFileFor(file: string): string {
-  return join(dirname(file), `${basename(file).replace(/\.safetensors$/, '')}.optimizer.safetensors`);
+  return siblingFile(file, 'optimizer');
 }
 
 async function f32(t: tf.Tensor): Promise<SafeTensor> {

@@ -177,11 +177,15 @@ export class AutoregressiveModel implements UnifiedModel {
   /** [T, T]: causal, except that <mmu> and the N pixel patches (positions 0..N) see each other. */
   private understandingMask(): tf.Tensor {
     const T = this.undLength;
-    const image = 1 + this.layout.imageTokens;
-    const mask = new Float32Array(T * T);
-    for (let q = 0; q < T; q++) for (let k = 0; k < T; k++) if (k <= q || (q < image && k < image)) mask[q * T + k] = 1;
-    return tf.tensor(mask, [T, T]);
+    // Built once (answering asks for it at every decoded token); the tensor lives in the caller's tidy.
+    if (!this.bidirectionalMask) {
+      const image = 1 + this.layout.imageTokens;
+      this.bidirectionalMask = new Float32Array(T * T);
+      for (let q = 0; q < T; q++) for (let k = 0; k < T; k++) if (k <= q || (q < image && k < image)) this.bidirectionalMask[q * T + k] = 1;
+    }
+    return tf.tensor(this.bidirectionalMask, [T, T]);
   }
+  private bidirectionalMask: Float32Array | undefined;
 
   /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */
   private answerNll(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): { nll: tf.Tensor; weights: tf.Tensor } {

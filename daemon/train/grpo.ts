@@ -9,8 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { clipGlobalNorm, loadCheckpoint, readScalar, saveCheckpoint, valueAndGrads, type Adam } from '../compute';
+import { dirname, join } from 'node:path';
+import { clipGlobalNorm, loadCheckpoint, readScalar, saveCheckpoint, siblingFile, valueAndGrads, type Adam } from '../compute';
 import { loadModel, type Generation, type UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
 import { judgeAnswer, type Metadata } from '../world';
@@ -133,7 +133,7 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
 
 /** The reference weights a run moved its KL anchor to at `step`, beside the run's checkpoint. */
 export function referenceFile(out: string, step: number): string {
-  return join(dirname(out), `${basename(out).replace(/\.safetensors$/, '')}.reference-${step}.safetensors`);
+  return siblingFile(out, `reference-${step}`);
 }
 
 /** reference <- alpha x policy + (1 - alpha) x reference, parameter by parameter. */
@@ -147,11 +147,11 @@ function syncReference(reference: UnifiedModel, policy: UnifiedModel, alpha: num
 
 /** Deletes the reference files of anchors older than the one the last checkpoint records. */
 function removeOlderReferences(out: string, keep: number): void {
-  const prefix = `${basename(out).replace(/\.safetensors$/, '')}.reference-`;
   if (!existsSync(dirname(out))) return;
   for (const name of readdirSync(dirname(out))) {
-    const step = name.startsWith(prefix) ? Number(name.slice(prefix.length).replace(/\.safetensors$/, '')) : NaN;
-    if (Number.isInteger(step) && step < keep) rmSync(join(dirname(out), name));
+    const step = Number(/\.reference-(\d+)\.safetensors$/.exec(name)?.[1]);
+    const file = join(dirname(out), name);
+    if (step < keep && file === referenceFile(out, step)) rmSync(file);
   }
 }
 
@@ -182,7 +182,7 @@ async function grpoStep(
 
   // 2. Rewards and group advantages. The model judges its own images; the detector control does
   //    not need its answers, and asks for them only when samples are shown (and the grounding gap logged).
-  const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(model, metas, generation.images, { likelihood: config.reward === 'self_likelihood', count: config.reward.startsWith('self_count') }) : undefined;
+  const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(model, metas, generation.images, { likelihood: config.reward === 'self_likelihood', count: config.reward === 'self_count', countLikelihood: config.reward === 'self_count_likelihood' }) : undefined;
   const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
   const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
   const { advantages, std: groupStd } = groupAdvantages(rewards, G);

@@ -51,7 +51,7 @@ export interface Judgement {
   selfCount?: number[];
   /**
    * The soft count verdict: the probability the model gives an accepted count for every group of
-   * the prompt, times, for a positioned pair, that of the prompt's answer (when asked for: `count`).
+   * the prompt, times, for a positioned pair, that of the prompt's answer (when asked for: `countLikelihood`).
    */
   selfCountLikelihood?: number[];
   /** The GenEval detector's verdict (the control reward, and the grounding gap's referee), and its partial credit. */
@@ -66,6 +66,8 @@ export interface JudgeOptions {
   likelihood?: boolean;
   /** Also the model's counts of the prompt's groups (`selfCount`). */
   count?: boolean;
+  /** Also the probability of the accepted counts (`selfCountLikelihood`). */
+  countLikelihood?: boolean;
 }
 
 /** The model answers the prompt's question about each of its own images; the detector judges too. */
@@ -83,9 +85,8 @@ async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], i
     selfCorrect: verdicts.map((v) => v.correct),
     selfGraded: verdicts.map((v) => v.graded),
     ...(options.likelihood ? { selfLikelihood: factsLikelihood(model, metas, images) } : {}),
-    ...(options.count
-      ? { selfCount: await countVerdicts(model, metas, images, verdicts.map((v) => v.correct)), selfCountLikelihood: countLikelihood(model, metas, images) }
-      : {}),
+    ...(options.count ? { selfCount: await countVerdicts(model, metas, images, verdicts.map((v) => v.correct)) } : {}),
+    ...(options.countLikelihood ? { selfCountLikelihood: countLikelihood(model, metas, images) } : {}),
     ...detectorFields(detectorVerdicts(metas, images)),
   };
 }
@@ -243,7 +244,7 @@ export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'sel
       if (!j.selfCount) throw new Error('the self_count reward needs a judgement asked with { count: true }');
       return j.selfCount;
     case 'self_count_likelihood':
-      if (!j.selfCountLikelihood) throw new Error('the self_count_likelihood reward needs a judgement asked with { count: true }');
+      if (!j.selfCountLikelihood) throw new Error('the self_count_likelihood reward needs a judgement asked with { countLikelihood: true }');
       return j.selfCountLikelihood;
     case 'detector':
       return j.detectorCorrect.map(Number);

@@ -5,8 +5,9 @@
  * answers "The circle is left of the square". That is the exact, normalised match; the graded
  * variant gives partial credit per asked attribute (class, count, colour, relation).
  */
-import { CLASSES, COLORS, NUMBER_WORDS, PLURALS, RELATIONS, type ColorName, type Relation, type ShapeClass } from './definition';
+import { CLASSES, COLORS, PLURALS, RELATIONS, type ColorName, type Relation, type ShapeClass } from './definition';
 import type { Metadata } from './metadata';
+import { readCount } from './counts';
 import { combinationOf, questionAnswer } from './prompts';
 
 export interface Verdict {
@@ -76,8 +77,7 @@ export function judgeAnswer(meta: Metadata, answer: string): Verdict {
     case 'two_object':
       return verdict([overlap(classes, [combo.first, combo.second])]);
     case 'counting': {
-      const number = ws.find((w) => (NUMBER_WORDS as readonly string[]).includes(w));
-      const numberRight = number === NUMBER_WORDS[combo.count] ? 1 : 0;
+      const numberRight = readCount(answer) === combo.count ? 1 : 0;
       const classRight = classes.length === 1 && classes[0] === combo.shape ? 1 : 0;
       return verdict([numberRight, classRight]);
     }

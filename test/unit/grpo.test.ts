@@ -154,7 +154,7 @@ describe('the self count reward', () => {
     const colored = metadataFor({ tag: 'color_attr', first: 'cross', firstColor: 'red', second: 'diamond', secondColor: 'blue' });
     const metas = [three, placed, colored];
     const own = await selfGenerate(model, metas.map((m) => m.prompt), { rng: new Rng(4) });
-    const judgement = await judgeImages(model, metas, own.images, { count: true });
+    const judgement = await judgeImages(model, metas, own.images, { count: true, countLikelihood: true });
     // The questions written out by hand, each with the counts it accepts.
     const asked: [number, string, (n: number) => boolean][] = [
       [0, 'How many rings in this image?', (n) => n === 3],
@@ -190,7 +190,11 @@ describe('the self count reward', () => {
     const plain = await judgeImages(model, metas, own.images);
     assert.equal(plain.selfCount, undefined);
     assert.throws(() => rewardsOf(plain, 'self_count'), /count: true/);
-    assert.throws(() => rewardsOf(plain, 'self_count_likelihood'), /count: true/);
+    assert.throws(() => rewardsOf(plain, 'self_count_likelihood'), /countLikelihood: true/);
+    // Each is computed only when asked for: a GRPO step pays for the one its reward reads.
+    const countOnly = await judgeImages(model, metas, own.images, { count: true });
+    assert.deepEqual(countOnly.selfCount, judgement.selfCount);
+    assert.equal(countOnly.selfCountLikelihood, undefined);
     model.params.dispose();
   });
 });
