@@ -54,7 +54,7 @@ import { Rng } from '../daemon/util/random';
 import { DEFAULT_WORLD, objectBox, parseMetadataLines, renderScene, sampleScene, TAGS, type Metadata, type RgbImage, type Scene, type ShapeClass } from '../daemon/world';
 import { Calibration, judgeDetections, TagTally } from './detector-measure';
 import { jpegRoundTrip } from './degrade';
-import { HELDOUT_STYLES, renderHeldout } from './styles/heldout-family';
+import { HELDOUT_STYLES, legibility, renderHeldout } from './styles/heldout-family';
 import { blankCanvas, drawObjects, familyObject } from './styles/training-family';
 
 interface StyleRow {
@@ -95,13 +95,14 @@ function main(): void {
   const ceilingLines = [
     "Ceiling: GenEval of a reader that names each object by the class its exact picture is drawn for most often in the style (pictures two classes share must be misread one way).",
     '',
-    `| style | ${TAGS.join(' | ')} | overall | objects whose picture another class shares |`,
-    `|---|${TAGS.map(() => '---|').join('')}---|---|`,
+    `| style | ${TAGS.join(' | ')} | overall | objects whose picture another class shares | objects redrawn as illegible |`,
+    `|---|${TAGS.map(() => '---|').join('')}---|---|---|`,
   ];
   const calibrationLines = ['Calibration of the detector on the same images: per confidence bin, detections: mean confidence / fraction right (class and colour of the object it sits on).', '', Calibration.header()];
   const heldOutCalibration = new Calibration();
   for (const row of ROWS.filter((r) => !wanted || wanted.some((w) => r.name.includes(w)))) {
     const rng = new Rng(seed);
+    const redrawnBefore = legibility.redrawn;
     const tally = new TagTally();
     const before = new TagTally();
     const calibration = new Calibration();
@@ -128,7 +129,7 @@ function main(): void {
     const shared = new Map<string, Set<ShapeClass>>();
     for (const o of pictures.flatMap((p) => p.objects)) if (o.picture !== undefined) shared.set(o.picture, (shared.get(o.picture) ?? new Set()).add(o.shape));
     const sharedObjects = pictures.flatMap((p) => p.objects).filter((o) => o.picture !== undefined && shared.get(o.picture)!.size > 1).length;
-    ceilingLines.push(`| ${row.name} | ${ceiling(pictures).row()} | ${sharedObjects} of ${pictures.reduce((n, p) => n + p.objects.length, 0)} |`);
+    ceilingLines.push(`| ${row.name} | ${ceiling(pictures).row()} | ${sharedObjects} of ${pictures.reduce((n, p) => n + p.objects.length, 0)} | ${legibility.redrawn - redrawnBefore} |`);
     calibrationLines.push(`| ${row.name} | ${calibration.cells().join(' | ')} | ${calibration.ece().toFixed(3)} |`);
     process.stderr.write(`${row.name}: ${tally.overall().toFixed(3)}\n`);
   }

@@ -11,12 +11,16 @@
  * diamonds may be taller than wide. Every setting stays within what a person still calls the
  * shape: a ring's hole is at least 40% of its diameter, a cross's arms all reach past the other
  * bar by at least 0.6 bar widths, a square's corners are rounded by at most 0.12 of its side, a
- * turn is at most 15 degrees.
+ * turn is at most 15 degrees. And a style with `legible` set never draws one picture for two
+ * classes: hard edges at 8-10 px make a disc, a rounded square and a slightly turned diamond the
+ * same few pixels, which no person could name, so an object whose picture the style also draws for
+ * another class is drawn again with new settings (legibleDrawing; it compares pictures, it never
+ * asks a detector).
  *
  * The named styles of the style table are settings of this one program (HELDOUT_STYLES).
  */
-import type { Rng } from '../../daemon/util/random';
-import { BACKGROUND_RGB, COLOR_RGB, type ShapeClass } from '../../daemon/world/definition';
+import { Rng } from '../../daemon/util/random';
+import { BACKGROUND_RGB, CLASSES, COLOR_RGB, type ShapeClass } from '../../daemon/world/definition';
 import type { RgbImage } from '../../daemon/world/render';
 import type { Scene } from '../../daemon/world/scene';
 
@@ -50,6 +54,8 @@ export interface HeldoutStyle {
   diamondWidth: [number, number];
   /** Object drawn at this fraction of its box side. */
   fill: [number, number];
+  /** Redraw an object whose picture the style also draws for another class (legibleDrawing). */
+  legible?: boolean;
 }
 
 const BASE: Omit<HeldoutStyle, 'name' | 'description'> = {
@@ -117,6 +123,7 @@ export const HELDOUT_STYLES: readonly HeldoutStyle[] = [
     cornerRadius: [0, 0.12],
     diamondWidth: [0.7, 1],
     fill: [0.85, 1],
+    legible: true,
   },
 ];
 
@@ -237,15 +244,16 @@ export function turn(figure: Figure, cx: number, cy: number, angle: number): Fig
   return { add: figure.add.map(move), cut: figure.cut.map(move) };
 }
 
-/** Paints a figure: each pixel sampled at its centre or on a k x k grid from its corner, colour blended by coverage. */
-export function paint(image: RgbImage, figure: Figure, rgb: readonly number[], samples: number): void {
+/** A figure's coverage of each pixel (0-1) over its own clip of the canvas: sampled at each pixel's centre, or on a k x k grid from its corner. */
+export function coverage(figure: Figure, canvas: number, samples: number): { x0: number; y0: number; width: number; height: number; cover: Float32Array } {
   const all = figure.add.flat();
-  const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => p[1]);
-  const x0 = Math.max(0, Math.floor(Math.min(...xs)));
-  const x1 = Math.min(image.width - 1, Math.ceil(Math.max(...xs)));
-  const y0 = Math.max(0, Math.floor(Math.min(...ys)));
-  const y1 = Math.min(image.height - 1, Math.ceil(Math.max(...ys)));
+  const x0 = Math.max(0, Math.floor(Math.min(...all.map((p) => p[0]))));
+  const x1 = Math.min(canvas - 1, Math.ceil(Math.max(...all.map((p) => p[0]))));
+  const y0 = Math.max(0, Math.floor(Math.min(...all.map((p) => p[1]))));
+  const y1 = Math.min(canvas - 1, Math.ceil(Math.max(...all.map((p) => p[1]))));
+  const width = x1 - x0 + 1;
+  const height = y1 - y0 + 1;
+  const cover = new Float32Array(width * height);
   const step = 1 / samples;
   // Hard edges sample the pixel's centre; coverage samples a grid from its corner.
   const first = samples === 1 ? 0.5 : 0;
@@ -259,12 +267,116 @@ export function paint(image: RgbImage, figure: Figure, rgb: readonly number[], s
           if (figure.add.some((p) => insidePolygon(p, px, py)) && !figure.cut.some((p) => insidePolygon(p, px, py))) hits++;
         }
       }
-      if (hits === 0) continue;
-      const a = hits / (samples * samples);
-      const at = (y * image.width + x) * 3;
+      cover[(y - y0) * width + (x - x0)] = hits / (samples * samples);
+    }
+  }
+  return { x0, y0, width, height, cover };
+}
+
+/** Paints a figure, colour blended by coverage. */
+export function paint(image: RgbImage, figure: Figure, rgb: readonly number[], samples: number): void {
+  const { x0, y0, width, height, cover } = coverage(figure, image.width, samples);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const a = cover[y * width + x]!;
+      if (a === 0) continue;
+      const at = ((y0 + y) * image.width + x0 + x) * 3;
       for (let k = 0; k < 3; k++) image.data[at + k] = Math.round(a * rgb[k]! + (1 - a) * image.data[at + k]!);
     }
   }
+}
+
+/** A drawn object: its figure and how it is sampled. */
+interface Drawing {
+  figure: Figure;
+  samples: number;
+}
+
+/** One object's settings drawn from the style, in its box (centre cx, cy, side `size`). */
+function drawObject(shape: ShapeClass, cx: number, cy: number, size: number, style: HeldoutStyle, rng: Rng): Drawing {
+  const angle = ((rng.float() * 2 - 1) * style.maxTurn * Math.PI) / 180;
+  const samples = style.samples > 0 ? style.samples : rng.float() < 0.5 ? 1 : 4;
+  return { figure: turn(figureOf(shape, cx, cy, size, style, rng), cx, cy, angle), samples };
+}
+
+/** A picture as a person sees it: the coverage cropped to the pixels it touches. */
+interface Picture {
+  width: number;
+  height: number;
+  cover: Float32Array;
+}
+
+function pictureOf({ figure, samples }: Drawing, canvas: number): Picture {
+  const c = coverage(figure, canvas, samples);
+  let [x0, y0, x1, y1] = [c.width, c.height, -1, -1];
+  for (let y = 0; y < c.height; y++) {
+    for (let x = 0; x < c.width; x++) {
+      if (c.cover[y * c.width + x]! === 0) continue;
+      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+    }
+  }
+  const width = x1 - x0 + 1;
+  const height = y1 - y0 + 1;
+  const cover = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) cover[y * width + x] = c.cover[(y0 + y) * c.width + x0 + x]!;
+  return { width, height, cover };
+}
+
+/**
+ * Two pictures closer than this (summed coverage difference, in pixels) are one picture to a
+ * person: a 9 px disc with hard edges is an 8 x 8 block with its corners cut, and so is a 9 px
+ * rounded square; a 9 px diamond turned 8 degrees is a disc.
+ */
+const SAME_PICTURE = 2;
+
+function distance(a: Picture, b: Picture): number {
+  if (a.width !== b.width || a.height !== b.height) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.cover.length; i++) d += Math.abs(a.cover[i]! - b.cover[i]!);
+  return d;
+}
+
+/** Pictures the style draws for each class in a box of one size (one fixed sampling, so the set is the style's, not the scene's). */
+const LIBRARY_DRAWS = 400;
+const libraries = new Map<string, Map<ShapeClass, Picture[]>>();
+
+function library(style: HeldoutStyle, size: number): Map<ShapeClass, Picture[]> {
+  const key = `${style.name}/${size}`;
+  const known = libraries.get(key);
+  if (known) return known;
+  const rng = new Rng(1000 + size);
+  // The box's corner on whole pixels, as renderHeldout places it, so the centre's fraction is size's.
+  const c = 2 + size / 2;
+  const made = new Map<ShapeClass, Picture[]>(CLASSES.map((shape) => [shape, Array.from({ length: LIBRARY_DRAWS }, () => pictureOf(drawObject(shape, c, c, size, style, rng), size + 4))]));
+  libraries.set(key, made);
+  return made;
+}
+
+/** Box sizes whose drawings can have the same extent as one in a box of `size` (objects fill 85-100% of their box, turned a little). */
+const NEAR_SIZES = 4;
+
+/**
+ * Draws one object so that its picture is its class's alone: settings whose picture the same
+ * style also draws (within SAME_PICTURE, in a box of any near size) for another class are drawn
+ * again, up to 20 times. A style that draws one picture for two classes tests nothing a person
+ * could pass; this rule reads only the style's own pictures, never a detector.
+ */
+export const legibility = { objects: 0, redrawn: 0 };
+
+function legibleDrawing(shape: ShapeClass, cx: number, cy: number, size: number, style: HeldoutStyle, canvas: number, rng: Rng): Drawing {
+  legibility.objects++;
+  const others: Picture[] = [];
+  for (let s = Math.max(2, size - NEAR_SIZES); s <= size + NEAR_SIZES; s++) {
+    for (const [other, pictures] of library(style, s)) if (other !== shape) others.push(...pictures);
+  }
+  let drawing = drawObject(shape, cx, cy, size, style, rng);
+  for (let tries = 0; tries < 20; tries++) {
+    const picture = pictureOf(drawing, canvas);
+    if (!others.some((o) => distance(picture, o) < SAME_PICTURE)) return drawing;
+    if (tries === 0) legibility.redrawn++;
+    drawing = drawObject(shape, cx, cy, size, style, rng);
+  }
+  return drawing;
 }
 
 /** A scene drawn in a held-out style: each object in its box, with this program's geometry. */
@@ -276,11 +388,9 @@ export function renderHeldout(scene: Scene, canvas: number, style: HeldoutStyle,
     // The box as the world places it (whole pixels), its centre in continuous coordinates.
     const x0 = Math.round(obj.center[0] - obj.size / 2);
     const y0 = Math.round(obj.center[1] - obj.size / 2);
-    const cx = x0 + obj.size / 2;
-    const cy = y0 + obj.size / 2;
-    const angle = ((rng.float() * 2 - 1) * style.maxTurn * Math.PI) / 180;
-    const samples = style.samples > 0 ? style.samples : rng.float() < 0.5 ? 1 : 4;
-    const figure = turn(figureOf(obj.shape, cx, cy, obj.size, style, rng), cx, cy, angle);
+    const { figure, samples } = style.legible
+      ? legibleDrawing(obj.shape, x0 + obj.size / 2, y0 + obj.size / 2, obj.size, style, canvas, rng)
+      : drawObject(obj.shape, x0 + obj.size / 2, y0 + obj.size / 2, obj.size, style, rng);
     paint(image, figure, COLOR_RGB[obj.color], samples);
   }
   return image;
