@@ -21,6 +21,8 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
   --und-batch N      understanding examples per step (default: --batch)
   --count-share X    share of them that are count questions over scenes with broken objects,
                      which teach the answer "zero" (the self_count judge; default ${DEFAULT_PRETRAIN.countShare})
+  --answer-dropout X probability of hiding each answer word the model reads back in understanding,
+                     so that it names a pair's second object from the image (default ${DEFAULT_PRETRAIN.answerDropout})
   --dim, --layers, --heads   model size (defaults 192, 6, 6)
   --bidirectional-image      autoregressive: the image block of understanding sequences attends
                      both ways (a vision encoder's view); allowed with --init (same weights)
@@ -43,6 +45,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         batch: { type: 'string' },
         'und-batch': { type: 'string' },
         'count-share': { type: 'string' },
+        'answer-dropout': { type: 'string' },
         dim: { type: 'string' },
         layers: { type: 'string' },
         heads: { type: 'string' },
@@ -87,6 +90,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       batchSize: intOption(values.batch, 'batch', DEFAULT_PRETRAIN.batchSize, 1, 4096),
       understandingBatchSize: intOption(values['und-batch'] ?? values.batch, 'und-batch', DEFAULT_PRETRAIN.understandingBatchSize, 1, 4096),
       countShare: numberOption(values['count-share'], 'count-share', DEFAULT_PRETRAIN.countShare, 0, 1),
+      answerDropout: numberOption(values['answer-dropout'], 'answer-dropout', DEFAULT_PRETRAIN.answerDropout, 0, 0.9),
       lr,
       minLr,
       warmup: intOption(values.warmup, 'warmup', DEFAULT_PRETRAIN.warmup, 0, 1_000_000),

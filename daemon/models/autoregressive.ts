@@ -15,7 +15,7 @@ import { crossEntropy, dense, gelu, Parameters, tokenNll } from '../compute';
 import type { Rng } from '../util/random';
 import type { RgbImage } from '../world/render';
 import type { ModelConfig } from './config';
-import { decodeAnswers, dialogueTargets } from './dialogue';
+import { decodeAnswers, dialogueTargets, type AnswerDropout } from './dialogue';
 import { argmax, logSoftmaxInto, sampleFromLogProbs } from './maskgit';
 import type { AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
 import { addBodyParams, body, disposeCache, type KvCache } from './transformer';
@@ -188,16 +188,16 @@ export class AutoregressiveModel implements UnifiedModel {
   private bidirectionalMask: Float32Array | undefined;
 
   /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */
-  private answerNll(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): { nll: tf.Tensor; weights: tf.Tensor } {
+  private answerNll(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): { nll: tf.Tensor; weights: tf.Tensor } {
     const l = this.layout;
     const T = this.undLength;
-    const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 2 + l.imageTokens, T);
+    const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 2 + l.imageTokens, T, dropout);
     const logits = this.dialogueLogits(images, dialogues);
     return { nll: tokenNll(logits, tf.tensor(targets, [images.length, T], 'int32')), weights: tf.tensor(weights, [images.length, T]) };
   }
 
-  understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar {
-    const { nll, weights } = this.answerNll(images, questions, answers);
+  understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): tf.Scalar {
+    const { nll, weights } = this.answerNll(images, questions, answers, dropout);
     return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1));
   }
 

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { argmax, logSoftmaxInto, sampleFromLogProbs } from './maskgit';
 import type { AnswerOptions, Answers } from './model';
+import type { Rng } from '../util/random';
 import type { Layout } from './vocab';
 
 export interface DialogueTargets {
@@ -15,15 +16,27 @@ export interface DialogueTargets {
   weights: Float32Array;
 }
 
+/**
+ * Answer-word dropout in training: each answer word the model reads back (teacher forcing) is
+ * replaced by padding with probability p, while every target stays. Without it an autoregressive
+ * model can name the second object of "there is a ring and a cross" from the first word alone (the
+ * partners it saw in training) instead of from the image; with it the image must carry the answer.
+ */
+export interface AnswerDropout {
+  rng: Rng;
+  p: number;
+}
+
 /** Targets for teacher-forced answers; `textStart` is where the dialogue begins in a sequence of length T. */
-export function dialogueTargets(l: Layout, questions: readonly string[], answers: readonly string[], textStart: number, T: number): DialogueTargets {
+export function dialogueTargets(l: Layout, questions: readonly string[], answers: readonly string[], textStart: number, T: number, dropout?: AnswerDropout): DialogueTargets {
   const dialogues: number[][] = [];
   const targets = new Int32Array(questions.length * T);
   const weights = new Float32Array(questions.length * T);
   questions.forEach((q, b) => {
     const qIds = l.text.encode(q);
     const aIds = [...l.text.encode(answers[b]!), l.text.eos];
-    dialogues.push([...qIds, l.text.sep, ...aIds]);
+    const read = dropout && dropout.p > 0 ? aIds.map((id) => (dropout.rng.float() < dropout.p ? l.text.pad : id)) : aIds;
+    dialogues.push([...qIds, l.text.sep, ...read]);
     // Answer token i sits at dialogue index qIds.length + 1 + i; the position before it predicts it.
     aIds.forEach((id, i) => {
       const pos = textStart + qIds.length + i;

@@ -15,7 +15,7 @@ import type { Rng } from '../util/random';
 import type { RgbImage } from '../world/render';
 import { BACKGROUND_TOKEN } from '../tokenizers';
 import { addBodyParams, body } from './transformer';
-import { decodeAnswers, dialogueTargets } from './dialogue';
+import { decodeAnswers, dialogueTargets, type AnswerDropout } from './dialogue';
 import { argmax, gumbel, logSoftmaxInto, maskSchedule, sampleFromLogProbs } from './maskgit';
 import type { ModelConfig } from './config';
 import {
@@ -258,19 +258,19 @@ export class MaskedModel implements UnifiedModel {
   }
 
   /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */
-  private answerNll(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): { nll: tf.Tensor; weights: tf.Tensor } {
+  private answerNll(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): { nll: tf.Tensor; weights: tf.Tensor } {
     const l = this.layout;
     const images = pixels.map((p) => l.image.encode(p));
     const T = this.undLength;
-    const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 3 + l.imageTokens, T);
+    const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 3 + l.imageTokens, T, dropout);
     const { batch, mask } = this.undBatch(images, dialogues);
     const logits = textLogits(this.params, this.hidden(batch, mask, 2));
     return { nll: tokenNll(logits, tf.tensor(targets, [images.length, T], 'int32')), weights: tf.tensor(weights, [images.length, T]) };
   }
 
   /** Answer loss of understanding: next-token negative log-likelihood of the answer and <eos>. */
-  understandingLoss(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar {
-    const { nll, weights } = this.answerNll(pixels, questions, answers);
+  understandingLoss(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): tf.Scalar {
+    const { nll, weights } = this.answerNll(pixels, questions, answers, dropout);
     return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1));
   }
 

@@ -7,6 +7,7 @@ import type { Parameters } from '../compute';
 import type { Rng } from '../util/random';
 import type { RgbImage } from '../world/render';
 import type { ModelConfig, Paradigm } from './config';
+import type { AnswerDropout } from './dialogue';
 import type { Layout } from './vocab';
 
 export interface GenerateOptions {
@@ -56,7 +57,8 @@ export interface UnifiedModel {
   readonly layout: Layout;
   /** `images` are image tokens (the generator's own output space). */
   generationLoss(prompts: readonly string[], images: readonly Int32Array[], rng: Rng, dropPrompt?: number): tf.Scalar;
-  understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Scalar;
+  /** Answer NLL; `dropout` hides answer words the model reads back (training only: dialogue.ts, AnswerDropout). */
+  understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): tf.Scalar;
   // Async: sampling reads each step's logits back, which a GPU backend in Node can only do asynchronously.
   generate(prompts: readonly string[], options: GenerateOptions): Promise<Generation>;
   answer(images: readonly RgbImage[], questions: readonly string[], options?: AnswerOptions): Promise<Answers>;

@@ -34,6 +34,12 @@ export interface PretrainConfig {
   gradClip: number;
   /** Probability of dropping the prompt in generation examples (for classifier-free guidance). */
   dropPrompt: number;
+  /**
+   * Probability of hiding each answer word the model reads back in understanding examples
+   * (dialogue.ts, AnswerDropout): so that it names the second object of a pair from the image, not
+   * from the first name. 0 (the default) reads every word, and draws nothing from the step's rng.
+   */
+  answerDropout: number;
   /** Weight of the understanding loss against the generation loss. */
   understandingWeight: number;
   seed: number;
@@ -59,6 +65,7 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'model'> = {
   weightDecay: 0.01,
   gradClip: 1,
   dropPrompt: 0.1,
+  answerDropout: 0,
   understandingWeight: 1,
   seed: 1,
   logEvery: 10,
@@ -122,7 +129,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
     let parts: tf.Tensor | undefined;
     const { value, grads } = valueAndGrads(model.params, () => {
       const g = model.generationLoss(gen.prompts, gen.tokens, rng, config.dropPrompt);
-      const u = model.understandingLoss(und.images, und.questions, und.answers);
+      const u = model.understandingLoss(und.images, und.questions, und.answers, config.answerDropout > 0 ? { rng, p: config.answerDropout } : undefined);
       parts = tf.keep(tf.stack<tf.Scalar>([g, u]));
       return tf.add(g, tf.mul(u, config.understandingWeight));
     });

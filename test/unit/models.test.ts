@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { Adam, clipGlobalNorm, initCompute, valueAndGrads } from '../../daemon/compute';
 import { AutoregressiveModel, maskSchedule, MaskedModel, modelConfig } from '../../daemon/models';
+import { dialogueTargets } from '../../daemon/models/dialogue';
 import { DEFAULT_SAMPLING } from '../../daemon/train';
 import { Rng } from '../../daemon/util/random';
 import { DEFAULT_WORLD, metadataFor, renderScene, sampleScene } from '../../daemon/world';
@@ -143,6 +144,28 @@ describe('autoregressive model', () => {
     for (let j = 0; j <= 40; j++) assert.deepEqual(x![0]![j], y![0]![j], `position ${j} saw the future`);
     assert.notDeepEqual(x![0]![41], y![0]![41]);
     model.params.dispose();
+  });
+});
+
+describe('answer-word dropout', () => {
+  it('hides answer words the model reads back, never the question or a target, and draws nothing at p = 0', () => {
+    const layout = AutoregressiveModel.create(modelConfig('autoregressive', tiny)).layout;
+    const q = ['What are two items in this image?'];
+    const a = ['There is a ring and a cross'];
+    const plain = dialogueTargets(layout, q, a, 66, 90);
+    const rng = new Rng(3);
+    const before = rng.state();
+    assert.deepEqual(dialogueTargets(layout, q, a, 66, 90, { rng, p: 0 }), plain);
+    assert.deepEqual(rng.state(), before);
+    const dropped = dialogueTargets(layout, q, a, 66, 90, { rng: new Rng(3), p: 0.5 });
+    assert.deepEqual(dropped.targets, plain.targets);
+    assert.deepEqual(dropped.weights, plain.weights);
+    const questionLength = layout.text.encode(q[0]!).length + 1;
+    assert.deepEqual(dropped.dialogues[0]!.slice(0, questionLength), plain.dialogues[0]!.slice(0, questionLength));
+    const answerRead = dropped.dialogues[0]!.slice(questionLength);
+    const hidden = answerRead.filter((id, i) => id !== plain.dialogues[0]![questionLength + i]);
+    assert.ok(hidden.length > 0 && hidden.length < answerRead.length, `${hidden.length} of ${answerRead.length} hidden`);
+    assert.ok(hidden.every((id) => id === layout.text.pad));
   });
 });
 
