@@ -32,6 +32,9 @@ function classesIn(ws: string[]): ShapeClass[] {
   }
   return out;
 }
+/** The classes an answer names, in order ("There is a ring and a cross": ring, cross). */
+export const classesNamed = (text: string): ShapeClass[] => classesIn(words(text));
+
 const colorsIn = (ws: string[]): ColorName[] => ws.filter((w): w is ColorName => (COLORS as readonly string[]).includes(w));
 
 function relationIn(text: string): Relation | undefined {
