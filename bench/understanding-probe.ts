@@ -10,11 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
-import { truthImages } from '../daemon/geneval';
 import { loadModel } from '../daemon/models';
 import { understandingOnTruth } from '../daemon/train';
 import { defaultPromptSet } from '../daemon/util/paths';
-import { classesNamed, combinationOf, parseMetadataLines, questionAnswer } from '../daemon/world';
+import { classesNamed, combinationOf, parseMetadataLines, TAGS } from '../daemon/world';
 
 const { values } = parseArgs({
   options: { checkpoint: { type: 'string', multiple: true, default: [] }, metadata: { type: 'string' }, n: { type: 'string', default: '4' }, seed: { type: 'string', default: '0' } },
@@ -27,32 +26,22 @@ async function main(): Promise<void> {
   const metadata = parseMetadataLines(readFileSync(file, 'utf8'), file);
   const n = Number(values.n);
   const seed = Number(values.seed);
-  const pairs = metadata.map((meta, index) => ({ meta, index, combo: combinationOf(meta) })).filter((p) => p.combo?.tag === 'two_object');
-  const lines = [`| checkpoint | step | understanding | ${['single_object', 'two_object', 'counting', 'colors', 'position', 'color_attr'].join(' | ')} | pairs: first named | second named | both |`, '|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  const lines = [`| checkpoint | step | understanding | ${TAGS.join(' | ')} | pairs: first named | second named | both |`, '|---|---|---|---|---|---|---|---|---|---|---|---|'];
   for (const checkpoint of values.checkpoint) {
     const { model, info } = loadModel(checkpoint);
-    const result = await understandingOnTruth(model, metadata, n, seed);
-    // The two-object prompts again, answer by answer: which named object the answer holds.
-    let first = 0;
-    let second = 0;
-    let both = 0;
-    let total = 0;
-    for (const { meta, index, combo } of pairs) {
-      if (combo?.tag !== 'two_object') continue;
-      const images = truthImages(meta, index, n, seed, { canvas: model.config.canvas });
-      const { answers } = await model.answer(images, images.map(() => questionAnswer(meta)!.question));
-      for (const answer of answers) {
-        const named = new Set<string>(classesNamed(answer));
-        const a = named.has(combo.first);
-        const b = named.has(combo.second);
-        first += a ? 1 : 0;
-        second += b ? 1 : 0;
-        both += a && b ? 1 : 0;
-        total++;
-      }
-    }
+    // Which of a two-object prompt's objects each answer names.
+    let [first, second, both, total] = [0, 0, 0, 0];
+    const result = await understandingOnTruth(model, metadata, n, seed, (meta, answer) => {
+      const combo = combinationOf(meta);
+      if (combo?.tag !== 'two_object') return;
+      const named = new Set<string>(classesNamed(answer));
+      first += named.has(combo.first) ? 1 : 0;
+      second += named.has(combo.second) ? 1 : 0;
+      both += named.has(combo.first) && named.has(combo.second) ? 1 : 0;
+      total++;
+    });
     const share = (x: number): string => (x / Math.max(1, total)).toFixed(3);
-    lines.push(`| ${checkpoint} | ${info.step} | ${result.overall.toFixed(3)} | ${result.tags.map((t) => t.accuracy.toFixed(3)).join(' | ')} | ${share(first)} | ${share(second)} | ${share(both)} |`);
+    lines.push(`| ${checkpoint} | ${info.step} | ${result.overall.toFixed(3)} | ${TAGS.map((tag) => result.tags.find((t) => t.tag === tag)?.accuracy.toFixed(3) ?? '-').join(' | ')} | ${share(first)} | ${share(second)} | ${share(both)} |`);
     process.stderr.write(`${lines.at(-1)}\n`);
     model.params.dispose();
   }

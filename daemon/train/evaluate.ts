@@ -67,8 +67,14 @@ export interface UnderstandingResult {
   overall: number;
 }
 
-/** Understanding on rendered truth scenes: the prompt's question about a scene that satisfies it. */
-export async function understandingOnTruth(model: UnifiedModel, metadata: readonly Metadata[], imagesPerPrompt: number, seed: number): Promise<UnderstandingResult> {
+/** Understanding on rendered truth scenes: the prompt's question about a scene that satisfies it; `onAnswer` sees each answer. */
+export async function understandingOnTruth(
+  model: UnifiedModel,
+  metadata: readonly Metadata[],
+  imagesPerPrompt: number,
+  seed: number,
+  onAnswer?: (meta: Metadata, answer: string) => void,
+): Promise<UnderstandingResult> {
   const tally = new Map<string, { correct: number; total: number }>();
   const items: { meta: Metadata; image: RgbImage; question: string }[] = [];
   metadata.forEach((meta, index) => {
@@ -83,6 +89,7 @@ export async function understandingOnTruth(model: UnifiedModel, metadata: readon
       const t = tally.get(c.meta.tag) ?? { correct: 0, total: 0 };
       t.total++;
       if (judgeAnswer(c.meta, answers[k]!).correct) t.correct++;
+      onAnswer?.(c.meta, answers[k]!);
       tally.set(c.meta.tag, t);
     });
   }
