@@ -355,13 +355,13 @@ function library(style: HeldoutStyle, size: number): Map<ShapeClass, Picture[]> 
 /** Box sizes whose drawings can have the same extent as one in a box of `size` (objects fill 85-100% of their box, turned a little). */
 const NEAR_SIZES = 4;
 
-/** Objects drawn by legibleDrawing, and how many of them had to be drawn again (the style table reports it). */
-export const legibility = { objects: 0, redrawn: 0 };
+/** Objects drawn by legibleDrawing, how many had to be drawn again (the style table reports it), and how many stayed illegible after every try. */
+export const legibility = { objects: 0, redrawn: 0, unresolved: 0 };
 
 /**
  * Draws one object so that its picture is its class's alone: settings whose picture the same
  * style also draws (within SAME_PICTURE, in a box of any near size) for another class are drawn
- * again, up to 20 times (after that the last drawing stands; not seen in the style table). A style
+ * again, up to 20 times (after that the last drawing stands, counted as unresolved). A style
  * that draws one picture for two classes tests nothing a person could pass; this rule reads only
  * the style's own pictures, never a detector.
  */
@@ -378,6 +378,7 @@ function legibleDrawing(shape: ShapeClass, cx: number, cy: number, size: number,
     if (tries === 0) legibility.redrawn++;
     drawing = drawObject(shape, cx, cy, size, style, rng);
   }
+  legibility.unresolved++;
   return drawing;
 }
 
