@@ -129,7 +129,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
     let parts: tf.Tensor | undefined;
     const { value, grads } = valueAndGrads(model.params, () => {
       const g = model.generationLoss(gen.prompts, gen.tokens, rng, config.dropPrompt);
-      const u = model.understandingLoss(und.images, und.questions, und.answers, config.answerDropout > 0 ? { rng, p: config.answerDropout } : undefined);
+      const u = model.understandingLoss(und.images, und.questions, und.answers, { rng, p: config.answerDropout });
       parts = tf.keep(tf.stack<tf.Scalar>([g, u]));
       return tf.add(g, tf.mul(u, config.understandingWeight));
     });

@@ -189,11 +189,12 @@ describe('the held-out family', () => {
   it('never draws one picture for two classes in the varied style (the style, not the detector, keeps it legible)', () => {
     const varied = HELDOUT_STYLES.find((s) => s.name === 'varied')!;
     assert.ok(varied.legible);
-    // Small objects, where hard edges make a disc, a rounded square and a turned diamond alike.
+    // Small objects, where hard edges make a disc, a rounded square and a turned diamond alike
+    // (boxes of 8-10 px, a pixel apart, so that no two touch).
     const rng = new Rng(5);
     const classesOf = new Map<string, Set<string>>();
     for (let i = 0; i < 150; i++) {
-      const objects = (['circle', 'square', 'diamond'] as const).map((shape, k) => ({ shape, color: 'red' as const, center: [6 + 10 * k, 16] as [number, number], size: 8 + (i % 4) }));
+      const objects = (['circle', 'square', 'diamond'] as const).map((shape, k) => ({ shape, color: 'red' as const, center: [5 + 11 * k, 16] as [number, number], size: 8 + (i % 3) }));
       const image = renderHeldout({ objects }, 32, varied, rng);
       for (const region of findRegions(image)) {
         const x = (region.box[0] + region.box[2]) / 2;
