@@ -46,6 +46,8 @@ export interface DataOptions {
   noiseShare: number;
   /** Share of scenes degraded (noise, speckles, blur, JPEG or 4x upscaling); the rest stay as drawn. */
   degradedShare: number;
+  /** Draw no picture for two answers (trainingScene's `legible`). */
+  legible?: boolean;
 }
 
 /** Labelled region descriptors from `scenes` random images. */
@@ -62,7 +64,7 @@ export function labelledRegions(o: DataOptions): Dataset {
       continue;
     }
     const side = rng.float() < 0.75 ? 32 : 64;
-    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare });
+    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true });
     const { image, scale } = rng.float() < o.degradedShare ? degrade(scene.image, rng, side === 32) : { image: scene.image, scale: 1 };
     // Pixels each object owns in the drawn scene (at the degraded image's scale).
     const ownedArea = new Map<number, number>();

@@ -6,7 +6,8 @@
  * inputs the network sees: the shape measures, the coarse picture, or both), drawn and degraded. The held-out family
  * is never drawn here.
  *
- * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--out FILE] [--cache DIR]`
+ * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--out FILE] [--cache DIR]`
+ * `--legible` draws the training family with no picture taught for two answers (trainingScene).
  * `--compare` trains all three variants and prints their validation table before writing the
  * chosen one (`--variant`, default both). `--members K` trains K networks from seeds seed ..
  * seed + K - 1 on the same regions, an ensemble whose probabilities are averaged (classifier.ts).
@@ -112,6 +113,7 @@ function main(): void {
       hidden: { type: 'string' },
       'weight-decay': { type: 'string' },
       variant: { type: 'string' },
+      legible: { type: 'boolean' },
       compare: { type: 'boolean' },
       out: { type: 'string' },
       cache: { type: 'string' },
@@ -127,7 +129,7 @@ function main(): void {
   const weightDecay = Number(values['weight-decay'] ?? 1e-3);
   const chosen = values.variant ?? 'both';
   const out = values.out ?? 'daemon/geneval/shape-classifier.json';
-  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04 };
+  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}) };
   const t0 = Date.now();
   // Weights learn from drawn and degraded scenes alike; the temperature is fitted on drawn scenes
   // only (GenEval scores images a program drew: a model's decoded tokens or another renderer's),
@@ -197,10 +199,10 @@ function main(): void {
   const problems = worldCheck(result);
   if (problems.length > 0) process.stderr.write(`world renders below 0.9: ${problems.join('; ')}\n`);
   result.provenance = {
-    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}`,
+    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}`,
     trainingRegions: train.n,
     variant: chosen,
-    data: 'training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images; random noise, speckles, blur, JPEG and 4x upscaling',
+    data: `training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images${values.legible ? ', no picture drawn for two answers' : ''}; random noise, speckles, blur, JPEG and 4x upscaling`,
   };
   writeFileSync(out, `${JSON.stringify(result)}\n`);
   process.stderr.write(`wrote ${out}\n`);

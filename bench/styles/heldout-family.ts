@@ -23,6 +23,7 @@ import { Rng } from '../../daemon/util/random';
 import { BACKGROUND_RGB, CLASSES, COLOR_RGB, type ShapeClass } from '../../daemon/world/definition';
 import type { RgbImage } from '../../daemon/world/render';
 import type { Scene } from '../../daemon/world/scene';
+import { cropPicture, drawLegibly, newLegibilityCount, PictureBook, type Picture } from './legibility';
 
 export type Point = [number, number];
 /** A filled area: inside `add` polygons and outside every `cut` polygon. */
@@ -299,87 +300,43 @@ function drawObject(shape: ShapeClass, cx: number, cy: number, size: number, sty
   return { figure: turn(figureOf(shape, cx, cy, size, style, rng), cx, cy, angle), samples };
 }
 
-/** A picture as a person sees it: the coverage cropped to the pixels it touches. */
-interface Picture {
-  width: number;
-  height: number;
-  cover: Float32Array;
-}
-
 function pictureOf({ figure, samples }: Drawing, canvas: number): Picture {
-  const c = coverage(figure, canvas, samples);
-  let [x0, y0, x1, y1] = [c.width, c.height, -1, -1];
-  for (let y = 0; y < c.height; y++) {
-    for (let x = 0; x < c.width; x++) {
-      if (c.cover[y * c.width + x]! === 0) continue;
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-    }
-  }
-  const width = x1 - x0 + 1;
-  const height = y1 - y0 + 1;
-  const cover = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) cover[y * width + x] = c.cover[(y0 + y) * c.width + x0 + x]!;
-  return { width, height, cover };
-}
-
-/**
- * Two pictures closer than this (summed coverage difference, in pixels) are one picture to a
- * person: a 9 px disc with hard edges is an 8 x 8 block with its corners cut, and so is a 9 px
- * rounded square; a 9 px diamond turned 8 degrees is a disc.
- */
-const SAME_PICTURE = 2;
-
-function distance(a: Picture, b: Picture): number {
-  if (a.width !== b.width || a.height !== b.height) return Infinity;
-  let d = 0;
-  for (let i = 0; i < a.cover.length; i++) d += Math.abs(a.cover[i]! - b.cover[i]!);
-  return d;
+  return cropPicture(coverage(figure, canvas, samples));
 }
 
 /** Pictures the style draws for each class in a box of one size (one fixed sampling, so the set is the style's, not the scene's). */
 const LIBRARY_DRAWS = 400;
-const libraries = new Map<string, Map<ShapeClass, Picture[]>>();
+const libraries = new Map<string, PictureBook>();
 
-function library(style: HeldoutStyle, size: number): Map<ShapeClass, Picture[]> {
+function library(style: HeldoutStyle, size: number): PictureBook {
   const key = `${style.name}/${size}`;
   const known = libraries.get(key);
   if (known) return known;
   const rng = new Rng(1000 + size);
   // The box's corner on whole pixels, as renderHeldout places it, so the centre's fraction is size's.
   const c = 2 + size / 2;
-  const made = new Map<ShapeClass, Picture[]>(CLASSES.map((shape) => [shape, Array.from({ length: LIBRARY_DRAWS }, () => pictureOf(drawObject(shape, c, c, size, style, rng), size + 4))]));
-  libraries.set(key, made);
-  return made;
+  const book = new PictureBook();
+  for (const shape of CLASSES) for (let i = 0; i < LIBRARY_DRAWS; i++) book.add(shape, pictureOf(drawObject(shape, c, c, size, style, rng), size + 4));
+  libraries.set(key, book);
+  return book;
 }
 
 /** Box sizes whose drawings can have the same extent as one in a box of `size` (objects fill 85-100% of their box, turned a little). */
 const NEAR_SIZES = 4;
 
-/** Objects drawn by legibleDrawing, how many had to be drawn again (the style table reports it), and how many stayed illegible after every try. */
-export const legibility = { objects: 0, redrawn: 0, unresolved: 0 };
+/** Objects drawn legibly, how many had to be drawn again (the style table reports it), and how many stayed illegible after every try. */
+export const legibility = newLegibilityCount();
 
 /**
  * Draws one object so that its picture is its class's alone: settings whose picture the same
  * style also draws (within SAME_PICTURE, in a box of any near size) for another class are drawn
- * again, up to 20 times (after that the last drawing stands, counted as unresolved). A style
- * that draws one picture for two classes tests nothing a person could pass; this rule reads only
- * the style's own pictures, never a detector.
+ * again (legibility.ts). It reads only the style's own pictures, never a detector.
  */
 function legibleDrawing(shape: ShapeClass, cx: number, cy: number, size: number, style: HeldoutStyle, canvas: number, rng: Rng): Drawing {
-  legibility.objects++;
-  const others: Picture[] = [];
-  for (let s = Math.max(2, size - NEAR_SIZES); s <= size + NEAR_SIZES; s++) {
-    for (const [other, pictures] of library(style, s)) if (other !== shape) others.push(...pictures);
-  }
-  let drawing = drawObject(shape, cx, cy, size, style, rng);
-  for (let tries = 0; tries < 20; tries++) {
-    const picture = pictureOf(drawing, canvas);
-    if (!others.some((o) => distance(picture, o) < SAME_PICTURE)) return drawing;
-    if (tries === 0) legibility.redrawn++;
-    drawing = drawObject(shape, cx, cy, size, style, rng);
-  }
-  legibility.unresolved++;
-  return drawing;
+  const books: PictureBook[] = [];
+  for (let s = Math.max(2, size - NEAR_SIZES); s <= size + NEAR_SIZES; s++) books.push(library(style, s));
+  // An object still illegible after every try is drawn anyway (the style table counts them: none so far).
+  return drawLegibly(() => drawObject(shape, cx, cy, size, style, rng), (d) => pictureOf(d, canvas), shape, books, legibility).drawing;
 }
 
 /** A scene drawn in a held-out style: each object in its box, with this program's geometry. */

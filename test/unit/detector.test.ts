@@ -24,7 +24,7 @@ import { Rng } from '../../daemon/util/random';
 import { CLASSES, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
 import { FALSE_POSITIVE_CASES } from '../../bench/styles/false-positives';
 import { HELDOUT_STYLES, renderHeldout } from '../../bench/styles/heldout-family';
-import { blankCanvas, drawObjects } from '../../bench/styles/training-family';
+import { answerOf, blankCanvas, drawObjects, familyBook, pictureOf, trainingScene } from '../../bench/styles/training-family';
 
 const measure = (descriptor: Float32Array, name: (typeof SHAPE_MEASURES)[number]): number => descriptor[SHAPE_MEASURES.indexOf(name)]!;
 const prompts = (seed: number, each: number): Metadata[] =>
@@ -206,6 +206,26 @@ describe('the held-out family', () => {
     const shared = [...classesOf].filter(([, c]) => c.size > 1);
     assert.deepEqual(shared, []);
     assert.ok(classesOf.size > 50, `only ${classesOf.size} pictures`);
+  });
+});
+
+describe('the training family', () => {
+  it("drawn legibly, never draws a picture it also draws for another answer (the world's own drawings aside)", () => {
+    // Small objects on 32 px canvases, where a chunky plus and a small diamond, or a disc and a
+    // turned diamond, can come out as the same few pixels: taught both ways, the classifier
+    // would hedge on every picture near them.
+    const rng = new Rng(3);
+    let checked = 0;
+    const shared: string[] = [];
+    for (let i = 0; i < 800; i++) {
+      for (const obj of trainingScene(32, rng, { worldShare: 0.3, noneShare: 0.25, legible: true }).objects) {
+        if (obj.asWorld || obj.kind === 'touching') continue;
+        checked++;
+        if (familyBook(32).drawnForAnother(answerOf(obj.kind), pictureOf(obj, 32))) shared.push(`${obj.kind} ${(2 * obj.halfX).toFixed(1)} px`);
+      }
+    }
+    assert.deepEqual(shared, []);
+    assert.ok(checked > 1000, `only ${checked} objects`);
   });
 });
 
