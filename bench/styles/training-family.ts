@@ -13,7 +13,7 @@
  * family also draws for another answer (a chunky 7 px plus that is a small diamond's pixels, a
  * small blob that is a disc's) is drawn again, and left out of its scene if it stays shared
  * (legibility.ts, the rule the held-out "varied" style keeps too). Off by default: measured, it
- * did not pay (docs/geneval.md, "The training family drawn legibly").
+ * did not pay (docs/geneval.md, "Tried and not adopted").
  *
  * It never draws the held-out family (heldout-family.ts), which is a separate program with its
  * own geometry; thresholds and weights are fitted on this family only.
@@ -289,6 +289,8 @@ function sizeRange(side: number): [number, number] {
 
 /** Drawings per answer and size in the family's picture book. */
 const BOOK_DRAWS = 300;
+/** The "none" kinds that are one drawing (a touching pair is two). */
+const DRAWN_ALONE = NONE_KINDS.filter((k) => k !== 'touching');
 const books = new Map<number, PictureBook>();
 
 /**
@@ -309,7 +311,7 @@ export function familyBook(side: number): PictureBook {
       for (let i = 0; i < BOOK_DRAWS; i++) book.add(shape, pictureOf(familyObject({ kind: shape, color: 'red', cx: centre + rng.float() - 0.5, cy: centre + rng.float() - 0.5, size }, rng), side));
     }
     for (let i = 0; i < BOOK_DRAWS; i++) {
-      const kind = rng.pick(NONE_KINDS.filter((k) => k !== 'touching'));
+      const kind = rng.pick(DRAWN_ALONE);
       book.add('none', pictureOf(familyObject({ kind, color: 'red', cx: centre + rng.float() - 0.5, cy: centre + rng.float() - 0.5, size }, rng), side));
     }
   }
