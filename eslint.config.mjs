@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/artifacts/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  // runs/ holds the user's run folders (git-ignored), scratch scripts included: not the project's code.
+  { ignores: ['dist/**', 'node_modules/**', 'test/artifacts/**', 'runs/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -21,7 +21,9 @@ export const CHARTS: readonly ChartDef[] = [
   { id: 'reward', title: 'Reward: mean and std', match: (k) => /\/(reward|reward_std|understanding_reward)$|\/rewards\/[^/]+\/(mean|std)$/.test(k), unit: true },
   { id: 'kl', title: 'KL to the reference', match: (k) => /\/kl$/.test(k) },
   { id: 'clip', title: 'Clip ratio', match: (k) => /clip_ratio/.test(k), unit: true },
-  { id: 'grounding', title: 'Grounding gap (own verdict vs detector)', match: (k) => /grounding_gap$/.test(k), unit: true },
+  // The self judge's health: how often its verdict disagrees with the detector's, and how well it
+  // ranks a group's images (0.5 is chance); a self-rewarded run is only as good as these.
+  { id: 'judge', title: 'Judge: grounding gap and within-group AUC (vs detector)', match: (k) => /(grounding_gap|judge_auc)$/.test(k), unit: true },
   { id: 'geneval', title: 'GenEval overall', match: (k) => k === 'geneval/overall' || k.startsWith('geneval/correct_'), unit: true },
   { id: 'geneval-tags', title: 'GenEval per tag', match: (k) => k.startsWith('geneval/') && !k.endsWith('_per_second'), unit: true },
   { id: 'time', title: 'Step time (s)', match: (k) => /(step_time|sampling_time)$/.test(k) },
