@@ -44,6 +44,9 @@ export interface SftStageSpec extends StageCommon {
   gumbelTemperature: number;
   gradientSteps: number;
   generationWeight: number;
+  unconditionalWeight: number;
+  accept: 'self' | 'self_likelihood_best';
+  trainUnderstanding: boolean;
   gradClip: number;
   sampling: SamplingSpec;
   logEvery: number;

@@ -146,6 +146,12 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
   if (stage.kind === 'grpo' && stage.refModelSyncSteps > 0 && stage.beta === 0) {
     out.push(err(`${at}/refModelSyncSteps`, `refModelSyncSteps (${stage.refModelSyncSteps}) moves the KL reference, but beta is 0: there is no reference to move`));
   }
+  if (stage.kind === 'sft' && stage.accept === 'self_likelihood_best' && stage.imagesPerPrompt < 2) {
+    out.push(err(`${at}/imagesPerPrompt`, `accept "self_likelihood_best" keeps the best of each prompt's images, so imagesPerPrompt must be at least 2 (got ${stage.imagesPerPrompt})`));
+  }
+  if (stage.kind === 'sft' && !stage.trainUnderstanding && stage.generationWeight === 0) {
+    out.push(err(`${at}/trainUnderstanding`, 'trainUnderstanding is false and generationWeight is 0: the stage would train nothing'));
+  }
   if (stage.kind === 'pretrain') {
     if (stage.warmupSteps > stage.steps) out.push(err(`${at}/warmupSteps`, `warmupSteps (${stage.warmupSteps}) is more than steps (${stage.steps})`));
     if (stage.minLearningRate > stage.learningRate) {

@@ -9,8 +9,13 @@
  *
  * Autoregressive model (understanding reads pixels through its own encoder, so no gradient can
  * pass from the answer back through decoding): understanding is trained on the answer NLL as
- * above, and generation by SFT on its own images that its understanding accepted (the model's
- * answer states the prompt's facts): rejection-sampling fine-tuning.
+ * above, and generation by SFT on its own images that its understanding accepted: rejection-
+ * sampling fine-tuning. Accepted means either the model's greedy answer states the prompt's facts
+ * (`accept: 'self'`), or, of each prompt's images, the one to which it gives the prompt's facts
+ * the highest probability (`'self_likelihood_best'`): the soft verdict ranks a group's images
+ * better than the hard one (docs/models.md, the judge table), and a best-of-G pick always has an
+ * image to learn from. `trainUnderstanding: false` leaves understanding out (the remedy measured
+ * for a judge that drifts toward the prompt on its own mostly-wrong images).
  */
 import * as tf from '@tensorflow/tfjs';
 import { clipGlobalNorm, readScalar, valueAndGrads, type Adam } from '../compute';
@@ -33,6 +38,17 @@ export interface SftConfig {
   gradientSteps: number;
   /** Autoregressive model: weight of the SFT loss on accepted images. */
   generationWeight: number;
+  /**
+   * Autoregressive model: weight of the same SFT loss on the unconditional branch. Own images are
+   * sampled with guidance, so an update of the conditional branch alone moves the guided
+   * distribution 1 + cfg times as far and feeds back; training both alike leaves guidance to
+   * amplify only what the prompt adds.
+   */
+  unconditionalWeight: number;
+  /** Autoregressive model: which own images are accepted for the generation SFT. */
+  accept: 'self' | 'self_likelihood_best';
+  /** Train understanding on own images with the prompt's answer (the paper's SFT). */
+  trainUnderstanding: boolean;
   sampling: SamplingConfig;
   gradClip: number;
   seed: number;
@@ -50,6 +66,9 @@ export function defaultSft(paradigm: 'masked' | 'autoregressive'): SftConfig {
     tau: 1,
     gradientSteps: 2,
     generationWeight: 1,
+    unconditionalWeight: 0,
+    accept: 'self',
+    trainUnderstanding: true,
     sampling: { ...DEFAULT_SAMPLING[paradigm] },
     gradClip: 1,
     seed: 1,
@@ -62,6 +81,9 @@ export function defaultSft(paradigm: 'masked' | 'autoregressive'): SftConfig {
 /** Runs (or resumes from `out`) UniRL-SFT from the `base` checkpoint; returns the last step. */
 export function sft(config: SftConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
   return runUnirlLoop('sft', config, base, out, hooks, (model, optimizer) => {
+    if (model instanceof MaskedModel && (config.accept !== 'self' || !config.trainUnderstanding || config.unconditionalWeight !== 0)) {
+      throw new Error('the masked model\'s SFT is one end-to-end answer loss: "accept", "trainUnderstanding" and "unconditionalWeight" apply to the autoregressive model only (leave them at their defaults)');
+    }
     const prompts = hooks.prompts ?? new TrainingPrompts(hooks.heldOut);
     return { step: (rng) => sftStep(config, model, optimizer, prompts, rng) };
   });
@@ -76,29 +98,39 @@ async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, 
   const answers = metas.map((m) => m.answer!);
   const generation = await selfGenerate(model, texts, { rng, ...config.sampling });
   requireSelfGenerated(generation.images);
-  const judgement = await judgeImages(model, metas, generation.images);
-  const accepted = judgement.selfCorrect.flatMap((ok, i) => (ok ? [i] : []));
+  const best = config.accept === 'self_likelihood_best';
+  if (best && config.imagesPerPrompt < 2) throw new Error(`accept "self_likelihood_best" needs at least 2 images a prompt, got ${config.imagesPerPrompt}`);
+  const judgement = await judgeImages(model, metas, generation.images, { likelihood: best });
+  const accepted = best ? bestOfEachGroup(judgement.selfLikelihood!, config.imagesPerPrompt) : judgement.selfCorrect.flatMap((ok, i) => (ok ? [i] : []));
 
   let undLoss = NaN;
   let genLoss = NaN;
-  const { value, grads } = valueAndGrads(model.params, () => {
-    if (model instanceof MaskedModel) {
-      const last = config.sampling.steps;
-      const steps = [...Array(Math.min(config.gradientSteps, last)).keys()].map((k) => last - 1 - k);
-      const loss = model.endToEndAnswerLoss(texts, generation, config.sampling, questions, answers, { tau: config.tau, steps, rng });
-      undLoss = loss.dataSync()[0] ?? NaN;
-      return loss;
-    }
-    const und = model.understandingLoss(generation.images, questions, answers);
-    undLoss = und.dataSync()[0] ?? NaN;
-    if (accepted.length === 0) return und;
-    const gen = model.generationLoss(accepted.map((i) => texts[i]!), accepted.map((i) => generation.tokens[i]!), rng, 0);
-    genLoss = gen.dataSync()[0] ?? NaN;
-    return tf.add(und, tf.mul(gen, config.generationWeight));
-  });
-  const gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
-  optimizer.apply(model.params, grads);
-  tf.dispose([value, ...grads.values()]);
+  // Understanding left out and no image accepted: this step has nothing to learn from.
+  const idle = !(model instanceof MaskedModel) && !config.trainUnderstanding && (accepted.length === 0 || config.generationWeight === 0);
+  let gradNorm = 0;
+  if (!idle) {
+    const { value, grads } = valueAndGrads(model.params, () => {
+      if (model instanceof MaskedModel) {
+        const last = config.sampling.steps;
+        const steps = [...Array(Math.min(config.gradientSteps, last)).keys()].map((k) => last - 1 - k);
+        const loss = model.endToEndAnswerLoss(texts, generation, config.sampling, questions, answers, { tau: config.tau, steps, rng });
+        undLoss = loss.dataSync()[0] ?? NaN;
+        return loss;
+      }
+      const und = config.trainUnderstanding ? model.understandingLoss(generation.images, questions, answers) : undefined;
+      if (und) undLoss = und.dataSync()[0] ?? NaN;
+      if (accepted.length === 0 || config.generationWeight === 0) return und!;
+      const [keptTexts, keptTokens] = [accepted.map((i) => texts[i]!), accepted.map((i) => generation.tokens[i]!)];
+      const conditional = model.generationLoss(keptTexts, keptTokens, rng, 0);
+      genLoss = conditional.dataSync()[0] ?? NaN;
+      const gen = config.unconditionalWeight > 0 ? tf.add(conditional, tf.mul(model.generationLoss(keptTexts, keptTokens, rng, 1), config.unconditionalWeight)) : conditional;
+      const weighted = tf.mul(gen, config.generationWeight) as tf.Scalar;
+      return und ? tf.add(und, weighted) : weighted;
+    });
+    gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
+    optimizer.apply(model.params, grads);
+    tf.dispose([value, ...grads.values()]);
+  }
 
   const seconds = (performance.now() - started) / 1000;
   const n = metas.length;
@@ -106,6 +138,9 @@ async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, 
     'sft/loss_understanding': Number.isFinite(undLoss) ? undLoss : null,
     'sft/loss_generation': Number.isFinite(genLoss) ? genLoss : null,
     'sft/rewards/self/mean': judgement.selfCorrect.filter(Boolean).length / n,
+    'sft/rewards/self_likelihood/mean': judgement.selfLikelihood ? judgement.selfLikelihood.reduce((a, b) => a + b, 0) / n : null,
+    // The detector's verdict on the accepted images against all: how much the selection picks what GenEval would (the referee only).
+    'sft/rewards/detector/accepted_mean': accepted.length > 0 ? accepted.filter((i) => judgement.detectorCorrect[i]).length / accepted.length : null,
     'sft/rewards/detector/mean': judgement.detectorCorrect.filter(Boolean).length / n,
     'sft/accepted': accepted.length / n,
     'sft/grounding_gap': groundingGap(judgement),
@@ -118,8 +153,19 @@ async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, 
     prompt: texts[i]!,
     image: generation.images[i]!,
     answer: judgement.answers[i]!,
-    reward: Number(judgement.selfCorrect[i]),
+    reward: best ? judgement.selfLikelihood![i]! : Number(judgement.selfCorrect[i]),
     detectorCorrect: judgement.detectorCorrect[i]!,
   }));
   return { metrics, samples };
+}
+
+/** In consecutive groups of `size`, the index of each group's highest value (the first on a tie). */
+export function bestOfEachGroup(values: readonly number[], size: number): number[] {
+  const out: number[] = [];
+  for (let start = 0; start < values.length; start += size) {
+    let best = start;
+    for (let i = start + 1; i < Math.min(start + size, values.length); i++) if (values[i]! > values[best]!) best = i;
+    out.push(best);
+  }
+  return out;
 }

@@ -1,0 +1,81 @@
+/**
+ * UniRL-SFT's choices for the autoregressive model: which of its own images the generation SFT
+ * keeps (the hard self verdict, or the best of each prompt's images by the soft one), and whether
+ * understanding is trained at all. Runs the real loop on a tiny model.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { initCompute } from '../../daemon/compute';
+import { loadModel, modelConfig } from '../../daemon/models';
+import { bestOfEachGroup, DEFAULT_PRETRAIN, defaultSft, pretrain, sft, type SftConfig } from '../../daemon/train';
+
+const dir = mkdtempSync(join(tmpdir(), 'unirl-sft-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const base = join(dir, 'base.safetensors');
+
+/** The values of one parameter of a checkpoint. */
+function param(file: string, name: string): Float32Array {
+  const { model } = loadModel(file);
+  const values = model.params.get(name).dataSync() as Float32Array;
+  model.params.dispose();
+  return values;
+}
+
+async function runSft(name: string, change: Partial<SftConfig>): Promise<{ out: string; metrics: Record<string, number | null>[] }> {
+  const out = join(dir, `${name}.safetensors`);
+  const metrics: Record<string, number | null>[] = [];
+  const config: SftConfig = { ...defaultSft('autoregressive'), steps: 2, seed: 3, logEvery: 1, checkpointEvery: 1000, promptsPerStep: 2, imagesPerPrompt: 3, ...change };
+  await sft(config, base, out, { onMetrics: (m) => metrics.push(m as Record<string, number | null>) });
+  return { out, metrics };
+}
+
+describe('UniRL-SFT, autoregressive', () => {
+  before(async () => {
+    await initCompute({ backend: 'wasm' });
+    const model = modelConfig('autoregressive', { dim: 32, layers: 2, heads: 2, mlpRatio: 2 });
+    await pretrain({ ...DEFAULT_PRETRAIN, steps: 2, seed: 1, logEvery: 1, checkpointEvery: 1000, model, batchSize: 2, understandingBatchSize: 2, warmup: 1 }, base);
+  });
+
+  it('keeps the best of each group', () => {
+    assert.deepEqual(bestOfEachGroup([0.1, 0.5, 0.2, 0.9, 0.3, 0.9], 3), [1, 3]);
+    assert.deepEqual(bestOfEachGroup([0.2, 0.2], 2), [0], 'a tie goes to the first');
+    assert.deepEqual(bestOfEachGroup([0.1, 0.4, 0.3], 2), [1, 2], 'a short last group still has its best');
+  });
+
+  it('with the soft best-of pick and understanding left out, trains generation on one image a prompt and leaves the image encoder as it was', async () => {
+    const { out, metrics } = await runSft('best', { accept: 'self_likelihood_best', trainUnderstanding: false });
+    assert.equal(metrics.length, 2);
+    for (const m of metrics) {
+      assert.equal(m['sft/loss_understanding'], null);
+      assert.ok(Number.isFinite(m['sft/loss_generation']), `generation loss ${m['sft/loss_generation']}`);
+      assert.equal(m['sft/accepted'], 1 / 3);
+      const likelihood = m['sft/rewards/self_likelihood/mean'];
+      assert.ok(typeof likelihood === 'number' && likelihood >= 0 && likelihood <= 1, `self likelihood ${likelihood}`);
+    }
+    // The understanding encoder reads pixels only for answers: no gradient reaches it.
+    assert.deepEqual(param(out, 'enc.w1'), param(base, 'enc.w1'));
+    assert.notDeepEqual(param(out, 'ln_f.beta'), param(base, 'ln_f.beta'));
+  });
+
+  it('with understanding trained (the paper\'s SFT), moves the image encoder', async () => {
+    const { out, metrics } = await runSft('paper', {});
+    for (const m of metrics) assert.ok(Number.isFinite(m['sft/loss_understanding']));
+    assert.notDeepEqual(param(out, 'enc.w1'), param(base, 'enc.w1'));
+  });
+
+  it('trains the unconditional branch too when asked, so that guidance does not amplify the update', async () => {
+    const change = { accept: 'self_likelihood_best' as const, trainUnderstanding: false };
+    const conditionalOnly = await runSft('cond', change);
+    const both = await runSft('both', { ...change, unconditionalWeight: 1 });
+    // Same seed, same images and picks: the reported (conditional) loss agrees at the first step, the update does not.
+    assert.equal(both.metrics[0]!['sft/loss_generation'], conditionalOnly.metrics[0]!['sft/loss_generation']);
+    assert.notDeepEqual(param(both.out, 'ln_f.beta'), param(conditionalOnly.out, 'ln_f.beta'));
+  });
+
+  it('refuses a best-of pick from one image a prompt', async () => {
+    await assert.rejects(runSft('one', { accept: 'self_likelihood_best', imagesPerPrompt: 1 }), /at least 2 images a prompt/);
+  });
+});
