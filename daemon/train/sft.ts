@@ -124,7 +124,7 @@ async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, 
       const conditional = model.generationLoss(keptTexts, keptTokens, rng, 0);
       genLoss = conditional.dataSync()[0] ?? NaN;
       const gen = config.unconditionalWeight > 0 ? tf.add(conditional, tf.mul(model.generationLoss(keptTexts, keptTokens, rng, 1), config.unconditionalWeight)) : conditional;
-      const weighted = tf.mul(gen, config.generationWeight) as tf.Scalar;
+      const weighted = tf.mul<tf.Scalar>(gen, config.generationWeight);
       return und ? tf.add(und, weighted) : weighted;
     });
     gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);

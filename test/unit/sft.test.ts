@@ -28,7 +28,7 @@ async function runSft(name: string, change: Partial<SftConfig>): Promise<{ out: 
   const out = join(dir, `${name}.safetensors`);
   const metrics: Record<string, number | null>[] = [];
   const config: SftConfig = { ...defaultSft('autoregressive'), steps: 2, seed: 3, logEvery: 1, checkpointEvery: 1000, promptsPerStep: 2, imagesPerPrompt: 3, ...change };
-  await sft(config, base, out, { onMetrics: (m) => metrics.push(m as Record<string, number | null>) });
+  await sft(config, base, out, { onMetrics: (m) => metrics.push(m) });
   return { out, metrics };
 }
 
