@@ -20,7 +20,8 @@
  * (the probability the model gives the prompt's facts, the missing ones included: a soft verdict),
  * `self_count` (the share of the prompt's groups the model counts as GenEval's rule asks, plus a
  * positioned pair's relation), `self_count (all facts)` (every one of them) and
- * `self_count_likelihood` (the probability of accepted counts: the soft form).
+ * `self_count_likelihood` (the probability of accepted counts: the soft form), and the product of
+ * the two soft verdicts.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
           self_count: judged.selfCount![i]!,
           'self_count (all facts)': Number(judged.selfCount![i] === 1),
           self_count_likelihood: judged.selfCountLikelihood![i]!,
+          // Two soft verdicts from different questions, multiplied: does their evidence add up?
+          'self_likelihood x self_count_likelihood': judged.selfLikelihood![i]! * judged.selfCountLikelihood![i]!,
         },
       }),
     );

@@ -27,12 +27,13 @@ interface QuickstartSpec {
 
 export const quickstartCommand: Command = {
   name: 'quickstart',
-  summary: 'the main job on the built-in default: UniRL-GRPO from the masked base, GenEval before and after',
+  summary: 'the main job on the built-in default: UniRL-GRPO from the small autoregressive base, GenEval before and after',
   help: `unirl quickstart [--runs DIR] [--spec FILE] [--full]
 
-Runs ${QUICKSTART_SPEC}: GenEval of the committed masked base (models/shapes-masked-base) on the
-60-prompt quick set (held-out compositional prompts, 4 images each), a short UniRL-GRPO with the
-model's own answers as the reward (no external images), and GenEval again; then prints the
+Runs ${QUICKSTART_SPEC}: GenEval of the committed small autoregressive base
+(models/shapes-ar-small-base) on the 60-prompt quick set (held-out compositional prompts, 4 images
+each), a short UniRL-GRPO rewarded by the model's own probability of the prompt's facts about each
+of its images (no external images, nothing from the detector), and GenEval again; then prints the
 before/after table and the reward and grounding gap at the start and end of GRPO, and what the
 longer committed runs measured (from their cards in models/).
 It first says which backend and kernels it runs on. Without the native kernels (plain wasm, about
@@ -99,6 +100,8 @@ interface CardScore {
   imagesPerPrompt?: number;
   geneval?: { overall?: number };
   base?: { overall?: number };
+  /** The same run repeated with other seeds: their mean and spread (standard deviation) on the same set. */
+  seeds?: { count?: number; mean?: number; spread?: number };
 }
 
 /**
@@ -120,9 +123,11 @@ export function recordLines(modelsDir: string): string[] {
     if (!score) continue;
     const [before, after] = [score.base!.overall!, score.geneval!.overall!];
     const what = card.label ?? card.kind ?? 'post-trained';
+    const { count, mean, spread } = score.seeds ?? {};
+    const seeds = typeof count === 'number' && typeof mean === 'number' && typeof spread === 'number' ? `; ${count} seeds: ${mean.toFixed(3)} ± ${spread.toFixed(3)}` : '';
     lines.push(
       `  models/${file.replace(/\.json$/, '')} (${what}${card.step !== undefined ? `; ${card.step} steps` : ''}): GenEval ${before.toFixed(3)} -> ${after.toFixed(3)} ` +
-        `(${after - before >= 0 ? '+' : ''}${(after - before).toFixed(3)}) on ${score.set ?? 'its set'}${score.imagesPerPrompt ? `, ${score.imagesPerPrompt} images a prompt` : ''}`,
+        `(${after - before >= 0 ? '+' : ''}${(after - before).toFixed(3)}) on ${score.set ?? 'its set'}${score.imagesPerPrompt ? `, ${score.imagesPerPrompt} images a prompt` : ''}${seeds}`,
     );
   }
   return lines;

@@ -44,7 +44,6 @@ export interface SftStageSpec extends StageCommon {
   gumbelTemperature: number;
   gradientSteps: number;
   generationWeight: number;
-  unconditionalWeight: number;
   accept: 'self' | 'self_likelihood_best';
   trainUnderstanding: boolean;
   gradClip: number;

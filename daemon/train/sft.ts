@@ -38,13 +38,6 @@ export interface SftConfig {
   gradientSteps: number;
   /** Autoregressive model: weight of the SFT loss on accepted images. */
   generationWeight: number;
-  /**
-   * Autoregressive model: weight of the same SFT loss on the unconditional branch. Own images are
-   * sampled with guidance, so an update of the conditional branch alone moves the guided
-   * distribution 1 + cfg times as far and feeds back; training both alike leaves guidance to
-   * amplify only what the prompt adds.
-   */
-  unconditionalWeight: number;
   /** Autoregressive model: which own images are accepted for the generation SFT. */
   accept: 'self' | 'self_likelihood_best';
   /** Train understanding on own images with the prompt's answer (the paper's SFT). */
@@ -66,7 +59,6 @@ export function defaultSft(paradigm: 'masked' | 'autoregressive'): SftConfig {
     tau: 1,
     gradientSteps: 2,
     generationWeight: 1,
-    unconditionalWeight: 0,
     accept: 'self',
     trainUnderstanding: true,
     sampling: { ...DEFAULT_SAMPLING[paradigm] },
@@ -81,8 +73,8 @@ export function defaultSft(paradigm: 'masked' | 'autoregressive'): SftConfig {
 /** Runs (or resumes from `out`) UniRL-SFT from the `base` checkpoint; returns the last step. */
 export function sft(config: SftConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
   return runUnirlLoop('sft', config, base, out, hooks, (model, optimizer) => {
-    if (model instanceof MaskedModel && (config.accept !== 'self' || !config.trainUnderstanding || config.unconditionalWeight !== 0)) {
-      throw new Error('the masked model\'s SFT is one end-to-end answer loss: "accept", "trainUnderstanding" and "unconditionalWeight" apply to the autoregressive model only (leave them at their defaults)');
+    if (model instanceof MaskedModel && (config.accept !== 'self' || !config.trainUnderstanding)) {
+      throw new Error('the masked model\'s SFT is one end-to-end answer loss: "accept" and "trainUnderstanding" apply to the autoregressive model only (leave them at their defaults)');
     }
     const prompts = hooks.prompts ?? new TrainingPrompts(hooks.heldOut);
     return { step: (rng) => sftStep(config, model, optimizer, prompts, rng) };
@@ -120,10 +112,8 @@ async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, 
       const und = config.trainUnderstanding ? model.understandingLoss(generation.images, questions, answers) : undefined;
       if (und) undLoss = und.dataSync()[0] ?? NaN;
       if (accepted.length === 0 || config.generationWeight === 0) return und!;
-      const [keptTexts, keptTokens] = [accepted.map((i) => texts[i]!), accepted.map((i) => generation.tokens[i]!)];
-      const conditional = model.generationLoss(keptTexts, keptTokens, rng, 0);
-      genLoss = conditional.dataSync()[0] ?? NaN;
-      const gen = config.unconditionalWeight > 0 ? tf.add(conditional, tf.mul(model.generationLoss(keptTexts, keptTokens, rng, 1), config.unconditionalWeight)) : conditional;
+      const gen = model.generationLoss(accepted.map((i) => texts[i]!), accepted.map((i) => generation.tokens[i]!), rng, 0);
+      genLoss = gen.dataSync()[0] ?? NaN;
       const weighted = tf.mul<tf.Scalar>(gen, config.generationWeight);
       return und ? tf.add(und, weighted) : weighted;
     });

@@ -67,7 +67,7 @@ describe('run spec schema', () => {
     const common = { kind: true, name: true } as const;
     const sampling = { sampling: true } as const;
     assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, countShare: true, answerDropout: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true, dataWorkers: true }));
-    assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, unconditionalWeight: true, accept: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, accept: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
     assert.deepEqual(props('sample'), keys<SampleStageSpec>({ ...common, ...sampling, prompts: true, imagesPerPrompt: true }));
@@ -94,8 +94,8 @@ describe('run spec schema', () => {
     const f = defaultSft('masked');
     const d = (k: string): unknown => defs['sft']!.properties![k]!.default;
     assert.deepEqual(
-      { steps: d('steps'), promptsPerStep: d('promptsPerStep'), imagesPerPrompt: d('imagesPerPrompt'), lr: d('learningRate'), tau: d('gumbelTemperature'), gradientSteps: d('gradientSteps'), generationWeight: d('generationWeight'), unconditionalWeight: d('unconditionalWeight'), accept: d('accept'), trainUnderstanding: d('trainUnderstanding'), gradClip: d('gradClip'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery'), samplesEvery: d('samplesEvery') },
-      { steps: f.steps, promptsPerStep: f.promptsPerStep, imagesPerPrompt: f.imagesPerPrompt, lr: f.lr, tau: f.tau, gradientSteps: f.gradientSteps, generationWeight: f.generationWeight, unconditionalWeight: f.unconditionalWeight, accept: f.accept, trainUnderstanding: f.trainUnderstanding, gradClip: f.gradClip, logEvery: f.logEvery, checkpointEvery: f.checkpointEvery, samplesEvery: f.samplesEvery },
+      { steps: d('steps'), promptsPerStep: d('promptsPerStep'), imagesPerPrompt: d('imagesPerPrompt'), lr: d('learningRate'), tau: d('gumbelTemperature'), gradientSteps: d('gradientSteps'), generationWeight: d('generationWeight'), accept: d('accept'), trainUnderstanding: d('trainUnderstanding'), gradClip: d('gradClip'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery'), samplesEvery: d('samplesEvery') },
+      { steps: f.steps, promptsPerStep: f.promptsPerStep, imagesPerPrompt: f.imagesPerPrompt, lr: f.lr, tau: f.tau, gradientSteps: f.gradientSteps, generationWeight: f.generationWeight, accept: f.accept, trainUnderstanding: f.trainUnderstanding, gradClip: f.gradClip, logEvery: f.logEvery, checkpointEvery: f.checkpointEvery, samplesEvery: f.samplesEvery },
     );
   });
 

@@ -25,7 +25,6 @@ export const sftStage: Stage<'sft'> = {
         tau: config.gumbelTemperature,
         gradientSteps: config.gradientSteps,
         generationWeight: config.generationWeight,
-        unconditionalWeight: config.unconditionalWeight,
         accept: config.accept,
         trainUnderstanding: config.trainUnderstanding,
         sampling: samplingFor(config.sampling, paradigm),
