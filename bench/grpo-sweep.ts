@@ -13,6 +13,8 @@
  * the first 10 prompts a tag of `unirl prompts --split train --seed 0`, full = the 553-prompt
  * default set, train = the whole `--split train --seed 0` set. --n images a prompt (default 4).
  * Results land in runs/grpo-sweep/<name>-s<seed>.json (and the model in the same folder).
+ * --score C --cfg W scores a checkpoint with another guidance weight (choose it on the training
+ * split, `--eval train`, never on the held-out set it is reported on).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +46,8 @@ const { values } = parseArgs({
     resume: { type: 'boolean', default: false },
     /** The sampling seed of --score's evaluation (another seed measures the evaluation's own spread). */
     'eval-seed': { type: 'string', default: '0' },
+    /** --score samples with this guidance weight instead of the paradigm's default. */
+    cfg: { type: 'string' },
   },
   strict: true,
 });
@@ -108,8 +112,8 @@ async function main(): Promise<void> {
   if (values.score !== undefined) {
     const file = values.score;
     const { model } = loadModel(file);
-    const sampling = defaultGrpo(model.paradigm).sampling;
-    const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: Number(values['eval-seed']) };
+    const sampling = { ...defaultGrpo(model.paradigm).sampling, ...(values.cfg !== undefined ? { cfg: Number(values.cfg) } : {}) };
+    const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: Number(values['eval-seed']), sampling };
     for (const s of sets) {
       const t0 = performance.now();
       scores[s] = await geneval(model, evalSet(s), n, sampling, Number(values['eval-seed']));
@@ -145,8 +149,9 @@ async function main(): Promise<void> {
   const evalSets = Object.fromEntries(sets.map((s) => [s, evalSet(s)]));
   const evalSeed = 0;
 
-  // The base's scores are cached per base file and set.
-  const baseCache = join(values.out, `base-${sha256.slice(0, 12)}-n${n}.json`);
+  // The base's scores are cached per base file, sampling and set.
+  const samplingKey = createHash('sha256').update(JSON.stringify(config.sampling)).digest('hex').slice(0, 8);
+  const baseCache = join(values.out, `base-${sha256.slice(0, 12)}-n${n}-${samplingKey}.json`);
   const baseScores = (existsSync(baseCache) ? JSON.parse(readFileSync(baseCache, 'utf8')) : {}) as Record<string, unknown>;
   const curve: { step: number; seconds: number; [set: string]: unknown }[] = previous?.curve ?? [];
   // A resumed run's clock continues from its last scored row.
