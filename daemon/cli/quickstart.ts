@@ -98,6 +98,7 @@ ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerProm
 interface CardScore {
   set?: string;
   imagesPerPrompt?: number;
+  sampling?: { cfg?: number };
   geneval?: { overall?: number };
   base?: { overall?: number };
   /** The same run repeated with other seeds: their mean and spread (standard deviation) on the same set. */
@@ -105,9 +106,11 @@ interface CardScore {
 }
 
 /**
- * One line per committed post-trained checkpoint whose card holds a score beside its base's on
- * the same set: what the longer runs measured, read from the cards (the one place those numbers
- * live), so the short run above is read against them. Cards without such a score are left out.
+ * One line per score of a committed post-trained checkpoint that stands beside its base's on the
+ * same set and sampling: what the longer runs measured, read from the cards (the one place those
+ * numbers live), so the short run above is read against them. A card scored at two guidance
+ * weights gets a line for each (a gain at one weight need not hold at another). Cards without such
+ * a score are left out.
  */
 export function recordLines(modelsDir: string): string[] {
   if (!existsSync(modelsDir)) return [];
@@ -119,16 +122,18 @@ export function recordLines(modelsDir: string): string[] {
     } catch {
       continue;
     }
-    const score = card.scores?.find((s) => typeof s.geneval?.overall === 'number' && typeof s.base?.overall === 'number');
-    if (!score) continue;
-    const [before, after] = [score.base!.overall!, score.geneval!.overall!];
     const what = card.label ?? card.kind ?? 'post-trained';
-    const { count, mean, spread } = score.seeds ?? {};
-    const seeds = typeof count === 'number' && typeof mean === 'number' && typeof spread === 'number' ? `; ${count} seeds: ${mean.toFixed(3)} ± ${spread.toFixed(3)}` : '';
-    lines.push(
-      `  models/${file.replace(/\.json$/, '')} (${what}${card.step !== undefined ? `; ${card.step} steps` : ''}): GenEval ${before.toFixed(3)} -> ${after.toFixed(3)} ` +
-        `(${after - before >= 0 ? '+' : ''}${(after - before).toFixed(3)}) on ${score.set ?? 'its set'}${score.imagesPerPrompt ? `, ${score.imagesPerPrompt} images a prompt` : ''}${seeds}`,
-    );
+    for (const score of card.scores ?? []) {
+      if (typeof score.geneval?.overall !== 'number' || typeof score.base?.overall !== 'number') continue;
+      const [before, after] = [score.base.overall, score.geneval.overall];
+      const { count, mean, spread } = score.seeds ?? {};
+      const seeds = typeof count === 'number' && typeof mean === 'number' && typeof spread === 'number' ? `; ${count} seeds: ${mean.toFixed(3)} ± ${spread.toFixed(3)}` : '';
+      const cfg = typeof score.sampling?.cfg === 'number' ? `, cfg ${score.sampling.cfg}` : '';
+      lines.push(
+        `  models/${file.replace(/\.json$/, '')} (${what}${card.step !== undefined ? `; ${card.step} steps` : ''}): GenEval ${before.toFixed(3)} -> ${after.toFixed(3)} ` +
+          `(${after - before >= 0 ? '+' : ''}${(after - before).toFixed(3)}) on ${score.set ?? 'its set'}${score.imagesPerPrompt ? `, ${score.imagesPerPrompt} images a prompt` : ''}${cfg}${seeds}`,
+      );
+    }
   }
   return lines;
 }

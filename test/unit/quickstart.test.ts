@@ -99,8 +99,23 @@ describe('the quickstart reads the longer runs from their cards', () => {
     writeFileSync(join(dir, 'b-control.json'), JSON.stringify({ label: 'the control', step: 450, scores: [{ set, imagesPerPrompt: 4, geneval: { overall: 0.4924 }, base: { overall: 0.3915 } }] }));
     writeFileSync(join(dir, 'a-no-base.json'), JSON.stringify({ kind: 'unirl-grpo', scores: [{ geneval: { overall: 0.46 } }] }));
     writeFileSync(join(dir, 'c-broken.json'), '{ not json');
+    writeFileSync(
+      join(dir, 'd-seeds.json'),
+      JSON.stringify({
+        label: 'self',
+        step: 300,
+        scores: [
+          { set, sampling: { cfg: 3 }, geneval: { overall: 0.4 }, base: { overall: 0.331 }, seeds: { count: 3, mean: 0.3837, spread: 0.0148 } },
+          { set, sampling: { cfg: 0.5 }, geneval: { overall: 0.581 }, base: { overall: 0.585 } },
+        ],
+      }),
+    );
     writeFileSync(join(dir, 'weights.safetensors'), '');
-    assert.deepEqual(recordLines(dir), ['  models/b-control (the control; 450 steps): GenEval 0.392 -> 0.492 (+0.101) on full (held out), 4 images a prompt']);
+    assert.deepEqual(recordLines(dir), [
+      '  models/b-control (the control; 450 steps): GenEval 0.392 -> 0.492 (+0.101) on full (held out), 4 images a prompt',
+      '  models/d-seeds (self; 300 steps): GenEval 0.331 -> 0.400 (+0.069) on full (held out), cfg 3; 3 seeds: 0.384 ± 0.015',
+      '  models/d-seeds (self; 300 steps): GenEval 0.585 -> 0.581 (-0.004) on full (held out), cfg 0.5',
+    ]);
     assert.deepEqual(recordLines(join(dir, 'absent')), []);
   });
 
