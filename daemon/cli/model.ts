@@ -15,7 +15,7 @@ export const sampleCommand: Command = {
   help: `unirl sample --checkpoint C --prompt "a photo of two red circles" --out x.png [options]
 
   --steps N        MaskGIT steps (masked model; default 12)
-  --cfg W          classifier-free guidance weight (default 2 masked, 3 autoregressive)
+  --cfg W          classifier-free guidance weight (default 2 masked, 0.5 autoregressive)
   --temperature T  sampling temperature, 0 for greedy (default 1)
   --seed N         sampling seed (default 0)
   --scale N        write the image N times larger, pixels as squares (default 1)
