@@ -15,7 +15,9 @@
  * the highest probability (`'self_likelihood_best'`): the soft verdict ranks a group's images
  * better than the hard one (docs/models.md, the judge table), and a best-of-G pick always has an
  * image to learn from. `trainUnderstanding: false` leaves understanding out (the remedy measured
- * for a judge that drifts toward the prompt on its own mostly-wrong images).
+ * for a judge that drifts toward the prompt on its own mostly-wrong images). Draw the images without
+ * guidance (`sampling.cfg` 0, examples/sft-ar-small.unirl.json): fitting the conditional branch to
+ * guided samples drifted at every rate tried (docs/results.md, session 10).
  */
 import * as tf from '@tensorflow/tfjs';
 import { clipGlobalNorm, readScalar, valueAndGrads, type Adam } from '../compute';
