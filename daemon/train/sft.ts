@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { clipGlobalNorm, readScalar, valueAndGrads, type Adam } from '../compute';
-import { MaskedModel, type UnifiedModel } from '../models';
+import { argmax, MaskedModel, type UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
 import type { Metadata } from '../world';
 import { TrainingPrompts } from './data';
@@ -78,6 +78,9 @@ export function sft(config: SftConfig, base: string, out: string, hooks: UnirlHo
     if (model instanceof MaskedModel && (config.accept !== 'self' || !config.trainUnderstanding)) {
       throw new Error('the masked model\'s SFT is one end-to-end answer loss: "accept" and "trainUnderstanding" apply to the autoregressive model only (leave them at their defaults)');
     }
+    if (config.accept === 'self_likelihood_best' && config.imagesPerPrompt < 2) {
+      throw new Error(`accept "self_likelihood_best" needs at least 2 images a prompt, got ${config.imagesPerPrompt}`);
+    }
     const prompts = hooks.prompts ?? new TrainingPrompts(hooks.heldOut);
     return { step: (rng) => sftStep(config, model, optimizer, prompts, rng) };
   });
@@ -93,7 +96,6 @@ async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, 
   const generation = await selfGenerate(model, texts, { rng, ...config.sampling });
   requireSelfGenerated(generation.images);
   const best = config.accept === 'self_likelihood_best';
-  if (best && config.imagesPerPrompt < 2) throw new Error(`accept "self_likelihood_best" needs at least 2 images a prompt, got ${config.imagesPerPrompt}`);
   const judgement = await judgeImages(model, metas, generation.images, { likelihood: best });
   const accepted = best ? bestOfEachGroup(judgement.selfLikelihood!, config.imagesPerPrompt) : judgement.selfCorrect.flatMap((ok, i) => (ok ? [i] : []));
 
@@ -154,10 +156,6 @@ async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, 
 /** In consecutive groups of `size`, the index of each group's highest value (the first on a tie). */
 export function bestOfEachGroup(values: readonly number[], size: number): number[] {
   const out: number[] = [];
-  for (let start = 0; start < values.length; start += size) {
-    let best = start;
-    for (let i = start + 1; i < Math.min(start + size, values.length); i++) if (values[i]! > values[best]!) best = i;
-    out.push(best);
-  }
+  for (let start = 0; start < values.length; start += size) out.push(start + argmax(values, Math.min(size, values.length - start), start));
   return out;
 }
