@@ -65,6 +65,7 @@ export interface GrpoStageSpec extends StageCommon {
   clipEpsilon: number;
   updatesPerBatch: number;
   reward: 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'self_count_likelihood' | 'detector' | 'detector_graded';
+  judge: 'policy' | 'base';
   trainUnderstanding: boolean;
   understandingWeight: number;
   answerTemperature: number;

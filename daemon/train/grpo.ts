@@ -41,6 +41,13 @@ export interface GrpoConfig {
   /** Policy updates per generated batch (1: on-policy, the ratio is 1 and clipping is inactive). */
   updatesPerBatch: number;
   reward: RewardName;
+  /**
+   * Who answers for a self reward: 'policy' (the model being trained, the paper's) or 'base' (the
+   * starting checkpoint, frozen). Why: with understanding not trained, the policy's own judge still
+   * moves, since it shares every weight with generation; measured, the self reward rose while the
+   * detector's verdict on the same images did not (docs/results.md, session 10).
+   */
+  judge: 'policy' | 'base';
   /** Also train understanding by GRPO on sampled answers about the same images. */
   trainUnderstanding: boolean;
   understandingWeight: number;
@@ -74,6 +81,7 @@ export function defaultGrpo(paradigm: UnifiedModel['paradigm']): GrpoConfig {
     clipEps: 0.2,
     updatesPerBatch: 1,
     reward: 'self',
+    judge: 'policy',
     trainUnderstanding: true,
     understandingWeight: 1,
     answerTemperature: 1,
@@ -109,6 +117,8 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
   return runUnirlLoop('grpo', config, base, out, hooks, (model, optimizer, resumed) => {
     // The frozen reference of the KL penalty (never given to the optimizer); not needed without one.
     const reference = config.beta > 0 ? loadModel(base).model : undefined;
+    // The frozen judge of a self reward (never trained, never moved); without one the policy judges itself.
+    const frozenJudge = config.judge === 'base' && !config.reward.startsWith('detector') ? loadModel(base).model : undefined;
     // The step at which the reference last moved (0: it is the base), and its weights from then.
     let referenceStep = Number(resumed['referenceStep'] ?? 0);
     if (reference && referenceStep > 0) loadCheckpoint(referenceFile(out, referenceStep), reference.params);
@@ -122,11 +132,14 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
           await saveCheckpoint(referenceFile(out, step), reference.params, { config: reference.config, step });
           referenceStep = step;
         }
-        return grpoStep(config, model, optimizer, reference, prompts, passRates, hooks, rng, showSamples);
+        return grpoStep(config, model, frozenJudge ?? model, optimizer, reference, prompts, passRates, hooks, rng, showSamples);
       },
       checkpointMetadata: () => ({ passRates: JSON.stringify(passRates), referenceStep: String(referenceStep) }),
       afterCheckpoint: () => removeOlderReferences(out, referenceStep),
-      dispose: () => reference?.params.dispose(),
+      dispose: () => {
+        reference?.params.dispose();
+        frozenJudge?.params.dispose();
+      },
     };
   });
 }
@@ -159,6 +172,7 @@ function removeOlderReferences(out: string, keep: number): void {
 async function grpoStep(
   config: GrpoConfig,
   model: UnifiedModel,
+  judge: UnifiedModel,
   optimizer: Adam,
   reference: UnifiedModel | undefined,
   prompts: { draw(rng: Rng): Metadata },
@@ -182,7 +196,7 @@ async function grpoStep(
 
   // 2. Rewards and group advantages. The model judges its own images; the detector control does
   //    not need its answers, and asks for them only when samples are shown (and the grounding gap logged).
-  const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(model, metas, generation.images, { likelihood: config.reward === 'self_likelihood', count: config.reward === 'self_count', countLikelihood: config.reward === 'self_count_likelihood' }) : undefined;
+  const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(judge, metas, generation.images, { likelihood: config.reward === 'self_likelihood', count: config.reward === 'self_count', countLikelihood: config.reward === 'self_count_likelihood' }) : undefined;
   const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
   const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
   const { advantages, std: groupStd } = groupAdvantages(rewards, G);

@@ -14,6 +14,7 @@ import {
   referenceFile,
   grpo,
   type UnirlMetrics,
+  type UnirlSample,
   detectorPartialCredit,
   ExternalImageError,
   groundingGap,
@@ -429,5 +430,27 @@ describe('the GRPO loop', () => {
     await grpo(config, base, split, hooks(splitMetrics, new Map()));
     assert.deepEqual(splitMetrics.map((m) => m['grpo/kl']), wholeMetrics.map((m) => m['grpo/kl']));
     assert.deepEqual(paramsOf(split), paramsOf(whole));
+  });
+
+  it('judge "base" rewards every image by the frozen starting model, while "policy" judges by the moving one', async () => {
+    const base = await tinyBase();
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    // A large rate and understanding trained too: the policy's own judgement moves at once.
+    const config = { ...defaultGrpo('autoregressive'), steps: 3, promptsPerStep: 1, groupSize: 4, lr: 3e-2, beta: 0, trainUnderstanding: true, reward: 'self_likelihood' as const, samplesEvery: 1, sampling: { steps: 64, temperature: 1, cfg: 1 } };
+    const frozen = loadModel(base).model;
+    const gapToBase = async (judge: 'policy' | 'base'): Promise<number[]> => {
+      const samples: UnirlSample[] = [];
+      const out = join(mkdtempSync(join(tmpdir(), 'grpo-judge-')), 'model.safetensors');
+      await grpo({ ...config, judge }, base, out, { prompts: { draw: () => meta }, onSample: (s) => samples.push(s) });
+      const byBase = (await judgeImages(frozen, samples.map(() => meta), samples.map((x) => x.image), { likelihood: true })).selfLikelihood!;
+      // The last step's images, judged after the policy's updates so far.
+      const last = Math.max(...samples.map((x) => x.step));
+      assert.ok(last > 1, `samples were shown at step ${last} only`);
+      return samples.flatMap((x, i) => (x.step === last ? [Math.abs(x.reward / byBase[i]! - 1)] : []));
+    };
+    // Relative gaps: an untrained model's probabilities of the facts are tiny.
+    (await gapToBase('base')).forEach((gap) => close(gap, 0, 1e-3));
+    assert.ok((await gapToBase('policy')).some((gap) => gap > 0.05), 'the policy judge should have moved away from the base');
+    frozen.params.dispose();
   });
 });

@@ -68,7 +68,7 @@ describe('run spec schema', () => {
     const sampling = { sampling: true } as const;
     assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, countShare: true, answerDropout: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true, dataWorkers: true }));
     assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, accept: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
-    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, judge: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
     assert.deepEqual(props('sample'), keys<SampleStageSpec>({ ...common, ...sampling, prompts: true, imagesPerPrompt: true }));
     const top = (runSchema as unknown as Schema).properties!;
@@ -103,8 +103,8 @@ describe('run spec schema', () => {
     const g = defaultGrpo('masked');
     const d = (k: string): unknown => defs['grpo']!.properties![k]!.default;
     assert.deepEqual(
-      { steps: d('steps'), promptsPerStep: d('promptsPerStep'), groupSize: d('groupSize'), lr: d('learningRate'), beta: d('beta'), refModelSyncSteps: d('refModelSyncSteps'), refModelMixupAlpha: d('refModelMixupAlpha'), clipEps: d('clipEpsilon'), updatesPerBatch: d('updatesPerBatch'), reward: d('reward'), trainUnderstanding: d('trainUnderstanding'), understandingWeight: d('understandingWeight'), answerTemperature: d('answerTemperature'), policySteps: d('policySteps'), curriculumCandidates: d('curriculumCandidates'), gradClip: d('gradClip'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery'), samplesEvery: d('samplesEvery') },
-      { steps: g.steps, promptsPerStep: g.promptsPerStep, groupSize: g.groupSize, lr: g.lr, beta: g.beta, refModelSyncSteps: g.refModelSyncSteps, refModelMixupAlpha: g.refModelMixupAlpha, clipEps: g.clipEps, updatesPerBatch: g.updatesPerBatch, reward: g.reward, trainUnderstanding: g.trainUnderstanding, understandingWeight: g.understandingWeight, answerTemperature: g.answerTemperature, policySteps: g.policySteps, curriculumCandidates: g.curriculumCandidates, gradClip: g.gradClip, logEvery: g.logEvery, checkpointEvery: g.checkpointEvery, samplesEvery: g.samplesEvery },
+      { steps: d('steps'), promptsPerStep: d('promptsPerStep'), groupSize: d('groupSize'), lr: d('learningRate'), beta: d('beta'), refModelSyncSteps: d('refModelSyncSteps'), refModelMixupAlpha: d('refModelMixupAlpha'), clipEps: d('clipEpsilon'), updatesPerBatch: d('updatesPerBatch'), reward: d('reward'), judge: d('judge'), trainUnderstanding: d('trainUnderstanding'), understandingWeight: d('understandingWeight'), answerTemperature: d('answerTemperature'), policySteps: d('policySteps'), curriculumCandidates: d('curriculumCandidates'), gradClip: d('gradClip'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery'), samplesEvery: d('samplesEvery') },
+      { steps: g.steps, promptsPerStep: g.promptsPerStep, groupSize: g.groupSize, lr: g.lr, beta: g.beta, refModelSyncSteps: g.refModelSyncSteps, refModelMixupAlpha: g.refModelMixupAlpha, clipEps: g.clipEps, updatesPerBatch: g.updatesPerBatch, reward: g.reward, judge: g.judge, trainUnderstanding: g.trainUnderstanding, understandingWeight: g.understandingWeight, answerTemperature: g.answerTemperature, policySteps: g.policySteps, curriculumCandidates: g.curriculumCandidates, gradClip: g.gradClip, logEvery: g.logEvery, checkpointEvery: g.checkpointEvery, samplesEvery: g.samplesEvery },
     );
   });
 
@@ -176,9 +176,12 @@ describe('validateSpec: the semantic rules', () => {
         { kind: 'pretrain', steps: 10, warmupSteps: 20, learningRate: 0.001, minLearningRate: 0.01 },
         { kind: 'sft', accept: 'self_likelihood_best', imagesPerPrompt: 1, steps: 50 },
         { kind: 'sft', trainUnderstanding: false, generationWeight: 0, steps: 50 },
+        { kind: 'grpo', reward: 'detector', judge: 'base', steps: 50 },
       ],
     }, memoryContext({ '/ws/m.safetensors': '' }));
     assert.ok(found.includes('error /stages/2/imagesPerPrompt: accept "self_likelihood_best" keeps the best of each prompt\'s images, so imagesPerPrompt must be at least 2 (got 1)'), found.join('\n'));
+    assert.ok(found.includes('warning /stages/4/judge: judge "base" chooses who answers for a self reward, but reward "detector" is the detector\'s: the setting has no effect'), found.join('\n'));
+    assert.ok(!found.some((m) => m.startsWith('warning /stages/0/judge')), found.join('\n'));
     assert.ok(found.includes('error /stages/3/trainUnderstanding: trainUnderstanding is false and generationWeight is 0: the stage would train nothing'), found.join('\n'));
     assert.ok(found.includes('error /stages/0/groupSize: groupSize must be at least 2: GRPO normalises rewards within a group, and a group of 1 has no spread'), found.join('\n'));
     assert.ok(found.includes('error /stages/1/warmupSteps: warmupSteps (20) is more than steps (10)'), found.join('\n'));

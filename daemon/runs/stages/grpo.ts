@@ -28,6 +28,7 @@ export const grpoStage: Stage<'grpo'> = {
         clipEps: config.clipEpsilon,
         updatesPerBatch: config.updatesPerBatch,
         reward: config.reward,
+        judge: config.judge,
         trainUnderstanding: config.trainUnderstanding,
         understandingWeight: config.understandingWeight,
         answerTemperature: config.answerTemperature,
