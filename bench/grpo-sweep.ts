@@ -13,6 +13,7 @@
  * the first 10 prompts a tag of `unirl prompts --split train --seed 0`, full = the 553-prompt
  * default set, train = the whole `--split train --seed 0` set. --n images a prompt (default 4).
  * Results land in runs/grpo-sweep/<name>-s<seed>.json (and the model in the same folder).
+ * Every score has the model's understanding of the same prompts beside it (one truth scene each).
  * --score C --cfg W scores a checkpoint with another guidance weight (choose it on the training
  * split, `--eval train`, never on the held-out set it is reported on).
  */
@@ -23,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
 import { defaultDetector, evaluateDetections, keepDetections } from '../daemon/geneval';
 import { loadModel, type UnifiedModel } from '../daemon/models';
-import { defaultGrpo, generateImages, grpo, type GrpoConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
+import { defaultGrpo, generateImages, grpo, understandingOnTruth, type GrpoConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
 import { Rng } from '../daemon/util/random';
 import { generatePromptSet, parseMetadataLines, TAGS, type Metadata } from '../daemon/world';
 
@@ -94,6 +95,17 @@ export async function geneval(model: UnifiedModel, metadata: readonly Metadata[]
   return { overall: scores.reduce((a, b) => a + b, 0) / scores.length, tags };
 }
 
+/**
+ * GenEval of the model's images and, beside it, its understanding of the same prompts on one truth
+ * scene each (as `unirl eval --n 1 --seed 0`): both tasks on one row, and their gap.
+ */
+async function scoreBoth(model: UnifiedModel, metadata: readonly Metadata[], n: number, sampling: SamplingConfig, seed: number) {
+  const generation = await geneval(model, metadata, n, sampling, seed);
+  const understood = await understandingOnTruth(model, metadata, 1, 0);
+  const understanding = { overall: understood.overall, tags: Object.fromEntries(understood.tags.map((t) => [t.tag, t.accuracy])) };
+  return { ...generation, understanding };
+}
+
 function parseValue(raw: string): unknown {
   if (raw === 'true' || raw === 'false') return raw === 'true';
   const n = Number(raw);
@@ -116,8 +128,8 @@ async function main(): Promise<void> {
     const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: Number(values['eval-seed']), sampling };
     for (const s of sets) {
       const t0 = performance.now();
-      scores[s] = await geneval(model, evalSet(s), n, sampling, Number(values['eval-seed']));
-      process.stderr.write(`${s}: ${(scores[s] as { overall: number }).overall.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+      scores[s] = await scoreBoth(model, evalSet(s), n, sampling, Number(values['eval-seed']));
+      process.stderr.write(`${s}: ${(scores[s] as { overall: number }).overall.toFixed(3)}, understanding ${(scores[s] as { understanding: { overall: number } }).understanding.overall.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
     }
     mkdirSync(values.out, { recursive: true });
     writeFileSync(join(values.out, `score-${name}.json`), `${JSON.stringify(scores, null, 1)}\n`);
@@ -160,10 +172,10 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const { model } = loadModel(file);
     const row: { step: number; seconds: number; [set: string]: unknown } = { step, seconds: (t0 - started) / 1000 };
-    for (const [s, lines] of Object.entries(evalSets)) row[s] = await geneval(model, lines, n, config.sampling, evalSeed);
+    for (const [s, lines] of Object.entries(evalSets)) row[s] = await scoreBoth(model, lines, n, config.sampling, evalSeed);
     model.params.dispose();
     curve.push(row);
-    const summary = sets.map((s) => `${s} ${(row[s] as { overall: number }).overall.toFixed(3)}`).join(', ');
+    const summary = sets.map((s) => `${s} ${(row[s] as { overall: number }).overall.toFixed(3)} (understanding ${(row[s] as { understanding: { overall: number } }).understanding.overall.toFixed(3)})`).join(', ');
     process.stderr.write(`step ${step}: ${summary} (${((performance.now() - t0) / 1000).toFixed(0)} s to score)\n`);
     save();
   };
@@ -172,9 +184,9 @@ async function main(): Promise<void> {
     writeFileSync(resultFile, `${JSON.stringify({ name, base, sha256, paradigm, seed, changes, config, evalSeed, imagesPerPrompt: n, curve, metrics }, null, 1)}\n`);
 
   for (const s of sets) {
-    if (!baseScores[s]) {
+    if (!(baseScores[s] as { understanding?: unknown } | undefined)?.understanding) {
       const { model } = loadModel(base);
-      baseScores[s] = await geneval(model, evalSets[s]!, n, config.sampling, evalSeed);
+      baseScores[s] = await scoreBoth(model, evalSets[s]!, n, config.sampling, evalSeed);
       model.params.dispose();
       writeFileSync(baseCache, `${JSON.stringify(baseScores, null, 1)}\n`);
     }
