@@ -2,7 +2,8 @@
  * The GRPO machinery sweep (docs/results.md, "GRPO machinery"): one GRPO run from a base with some
  * settings changed, GenEval measured every few steps on a held-out and a training-split prompt set,
  * and everything (settings, the base's sha256, the training metrics, the curve) written to one
- * JSON file. Re-run it on another base by changing --base.
+ * JSON file. Re-run it on another base by changing --base. --method sft runs UniRL-SFT the same way
+ * (its defaults, understanding not trained; --set changes SftConfig fields).
  *
  *   npx tsx bench/grpo-sweep.ts --base models/shapes-ar-base.safetensors --name lr3e-5 \
  *     --set lr=3e-5 --set reward=detector --steps 150 --eval-every 50 --seed 1
@@ -24,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
 import { defaultDetector, evaluateDetections, keepDetections } from '../daemon/geneval';
 import { loadModel, type UnifiedModel } from '../daemon/models';
-import { defaultGrpo, generateImages, grpo, understandingOnTruth, type GrpoConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
+import { DEFAULT_SAMPLING, defaultGrpo, defaultSft, generateImages, grpo, sft, understandingOnTruth, type GrpoConfig, type SftConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
 import { Rng } from '../daemon/util/random';
 import { generatePromptSet, parseMetadataLines, TAGS, type Metadata } from '../daemon/world';
 
@@ -47,8 +48,10 @@ const { values } = parseArgs({
     resume: { type: 'boolean', default: false },
     /** The sampling seed of --score's evaluation (another seed measures the evaluation's own spread). */
     'eval-seed': { type: 'string', default: '0' },
-    /** --score samples with this guidance weight instead of the paradigm's default. */
+    /** Evaluations sample with this guidance weight instead of the paradigm's default. */
     cfg: { type: 'string' },
+    /** The UniRL method to run: grpo (its defaults: the detector reward, understanding not trained) or sft. */
+    method: { type: 'string', default: 'grpo' },
   },
   strict: true,
 });
@@ -106,6 +109,11 @@ async function scoreBoth(model: UnifiedModel, metadata: readonly Metadata[], n: 
   return { ...generation, understanding };
 }
 
+/** The sampling every evaluation uses: the paradigm's default, or --cfg. */
+function evalSampling(paradigm: UnifiedModel['paradigm']): SamplingConfig {
+  return { ...DEFAULT_SAMPLING[paradigm], ...(values.cfg !== undefined ? { cfg: Number(values.cfg) } : {}) };
+}
+
 function parseValue(raw: string): unknown {
   if (raw === 'true' || raw === 'false') return raw === 'true';
   const n = Number(raw);
@@ -124,7 +132,7 @@ async function main(): Promise<void> {
   if (values.score !== undefined) {
     const file = values.score;
     const { model } = loadModel(file);
-    const sampling = { ...defaultGrpo(model.paradigm).sampling, ...(values.cfg !== undefined ? { cfg: Number(values.cfg) } : {}) };
+    const sampling = evalSampling(model.paradigm);
     const scores: Record<string, unknown> = { checkpoint: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), imagesPerPrompt: n, evalSeed: Number(values['eval-seed']), sampling };
     for (const s of sets) {
       const t0 = performance.now();
@@ -140,7 +148,12 @@ async function main(): Promise<void> {
   const paradigm = probe.paradigm;
   probe.params.dispose();
 
-  const config: GrpoConfig = { ...defaultGrpo(paradigm), reward: 'detector', trainUnderstanding: false, steps, seed, checkpointEvery: evalEvery, samplesEvery: 1e9 };
+  const method = values.method;
+  if (method !== 'grpo' && method !== 'sft') throw new Error(`--method must be grpo or sft, got "${method}"`);
+  const common = { trainUnderstanding: false, steps, seed, checkpointEvery: evalEvery, samplesEvery: 1e9 };
+  const config: GrpoConfig | SftConfig = method === 'grpo' ? { ...defaultGrpo(paradigm), reward: 'detector', ...common } : { ...defaultSft(paradigm), ...common };
+  // Evaluated at the paradigm's default guidance (or --cfg), whatever the run samples its own images with.
+  const sampling = evalSampling(paradigm);
   const changes: Record<string, unknown> = {};
   for (const kv of values.set) {
     const [key, raw] = kv.split('=') as [string, string];
@@ -148,7 +161,7 @@ async function main(): Promise<void> {
     changes[key] = value;
     if (key.startsWith('sampling.')) (config.sampling as unknown as Record<string, unknown>)[key.slice(9)] = value;
     else if (key in config) (config as unknown as Record<string, unknown>)[key] = value;
-    else throw new Error(`GrpoConfig has no field "${key}"`);
+    else throw new Error(`the ${method} config has no field "${key}"`);
   }
 
   const dir = join(values.out, `${name}-s${seed}`);
@@ -162,7 +175,7 @@ async function main(): Promise<void> {
   const evalSeed = 0;
 
   // The base's scores are cached per base file, sampling and set.
-  const samplingKey = createHash('sha256').update(JSON.stringify(config.sampling)).digest('hex').slice(0, 8);
+  const samplingKey = createHash('sha256').update(JSON.stringify(sampling)).digest('hex').slice(0, 8);
   const baseCache = join(values.out, `base-${sha256.slice(0, 12)}-n${n}-${samplingKey}.json`);
   const baseScores = (existsSync(baseCache) ? JSON.parse(readFileSync(baseCache, 'utf8')) : {}) as Record<string, unknown>;
   const curve: { step: number; seconds: number; [set: string]: unknown }[] = previous?.curve ?? [];
@@ -172,7 +185,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const { model } = loadModel(file);
     const row: { step: number; seconds: number; [set: string]: unknown } = { step, seconds: (t0 - started) / 1000 };
-    for (const [s, lines] of Object.entries(evalSets)) row[s] = await scoreBoth(model, lines, n, config.sampling, evalSeed);
+    for (const [s, lines] of Object.entries(evalSets)) row[s] = await scoreBoth(model, lines, n, sampling, evalSeed);
     model.params.dispose();
     curve.push(row);
     const summary = sets.map((s) => `${s} ${(row[s] as { overall: number }).overall.toFixed(3)} (understanding ${(row[s] as { understanding: { overall: number } }).understanding.overall.toFixed(3)})`).join(', ');
@@ -181,12 +194,12 @@ async function main(): Promise<void> {
   };
   const metrics: UnirlMetrics[] = previous?.metrics ?? [];
   const save = (): void =>
-    writeFileSync(resultFile, `${JSON.stringify({ name, base, sha256, paradigm, seed, changes, config, evalSeed, imagesPerPrompt: n, curve, metrics }, null, 1)}\n`);
+    writeFileSync(resultFile, `${JSON.stringify({ name, method, base, sha256, paradigm, seed, changes, config, evalSampling: sampling, evalSeed, imagesPerPrompt: n, curve, metrics }, null, 1)}\n`);
 
   for (const s of sets) {
     if (!(baseScores[s] as { understanding?: unknown } | undefined)?.understanding) {
       const { model } = loadModel(base);
-      baseScores[s] = await scoreBoth(model, evalSets[s]!, n, config.sampling, evalSeed);
+      baseScores[s] = await scoreBoth(model, evalSets[s]!, n, sampling, evalSeed);
       model.params.dispose();
       writeFileSync(baseCache, `${JSON.stringify(baseScores, null, 1)}\n`);
     }
@@ -196,7 +209,8 @@ async function main(): Promise<void> {
 
   const only = values.prompt === undefined ? undefined : generatePromptSet({ seed: 0, split: 'train', counts: { single_object: 50, two_object: 50, counting: 50, colors: 200, position: 200, color_attr: 5000 } }).find((m) => m.prompt === values.prompt);
   if (values.prompt !== undefined && !only) throw new Error(`"${values.prompt}" is not a training prompt`);
-  await grpo(config, base, modelFile, {
+  const run = (hooks: Parameters<typeof grpo>[3]) => (method === 'grpo' ? grpo(config as GrpoConfig, base, modelFile, hooks) : sft(config as SftConfig, base, modelFile, hooks));
+  await run({
     ...(only ? { prompts: { draw: () => only } } : {}),
     onMetrics: (m) => {
       metrics.push(m);
@@ -206,7 +220,10 @@ async function main(): Promise<void> {
           const xs = window.map((x) => x[k]).filter((x): x is number => typeof x === 'number');
           return xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3) : '-';
         };
-        process.stderr.write(`step ${m.step}: reward ${avg('grpo/reward')} zero_std ${avg('grpo/frac_reward_zero_std')} kl ${avg('grpo/kl')} entropy ${avg('grpo/entropy')} grad ${avg('grpo/grad_norm')} ${avg('grpo/step_time')} s/step\n`);
+        const line = method === 'grpo'
+          ? `reward ${avg('grpo/reward')} zero_std ${avg('grpo/frac_reward_zero_std')} kl ${avg('grpo/kl')} entropy ${avg('grpo/entropy')} grad ${avg('grpo/grad_norm')} ${avg('grpo/step_time')} s/step`
+          : `detector ${avg('sft/rewards/detector/mean')} accepted by detector ${avg('sft/rewards/detector/accepted_mean')} loss ${avg('sft/loss_generation')} grad ${avg('sft/grad_norm')} ${avg('sft/step_time')} s/step`;
+        process.stderr.write(`step ${m.step}: ${line}\n`);
       }
     },
     onCheckpoint: (file, step) => score(file, step),
