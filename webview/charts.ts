@@ -18,7 +18,7 @@ export interface ChartDef {
 /** The charts in the order they show; keys that none matches get a chart each, after these. */
 export const CHARTS: readonly ChartDef[] = [
   { id: 'loss', title: 'Loss per task', match: (k) => /(^|\/)loss(_[a-z]+)?$/.test(k) },
-  { id: 'reward', title: 'Reward: mean and std', match: (k) => /\/(reward|reward_std|understanding_reward)$|\/rewards\/[^/]+\/(mean|std)$/.test(k), unit: true },
+  { id: 'reward', title: 'Reward: mean and std', match: (k) => /\/(reward|reward_std|understanding_reward|accepted)$|\/rewards\/[^/]+\/([a-z_]+_)?(mean|std)$/.test(k), unit: true },
   { id: 'kl', title: 'KL to the reference', match: (k) => /\/kl$/.test(k) },
   { id: 'clip', title: 'Clip ratio', match: (k) => /clip_ratio/.test(k), unit: true },
   // The self judge's health: how often its verdict disagrees with the detector's, and how well it

@@ -252,13 +252,16 @@ describe('the run model', () => {
 
 describe('charts', () => {
   it('puts every metric in exactly one chart, related ones together', () => {
-    const keys = ['grpo/loss_generation', 'grpo/loss_understanding', 'grpo/reward', 'grpo/reward_std', 'grpo/kl', 'grpo/clip_ratio', 'grpo/grounding_gap', 'grpo/judge_auc', 'geneval/overall', 'geneval/two_object', 'grpo/step_time', 'grpo/tokens_per_sec', 'train/loss', 'custom/thing'];
+    const keys = ['grpo/loss_generation', 'grpo/loss_understanding', 'grpo/reward', 'grpo/reward_std', 'grpo/kl', 'grpo/clip_ratio', 'grpo/grounding_gap', 'grpo/judge_auc', 'geneval/overall', 'geneval/two_object', 'grpo/step_time', 'grpo/tokens_per_sec', 'train/loss', 'sft/rewards/detector/mean', 'sft/rewards/detector/accepted_mean', 'sft/accepted', 'custom/thing'];
     const layout = layoutCharts(keys);
     assert.deepEqual(layout.flatMap((c) => c.keys).sort(), [...keys].sort());
     const chartOf = (k: string): string => layout.find((c) => c.keys.includes(k))!.id;
     assert.equal(chartOf('grpo/loss_generation'), chartOf('train/loss'));
     assert.equal(chartOf('grpo/reward'), chartOf('grpo/reward_std'));
     assert.equal(chartOf('grpo/judge_auc'), chartOf('grpo/grounding_gap'));
+    // SFT's detector share of the images it kept sits beside that of all its images.
+    assert.equal(chartOf('sft/rewards/detector/accepted_mean'), chartOf('sft/rewards/detector/mean'));
+    assert.equal(chartOf('sft/accepted'), chartOf('grpo/reward'));
     assert.notEqual(chartOf('geneval/overall'), chartOf('geneval/two_object'));
     assert.equal(chartOf('custom/thing'), 'key:custom/thing');
     // Charts come in the table's order, the unmatched after.
