@@ -25,9 +25,9 @@ import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
 import { defaultDetector, evaluateDetections, keepDetections } from '../daemon/geneval';
 import { loadModel, type UnifiedModel } from '../daemon/models';
-import { DEFAULT_SAMPLING, defaultGrpo, defaultSft, generateImages, grpo, sft, understandingOnTruth, type GrpoConfig, type SftConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
+import { DEFAULT_SAMPLING, TrainingPrompts, defaultGrpo, defaultSft, generateImages, grpo, sft, understandingOnTruth, type GrpoConfig, type SftConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
 import { Rng } from '../daemon/util/random';
-import { generatePromptSet, parseMetadataLines, TAGS, type Metadata } from '../daemon/world';
+import { generatePromptSet, parseMetadataLines, TAGS, type Metadata, type Tag } from '../daemon/world';
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +40,8 @@ const { values } = parseArgs({
     n: { type: 'string', default: '4' },
     set: { type: 'string', multiple: true, default: [] },
     out: { type: 'string', default: 'runs/grpo-sweep' },
+    /** Train on training prompts of these tags only (comma-separated), e.g. those the model's own judge reads well. */
+    tags: { type: 'string' },
     /** Train on this one training prompt only (a machinery check: can GRPO learn a single prompt?). */
     prompt: { type: 'string' },
     /** Only score this checkpoint on --eval (no training); writes <out>/score-<name>.json. */
@@ -163,6 +165,11 @@ async function main(): Promise<void> {
     else if (key in config) (config as unknown as Record<string, unknown>)[key] = value;
     else throw new Error(`the ${method} config has no field "${key}"`);
   }
+  const tags = values.tags?.split(',').map((t) => {
+    if (!(TAGS as readonly string[]).includes(t)) throw new Error(`--tags: "${t}" is not one of ${TAGS.join(', ')}`);
+    return t as Tag;
+  });
+  if (tags) changes['tags'] = tags;
 
   const dir = join(values.out, `${name}-s${seed}`);
   mkdirSync(dir, { recursive: true });
@@ -211,7 +218,7 @@ async function main(): Promise<void> {
   if (values.prompt !== undefined && !only) throw new Error(`"${values.prompt}" is not a training prompt`);
   const run = (hooks: Parameters<typeof grpo>[3]) => (method === 'grpo' ? grpo(config as GrpoConfig, base, modelFile, hooks) : sft(config as SftConfig, base, modelFile, hooks));
   await run({
-    ...(only ? { prompts: { draw: () => only } } : {}),
+    ...(only ? { prompts: { draw: () => only } } : tags ? { prompts: new TrainingPrompts([], tags) } : {}),
     onMetrics: (m) => {
       metrics.push(m);
       if (m.step % 10 === 0) {

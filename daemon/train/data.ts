@@ -34,21 +34,27 @@ export interface Example {
   answer: string;
 }
 
-/** Prompts a training stage may draw: the training split, minus any line of the held-out files. */
+/**
+ * Prompts a training stage may draw: the training split, minus any line of the held-out files;
+ * only `tags` when given (e.g. the tags a model's own judge reads reliably).
+ */
 export class TrainingPrompts {
   private readonly byTag: Map<Tag, Combination[]>;
+  private readonly tags: readonly Tag[];
 
-  constructor(heldOutLines: readonly Metadata[] = []) {
+  constructor(heldOutLines: readonly Metadata[] = [], tags: readonly Tag[] = TAGS) {
+    if (tags.length === 0) throw new Error('TrainingPrompts: no tags to draw from');
+    this.tags = tags;
     const refused = new Set(heldOutLines.map(promptKey));
     this.byTag = new Map(
-      TAGS.map((tag) => [tag, combinationsInSplit(tag, 'train').filter((c) => !refused.has(promptKey(metadataFor(c))))] as const),
+      tags.map((tag) => [tag, combinationsInSplit(tag, 'train').filter((c) => !refused.has(promptKey(metadataFor(c))))] as const),
     );
     for (const [tag, combos] of this.byTag) if (combos.length === 0) throw new Error(`no training prompts left for ${tag}`);
   }
 
   /** A random training prompt: tags uniformly, then combinations uniformly. */
   draw(rng: Rng): Metadata {
-    const meta = metadataFor(rng.pick(this.byTag.get(rng.pick(TAGS))!));
+    const meta = metadataFor(rng.pick(this.byTag.get(rng.pick(this.tags))!));
     // Belt and braces: the split already excludes these; a change elsewhere must not leak them.
     if (touchesHeldOut(meta)) throw new Error(`internal error: held-out prompt "${meta.prompt}" drawn for training`);
     return meta;

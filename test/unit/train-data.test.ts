@@ -79,3 +79,15 @@ describe('count examples', () => {
     assert.ok(none.understanding.questions.every((q) => !/^How many \w+ (\w+ )?in this image/.test(q) || q.includes('items')));
   });
 });
+
+describe('training prompts', () => {
+  it('draw every tag by default, only the given tags when asked, and refuse an empty list', () => {
+    const drawnTags = (prompts: TrainingPrompts): Set<string> => {
+      const rng = new Rng(3);
+      return new Set(Array.from({ length: 300 }, () => prompts.draw(rng).tag));
+    };
+    assert.equal(drawnTags(new TrainingPrompts()).size, 6);
+    assert.deepEqual([...drawnTags(new TrainingPrompts([], ['counting', 'color_attr']))].sort(), ['color_attr', 'counting']);
+    assert.throws(() => new TrainingPrompts([], []), /no tags/);
+  });
+});
