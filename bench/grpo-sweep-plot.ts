@@ -4,7 +4,7 @@
  * horizontal lines at the base's scores with other evaluation seeds when score files are given.
  *
  *   npx tsx bench/grpo-sweep-plot.ts --out docs/grpo-curves.svg runs/grpo-sweep/old-s1.json ... \
- *     [--base runs/grpo-sweep/score-ar-base-evalseed1.json ...]
+ *     [--base runs/grpo-sweep/score-ar-base-evalseed1.json ...] [--label 'name of the first run' ...]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -17,7 +17,7 @@ interface Curve {
 }
 
 const { values, positionals } = parseArgs({
-  options: { out: { type: 'string', default: 'grpo-curves.svg' }, base: { type: 'string', multiple: true, default: [] } },
+  options: { out: { type: 'string', default: 'grpo-curves.svg' }, base: { type: 'string', multiple: true, default: [] }, label: { type: 'string', multiple: true, default: [] } },
   allowPositionals: true,
 });
 
@@ -28,12 +28,15 @@ const SETS = [
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2'];
 const [W, H, L, R, T, B] = [840, 420, 56, 310, 20, 44];
 
-// A run is named by its reward and what else it changed from the stage's defaults.
-const runs = positionals.map((file) => {
-  const r = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; paradigm: 'masked' | 'autoregressive'; config: { reward: string }; changes: Record<string, unknown>; curve: Curve[] };
+// A run is named by its --label (in the order of the files), or else by its method or reward and
+// what else it changed from the stage's defaults.
+const runs = positionals.map((file, i) => {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; paradigm: 'masked' | 'autoregressive'; method?: string; config: { reward?: string }; changes: Record<string, unknown>; curve: Curve[] };
+  const given = values.label[i];
+  if (given !== undefined) return { label: given, curve: r.curve };
   const defaults = defaultGrpo(r.paradigm) as unknown as Record<string, unknown>;
   const changed = Object.entries(r.changes).filter(([k, v]) => k !== 'reward' && defaults[k] !== v).map(([k, v]) => `${k} ${String(v)}`);
-  return { label: [`${r.config.reward} reward`, ...changed, `seed ${r.seed}`].join(', '), curve: r.curve };
+  return { label: [r.method === 'sft' ? 'UniRL-SFT' : `${r.config.reward} reward`, ...changed, `seed ${r.seed}`].join(', '), curve: r.curve };
 });
 const bases = values.base.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
 const overall = (c: Curve, set: string): number | undefined => (c[set] as { overall: number } | undefined)?.overall;
