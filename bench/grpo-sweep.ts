@@ -23,10 +23,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
-import { defaultDetector, evaluateDetections, keepDetections } from '../daemon/geneval';
 import { loadModel, type UnifiedModel } from '../daemon/models';
-import { DEFAULT_SAMPLING, TrainingPrompts, defaultGrpo, defaultSft, generateImages, grpo, sft, understandingOnTruth, type GrpoConfig, type SftConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
-import { Rng } from '../daemon/util/random';
+import { DEFAULT_SAMPLING, TrainingPrompts, defaultGrpo, defaultSft, grpo, sft, understandingOnTruth, type GrpoConfig, type SftConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
+import { geneval } from './score';
 import { generatePromptSet, parseMetadataLines, TAGS, type Metadata, type Tag } from '../daemon/world';
 
 const { values } = parseArgs({
@@ -74,30 +73,6 @@ function evalSet(name: string): Metadata[] {
     default:
       throw new Error(`unknown evaluation set "${name}"`);
   }
-}
-
-/**
- * GenEval in memory, drawn exactly as `unirl eval` draws (same batching, Rng(seed)), so the
- * numbers equal that command's: per tag the share of correct images, overall their mean.
- */
-export async function geneval(model: UnifiedModel, metadata: readonly Metadata[], n: number, sampling: SamplingConfig, seed: number): Promise<{ overall: number; tags: Record<string, number> }> {
-  const rng = new Rng(seed);
-  const perBatch = Math.max(1, Math.floor(16 / n));
-  const tally = new Map<string, { correct: number; total: number }>();
-  for (let i = 0; i < metadata.length; i += perBatch) {
-    const group = metadata.slice(i, i + perBatch);
-    const images = await generateImages(model, group.flatMap((m) => Array<string>(n).fill(m.prompt)), sampling, rng);
-    images.forEach((image, k) => {
-      const meta = group[Math.floor(k / n)]!;
-      const t = tally.get(meta.tag) ?? { correct: 0, total: 0 };
-      t.total++;
-      if (evaluateDetections(keepDetections(defaultDetector(image), meta.tag), meta).correct) t.correct++;
-      tally.set(meta.tag, t);
-    });
-  }
-  const tags = Object.fromEntries([...tally].map(([tag, t]) => [tag, t.correct / t.total]));
-  const scores = Object.values(tags);
-  return { overall: scores.reduce((a, b) => a + b, 0) / scores.length, tags };
 }
 
 /**
