@@ -15,6 +15,8 @@
  * default set, train = the whole `--split train --seed 0` set. --n images a prompt (default 4).
  * Results land in runs/grpo-sweep/<name>-s<seed>.json (and the model in the same folder).
  * Every score has the model's understanding of the same prompts beside it (one truth scene each).
+ * --flip P rewards with the detector's verdict flipped at random with probability P: a judge of
+ * known accuracy whose errors are random, beside a self judge whose errors are the model's own.
  * --score C --cfg W scores a checkpoint with another guidance weight (choose it on the training
  * split, `--eval train`, never on the held-out set it is reported on).
  */
@@ -24,7 +26,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
 import { loadModel, type UnifiedModel } from '../daemon/models';
-import { DEFAULT_SAMPLING, TrainingPrompts, defaultGrpo, defaultSft, grpo, sft, understandingOnTruth, type GrpoConfig, type SftConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
+import { DEFAULT_SAMPLING, TrainingPrompts, defaultGrpo, defaultSft, detectorVerdicts, grpo, sft, understandingOnTruth, type GrpoConfig, type SftConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
+import { Rng } from '../daemon/util/random';
 import { geneval } from './score';
 import { generatePromptSet, parseMetadataLines, TAGS, type Metadata, type Tag } from '../daemon/world';
 
@@ -49,6 +52,11 @@ const { values } = parseArgs({
     resume: { type: 'boolean', default: false },
     /** The sampling seed of --score's evaluation (another seed measures the evaluation's own spread). */
     'eval-seed': { type: 'string', default: '0' },
+    /**
+     * A diagnostic reward: the detector's verdict with each one flipped with this probability, so a
+     * judge of known accuracy whose errors are random (a self judge's are not) can be compared.
+     */
+    flip: { type: 'string' },
     /** Evaluations sample with this guidance weight instead of the paradigm's default. */
     cfg: { type: 'string' },
     /** The UniRL method to run: grpo (its defaults: the detector reward, understanding not trained) or sft. */
@@ -145,6 +153,10 @@ async function main(): Promise<void> {
     return t as Tag;
   });
   if (tags) changes['tags'] = tags;
+  const flip = values.flip === undefined ? undefined : Number(values.flip);
+  if (flip !== undefined && !(flip >= 0 && flip <= 1)) throw new Error(`--flip must be a probability in [0, 1], got "${values.flip}"`);
+  if (flip !== undefined) changes['flip'] = flip;
+  const flipRng = new Rng(seed * 7919 + 17);
 
   const dir = join(values.out, `${name}-s${seed}`);
   mkdirSync(dir, { recursive: true });
@@ -194,6 +206,7 @@ async function main(): Promise<void> {
   const run = (hooks: Parameters<typeof grpo>[3]) => (method === 'grpo' ? grpo(config as GrpoConfig, base, modelFile, hooks) : sft(config as SftConfig, base, modelFile, hooks));
   await run({
     ...(only ? { prompts: { draw: () => only } } : tags ? { prompts: new TrainingPrompts([], tags) } : {}),
+    ...(flip !== undefined ? { reward: (metas, images) => detectorVerdicts(metas, images).correct.map((c) => Number(flipRng.float() < flip ? !c : c)) } : {}),
     onMetrics: (m) => {
       metrics.push(m);
       if (m.step % 10 === 0) {
