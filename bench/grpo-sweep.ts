@@ -28,8 +28,8 @@ import { initCompute } from '../daemon/compute';
 import { loadModel, type UnifiedModel } from '../daemon/models';
 import { DEFAULT_SAMPLING, TrainingPrompts, defaultGrpo, defaultSft, detectorVerdicts, grpo, sft, understandingOnTruth, type GrpoConfig, type SftConfig, type UnirlMetrics, type SamplingConfig } from '../daemon/train';
 import { Rng } from '../daemon/util/random';
-import { geneval } from './score';
 import { generatePromptSet, parseMetadataLines, TAGS, type Metadata, type Tag } from '../daemon/world';
+import { geneval } from './score';
 
 const { values } = parseArgs({
   options: {

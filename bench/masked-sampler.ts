@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
-import { loadModel } from '../daemon/models';
+import { DEFAULT_CONFIDENCE_NOISE, loadModel } from '../daemon/models';
 import { DEFAULT_SAMPLING } from '../daemon/train';
 import { generatePromptSet, TAGS, type Metadata } from '../daemon/world';
 import { geneval } from './score';
@@ -39,7 +39,8 @@ function prompts(set: string): Metadata[] {
 }
 
 function settings(): Setting[] {
-  const axes: Record<keyof Setting, number[]> = { ...Object.fromEntries(Object.entries({ ...DEFAULT_SAMPLING.masked, noise: 4.5 }).map(([k, v]) => [k, [v]])) } as Record<keyof Setting, number[]>;
+  const defaults: Setting = { ...DEFAULT_SAMPLING.masked, noise: DEFAULT_CONFIDENCE_NOISE };
+  const axes = Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, [v]])) as Record<keyof Setting, number[]>;
   for (const g of values.grid) {
     const [key, list] = g.split('=');
     if (!key || !(key in axes) || !list) throw new Error(`--grid must be KEY=V1,V2 with KEY one of ${Object.keys(axes).join(', ')}; got "${g}"`);

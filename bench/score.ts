@@ -4,7 +4,8 @@
  * tag the share of correct images, overall their mean. Equal to that command's numbers.
  */
 import { defaultDetector, evaluateDetections, keepDetections } from '../daemon/geneval';
-import type { GenerateOptions, UnifiedModel } from '../daemon/models';
+import type { UnifiedModel } from '../daemon/models';
+import { generateImages, type SamplingOptions } from '../daemon/train';
 import { Rng } from '../daemon/util/random';
 import type { Metadata } from '../daemon/world';
 
@@ -13,16 +14,13 @@ export interface GenevalScore {
   tags: Record<string, number>;
 }
 
-/** `sampling`: the generation options besides the Rng (a SamplingConfig, or more, e.g. confidenceNoise). */
-export async function geneval(model: UnifiedModel, metadata: readonly Metadata[], n: number, sampling: Omit<GenerateOptions, 'rng'>, seed: number): Promise<GenevalScore> {
+export async function geneval(model: UnifiedModel, metadata: readonly Metadata[], n: number, sampling: SamplingOptions, seed: number): Promise<GenevalScore> {
   const rng = new Rng(seed);
   const perBatch = Math.max(1, Math.floor(16 / n));
   const tally = new Map<string, { correct: number; total: number }>();
   for (let i = 0; i < metadata.length; i += perBatch) {
     const group = metadata.slice(i, i + perBatch);
-    const prompts = group.flatMap((m) => Array<string>(n).fill(m.prompt));
-    const images: Awaited<ReturnType<UnifiedModel['generate']>>['images'] = [];
-    for (let k = 0; k < prompts.length; k += 16) images.push(...(await model.generate(prompts.slice(k, k + 16), { ...sampling, rng })).images);
+    const images = await generateImages(model, group.flatMap((m) => Array<string>(n).fill(m.prompt)), sampling, rng);
     images.forEach((image, k) => {
       const meta = group[Math.floor(k / n)]!;
       const t = tally.get(meta.tag) ?? { correct: 0, total: 0 };

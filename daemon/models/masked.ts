@@ -16,7 +16,7 @@ import type { RgbImage } from '../world/render';
 import { BACKGROUND_TOKEN } from '../tokenizers';
 import { addBodyParams, body } from './transformer';
 import { decodeAnswers, dialogueTargets, type AnswerDropout } from './dialogue';
-import { argmax, gumbel, logSoftmaxInto, maskSchedule, sampleFromLogProbs } from './maskgit';
+import { argmax, DEFAULT_CONFIDENCE_NOISE, gumbel, logSoftmaxInto, maskSchedule, sampleFromLogProbs } from './maskgit';
 import type { ModelConfig } from './config';
 import {
   addVocabParams,
@@ -379,7 +379,7 @@ export class MaskedModel implements UnifiedModel {
     const steps = options.steps ?? 12;
     const temperature = options.temperature ?? 1;
     const cfg = options.cfg ?? 0;
-    const noise = options.confidenceNoise ?? 4.5;
+    const noise = options.confidenceNoise ?? DEFAULT_CONFIDENCE_NOISE;
     const schedule = maskSchedule(N, steps);
     const ids = prompts.map((p) => promptIds(l, p));
     const tokens = Array.from({ length: B }, () => new Int32Array(N).fill(-1));

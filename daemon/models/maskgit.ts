@@ -4,6 +4,9 @@
  */
 import type { Rng } from '../util/random';
 
+/** Scale of the annealed Gumbel noise on MaskGIT's confidences when none is given (measured best: docs/models.md). */
+export const DEFAULT_CONFIDENCE_NOISE = 4.5;
+
 /** Fraction of image tokens still masked after step s of S (cosine schedule, as MaskGIT and Show-o). */
 export function maskedFraction(step: number, steps: number): number {
   return Math.cos((Math.PI / 2) * ((step + 1) / steps));

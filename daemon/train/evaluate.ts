@@ -29,12 +29,17 @@ export const DEFAULT_SAMPLING: Readonly<Record<UnifiedModel['paradigm'], Samplin
   autoregressive: { steps: 64, temperature: 1, cfg: 0.5 },
 };
 
-export function generateOptions(sampling: SamplingConfig, rng: Rng): GenerateOptions {
-  return { rng, steps: sampling.steps, temperature: sampling.temperature, cfg: sampling.cfg };
+/** A masked model's sampler also takes the scale of MaskGIT's confidence noise (measured by bench/masked-sampler.ts). */
+export type SamplingOptions = SamplingConfig & Pick<GenerateOptions, 'confidenceNoise'>;
+
+export function generateOptions(sampling: SamplingOptions, rng: Rng): GenerateOptions {
+  const options: GenerateOptions = { rng, steps: sampling.steps, temperature: sampling.temperature, cfg: sampling.cfg };
+  if (sampling.confidenceNoise !== undefined) options.confidenceNoise = sampling.confidenceNoise;
+  return options;
 }
 
 /** Images for a list of prompts, generated in batches of at most `batch`. */
-export async function generateImages(model: UnifiedModel, prompts: readonly string[], sampling: SamplingConfig, rng: Rng, batch = 16): Promise<RgbImage[]> {
+export async function generateImages(model: UnifiedModel, prompts: readonly string[], sampling: SamplingOptions, rng: Rng, batch = 16): Promise<RgbImage[]> {
   const out: RgbImage[] = [];
   for (let i = 0; i < prompts.length; i += batch) {
     out.push(...(await model.generate(prompts.slice(i, i + batch), generateOptions(sampling, rng))).images);
