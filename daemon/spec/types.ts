@@ -71,6 +71,7 @@ export interface GrpoStageSpec extends StageCommon {
   answerTemperature: number;
   policySteps: number;
   curriculumCandidates: number;
+  scaleRewards: boolean;
   gradClip: number;
   sampling: SamplingSpec;
   logEvery: number;

@@ -59,6 +59,12 @@ export interface GrpoConfig {
    * group is not all-equal, among this many uniform draws (1: the uniform draw, no curriculum).
    */
   curriculumCandidates: number;
+  /**
+   * Divide each group's advantages by its reward std (GRPO's, TRL's scale_rewards = true); false
+   * keeps reward - group mean (Dr. GRPO). Why false for a soft self reward: scaled, a group whose
+   * images the judge barely tells apart gets advantages as large as one it tells apart clearly.
+   */
+  scaleRewards: boolean;
   /** Leave all-equal groups out of the update (true); false keeps them in it with advantage 0, as before (measured in docs/results.md). */
   filterGroups: boolean;
   sampling: SamplingConfig;
@@ -87,6 +93,7 @@ export function defaultGrpo(paradigm: UnifiedModel['paradigm']): GrpoConfig {
     answerTemperature: 1,
     policySteps: 4,
     curriculumCandidates: 1,
+    scaleRewards: true,
     filterGroups: true,
     sampling: { ...DEFAULT_SAMPLING[paradigm] },
     gradClip: 1,
@@ -199,7 +206,7 @@ async function grpoStep(
   const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(judge, metas, generation.images, { likelihood: config.reward === 'self_likelihood', count: config.reward === 'self_count', countLikelihood: config.reward === 'self_count_likelihood' }) : undefined;
   const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
   const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
-  const { advantages, std: groupStd } = groupAdvantages(rewards, G);
+  const { advantages, std: groupStd } = groupAdvantages(rewards, G, { scale: config.scaleRewards });
   drawn.forEach((m, g) => passRates.record(m, rewards.slice(g * G, (g + 1) * G)));
   // Group filtering: an all-equal group has advantage 0 and carries no signal; its images stay out of the update.
   const keep = metas.map((_, i) => i).filter((i) => !config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0);
@@ -207,7 +214,7 @@ async function grpoStep(
   // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer.
   const sampled = config.trainUnderstanding ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
   const answerRewards = sampled ? sampled.answers.map((a, i) => Number(judgeAnswer(metas[i]!, a).correct)) : [];
-  const answerGroups = sampled ? groupAdvantages(answerRewards, G) : undefined;
+  const answerGroups = sampled ? groupAdvantages(answerRewards, G, { scale: config.scaleRewards }) : undefined;
   const keepAnswers = answerGroups ? metas.map((_, i) => i).filter((i) => !config.filterGroups || (answerGroups.std[Math.floor(i / G)] as number) > 0) : [];
 
   // 4. Fixed data of the update: old and reference log-probs (no gradient).

@@ -253,8 +253,9 @@ export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'sel
   }
 }
 
-/** Group-normalised advantages: (r - mean) / (std + eps) within each consecutive group of `size`. */
-export function groupAdvantages(rewards: readonly number[], size: number, eps = 1e-4): { advantages: number[]; std: number[] } {
+/** Group advantages: (r - mean) / (std + eps) within each consecutive group of `size`, or r - mean when `scale` is false. */
+export function groupAdvantages(rewards: readonly number[], size: number, options: { scale?: boolean; eps?: number } = {}): { advantages: number[]; std: number[] } {
+  const { scale = true, eps = 1e-4 } = options;
   if (size < 2 || rewards.length % size !== 0) throw new Error(`group size ${size} must be >= 2 and divide ${rewards.length} rewards`);
   const advantages: number[] = [];
   const std: number[] = [];
@@ -263,8 +264,9 @@ export function groupAdvantages(rewards: readonly number[], size: number, eps = 
     const mean = group.reduce((a, b) => a + b, 0) / size;
     const sd = Math.sqrt(group.reduce((a, b) => a + (b - mean) ** 2, 0) / (size - 1));
     std.push(sd);
-    // A group whose rewards are all equal carries no signal: its advantages are 0.
-    for (const r of group) advantages.push(sd === 0 ? 0 : (r - mean) / (sd + eps));
+    // A group whose rewards are all equal carries no signal: its advantages are 0. Unscaled, a group
+    // whose rewards barely differ moves the policy barely (dividing by its std would blow them up).
+    for (const r of group) advantages.push(sd === 0 ? 0 : scale ? (r - mean) / (sd + eps) : r - mean);
   }
   return { advantages, std };
 }

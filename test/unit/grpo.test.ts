@@ -39,7 +39,7 @@ const close = (a: number, b: number, tol = 1e-5): void => assert.ok(Math.abs(a -
 
 describe('group advantages', () => {
   it('normalise within each group by its sample standard deviation', () => {
-    const { advantages, std } = groupAdvantages([1, 0, 0, 1, 1, 1], 3, 0);
+    const { advantages, std } = groupAdvantages([1, 0, 0, 1, 1, 1], 3, { eps: 0 });
     // Group 1: mean 1/3, sample std sqrt(1/3); group 2: all equal, std 0 -> advantages 0.
     const s = Math.sqrt(1 / 3);
     close(std[0]!, s);
@@ -47,6 +47,12 @@ describe('group advantages', () => {
     close(advantages[1]!, -1 / 3 / s);
     assert.deepEqual(advantages.slice(3), [0, 0, 0]);
     assert.equal(std[1], 0);
+    // Unscaled (Dr. GRPO): reward minus the group mean, so a near-tie moves the policy little.
+    const unscaled = groupAdvantages([0.9, 0.8, 0.7, 0.5, 0.5, 0.5], 3, { scale: false });
+    close(unscaled.advantages[0]!, 0.1);
+    close(unscaled.advantages[2]!, -0.1);
+    close(groupAdvantages([0.9, 0.8, 0.7], 3).advantages[0]!, 1, 1e-3);
+    assert.deepEqual(unscaled.advantages.slice(3), [0, 0, 0]);
     assert.throws(() => groupAdvantages([1, 0, 1], 1), /group size/);
     assert.throws(() => groupAdvantages([1, 0, 1], 2), /divide/);
   });

@@ -34,6 +34,7 @@ export const grpoStage: Stage<'grpo'> = {
         answerTemperature: config.answerTemperature,
         policySteps: config.policySteps,
         curriculumCandidates: config.curriculumCandidates,
+        scaleRewards: config.scaleRewards,
         sampling: samplingFor(config.sampling, paradigm),
         gradClip: config.gradClip,
         seed: ctx.spec.seed,
