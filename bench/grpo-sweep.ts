@@ -15,6 +15,8 @@
  * default set, train = the whole `--split train --seed 0` set. --n images a prompt (default 4).
  * Results land in runs/grpo-sweep/<name>-s<seed>.json (and the model in the same folder).
  * Every score has the model's understanding of the same prompts beside it (one truth scene each).
+ * --reward-tags A,B,... (GRPO) judges only those tags' images; prompts of the others are still drawn and held by
+ * the KL term (advantage 0).
  * --flip P rewards with the detector's verdict flipped at random with probability P: a judge of
  * known accuracy whose errors are random, beside a self judge whose errors are the model's own.
  * --score C --cfg W scores a checkpoint with another guidance weight (choose it on the training
@@ -44,6 +46,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'runs/grpo-sweep' },
     /** Train on training prompts of these tags only (comma-separated), e.g. those the model's own judge reads well. */
     tags: { type: 'string' },
+    /** GRPO: only these tags' images are judged by the reward; the others are drawn and held by the KL term (GrpoConfig.rewardTags). */
+    'reward-tags': { type: 'string' },
     /** Train on this one training prompt only (a machinery check: can GRPO learn a single prompt?). */
     prompt: { type: 'string' },
     /** Only score this checkpoint on --eval (no training); writes <out>/score-<name>.json. */
@@ -148,11 +152,19 @@ async function main(): Promise<void> {
     else if (key in config) (config as unknown as Record<string, unknown>)[key] = value;
     else throw new Error(`the ${method} config has no field "${key}"`);
   }
-  const tags = values.tags?.split(',').map((t) => {
-    if (!(TAGS as readonly string[]).includes(t)) throw new Error(`--tags: "${t}" is not one of ${TAGS.join(', ')}`);
-    return t as Tag;
-  });
+  const tagList = (flag: string, raw: string | undefined): Tag[] | undefined =>
+    raw?.split(',').map((t) => {
+      if (!(TAGS as readonly string[]).includes(t)) throw new Error(`--${flag}: "${t}" is not one of ${TAGS.join(', ')}`);
+      return t as Tag;
+    });
+  const tags = tagList('tags', values.tags);
   if (tags) changes['tags'] = tags;
+  const rewardTags = tagList('reward-tags', values['reward-tags']);
+  if (rewardTags) {
+    if (method !== 'grpo') throw new Error('--reward-tags is a GRPO setting');
+    (config as GrpoConfig).rewardTags = rewardTags;
+    changes['rewardTags'] = rewardTags;
+  }
   const flip = values.flip === undefined ? undefined : Number(values.flip);
   if (flip !== undefined && !(flip >= 0 && flip <= 1)) throw new Error(`--flip must be a probability in [0, 1], got "${values.flip}"`);
   if (flip !== undefined) changes['flip'] = flip;

@@ -72,6 +72,7 @@ export interface GrpoStageSpec extends StageCommon {
   policySteps: number;
   curriculumCandidates: number;
   scaleRewards: boolean;
+  rewardTags?: Array<'single_object' | 'two_object' | 'counting' | 'colors' | 'position' | 'color_attr'>;
   gradClip: number;
   sampling: SamplingSpec;
   logEvery: number;

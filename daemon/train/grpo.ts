@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { clipGlobalNorm, loadCheckpoint, readScalar, saveCheckpoint, siblingFile, valueAndGrads, type Adam } from '../compute';
 import { loadModel, type Generation, type UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
-import { judgeAnswer, type Metadata } from '../world';
+import { judgeAnswer, type Metadata, type Tag } from '../world';
 import { curriculumDraw, PassRates } from './curriculum';
 import { TrainingPrompts } from './data';
 import { DEFAULT_SAMPLING, type SamplingConfig } from './evaluate';
@@ -65,6 +65,14 @@ export interface GrpoConfig {
    * images the judge barely tells apart gets advantages as large as one it tells apart clearly.
    */
   scaleRewards: boolean;
+  /**
+   * The tags whose images the reward judges (all when absent). Prompts of the other tags are still
+   * drawn and kept in the update with advantage 0, so only the KL term acts on them: they are held
+   * near the reference instead of drifting with what is trained. Why: a self judge that reads some
+   * tags badly (counts on its own malformed objects, positions) pays for its errors there, and a
+   * run that simply leaves those prompts out moved them (counting 0.553 -> 0.36-0.47; docs/results.md).
+   */
+  rewardTags?: readonly Tag[];
   /** Leave all-equal groups out of the update (true); false keeps them in it with advantage 0, as before (measured in docs/results.md). */
   filterGroups: boolean;
   sampling: SamplingConfig;
@@ -206,10 +214,16 @@ async function grpoStep(
   const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(judge, metas, generation.images, { likelihood: config.reward === 'self_likelihood', count: config.reward === 'self_count', countLikelihood: config.reward === 'self_count_likelihood' }) : undefined;
   const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
   const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
+  const judged = (m: Metadata): boolean => !config.rewardTags || config.rewardTags.includes(m.tag);
   const { advantages, std: groupStd } = groupAdvantages(rewards, G, { scale: config.scaleRewards });
+  metas.forEach((m, i) => {
+    if (!judged(m)) advantages[i] = 0;
+  });
   drawn.forEach((m, g) => passRates.record(m, rewards.slice(g * G, (g + 1) * G)));
-  // Group filtering: an all-equal group has advantage 0 and carries no signal; its images stay out of the update.
-  const keep = metas.map((_, i) => i).filter((i) => !config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0);
+  // Group filtering: an all-equal group has advantage 0 and carries no signal; its images stay out of
+  // the update. A group the reward does not judge stays in it (advantage 0) while there is a KL term to hold it.
+  const held = (i: number): boolean => !judged(metas[i]!) && reference !== undefined;
+  const keep = metas.map((_, i) => i).filter((i) => held(i) || (judged(metas[i]!) && (!config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0)));
 
   // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer.
   const sampled = config.trainUnderstanding ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;

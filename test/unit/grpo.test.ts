@@ -29,7 +29,7 @@ import {
   signalProbability,
 } from '../../daemon/train';
 import { Rng } from '../../daemon/util/random';
-import { DEFAULT_WORLD, generatePromptSet, judgeAnswer, metadataFor, readCount, renderScene, sampleScene } from '../../daemon/world';
+import { DEFAULT_WORLD, generatePromptSet, judgeAnswer, metadataFor, readCount, renderScene, sampleScene, type Tag } from '../../daemon/world';
 
 before(async () => {
   await initCompute({ backend: 'wasm' });
@@ -398,6 +398,26 @@ describe('the GRPO loop', () => {
     // Without a KL penalty there is no reference model and no KL to log.
     const free = await run(base, (i) => (i === 0 ? 1 : 0), 0);
     assert.deepEqual(free.metrics.map((m) => m['grpo/kl']), [null, null]);
+  });
+
+  it('rewardTags: the reward of a tag it does not judge never reaches the update; those groups stay in it for the KL term alone', async () => {
+    const base = await tinyBase();
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    const runTags = async (reward: (i: number) => number, rewardTags?: Tag[]) => {
+      const out = join(mkdtempSync(join(tmpdir(), 'grpo-tags-')), 'model.safetensors');
+      const metrics: UnirlMetrics[] = [];
+      const config = { ...defaultGrpo('autoregressive'), steps: 2, promptsPerStep: 2, groupSize: 2, beta: 0.2, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 }, ...(rewardTags ? { rewardTags } : {}) };
+      await grpo(config, base, out, { prompts: { draw: () => meta }, reward: (metas) => metas.map((_, i) => reward(i)), onMetrics: (m) => metrics.push(m) });
+      return { metrics, params: paramsOf(out) };
+    };
+    const split = await runTags((i) => i % 2, ['single_object']);
+    const equal = await runTags(() => 1, ['single_object']);
+    split.params.forEach((p, k) => assert.deepEqual(p, equal.params[k]));
+    // Held, not dropped: the groups were in the update (a gradient norm was measured).
+    assert.ok(split.metrics.every((m) => typeof m['grpo/grad_norm'] === 'number'));
+    // Judged, the same reward moves the model elsewhere.
+    const judged = await runTags((i) => i % 2, ['colors']);
+    assert.ok(judged.params.some((p, k) => p.some((x, j) => x !== split.params[k]![j])));
   });
 
   it('moves the KL anchor to the policy every refModelSyncSteps, and a resumed run keeps the anchor it had', async () => {

@@ -41,8 +41,9 @@ describe('run spec schema', () => {
   it('describes every field with a description, a type, an example, a range for numbers, and a default where absence is not meaningful', () => {
     // Optional fields whose absence means something of its own (no file, no model, no label).
     // Sampling fields left out take the model's paradigm's defaults, which JSON Schema cannot express;
-    // an understanding batch left out is the stage's batchSize; data workers left out depend on the backend.
-    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling', 'understandingBatchSize', 'dataWorkers']);
+    // an understanding batch left out is the stage's batchSize; data workers left out depend on the backend;
+    // reward tags left out are all tags.
+    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling', 'understandingBatchSize', 'dataWorkers', 'rewardTags']);
     const walk = (schema: Schema, where: string): void => {
       for (const [key, field] of Object.entries(schema.properties ?? {})) {
         const at = `${where}/${key}`;
@@ -68,7 +69,7 @@ describe('run spec schema', () => {
     const sampling = { sampling: true } as const;
     assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, countShare: true, answerDropout: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true, dataWorkers: true }));
     assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, accept: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
-    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, judge: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, scaleRewards: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, judge: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, scaleRewards: true, rewardTags: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
     assert.deepEqual(props('sample'), keys<SampleStageSpec>({ ...common, ...sampling, prompts: true, imagesPerPrompt: true }));
     const top = (runSchema as unknown as Schema).properties!;

@@ -35,6 +35,7 @@ export const grpoStage: Stage<'grpo'> = {
         policySteps: config.policySteps,
         curriculumCandidates: config.curriculumCandidates,
         scaleRewards: config.scaleRewards,
+        ...(config.rewardTags ? { rewardTags: config.rewardTags } : {}),
         sampling: samplingFor(config.sampling, paradigm),
         gradClip: config.gradClip,
         seed: ctx.spec.seed,
