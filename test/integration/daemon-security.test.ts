@@ -225,7 +225,11 @@ describe('daemon: malformed messages', () => {
     const client = await connect(daemon);
     const closed = new Promise<number>((resolve) => client.socket.once('close', (code) => resolve(code)));
     client.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'runs/submit', params: { spec: { name: 'x'.repeat(2 << 20) } } }));
-    assert.equal(await closed, 1009);
+    // The daemon answers with close code 1009; on a loaded machine the TCP connection can drop while
+    // the client is still writing the 2 MiB frame, before that close frame is read (1006). Either
+    // way the connection is closed by the daemon, and the next one is served (below).
+    const code = await closed;
+    assert.ok(code === 1009 || code === 1006, `closed with ${code}`);
     const other = await connect(daemon);
     assert.equal(typeof (await other.request('daemon/ping')).time, 'number');
     await other.close();
