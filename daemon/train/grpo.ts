@@ -222,8 +222,7 @@ async function grpoStep(
   drawn.forEach((m, g) => passRates.record(m, rewards.slice(g * G, (g + 1) * G)));
   // Group filtering: an all-equal group has advantage 0 and carries no signal; its images stay out of
   // the update. A group the reward does not judge stays in it (advantage 0) while there is a KL term to hold it.
-  const held = (i: number): boolean => !judged(metas[i]!) && reference !== undefined;
-  const keep = metas.map((_, i) => i).filter((i) => held(i) || (judged(metas[i]!) && (!config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0)));
+  const keep = metas.map((_, i) => i).filter((i) => (judged(metas[i]!) ? !config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0 : reference !== undefined));
 
   // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer.
   const sampled = config.trainUnderstanding ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
