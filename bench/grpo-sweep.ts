@@ -69,6 +69,9 @@ const { values } = parseArgs({
   strict: true,
 });
 
+/** GrpoConfig fields that are absent by default, so `key in config` cannot find them. */
+const OPTIONAL_GRPO_FIELDS = new Set(['unjudgedBeta']);
+
 /** An evaluation set by name. */
 function evalSet(name: string): Metadata[] {
   const firstPerTag = (lines: Metadata[], k: number): Metadata[] => TAGS.flatMap((t) => lines.filter((m) => m.tag === t).slice(0, k));
@@ -149,7 +152,7 @@ async function main(): Promise<void> {
     const value = parseValue(raw);
     changes[key] = value;
     if (key.startsWith('sampling.')) (config.sampling as unknown as Record<string, unknown>)[key.slice(9)] = value;
-    else if (key in config) (config as unknown as Record<string, unknown>)[key] = value;
+    else if (key in config || (method === 'grpo' && OPTIONAL_GRPO_FIELDS.has(key))) (config as unknown as Record<string, unknown>)[key] = value;
     else throw new Error(`the ${method} config has no field "${key}"`);
   }
   const tagList = (flag: string, raw: string | undefined): Tag[] | undefined =>

@@ -73,6 +73,7 @@ export interface GrpoStageSpec extends StageCommon {
   curriculumCandidates: number;
   scaleRewards: boolean;
   rewardTags?: Array<'single_object' | 'two_object' | 'counting' | 'colors' | 'position' | 'color_attr'>;
+  unjudgedBeta?: number;
   gradClip: number;
   sampling: SamplingSpec;
   logEvery: number;

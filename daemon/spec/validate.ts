@@ -149,6 +149,9 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
   if (stage.kind === 'grpo' && stage.judge === 'base' && stage.reward.startsWith('detector')) {
     out.push(warn(`${at}/judge`, `judge "base" chooses who answers for a self reward, but reward "${stage.reward}" is the detector's: the setting has no effect`));
   }
+  if (stage.kind === 'grpo' && stage.unjudgedBeta !== undefined && !stage.rewardTags) {
+    out.push(err(`${at}/unjudgedBeta`, 'unjudgedBeta holds the prompts of tags outside rewardTags, but rewardTags is not set: every tag is judged, and nothing would be held'));
+  }
   if (stage.kind === 'sft' && stage.accept === 'self_likelihood_best' && stage.imagesPerPrompt < 2) {
     out.push(err(`${at}/imagesPerPrompt`, `accept "self_likelihood_best" keeps the best of each prompt's images, so imagesPerPrompt must be at least 2 (got ${stage.imagesPerPrompt})`));
   }

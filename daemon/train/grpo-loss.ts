@@ -15,9 +15,9 @@ export interface GrpoTerms {
 
 /**
  * newLogp, oldLogp, refLogp, weights: [B, N]; advantages: [B]. oldLogp and refLogp carry no
- * gradient (they are data); weights mark the tokens that count.
+ * gradient (they are data); weights mark the tokens that count. beta: one weight, or one a row ([B, 1]).
  */
-export function grpoLoss(newLogp: tf.Tensor, oldLogp: tf.Tensor, refLogp: tf.Tensor, weights: tf.Tensor, advantages: tf.Tensor, clipEps: number, beta: number): GrpoTerms {
+export function grpoLoss(newLogp: tf.Tensor, oldLogp: tf.Tensor, refLogp: tf.Tensor, weights: tf.Tensor, advantages: tf.Tensor, clipEps: number, beta: number | tf.Tensor): GrpoTerms {
   const adv = advantages.reshape([-1, 1]);
   const ratio = tf.exp(tf.sub(newLogp, oldLogp));
   const unclipped = tf.mul(ratio, adv);

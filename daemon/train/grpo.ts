@@ -73,6 +73,13 @@ export interface GrpoConfig {
    * run that simply leaves those prompts out moved them (counting 0.553 -> 0.36-0.47; docs/results.md).
    */
   rewardTags?: readonly Tag[];
+  /**
+   * The KL weight that holds the prompts of tags outside rewardTags, against the starting model
+   * (an anchor that never moves, whatever refModelSyncSteps does). Absent: beta, against the same
+   * reference as the judged prompts. Why: a moving anchor follows the policy, so the KL term slowed
+   * the unjudged tags' drift and did not stop it (counting 0.553 -> 0.43-0.49; docs/results.md).
+   */
+  unjudgedBeta?: number;
   /** Leave all-equal groups out of the update (true); false keeps them in it with advantage 0, as before (measured in docs/results.md). */
   filterGroups: boolean;
   sampling: SamplingConfig;
@@ -132,6 +139,9 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
   return runUnirlLoop('grpo', config, base, out, hooks, (model, optimizer, resumed) => {
     // The frozen reference of the KL penalty (never given to the optimizer); not needed without one.
     const reference = config.beta > 0 ? loadModel(base).model : undefined;
+    // The fixed anchor of the unjudged tags' prompts: the reference itself while it never moves.
+    const holding = config.rewardTags !== undefined && config.unjudgedBeta !== undefined;
+    const heldAnchor = holding && (config.refModelSyncSteps > 0 || !reference) ? loadModel(base).model : holding ? reference : undefined;
     // The frozen judge of a self reward (never trained, never moved); without one the policy judges itself.
     const frozenJudge = config.judge === 'base' && !config.reward.startsWith('detector') ? loadModel(base).model : undefined;
     // The step at which the reference last moved (0: it is the base), and its weights from then.
@@ -147,12 +157,13 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
           await saveCheckpoint(referenceFile(out, step), reference.params, { config: reference.config, step });
           referenceStep = step;
         }
-        return grpoStep(config, model, frozenJudge ?? model, optimizer, reference, prompts, passRates, hooks, rng, showSamples);
+        return grpoStep(config, model, frozenJudge ?? model, optimizer, reference, heldAnchor, prompts, passRates, hooks, rng, showSamples);
       },
       checkpointMetadata: () => ({ passRates: JSON.stringify(passRates), referenceStep: String(referenceStep) }),
       afterCheckpoint: () => removeOlderReferences(out, referenceStep),
       dispose: () => {
         reference?.params.dispose();
+        if (heldAnchor !== reference) heldAnchor?.params.dispose();
         frozenJudge?.params.dispose();
       },
     };
@@ -190,6 +201,7 @@ async function grpoStep(
   judge: UnifiedModel,
   optimizer: Adam,
   reference: UnifiedModel | undefined,
+  heldAnchor: UnifiedModel | undefined,
   prompts: { draw(rng: Rng): Metadata },
   passRates: PassRates,
   hooks: UnirlHooks,
@@ -222,7 +234,7 @@ async function grpoStep(
   drawn.forEach((m, g) => passRates.record(m, rewards.slice(g * G, (g + 1) * G)));
   // Group filtering: an all-equal group has advantage 0 and carries no signal; its images stay out of
   // the update. A group the reward does not judge stays in it (advantage 0) while there is a KL term to hold it.
-  const keep = metas.map((_, i) => i).filter((i) => (judged(metas[i]!) ? !config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0 : reference !== undefined));
+  const keep = metas.map((_, i) => i).filter((i) => (judged(metas[i]!) ? !config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0 : reference !== undefined || heldAnchor !== undefined));
 
   // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer.
   const sampled = config.trainUnderstanding ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
@@ -238,6 +250,12 @@ async function grpoStep(
   const oldLogp = tf.tensor(Float32Array.from(keep.flatMap((i) => [...generation.logprobs[i]!])), [keep.length, N]);
   // Without a KL penalty there is no reference (as TRL); the old log-probs stand in, weighted 0, and no KL is logged.
   const refLogp = reference && keep.length ? tf.tidy(() => reference.imageLogprobs(keepTexts, gen, config.sampling, steps).logprobs) : oldLogp.clone();
+  // Unjudged prompts' KL: against the fixed anchor, weighted unjudgedBeta (a per-row beta and reference).
+  const heldRows = heldAnchor ? keep.map((i) => (judged(metas[i]!) ? 0 : 1)) : [];
+  const holds = heldRows.some((h) => h === 1);
+  const held = holds ? tf.tensor(heldRows, [keep.length, 1]) : undefined;
+  const klRef = held && heldAnchor && heldAnchor !== reference ? tf.tidy(() => tf.add(tf.mul(refLogp, tf.sub(1, held)), tf.mul(heldAnchor.imageLogprobs(keepTexts, gen, config.sampling, steps).logprobs, held))) : refLogp;
+  const klBeta = held ? tf.tidy(() => tf.add(tf.mul(tf.sub(1, held), config.beta), tf.mul(held, config.unjudgedBeta!))) : config.beta;
   const adv = tf.tensor(keep.map((i) => advantages[i]!));
   const und = sampled && answerGroups && keepAnswers.length ? {
     images: keepAnswers.map((i) => generation.images[i]!),
@@ -259,9 +277,9 @@ async function grpoStep(
       let loss: tf.Scalar = tf.scalar(0);
       if (keep.length) {
         const { logprobs, weights } = model.imageLogprobs(keepTexts, gen, config.sampling, steps);
-        const g = grpoLoss(logprobs, oldLogp, refLogp, weights, adv, config.clipEps, config.beta);
+        const g = grpoLoss(logprobs, oldLogp, klRef, weights, adv, config.clipEps, klBeta);
         genLoss = g.loss.dataSync()[0] ?? NaN;
-        if (reference) kl = g.kl.dataSync()[0] ?? NaN;
+        if (reference || holds) kl = g.kl.dataSync()[0] ?? NaN;
         clipRatio = g.clipRatio.dataSync()[0] ?? NaN;
         loss = g.loss;
       }
@@ -275,7 +293,7 @@ async function grpoStep(
     optimizer.apply(model.params, grads);
     tf.dispose([value, ...grads.values()]);
   }
-  tf.dispose([oldLogp, refLogp, adv, ...(und ? [und.adv] : []), ...(oldAnswer ? [oldAnswer] : []), ...(refAnswer ? [refAnswer] : [])]);
+  tf.dispose([oldLogp, refLogp, adv, ...(held ? [held, klBeta as tf.Tensor] : []), ...(klRef !== refLogp ? [klRef] : []), ...(und ? [und.adv] : []), ...(oldAnswer ? [oldAnswer] : []), ...(refAnswer ? [refAnswer] : [])]);
 
   // 6. Metrics: TRL's names where they apply (the model's own verdicts only on steps that asked for them).
   const seconds = (performance.now() - started) / 1000;

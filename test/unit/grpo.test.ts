@@ -420,6 +420,28 @@ describe('the GRPO loop', () => {
     assert.ok(judged.params.some((p, k) => p.some((x, j) => x !== split.params[k]![j])));
   });
 
+  it('unjudgedBeta: the unjudged tags\' prompts keep the starting model as their KL anchor while the reference moves', async () => {
+    const base = await tinyBase();
+    const judgedMeta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    const heldMeta = metadataFor({ tag: 'single_object', shape: 'cross' });
+    const runHeld = async (unjudgedBeta?: number) => {
+      const out = join(mkdtempSync(join(tmpdir(), 'grpo-held-')), 'model.safetensors');
+      const metrics: UnirlMetrics[] = [];
+      let draws = 0;
+      // The reference becomes the policy before every step: only a fixed anchor can see a drift.
+      const config = { ...defaultGrpo('autoregressive'), steps: 3, promptsPerStep: 2, groupSize: 2, lr: 1e-2, beta: 0.2, refModelSyncSteps: 1, refModelMixupAlpha: 1, trainUnderstanding: false, reward: 'detector' as const, rewardTags: ['colors' as Tag], sampling: { steps: 64, temperature: 1, cfg: 1 }, ...(unjudgedBeta === undefined ? {} : { unjudgedBeta }) };
+      await grpo(config, base, out, { prompts: { draw: () => (draws++ % 2 ? heldMeta : judgedMeta) }, reward: (metas) => metas.map((_, i) => i % 2), onMetrics: (m) => metrics.push(m) });
+      return { kl: metrics.map((m) => m['grpo/kl'] as number), params: paramsOf(out) };
+    };
+    const moving = await runHeld();
+    const held = await runHeld(1);
+    // Against a reference that is the policy itself the KL is 0 on every step after the first move...
+    assert.deepEqual(moving.kl.slice(1), [0, 0]);
+    // ...and the held prompts, judged against the start, see how far the policy has gone.
+    assert.ok(held.kl.slice(1).every((k) => k > 0), `held KL ${held.kl.join(', ')}`);
+    assert.ok(held.params.some((p, k) => p.some((x, j) => x !== moving.params[k]![j])));
+  });
+
   it('moves the KL anchor to the policy every refModelSyncSteps, and a resumed run keeps the anchor it had', async () => {
     const base = await tinyBase();
     const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });

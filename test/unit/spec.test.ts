@@ -43,7 +43,7 @@ describe('run spec schema', () => {
     // Sampling fields left out take the model's paradigm's defaults, which JSON Schema cannot express;
     // an understanding batch left out is the stage's batchSize; data workers left out depend on the backend;
     // reward tags left out are all tags.
-    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling', 'understandingBatchSize', 'dataWorkers', 'rewardTags']);
+    const absenceMeaningful = new Set(['$schema', 'description', 'model', 'checkpoint', 'heldOut', 'metadata', 'name', 'steps@sampling', 'temperature@sampling', 'cfg@sampling', 'understandingBatchSize', 'dataWorkers', 'rewardTags', 'unjudgedBeta']);
     const walk = (schema: Schema, where: string): void => {
       for (const [key, field] of Object.entries(schema.properties ?? {})) {
         const at = `${where}/${key}`;
@@ -69,7 +69,7 @@ describe('run spec schema', () => {
     const sampling = { sampling: true } as const;
     assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, countShare: true, answerDropout: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true, dataWorkers: true }));
     assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, accept: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
-    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, judge: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, scaleRewards: true, rewardTags: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
+    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, judge: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, scaleRewards: true, rewardTags: true, unjudgedBeta: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
     assert.deepEqual(props('sample'), keys<SampleStageSpec>({ ...common, ...sampling, prompts: true, imagesPerPrompt: true }));
     const top = (runSchema as unknown as Schema).properties!;
@@ -178,11 +178,15 @@ describe('validateSpec: the semantic rules', () => {
         { kind: 'sft', accept: 'self_likelihood_best', imagesPerPrompt: 1, steps: 50 },
         { kind: 'sft', trainUnderstanding: false, generationWeight: 0, steps: 50 },
         { kind: 'grpo', reward: 'detector', judge: 'base', steps: 50 },
+        { kind: 'grpo', unjudgedBeta: 1, steps: 50 },
+        { kind: 'grpo', unjudgedBeta: 1, rewardTags: ['colors'], steps: 50 },
       ],
     }, memoryContext({ '/ws/m.safetensors': '' }));
     assert.ok(found.includes('error /stages/2/imagesPerPrompt: accept "self_likelihood_best" keeps the best of each prompt\'s images, so imagesPerPrompt must be at least 2 (got 1)'), found.join('\n'));
     assert.ok(found.includes('warning /stages/4/judge: judge "base" chooses who answers for a self reward, but reward "detector" is the detector\'s: the setting has no effect'), found.join('\n'));
     assert.ok(!found.some((m) => m.startsWith('warning /stages/0/judge')), found.join('\n'));
+    assert.ok(found.includes('error /stages/5/unjudgedBeta: unjudgedBeta holds the prompts of tags outside rewardTags, but rewardTags is not set: every tag is judged, and nothing would be held'), found.join('\n'));
+    assert.ok(!found.some((m) => m.startsWith('error /stages/6/')), found.join('\n'));
     assert.ok(found.includes('error /stages/3/trainUnderstanding: trainUnderstanding is false and generationWeight is 0: the stage would train nothing'), found.join('\n'));
     assert.ok(found.includes('error /stages/0/groupSize: groupSize must be at least 2: GRPO normalises rewards within a group, and a group of 1 has no spread'), found.join('\n'));
     assert.ok(found.includes('error /stages/1/warmupSteps: warmupSteps (20) is more than steps (10)'), found.join('\n'));

@@ -36,6 +36,7 @@ export const grpoStage: Stage<'grpo'> = {
         curriculumCandidates: config.curriculumCandidates,
         scaleRewards: config.scaleRewards,
         ...(config.rewardTags ? { rewardTags: config.rewardTags } : {}),
+        ...(config.unjudgedBeta !== undefined ? { unjudgedBeta: config.unjudgedBeta } : {}),
         sampling: samplingFor(config.sampling, paradigm),
         gradClip: config.gradClip,
         seed: ctx.spec.seed,
