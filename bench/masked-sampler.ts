@@ -3,7 +3,7 @@
  * scores are reported on): GenEval of a masked checkpoint's images for each combination of MaskGIT
  * steps, guidance, temperature and the scale of the annealed Gumbel noise on its confidences.
  *
- *   npx tsx bench/masked-sampler.ts --checkpoint models/shapes-masked-base.safetensors \
+ *   npx tsx bench/masked-sampler.ts --checkpoint models/shapes-masked-d192-base.safetensors \
  *     --grid "noise=0,1,4.5,9" --grid "cfg=2" --set train-quick --n 2
  *
  * Every combination draws from the same seed. Prints one row per combination and writes
