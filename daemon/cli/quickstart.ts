@@ -116,7 +116,7 @@ export function recordLines(modelsDir: string): string[] {
   if (!existsSync(modelsDir)) return [];
   const lines: string[] = [];
   for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort()) {
-    let card: { label?: string; kind?: string; step?: number; scores?: CardScore[] };
+    let card: { label?: string; kind?: string; paradigm?: string; step?: number; scores?: CardScore[] };
     try {
       card = JSON.parse(readFileSync(join(modelsDir, file), 'utf8')) as typeof card;
     } catch {
@@ -128,7 +128,9 @@ export function recordLines(modelsDir: string): string[] {
       const [before, after] = [score.base.overall, score.geneval.overall];
       const { count, mean, spread } = score.seeds ?? {};
       const seeds = typeof count === 'number' && typeof mean === 'number' && typeof spread === 'number' ? `; ${count} seeds: ${mean.toFixed(3)} ± ${spread.toFixed(3)}` : '';
-      const cfg = typeof score.sampling?.cfg === 'number' ? `, cfg ${score.sampling.cfg}` : '';
+      // A masked card says its MaskGIT steps: the default changed (12 -> 24) and older cards sampled 12.
+      const maskgit = card.paradigm === 'masked' && typeof score.sampling?.steps === 'number' ? `, ${score.sampling.steps} MaskGIT steps` : '';
+      const cfg = typeof score.sampling?.cfg === 'number' ? `, cfg ${score.sampling.cfg}${maskgit}` : maskgit;
       lines.push(
         `  models/${file.replace(/\.json$/, '')} (${what}${card.step !== undefined ? `; ${card.step} steps` : ''}): GenEval ${before.toFixed(3)} -> ${after.toFixed(3)} ` +
           `(${after - before >= 0 ? '+' : ''}${(after - before).toFixed(3)}) on ${score.set ?? 'its set'}${score.imagesPerPrompt ? `, ${score.imagesPerPrompt} images a prompt` : ''}${cfg}${seeds}`,

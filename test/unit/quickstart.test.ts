@@ -110,11 +110,13 @@ describe('the quickstart reads the longer runs from their cards', () => {
         ],
       }),
     );
+    writeFileSync(join(dir, 'e-masked.json'), JSON.stringify({ label: 'masked', paradigm: 'masked', step: 50, scores: [{ set, sampling: { steps: 12, cfg: 2 }, geneval: { overall: 0.161 }, base: { overall: 0.158 } }] }));
     writeFileSync(join(dir, 'weights.safetensors'), '');
     assert.deepEqual(recordLines(dir), [
       '  models/b-control (the control; 450 steps): GenEval 0.392 -> 0.492 (+0.101) on full (held out), 4 images a prompt',
       '  models/d-seeds (self; 300 steps): GenEval 0.331 -> 0.400 (+0.069) on full (held out), cfg 3; 3 seeds: 0.384 ± 0.015',
       '  models/d-seeds (self; 300 steps): GenEval 0.585 -> 0.581 (-0.004) on full (held out), cfg 0.5',
+      '  models/e-masked (masked; 50 steps): GenEval 0.158 -> 0.161 (+0.003) on full (held out), cfg 2, 12 MaskGIT steps',
     ]);
     assert.deepEqual(recordLines(join(dir, 'absent')), []);
   });
