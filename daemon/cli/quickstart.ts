@@ -98,7 +98,7 @@ ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerProm
 interface CardScore {
   set?: string;
   imagesPerPrompt?: number;
-  sampling?: { cfg?: number };
+  sampling?: { cfg?: number; steps?: number };
   geneval?: { overall?: number };
   base?: { overall?: number };
   /** The same run repeated with other seeds: their mean and spread (standard deviation) on the same set. */
