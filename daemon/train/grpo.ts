@@ -141,7 +141,7 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
     const reference = config.beta > 0 ? loadModel(base).model : undefined;
     // The fixed anchor of the unjudged tags' prompts: the reference itself while it never moves.
     const holding = config.rewardTags !== undefined && config.unjudgedBeta !== undefined;
-    const heldAnchor = holding && (config.refModelSyncSteps > 0 || !reference) ? loadModel(base).model : holding ? reference : undefined;
+    const heldAnchor = !holding ? undefined : reference && config.refModelSyncSteps === 0 ? reference : loadModel(base).model;
     // The frozen judge of a self reward (never trained, never moved); without one the policy judges itself.
     const frozenJudge = config.judge === 'base' && !config.reward.startsWith('detector') ? loadModel(base).model : undefined;
     // The step at which the reference last moved (0: it is the base), and its weights from then.
