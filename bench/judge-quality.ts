@@ -26,6 +26,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
+import { detect, evaluateDetections, keepDetections } from '../daemon/geneval';
 import { loadModel } from '../daemon/models';
 import { defaultGrpo } from '../daemon/train';
 import { detectorVerdicts, judgeAuc, judgeImages, selfGenerate } from '../daemon/train/unirl';
@@ -54,13 +55,15 @@ async function main(): Promise<void> {
   const metas = TAGS.flatMap((t) => all.filter((m) => m.tag === t).slice(0, perTag));
   const sampling = defaultGrpo(model.paradigm).sampling;
 
-  const rows: { tag: string; detector: number; judges: Record<string, number> }[] = [];
+  const rows: { tag: string; detector: number; learned: number; judges: Record<string, number> }[] = [];
   for (let p = 0; p < metas.length; p += 2) {
     const batch = metas.slice(p, p + 2);
     const groupMetas = batch.flatMap((m) => Array<Metadata>(G).fill(m));
     const { images } = await selfGenerate(model, groupMetas.map((m) => m.prompt), generateOptions(sampling, rng));
     const judged = await judgeImages(model, groupMetas, images, { likelihood: true, count: true, countLikelihood: true });
     const detector = detectorVerdicts(groupMetas, images).correct;
+    // The second referee: the learned detector (is a judge's disagreement the template detector's strictness?).
+    const learned = groupMetas.map((m, i) => evaluateDetections(keepDetections(detect(images[i]!), m.tag), m).correct);
     // `self+class` asks the missing facts' questions too and needs every answer right.
     const extra = groupMetas.flatMap((m, i) => missingFactLines(m).map((line) => ({ image: i, line })));
     const extraCorrect = groupMetas.map(() => true);
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
       rows.push({
         tag: m.tag,
         detector: Number(detector[i]),
+        learned: Number(learned[i]),
         judges: {
           self: Number(judged.selfCorrect[i]),
           self_graded: judged.selfGraded[i]!,
@@ -90,21 +94,31 @@ async function main(): Promise<void> {
   process.stderr.write('\n');
 
   const judges = Object.keys(rows[0]!.judges);
-  const report: Record<string, Record<string, { auc: number; pairs: number; signal: number; noise: number; agree: number | null }>> = {};
+  type Stats = ReturnType<typeof groupStats>;
+  const report: Record<string, Record<string, Stats>> = {};
+  const byLearned: Record<string, Record<string, Stats>> = {};
   for (const scope of ['all', ...TAGS]) {
     const scoped = rows.filter((r) => scope === 'all' || r.tag === scope);
     report[scope] = {};
-    for (const j of judges) report[scope][j] = groupStats(scoped, j, G);
+    byLearned[scope] = {};
+    for (const j of judges) {
+      report[scope][j] = groupStats(scoped, j, G);
+      byLearned[scope][j] = groupStats(scoped.map((r) => ({ ...r, detector: r.learned })), j, G);
+    }
   }
   const fmt = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
-  console.log(`${values.checkpoint}: ${metas.length} training-split prompts x ${G} images (seed ${values.seed}); detector correct on ${fmt(rows.reduce((a, r) => a + r.detector, 0) / rows.length)} of images\n`);
-  console.log(`| scope | judge | auc (pairs) | signal | noise | agree |`);
-  console.log(`|---|---|---|---|---|---|`);
+  const share = (key: 'detector' | 'learned'): string => fmt(rows.reduce((a, r) => a + r[key], 0) / rows.length);
+  console.log(`${values.checkpoint}: ${metas.length} training-split prompts x ${G} images (seed ${values.seed}); correct on ${share('detector')} of images by the default (template) detector, ${share('learned')} by the learned one\n`);
+  console.log(`| scope | judge | auc (pairs) | signal | noise | agree | against the learned detector: auc (pairs) / agree |`);
+  console.log(`|---|---|---|---|---|---|---|`);
   for (const [scope, byJudge] of Object.entries(report)) {
-    for (const [j, s] of Object.entries(byJudge)) console.log(`| ${scope} | ${j} | ${fmt(s.auc)} (${s.pairs}) | ${fmt(s.signal)} | ${fmt(s.noise)} | ${fmt(s.agree)} |`);
+    for (const [j, s] of Object.entries(byJudge)) {
+      const l = byLearned[scope]![j]!;
+      console.log(`| ${scope} | ${j} | ${fmt(s.auc)} (${s.pairs}) | ${fmt(s.signal)} | ${fmt(s.noise)} | ${fmt(s.agree)} | ${fmt(l.auc)} (${l.pairs}) / ${fmt(l.agree)} |`);
+    }
   }
   if (values.json) {
-    writeFileSync(values.json, `${JSON.stringify({ checkpoint: values.checkpoint, prompts: metas.length, group: G, seed: Number(values.seed), report }, null, 1)}\n`);
+    writeFileSync(values.json, `${JSON.stringify({ checkpoint: values.checkpoint, prompts: metas.length, group: G, seed: Number(values.seed), report, byLearnedDetector: byLearned }, null, 1)}\n`);
   }
 }
 

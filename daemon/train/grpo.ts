@@ -18,7 +18,7 @@ import { curriculumDraw, PassRates } from './curriculum';
 import { TrainingPrompts } from './data';
 import { DEFAULT_SAMPLING, type SamplingConfig } from './evaluate';
 import { grpoLoss } from './grpo-loss';
-import { detectorVerdicts, groundingGap, groupAdvantages, judgeAuc, judgeImages, rewardsOf, selfGenerate, type Judgement, type RewardName } from './unirl';
+import { detectorVerdicts, groundingGap, groupAdvantages, judgeAuc, judgeImages, judgeOptionsFor, rewardsOf, selfGenerate, type Judgement, type RewardName } from './unirl';
 import { runUnirlLoop, type UnirlHooks, type UnirlStepResult } from './unirl-loop';
 
 export interface GrpoConfig {
@@ -223,7 +223,7 @@ async function grpoStep(
 
   // 2. Rewards and group advantages. The model judges its own images; the detector control does
   //    not need its answers, and asks for them only when samples are shown (and the grounding gap logged).
-  const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(judge, metas, generation.images, { likelihood: config.reward === 'self_likelihood', count: config.reward === 'self_count', countLikelihood: config.reward === 'self_count_likelihood' }) : undefined;
+  const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(judge, metas, generation.images, judgeOptionsFor(config.reward)) : undefined;
   const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
   const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
   const judged = (m: Metadata): boolean => !config.rewardTags || config.rewardTags.includes(m.tag);

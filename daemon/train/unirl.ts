@@ -34,7 +34,7 @@ export function requireSelfGenerated(images: readonly RgbImage[]): void {
   }
 }
 
-export type RewardName = 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'self_count_likelihood' | 'detector' | 'detector_graded';
+export type RewardName = 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'self_count_likelihood' | 'self_joint_likelihood' | 'detector' | 'detector_graded';
 
 export interface Judgement {
   /** The model's own answer (greedy) to the prompt's question about each image. */
@@ -60,6 +60,15 @@ export interface Judgement {
 }
 
 const detectorFields = (v: { correct: boolean[]; graded: number[] }): Pick<Judgement, 'detectorCorrect' | 'detectorGraded'> => ({ detectorCorrect: v.correct, detectorGraded: v.graded });
+
+/** The judgement a reward needs asked (beyond the greedy answer, always asked). */
+export function judgeOptionsFor(reward: RewardName): JudgeOptions {
+  return {
+    likelihood: reward === 'self_likelihood' || reward === 'self_joint_likelihood',
+    count: reward === 'self_count',
+    countLikelihood: reward === 'self_count_likelihood' || reward === 'self_joint_likelihood',
+  };
+}
 
 export interface JudgeOptions {
   /** Also the probability the model gives the prompt's facts (`selfLikelihood`). */
@@ -246,6 +255,14 @@ export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'sel
     case 'self_count_likelihood':
       if (!j.selfCountLikelihood) throw new Error('the self_count_likelihood reward needs a judgement asked with { countLikelihood: true }');
       return j.selfCountLikelihood;
+    case 'self_joint_likelihood': {
+      // Two questions about one image must both hold: the prompt's own answer (and its missing facts')
+      // and an accepted count of every group. On two objects each names a pair the other does not ask
+      // about together, and the product ranks a group's images better than either (docs/results.md).
+      const { selfLikelihood: facts, selfCountLikelihood: counts } = j;
+      if (!facts || !counts) throw new Error('the self_joint_likelihood reward needs a judgement asked with { likelihood: true, countLikelihood: true }');
+      return facts.map((p, i) => p * counts[i]!);
+    }
     case 'detector':
       return j.detectorCorrect.map(Number);
     case 'detector_graded':

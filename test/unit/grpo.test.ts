@@ -24,6 +24,7 @@ import {
   judgeImages,
   PassRates,
   requireSelfGenerated,
+  judgeOptionsFor,
   rewardsOf,
   selfGenerate,
   signalProbability,
@@ -161,7 +162,7 @@ describe('the self count reward', () => {
     const colored = metadataFor({ tag: 'color_attr', first: 'cross', firstColor: 'red', second: 'diamond', secondColor: 'blue' });
     const metas = [three, placed, colored];
     const own = await selfGenerate(model, metas.map((m) => m.prompt), { rng: new Rng(4) });
-    const judgement = await judgeImages(model, metas, own.images, { count: true, countLikelihood: true });
+    const judgement = await judgeImages(model, metas, own.images, { count: true, countLikelihood: true, likelihood: true });
     // The questions written out by hand, each with the counts it accepts.
     const asked: [number, string, (n: number) => boolean][] = [
       [0, 'How many rings in this image?', (n) => n === 3],
@@ -198,10 +199,17 @@ describe('the self count reward', () => {
     assert.equal(plain.selfCount, undefined);
     assert.throws(() => rewardsOf(plain, 'self_count'), /count: true/);
     assert.throws(() => rewardsOf(plain, 'self_count_likelihood'), /countLikelihood: true/);
+    // The joint verdict: both questions' probabilities multiplied, image by image; both must be asked.
+    assert.deepEqual(
+      rewardsOf(judgement, 'self_joint_likelihood'),
+      soft.map((c, i) => c * judgement.selfLikelihood![i]!),
+    );
+    assert.deepEqual(judgeOptionsFor('self_joint_likelihood'), { likelihood: true, count: false, countLikelihood: true });
     // Each is computed only when asked for: a GRPO step pays for the one its reward reads.
     const countOnly = await judgeImages(model, metas, own.images, { count: true });
     assert.deepEqual(countOnly.selfCount, judgement.selfCount);
     assert.equal(countOnly.selfCountLikelihood, undefined);
+    assert.throws(() => rewardsOf(countOnly, 'self_joint_likelihood'), /likelihood: true, countLikelihood: true/);
     model.params.dispose();
   });
 });
