@@ -21,6 +21,8 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
   --und-batch N      understanding examples per step (default: --batch)
   --count-share X    share of them that are count questions over scenes with broken objects,
                      which teach the answer "zero" (the self_count judge; default ${DEFAULT_PRETRAIN.countShare})
+  --varied-count-share X  share of them that are UniRL's counting question about one to five
+                     objects of a class (the prompts show two to four; default ${DEFAULT_PRETRAIN.variedCountShare})
   --answer-dropout X probability of hiding each answer word the model reads back in understanding,
                      so that it names a pair's second object from the image (default ${DEFAULT_PRETRAIN.answerDropout})
   --dim, --layers, --heads   model size (defaults 192, 6, 6)
@@ -45,6 +47,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         batch: { type: 'string' },
         'und-batch': { type: 'string' },
         'count-share': { type: 'string' },
+        'varied-count-share': { type: 'string' },
         'answer-dropout': { type: 'string' },
         dim: { type: 'string' },
         layers: { type: 'string' },
@@ -90,6 +93,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       batchSize: intOption(values.batch, 'batch', DEFAULT_PRETRAIN.batchSize, 1, 4096),
       understandingBatchSize: intOption(values['und-batch'] ?? values.batch, 'und-batch', DEFAULT_PRETRAIN.understandingBatchSize, 1, 4096),
       countShare: numberOption(values['count-share'], 'count-share', DEFAULT_PRETRAIN.countShare, 0, 1),
+      variedCountShare: numberOption(values['varied-count-share'], 'varied-count-share', DEFAULT_PRETRAIN.variedCountShare, 0, 1),
       answerDropout: numberOption(values['answer-dropout'], 'answer-dropout', DEFAULT_PRETRAIN.answerDropout, 0, 0.9),
       lr,
       minLr,
@@ -100,6 +104,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every', DEFAULT_PRETRAIN.checkpointEvery, 1, 1_000_000),
       logEvery: intOption(values['log-every'], 'log-every', DEFAULT_PRETRAIN.logEvery, 1, 1_000_000),
     };
+    if (config.countShare + config.variedCountShare > 1) throw new UsageError('--count-share and --varied-count-share are shares of one understanding batch: together at most 1');
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     process.once('SIGTERM', () => controller.abort());

@@ -22,6 +22,7 @@ export interface PretrainStageSpec extends StageCommon {
   batchSize: number;
   understandingBatchSize?: number;
   countShare: number;
+  variedCountShare: number;
   answerDropout: number;
   learningRate: number;
   minLearningRate: number;

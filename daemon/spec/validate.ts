@@ -163,6 +163,9 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
     if (stage.minLearningRate > stage.learningRate) {
       out.push(err(`${at}/minLearningRate`, `minLearningRate (${stage.minLearningRate}) is above learningRate (${stage.learningRate})`));
     }
+    if (stage.countShare + stage.variedCountShare > 1) {
+      out.push(err(`${at}/variedCountShare`, `countShare (${stage.countShare}) and variedCountShare (${stage.variedCountShare}) are shares of one understanding batch and add up to more than 1`));
+    }
   }
   if (stage.kind === 'pretrain' || stage.kind === 'sft' || stage.kind === 'grpo') {
     if (stage.checkpointEvery > stage.steps) {

@@ -10,7 +10,7 @@ import { createImageTokenizer } from '../tokenizers';
 import { Rng } from '../util/random';
 import { spawnBundledWorker } from '../util/worker';
 import type { Metadata, RgbImage } from '../world';
-import { drawCountExamples, drawExamples, stepRng, TrainingPrompts } from './data';
+import { drawCountExamples, drawExamples, drawVariedCountExamples, stepRng, TrainingPrompts } from './data';
 
 export interface BatchSpec {
   seed: number;
@@ -20,6 +20,8 @@ export interface BatchSpec {
   understanding: number;
   /** Share of the understanding examples that are count questions over scenes with broken objects (data.ts). */
   countShare: number;
+  /** Share that are UniRL's counting question over scenes of one to five objects of a class (data.ts). */
+  variedCountShare?: number;
   /** Lines of held-out files, never drawn. */
   heldOut: readonly Metadata[];
 }
@@ -35,10 +37,12 @@ export interface Batch {
 /** Makes one step's batch (what a worker runs, and the loop itself when there is no pool). */
 export class BatchMaker {
   private readonly prompts: TrainingPrompts;
+  private readonly countingPrompts: TrainingPrompts;
   private readonly tokenizer: ReturnType<typeof createImageTokenizer>;
 
   constructor(private readonly spec: BatchSpec) {
     this.prompts = new TrainingPrompts(spec.heldOut);
+    this.countingPrompts = new TrainingPrompts(spec.heldOut, ['counting']);
     this.tokenizer = createImageTokenizer({ canvas: spec.canvas }, spec.patch);
   }
 
@@ -47,9 +51,11 @@ export class BatchMaker {
     const rng = stepRng(this.spec.seed, step);
     const gen = drawExamples(this.prompts, world, rng, this.spec.generation);
     const counted = Math.round(this.spec.understanding * this.spec.countShare);
+    const varied = Math.min(this.spec.understanding - counted, Math.round(this.spec.understanding * (this.spec.variedCountShare ?? 0)));
     const und = [
-      ...drawExamples(this.prompts, world, rng, this.spec.understanding - counted),
+      ...drawExamples(this.prompts, world, rng, this.spec.understanding - counted - varied),
       ...drawCountExamples(this.prompts, world, this.tokenizer, rng, counted),
+      ...drawVariedCountExamples(this.countingPrompts, world, rng, varied),
     ];
     return {
       step,

@@ -12,7 +12,11 @@ import {
   combinationsInSplit,
   countAnswer,
   countQuestion,
+  MAX_COUNT_ANSWER,
   metadataFor,
+  NUMBER_WORDS,
+  PLURALS,
+  QUESTIONS,
   objectBox,
   pythonJsonDumps,
   renderScene,
@@ -153,6 +157,27 @@ export function paintScrawl(image: RgbImage, obj: SceneObject, rng: Rng): void {
       }
     }
   }
+}
+
+/**
+ * Counting examples over every count the world has a word for (one to five): a training counting
+ * prompt's class, drawn that many times, and UniRL's counting question ("How many items in this
+ * image?") answered with the true count. The prompts' own scenes always hold the prompt's count
+ * (two to four), so a model taught only by them answers "four" for five and can lean on layout; its
+ * own images for "three diamonds" often hold four clean ones, and its judgement of them then says
+ * "three" (looked at, session 15). The prompt is drawn as the training prompts are (the held-out
+ * guard applies); only its count changes, and counting has no held-out combinations.
+ */
+export function drawVariedCountExamples(prompts: TrainingPrompts, world: WorldConfig, rng: Rng, n: number): Example[] {
+  return Array.from({ length: n }, () => {
+    const drawn = prompts.draw(rng);
+    if (drawn.tag !== 'counting') throw new Error(`drawVariedCountExamples needs counting prompts, got a ${drawn.tag} prompt`);
+    const shape = drawn.include[0]!.class;
+    const count = rng.int(1, MAX_COUNT_ANSWER);
+    const meta: Metadata = { ...drawn, include: [{ class: shape, count }], exclude: [{ class: shape, count: count + 1 }] };
+    const answer = `${NUMBER_WORDS[count]} ${count === 1 ? shape : PLURALS[shape]}`;
+    return { meta, image: renderScene(sampleScene(meta, world, rng), world), question: QUESTIONS.counting, answer };
+  });
 }
 
 /** The generator for step `step` of a run seeded `seed`: resuming at any step draws the same data. */

@@ -27,6 +27,12 @@ export interface PretrainConfig {
    * the self_count reward.
    */
   countShare: number;
+  /**
+   * Share of the understanding examples that ask UniRL's counting question about one to five objects
+   * of a class (data.ts, drawVariedCountExamples): the prompts' scenes show only two to four, and a
+   * judge that cannot tell four from five passes its own miscounted images.
+   */
+  variedCountShare: number;
   lr: number;
   minLr: number;
   warmup: number;
@@ -59,6 +65,7 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'model'> = {
   batchSize: 16,
   understandingBatchSize: 16,
   countShare: 0,
+  variedCountShare: 0,
   lr: 1e-3,
   minLr: 1e-4,
   warmup: 200,
@@ -102,7 +109,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   if (existsSync(checkpoint)) step = loadCheckpoint(checkpoint, model.params, optimizer).step;
   else if (config.init) loadCheckpoint(config.init, model.params);
   const batches = new BatchSource(
-    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, heldOut: hooks.heldOut ?? [] },
+    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, heldOut: hooks.heldOut ?? [] },
     config.dataWorkers ?? defaultDataWorkers(tf.getBackend()),
   );
   const save = async (): Promise<void> => {

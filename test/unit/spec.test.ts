@@ -67,7 +67,7 @@ describe('run spec schema', () => {
     const props = (name: string): string[] => Object.keys(defs[name]!.properties!).sort();
     const common = { kind: true, name: true } as const;
     const sampling = { sampling: true } as const;
-    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, countShare: true, answerDropout: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true, dataWorkers: true }));
+    assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, countShare: true, variedCountShare: true, answerDropout: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, logEvery: true, dataWorkers: true }));
     assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, accept: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, judge: true, trainUnderstanding: true, understandingWeight: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, scaleRewards: true, rewardTags: true, unjudgedBeta: true, gradClip: true, samplesEvery: true, checkpointEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
@@ -81,7 +81,7 @@ describe('run spec schema', () => {
     const pre = defs['pretrain']!.properties!;
     const d = (k: string): unknown => pre[k]!.default;
     assert.deepEqual(
-      { steps: d('steps'), batchSize: d('batchSize'), lr: d('learningRate'), minLr: d('minLearningRate'), warmup: d('warmupSteps'), weightDecay: d('weightDecay'), gradClip: d('gradClip'), dropPrompt: d('condDropout'), understandingWeight: d('understandingWeight'), countShare: d('countShare'), answerDropout: d('answerDropout'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery') },
+      { steps: d('steps'), batchSize: d('batchSize'), lr: d('learningRate'), minLr: d('minLearningRate'), warmup: d('warmupSteps'), weightDecay: d('weightDecay'), gradClip: d('gradClip'), dropPrompt: d('condDropout'), understandingWeight: d('understandingWeight'), countShare: d('countShare'), variedCountShare: d('variedCountShare'), answerDropout: d('answerDropout'), logEvery: d('logEvery'), checkpointEvery: d('checkpointEvery') },
       // The seed is the spec's own, shared by every stage; the understanding batch defaults to batchSize.
       Object.fromEntries(Object.entries(DEFAULT_PRETRAIN).filter(([k]) => k !== 'seed' && k !== 'understandingBatchSize')),
     );

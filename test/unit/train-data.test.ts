@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { defaultDetector, keepDetections } from '../../daemon/geneval';
 import { createImageTokenizer, createTextTokenizer } from '../../daemon/tokenizers';
 import { BatchMaker } from '../../daemon/train/batches';
-import { BREAKS, breakObject, drawCountExamples, paintScrawl, TrainingPrompts } from '../../daemon/train/data';
+import { BREAKS, breakObject, drawCountExamples, drawVariedCountExamples, paintScrawl, TrainingPrompts } from '../../daemon/train/data';
 import { Rng } from '../../daemon/util/random';
 import { CLASSES, DEFAULT_WORLD, metadataFor, objectBox, readCount, renderScene, sampleScene, touchesHeldOut } from '../../daemon/world';
 
@@ -67,6 +67,28 @@ describe('count examples', () => {
       assert.ok(found < 30, `${found} of 200 broken objects are still found as their class`);
     });
   }
+
+  it('varied counts: UniRL\'s counting question over one to five objects, answered with the count the detector finds', () => {
+    const rng = new Rng(11);
+    const examples = drawVariedCountExamples(new TrainingPrompts([], ['counting']), DEFAULT_WORLD, rng, 200);
+    const seen = new Set<number>();
+    for (const e of examples) {
+      assert.equal(e.question, 'How many items in this image?');
+      const n = readCount(e.answer)!;
+      seen.add(n);
+      const shape = e.meta.include[0]!.class;
+      assert.ok(e.answer.endsWith(n === 1 ? ` ${shape}` : 's') || e.answer.endsWith('es'), e.answer);
+      const found = keepDetections(defaultDetector(e.image), 'counting');
+      assert.equal(found.get(shape)?.length ?? 0, n, `"${e.answer}": the detector finds ${found.get(shape)?.length ?? 0}`);
+      assert.equal([...found.keys()].filter((k) => k !== shape).length, 0, 'only the asked class is drawn');
+    }
+    assert.deepEqual([...seen].sort(), [1, 2, 3, 4, 5]);
+    assert.throws(() => drawVariedCountExamples(new TrainingPrompts([], ['colors']), DEFAULT_WORLD, rng, 1), /counting prompts/);
+    // In a batch they take their share of the understanding examples, and no held-out line is drawn.
+    const spec = { seed: 3, canvas: 32, patch: 4, generation: 2, understanding: 8, countShare: 0, variedCountShare: 0.5, heldOut: [] };
+    const varied = new BatchMaker(spec).make(7).understanding.questions.filter((q) => q === 'How many items in this image?').length;
+    assert.ok(varied >= 4, `${varied} counting questions of 8`);
+  });
 
   it("take the spec's share of a step's understanding batch, the same on every call", () => {
     const spec = { seed: 3, canvas: 32, patch: 4, generation: 2, understanding: 8, countShare: 0.5, heldOut: [] };

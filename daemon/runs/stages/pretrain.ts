@@ -32,6 +32,7 @@ export const pretrainStage: Stage<'pretrain'> = {
         batchSize: config.batchSize,
         understandingBatchSize: config.understandingBatchSize ?? config.batchSize,
         countShare: config.countShare,
+        variedCountShare: config.variedCountShare,
         answerDropout: config.answerDropout,
         lr: config.learningRate,
         minLr: config.minLearningRate,
