@@ -12,7 +12,7 @@
  *     advantages there push in directions the truth does not support);
  *   - agree: the share of images where the judge's verdict equals the detector's (binary judges).
  *
- *   npx tsx bench/judge-quality.ts --checkpoint models/shapes-ar-base.safetensors --prompts 20 --group 8
+ *   npx tsx bench/judge-quality.ts --checkpoint models/shapes-ar-base.safetensors --prompts 20 --group 8 [--tags counting,position] [--seed N]
  *
  * The judges: `self` (the greedy answer states the prompt's facts: UniRL's reward), `self_graded`
  * (the share of facts stated), `self+class` (also asks what the main item is where the tag's
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     group: { type: 'string', default: '8' },
     seed: { type: 'string', default: '0' },
     json: { type: 'string' },
+    /** Only these tags' prompts (comma-separated; default all six). */
+    tags: { type: 'string' },
   },
   strict: true,
 });
@@ -52,7 +54,9 @@ async function main(): Promise<void> {
   const perTag = Number(values.prompts);
   const rng = new Rng(Number(values.seed));
   const all = generatePromptSet({ seed: Number(values.seed), split: 'train' });
-  const metas = TAGS.flatMap((t) => all.filter((m) => m.tag === t).slice(0, perTag));
+  const tags = values.tags === undefined ? TAGS : values.tags.split(',').map((t) => t.trim());
+  for (const t of tags) if (!(TAGS as readonly string[]).includes(t)) throw new Error(`--tags: "${t}" is not a tag (${TAGS.join(', ')})`);
+  const metas = tags.flatMap((t) => all.filter((m) => m.tag === t).slice(0, perTag));
   const sampling = defaultGrpo(model.paradigm).sampling;
 
   const rows: { tag: string; detector: number; learned: number; judges: Record<string, number> }[] = [];
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
   type Stats = ReturnType<typeof groupStats>;
   const report: Record<string, Record<string, Stats>> = {};
   const byLearned: Record<string, Record<string, Stats>> = {};
-  for (const scope of ['all', ...TAGS]) {
+  for (const scope of ['all', ...tags]) {
     const scoped = rows.filter((r) => scope === 'all' || r.tag === scope);
     report[scope] = {};
     byLearned[scope] = {};
