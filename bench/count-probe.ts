@@ -3,26 +3,31 @@
  * fresh truth scenes with broken objects, the examples pretraining's countShare draws (never
  * trained on: another seed)? The judge behind the self_count rewards can be no better than this.
  * Prints the accuracy overall and by the true count, and the confusion of stated against true.
+ * With --varied: UniRL's own counting question ("How many items in this image?") about whole scenes
+ * of one to five objects of a class, the examples of pretraining's variedCountShare.
  *
- *   npx tsx bench/count-probe.ts --checkpoint runs/pretrain/ar-bidir.safetensors --n 288
+ *   npx tsx bench/count-probe.ts --checkpoint runs/pretrain/ar-bidir.safetensors --n 288 [--varied]
  */
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
 import { loadModel } from '../daemon/models';
 import { createImageTokenizer } from '../daemon/tokenizers';
-import { drawCountExamples, TrainingPrompts } from '../daemon/train/data';
+import { drawCountExamples, drawVariedCountExamples, TrainingPrompts } from '../daemon/train/data';
 import { Rng } from '../daemon/util/random';
 import { DEFAULT_WORLD, readCount } from '../daemon/world';
 
 const { values } = parseArgs({
-  options: { checkpoint: { type: 'string', multiple: true, default: [] }, n: { type: 'string', default: '288' }, seed: { type: 'string', default: '999' } },
+  options: { checkpoint: { type: 'string', multiple: true, default: [] }, n: { type: 'string', default: '288' }, seed: { type: 'string', default: '999' }, varied: { type: 'boolean', default: false } },
   strict: true,
 });
 
 async function main(): Promise<void> {
   await initCompute({ backend: 'wasm' });
   const tokenizer = createImageTokenizer(DEFAULT_WORLD);
-  const examples = drawCountExamples(new TrainingPrompts(), DEFAULT_WORLD, tokenizer, new Rng(Number(values.seed)), Number(values.n));
+  const rng = new Rng(Number(values.seed));
+  const examples = values.varied
+    ? drawVariedCountExamples(new TrainingPrompts([], ['counting']), DEFAULT_WORLD, rng, Number(values.n))
+    : drawCountExamples(new TrainingPrompts(), DEFAULT_WORLD, tokenizer, rng, Number(values.n));
   for (const file of values.checkpoint) {
     const { model, info } = loadModel(file);
     const answers: string[] = [];
