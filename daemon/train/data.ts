@@ -14,8 +14,6 @@ import {
   countQuestion,
   MAX_COUNT_ANSWER,
   metadataFor,
-  NUMBER_WORDS,
-  PLURALS,
   QUESTIONS,
   objectBox,
   pythonJsonDumps,
@@ -174,8 +172,9 @@ export function drawVariedCountExamples(prompts: TrainingPrompts, world: WorldCo
     if (drawn.tag !== 'counting') throw new Error(`drawVariedCountExamples needs counting prompts, got a ${drawn.tag} prompt`);
     const shape = drawn.include[0]!.class;
     const count = rng.int(1, MAX_COUNT_ANSWER);
-    const meta: Metadata = { ...drawn, include: [{ class: shape, count }], exclude: [{ class: shape, count: count + 1 }] };
-    const answer = `${NUMBER_WORDS[count]} ${count === 1 ? shape : PLURALS[shape]}`;
+    // The same words as a count answer ("one ring", "five rings"), and a line that says what is drawn.
+    const answer = countAnswer(count, shape);
+    const meta: Metadata = { tag: 'counting', include: [{ class: shape, count }], exclude: [{ class: shape, count: count + 1 }], prompt: `a photo of ${answer}`, question: QUESTIONS.counting, answer };
     return { meta, image: renderScene(sampleScene(meta, world, rng), world), question: QUESTIONS.counting, answer };
   });
 }

@@ -5,7 +5,7 @@ import { createImageTokenizer, createTextTokenizer } from '../../daemon/tokenize
 import { BatchMaker } from '../../daemon/train/batches';
 import { BREAKS, breakObject, drawCountExamples, drawVariedCountExamples, paintScrawl, TrainingPrompts } from '../../daemon/train/data';
 import { Rng } from '../../daemon/util/random';
-import { CLASSES, DEFAULT_WORLD, metadataFor, objectBox, readCount, renderScene, sampleScene, touchesHeldOut } from '../../daemon/world';
+import { CLASSES, countAnswer, DEFAULT_WORLD, metadataFor, objectBox, readCount, renderScene, sampleScene, touchesHeldOut } from '../../daemon/world';
 
 const tokenizer = createImageTokenizer(DEFAULT_WORLD);
 
@@ -77,17 +77,19 @@ describe('count examples', () => {
       const n = readCount(e.answer)!;
       seen.add(n);
       const shape = e.meta.include[0]!.class;
-      assert.ok(e.answer.endsWith(n === 1 ? ` ${shape}` : 's') || e.answer.endsWith('es'), e.answer);
+      assert.equal(e.answer, countAnswer(n, shape));
+      assert.equal(e.meta.prompt, `a photo of ${e.answer}`);
       const found = keepDetections(defaultDetector(e.image), 'counting');
       assert.equal(found.get(shape)?.length ?? 0, n, `"${e.answer}": the detector finds ${found.get(shape)?.length ?? 0}`);
       assert.equal([...found.keys()].filter((k) => k !== shape).length, 0, 'only the asked class is drawn');
     }
     assert.deepEqual([...seen].sort(), [1, 2, 3, 4, 5]);
     assert.throws(() => drawVariedCountExamples(new TrainingPrompts([], ['colors']), DEFAULT_WORLD, rng, 1), /counting prompts/);
-    // In a batch they take their share of the understanding examples, and no held-out line is drawn.
+    // In a batch they take their share of the understanding examples (the same step without them asks fewer).
     const spec = { seed: 3, canvas: 32, patch: 4, generation: 2, understanding: 8, countShare: 0, variedCountShare: 0.5, heldOut: [] };
-    const varied = new BatchMaker(spec).make(7).understanding.questions.filter((q) => q === 'How many items in this image?').length;
-    assert.ok(varied >= 4, `${varied} counting questions of 8`);
+    const counting = (share: number): number => new BatchMaker({ ...spec, variedCountShare: share }).make(7).understanding.questions.filter((q) => q === 'How many items in this image?').length;
+    assert.ok(counting(0.5) >= 4, `${counting(0.5)} counting questions of 8`);
+    assert.ok(counting(0) < 4, `${counting(0)} counting questions of 8 without varied counts`);
   });
 
   it("take the spec's share of a step's understanding batch, the same on every call", () => {
