@@ -75,6 +75,7 @@ export interface GrpoStageSpec extends StageCommon {
   scaleRewards: boolean;
   rewardTags?: Array<'single_object' | 'two_object' | 'counting' | 'colors' | 'position' | 'color_attr'>;
   unjudgedBeta?: number;
+  judgedShare?: number;
   gradClip: number;
   sampling: SamplingSpec;
   logEvery: number;

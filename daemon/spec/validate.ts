@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { SpecProblem } from '../../schemas/protocol';
 import { STAGES } from '../runs/registry';
-import { parseMetadataLines, type Metadata } from '../world';
+import { parseMetadataLines, TAGS, type Metadata } from '../world';
 import { schemaProblems } from './schema';
 import type { ModelSpec, RunSpec, StageSpec } from './types';
 
@@ -151,6 +151,13 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
   }
   if (stage.kind === 'grpo' && stage.unjudgedBeta !== undefined && !stage.rewardTags) {
     out.push(err(`${at}/unjudgedBeta`, 'unjudgedBeta holds the prompts of tags outside rewardTags, but rewardTags is not set: every tag is judged, and nothing would be held'));
+  }
+  if (stage.kind === 'grpo' && stage.judgedShare !== undefined) {
+    const judged = stage.rewardTags?.length ?? 0;
+    const judgedPrompts = Math.round(stage.judgedShare * stage.promptsPerStep);
+    if (!stage.rewardTags) out.push(err(`${at}/judgedShare`, 'judgedShare splits each step\'s prompts between the tags rewardTags judges and the others, but rewardTags is not set'));
+    else if (judgedPrompts === 0) out.push(err(`${at}/judgedShare`, `judgedShare ${stage.judgedShare} of ${stage.promptsPerStep} prompts a step rounds to no judged prompt: no step would carry a reward`));
+    else if (judgedPrompts < stage.promptsPerStep && judged >= TAGS.length) out.push(err(`${at}/judgedShare`, `judgedShare ${stage.judgedShare} leaves ${stage.promptsPerStep - judgedPrompts} prompt(s) a step to the unjudged tags, but rewardTags judges every tag`));
   }
   if (stage.kind === 'sft' && stage.accept === 'self_likelihood_best' && stage.imagesPerPrompt < 2) {
     out.push(err(`${at}/imagesPerPrompt`, `accept "self_likelihood_best" keeps the best of each prompt's images, so imagesPerPrompt must be at least 2 (got ${stage.imagesPerPrompt})`));

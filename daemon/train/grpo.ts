@@ -80,6 +80,14 @@ export interface GrpoConfig {
    * the unjudged tags' drift and did not stop it (counting 0.553 -> 0.43-0.49; docs/results.md).
    */
   unjudgedBeta?: number;
+  /**
+   * With rewardTags: the share of each step's prompts drawn from the judged tags (the first
+   * round(judgedShare x promptsPerStep)), the rest from the others. Absent: every prompt from all
+   * tags alike, so with two tags judged of six only a third of the step's groups carry a reward.
+   * Why: where sampling is the cost (a masked step, about 8 s here), the held prompts need only be
+   * enough for the KL term to hold them, and the judged ones are the signal.
+   */
+  judgedShare?: number;
   /** Leave all-equal groups out of the update (true); false keeps them in it with advantage 0, as before (measured in docs/results.md). */
   filterGroups: boolean;
   sampling: SamplingConfig;
@@ -194,6 +202,24 @@ function removeOlderReferences(out: string, keep: number): void {
   }
 }
 
+/** Whether the reward judges a prompt's images (every prompt's when rewardTags is absent). */
+function judgedTag(config: GrpoConfig, meta: Metadata): boolean {
+  return !config.rewardTags || config.rewardTags.includes(meta.tag);
+}
+
+/** The prompts of `prompts` that pass `keep`, drawn by drawing until one does (any prompt source works alike). */
+function promptsWhere(prompts: { draw(rng: Rng): Metadata }, keep: (m: Metadata) => boolean): { draw(rng: Rng): Metadata } {
+  return {
+    draw: (rng) => {
+      for (let attempt = 0; attempt < 10_000; attempt++) {
+        const meta = prompts.draw(rng);
+        if (keep(meta)) return meta;
+      }
+      throw new Error('judgedShare: 10,000 prompts drawn and none of the kind asked for (judged or held): do rewardTags leave any tag on each side?');
+    },
+  };
+}
+
 /** One GRPO step: prompts, a group of own images each, rewards, advantages, the policy update. */
 async function grpoStep(
   config: GrpoConfig,
@@ -212,9 +238,11 @@ async function grpoStep(
   const G = config.groupSize;
 
   // 1. Prompts (by measured pass rate when the curriculum is on) and a group of the model's own images for each.
-  const drawn = Array.from({ length: config.promptsPerStep }, () =>
-    config.curriculumCandidates > 1 ? curriculumDraw(prompts, passRates, G, config.curriculumCandidates, rng) : prompts.draw(rng),
-  );
+  const judgedPrompts = config.judgedShare === undefined ? undefined : Math.round(config.judgedShare * config.promptsPerStep);
+  const drawn = Array.from({ length: config.promptsPerStep }, (_, k) => {
+    const pool = judgedPrompts === undefined ? prompts : promptsWhere(prompts, (m) => judgedTag(config, m) === k < judgedPrompts);
+    return config.curriculumCandidates > 1 ? curriculumDraw(pool, passRates, G, config.curriculumCandidates, rng) : pool.draw(rng);
+  });
   const metas = drawn.flatMap((m) => Array<Metadata>(G).fill(m));
   const texts = metas.map((m) => m.prompt);
   const questions = metas.map((m) => m.question!);
@@ -226,7 +254,7 @@ async function grpoStep(
   const judgement: Judgement | undefined = !config.reward.startsWith('detector') || showSamples ? await judgeImages(judge, metas, generation.images, judgeOptionsFor(config.reward)) : undefined;
   const detector = judgement ? { correct: judgement.detectorCorrect, graded: judgement.detectorGraded } : detectorVerdicts(metas, generation.images);
   const rewards = hooks.reward?.(metas, generation.images) ?? rewardsOf(judgement ?? { selfCorrect: [], selfGraded: [], detectorCorrect: detector.correct, detectorGraded: detector.graded }, config.reward);
-  const judged = (m: Metadata): boolean => !config.rewardTags || config.rewardTags.includes(m.tag);
+  const judged = (m: Metadata): boolean => judgedTag(config, m);
   const { advantages, std: groupStd } = groupAdvantages(rewards, G, { scale: config.scaleRewards });
   metas.forEach((m, i) => {
     if (!judged(m)) advantages[i] = 0;

@@ -450,6 +450,29 @@ describe('the GRPO loop', () => {
     assert.ok(held.params.some((p, k) => p.some((x, j) => x !== moving.params[k]![j])));
   });
 
+  it('judgedShare: the first round(share x promptsPerStep) prompts of each step come from the judged tags, the rest from the others', async () => {
+    const base = await tinyBase();
+    // A prompt source that cycles through four tags, one judged: uniform draws mix them.
+    const cycle = [metadataFor({ tag: 'single_object', shape: 'cross' }), metadataFor({ tag: 'colors', shape: 'ring', color: 'red' }), metadataFor({ tag: 'counting', shape: 'square', count: 2 }), metadataFor({ tag: 'two_object', first: 'circle', second: 'ring' })];
+    const stepTags = async (judgedShare?: number): Promise<string[][]> => {
+      const out = join(mkdtempSync(join(tmpdir(), 'grpo-share-')), 'model.safetensors');
+      const seen: string[][] = [];
+      let draws = 0;
+      const config = { ...defaultGrpo('autoregressive'), steps: 2, promptsPerStep: 4, groupSize: 2, trainUnderstanding: false, reward: 'detector' as const, rewardTags: ['colors' as Tag], sampling: { steps: 64, temperature: 1, cfg: 1 }, ...(judgedShare === undefined ? {} : { judgedShare }) };
+      await grpo(config, base, out, {
+        prompts: { draw: () => cycle[draws++ % cycle.length]! },
+        reward: (metas) => {
+          seen.push(metas.filter((_, i) => i % 2 === 0).map((m) => m.tag));
+          return metas.map((_, i) => i % 2);
+        },
+      });
+      return seen;
+    };
+    assert.deepEqual(await stepTags(0.75), [['colors', 'colors', 'colors', 'counting'], ['colors', 'colors', 'colors', 'counting']]);
+    // Without it, one prompt in four is judged: the draws in their order.
+    assert.deepEqual(await stepTags(), [['single_object', 'colors', 'counting', 'two_object'], ['single_object', 'colors', 'counting', 'two_object']]);
+  });
+
   it('moves the KL anchor to the policy every refModelSyncSteps, and a resumed run keeps the anchor it had', async () => {
     const base = await tinyBase();
     const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });

@@ -37,6 +37,7 @@ export const grpoStage: Stage<'grpo'> = {
         scaleRewards: config.scaleRewards,
         ...(config.rewardTags ? { rewardTags: config.rewardTags } : {}),
         ...(config.unjudgedBeta !== undefined ? { unjudgedBeta: config.unjudgedBeta } : {}),
+        ...(config.judgedShare !== undefined ? { judgedShare: config.judgedShare } : {}),
         sampling: samplingFor(config.sampling, paradigm),
         gradClip: config.gradClip,
         seed: ctx.spec.seed,
