@@ -52,7 +52,10 @@ export interface GrpoConfig {
   trainUnderstanding: boolean;
   understandingWeight: number;
   answerTemperature: number;
-  /** Masked model: MaskGIT steps whose tokens carry gradient per update (a random subset; all when >= steps). */
+  /**
+   * Masked model: MaskGIT steps whose tokens carry gradient per update (a random subset; all when
+   * >= steps). With updatesPerBatch > 1 each update of a batch takes the next steps of one shuffle.
+   */
   policySteps: number;
   /**
    * Curriculum by measured pass rate: each prompt is the pick, in proportion to the chance that its
@@ -132,9 +135,16 @@ const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) =>
 const std = (xs: readonly number[]): number => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-function chooseSteps(total: number, count: number, rng: Rng): number[] {
+/**
+ * The MaskGIT steps whose tokens carry gradient in each of `updates` updates: one shuffle of all
+ * steps, cut into consecutive subsets of `count` (wrapping round), so that the updates of one batch
+ * cover different tokens instead of the same ones again; every step in every update when count >= total.
+ */
+export function chooseSteps(total: number, count: number, updates: number, rng: Rng): number[][] {
   const all = [...Array(total).keys()];
-  return count >= total ? all : rng.shuffle(all).slice(0, count);
+  if (count >= total) return Array.from({ length: updates }, () => all);
+  const order = rng.shuffle(all);
+  return Array.from({ length: updates }, (_, u) => Array.from({ length: count }, (_, k) => order[(u * count + k) % total]!));
 }
 
 /** The images `keep` of a generation (tokens and trajectory only: what the log-probs need). */
@@ -270,20 +280,26 @@ async function grpoStep(
   const answerGroups = sampled ? groupAdvantages(answerRewards, G, { scale: config.scaleRewards }) : undefined;
   const keepAnswers = answerGroups ? metas.map((_, i) => i).filter((i) => !config.filterGroups || (answerGroups.std[Math.floor(i / G)] as number) > 0) : [];
 
-  // 4. Fixed data of the update: old and reference log-probs (no gradient).
-  const steps = model.paradigm === 'masked' ? chooseSteps(config.sampling.steps, config.policySteps, rng) : undefined;
+  // 4. Fixed data of the update: old log-probs, and the KL term's reference log-probs (no gradient).
+  //    A masked update trains the tokens of a few MaskGIT steps, a different few in each update of the batch.
+  const stepsOf = model.paradigm === 'masked' ? chooseSteps(config.sampling.steps, config.policySteps, config.updatesPerBatch, rng) : undefined;
   const N = model.layout.imageTokens;
   const gen = pick(generation, keep);
   const keepTexts = keep.map((i) => texts[i]!);
   const oldLogp = tf.tensor(Float32Array.from(keep.flatMap((i) => [...generation.logprobs[i]!])), [keep.length, N]);
-  // Without a KL penalty there is no reference (as TRL); the old log-probs stand in, weighted 0, and no KL is logged.
-  const refLogp = reference && keep.length ? tf.tidy(() => reference.imageLogprobs(keepTexts, gen, config.sampling, steps).logprobs) : oldLogp.clone();
   // Unjudged prompts' KL: against the fixed anchor, weighted unjudgedBeta (a per-row beta and reference).
   const heldRows = heldAnchor ? keep.map((i) => (judged(metas[i]!) ? 0 : 1)) : [];
   const holds = heldRows.some((h) => h === 1);
   const held = holds ? tf.tensor(heldRows, [keep.length, 1]) : undefined;
-  const klRef = held && heldAnchor && heldAnchor !== reference ? tf.tidy(() => tf.add(tf.mul(refLogp, tf.sub(1, held)), tf.mul(heldAnchor.imageLogprobs(keepTexts, gen, config.sampling, steps).logprobs, held))) : refLogp;
   const klBeta = held ? tf.tidy(() => tf.add(tf.mul(tf.sub(1, held), config.beta), tf.mul(held, config.unjudgedBeta!))) : config.beta;
+  // Without a KL penalty there is no reference (as TRL); the old log-probs stand in, weighted 0, and no KL is logged.
+  const klReference = (steps: readonly number[] | undefined): tf.Tensor => tf.tidy(() => {
+    const refLogp = reference && keep.length ? reference.imageLogprobs(keepTexts, gen, config.sampling, steps).logprobs : oldLogp.clone();
+    if (!held || !heldAnchor || heldAnchor === reference) return refLogp;
+    return tf.add(tf.mul(refLogp, tf.sub(1, held)), tf.mul(heldAnchor.imageLogprobs(keepTexts, gen, config.sampling, steps).logprobs, held));
+  });
+  // The autoregressive reference is the same for every update: computed once.
+  const fixedKlRef = stepsOf ? undefined : klReference(undefined);
   const adv = tf.tensor(keep.map((i) => advantages[i]!));
   const und = sampled && answerGroups && keepAnswers.length ? {
     images: keepAnswers.map((i) => generation.images[i]!),
@@ -301,14 +317,17 @@ async function grpoStep(
   let clipRatio = NaN;
   let gradNorm = NaN;
   for (let u = 0; u < config.updatesPerBatch && (keep.length > 0 || und); u++) {
+    const steps = stepsOf?.[u];
+    const klRef = fixedKlRef ?? klReference(steps);
     const { value, grads } = valueAndGrads(model.params, () => {
       let loss: tf.Scalar = tf.scalar(0);
       if (keep.length) {
         const { logprobs, weights } = model.imageLogprobs(keepTexts, gen, config.sampling, steps);
         const g = grpoLoss(logprobs, oldLogp, klRef, weights, adv, config.clipEps, klBeta);
+        // Loss of the last update; KL and clip ratio averaged over the batch's updates.
         genLoss = g.loss.dataSync()[0] ?? NaN;
-        if (reference || holds) kl = g.kl.dataSync()[0] ?? NaN;
-        clipRatio = g.clipRatio.dataSync()[0] ?? NaN;
+        if (reference || holds) kl = ((u === 0 ? 0 : kl * u) + (g.kl.dataSync()[0] ?? NaN)) / (u + 1);
+        clipRatio = ((u === 0 ? 0 : clipRatio * u) + (g.clipRatio.dataSync()[0] ?? NaN)) / (u + 1);
         loss = g.loss;
       }
       if (!und || !oldAnswer || !refAnswer) return loss;
@@ -319,9 +338,9 @@ async function grpoStep(
     });
     gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
     optimizer.apply(model.params, grads);
-    tf.dispose([value, ...grads.values()]);
+    tf.dispose([value, ...grads.values(), ...(klRef !== fixedKlRef ? [klRef] : [])]);
   }
-  tf.dispose([oldLogp, refLogp, adv, ...(held ? [held, klBeta as tf.Tensor] : []), ...(klRef !== refLogp ? [klRef] : []), ...(und ? [und.adv] : []), ...(oldAnswer ? [oldAnswer] : []), ...(refAnswer ? [refAnswer] : [])]);
+  tf.dispose([oldLogp, adv, ...(fixedKlRef ? [fixedKlRef] : []), ...(held ? [held, klBeta as tf.Tensor] : []), ...(und ? [und.adv] : []), ...(oldAnswer ? [oldAnswer] : []), ...(refAnswer ? [refAnswer] : [])]);
 
   // 6. Metrics: TRL's names where they apply (the model's own verdicts only on steps that asked for them).
   const seconds = (performance.now() - started) / 1000;

@@ -8,6 +8,7 @@ import { Adam, initCompute, saveCheckpoint, valueAndGrads, type Parameters } fro
 import { defaultDetector, evaluateDetections, keepDetections, type Detection } from '../../daemon/geneval';
 import { AutoregressiveModel, loadModel, MaskedModel, modelConfig, straightThrough } from '../../daemon/models';
 import {
+  chooseSteps,
   curriculumDraw,
   DEFAULT_SAMPLING,
   defaultGrpo,
@@ -360,6 +361,38 @@ describe('a GRPO update', () => {
     assert.ok(pass() > 0.9, `pass rate ${start} -> ${pass()}`);
     logits.dispose();
     optimizer.dispose();
+  });
+});
+
+describe('masked policy steps', () => {
+  it('give each update of a batch the next steps of one shuffle: disjoint until every step is used, then round again', () => {
+    const three = chooseSteps(6, 2, 3, new Rng(5));
+    assert.deepEqual(three.flat().sort(), [0, 1, 2, 3, 4, 5]);
+    // One update takes the same steps as the first of several (the same draw from the same seed).
+    assert.deepEqual(chooseSteps(6, 2, 1, new Rng(5)), [three[0]]);
+    const wrapped = chooseSteps(5, 2, 4, new Rng(5));
+    assert.deepEqual(wrapped.slice(0, 2).flat().concat(wrapped[2]![0]!).sort(), [0, 1, 2, 3, 4]);
+    assert.deepEqual(wrapped[2]![1], wrapped[0]![0]);
+    // As many as there are steps: every step in every update, no draw.
+    assert.deepEqual(chooseSteps(3, 3, 2, new Rng(5)), [[0, 1, 2], [0, 1, 2]]);
+  });
+
+  it('a masked run with two updates a batch trains off-policy on its second (the clip ratio is measured over both)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grpo-masked-'));
+    const model = MaskedModel.create(modelConfig('masked', { dim: 16, layers: 1, heads: 2, mlpRatio: 2 }));
+    const base = join(dir, 'base.safetensors');
+    await saveCheckpoint(base, model.params, { config: model.config, step: 0 });
+    model.params.dispose();
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    const clipRatios = async (updatesPerBatch: number): Promise<number[]> => {
+      const metrics: UnirlMetrics[] = [];
+      const config = { ...defaultGrpo('masked'), steps: 2, promptsPerStep: 1, groupSize: 4, lr: 5e-2, beta: 0.2, updatesPerBatch, policySteps: 2, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 4, temperature: 1, cfg: 1 } };
+      await grpo(config, base, join(dir, `u${updatesPerBatch}.safetensors`), { prompts: { draw: () => meta }, reward: (metas) => metas.map((_, i) => i % 2), onMetrics: (m) => metrics.push(m) });
+      return metrics.map((m) => m['grpo/clip_ratio'] as number);
+    };
+    // On-policy the ratio is 1 and nothing is clipped; after a large first update the second is clipped.
+    assert.deepEqual(await clipRatios(1), [0, 0]);
+    assert.ok((await clipRatios(2)).every((c) => c > 0), 'the second update should see a moved policy');
   });
 });
 
