@@ -1,5 +1,6 @@
 /** JSON pointers (RFC 6901) and where they land in a spec's text, so an editor can underline a problem. */
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
+import { MAX_SPEC_DEPTH, textNestingDepth } from './depth';
 
 export function escapePointerToken(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -18,7 +19,8 @@ export function pointerTokens(pointer: string): string[] {
  * parent; for a property name that should not be there, the property's name and value).
  */
 export function pointerRange(text: string, pointer: string): { offset: number; length: number } {
-  const root = parseTree(text);
+  // Text the validator refused as too deep is not parsed here either (the parser recurses).
+  const root = textNestingDepth(text) > MAX_SPEC_DEPTH ? undefined : parseTree(text);
   if (!root) return { offset: 0, length: 0 };
   const path = pointerTokens(pointer).map((t) => (/^\d+$/.test(t) ? Number(t) : t));
   for (let n = path.length; n >= 0; n--) {

@@ -8,6 +8,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import type { SpecProblem } from '../../schemas/protocol';
 import { STAGES } from '../runs/registry';
 import { parseMetadataLines, TAGS, type Metadata } from '../world';
+import { MAX_SPEC_DEPTH, nestsDeeperThan, textNestingDepth } from './depth';
 import { schemaProblems } from './schema';
 import type { ModelSpec, RunSpec, StageSpec } from './types';
 
@@ -30,7 +31,9 @@ export interface ValidationResult {
 /** Validates a spec given as text (a *.unirl.json file: a string) or as an already parsed value. */
 export function validateSpec(input: unknown, context: ValidationContext = {}): ValidationResult {
   let value: unknown = input;
+  const tooDeep = { problems: [err('', `nested more than ${MAX_SPEC_DEPTH} levels deep: not a run spec (a spec nests a few)`)] };
   if (typeof input === 'string') {
+    if (textNestingDepth(input) > MAX_SPEC_DEPTH) return tooDeep;
     const errors: ParseError[] = [];
     value = parseJsonc(input, errors, { allowTrailingComma: false, disallowComments: true });
     if (errors.length > 0) {
@@ -42,6 +45,7 @@ export function validateSpec(input: unknown, context: ValidationContext = {}): V
       };
     }
   }
+  if (nestsDeeperThan(value, MAX_SPEC_DEPTH)) return tooDeep;
   // Defaults are filled into a copy, so the caller's object is never changed.
   const spec = structuredCloneJson(value);
   // Whether the author wrote model.paradigm, before the schema's default fills it in: left out

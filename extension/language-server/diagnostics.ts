@@ -6,7 +6,7 @@ import { parse, type ParseError } from 'jsonc-parser';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { SpecProblem } from '../../schemas/protocol';
-import { pointerRange, schemaProblems, validateSpec, type ValidationContext } from '../../daemon/spec';
+import { MAX_SPEC_DEPTH, pointerRange, schemaProblems, textNestingDepth, validateSpec, type ValidationContext } from '../../daemon/spec';
 import { fixFor, type Fix } from './fixes';
 
 export const SOURCE = 'unirl';
@@ -24,6 +24,8 @@ export interface DiagnoseOptions {
 
 export function diagnose(document: TextDocument, context: ValidationContext, options: DiagnoseOptions): Diagnostic[] {
   const text = document.getText();
+  // Refused before any parser sees it (they recurse): one problem, at the start of the file.
+  if (textNestingDepth(text) > MAX_SPEC_DEPTH) return validateSpec(text, context).problems.map((p) => toDiagnostic(document, p, { offset: 0, length: 1 }, undefined));
   const parseErrors: ParseError[] = [];
   const value: unknown = parse(text, parseErrors, { allowTrailingComma: false, disallowComments: true });
   const { problems } = validateSpec(text, context);

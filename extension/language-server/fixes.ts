@@ -7,7 +7,7 @@ import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver';
 import type { SpecProblem } from '../../schemas/protocol';
-import { pointerTokens } from '../../daemon/spec';
+import { MAX_SPEC_DEPTH, pointerTokens, textNestingDepth } from '../../daemon/spec';
 
 export interface Fix {
   title: string;
@@ -47,7 +47,8 @@ function at(value: unknown, tokens: string[]): unknown {
 
 /** Code actions for the diagnostics in a request that carry a fix. */
 export function codeActions(document: TextDocument, diagnostics: Diagnostic[]): CodeAction[] {
-  const root = parseTree(document.getText());
+  const text = document.getText();
+  const root = textNestingDepth(text) > MAX_SPEC_DEPTH ? undefined : parseTree(text);
   if (!root) return [];
   const actions: CodeAction[] = [];
   for (const diagnostic of diagnostics) {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { getLocation, type JSONPath } from 'jsonc-parser';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { CompletionItemKind, type CompletionItem, type Position, type Range } from 'vscode-languageserver';
+import { MAX_SPEC_DEPTH, textNestingDepth } from '../../daemon/spec';
 import type { WorkspaceFiles } from './workspace-files';
 
 interface PathField {
@@ -27,7 +28,9 @@ const PATH_FIELDS: readonly PathField[] = [
 
 export function pathCompletions(document: TextDocument, position: Position, specPath: string, files: WorkspaceFiles): CompletionItem[] {
   const offset = document.offsetAt(position);
-  const location = getLocation(document.getText(), offset);
+  const text = document.getText();
+  if (textNestingDepth(text) > MAX_SPEC_DEPTH) return [];
+  const location = getLocation(text, offset);
   if (location.isAtPropertyKey) return [];
   const field = PATH_FIELDS.find((f) => f.matches(location.path));
   if (!field) return [];

@@ -173,6 +173,14 @@ function malformedCases(seed: number, count: number): Case[] {
       const spec = rng.pick<unknown>([{}, { name: 'x' }, { name: 'x', stages: [] }, { name: 'x', stages: [{ kind: 'grpo' }] }, 'not json', 42]);
       return { text: JSON.stringify({ jsonrpc: '2.0', id, method: 'runs/submit', params: { spec } }), code: ErrorCodes.InvalidSpec, id };
     },
+    // Nested thousands deep (the parsers and the schema validator recurse): as spec text, and as a spec object.
+    () => {
+      const id = rng.int(1, 1e6);
+      const depth = rng.int(100, 20000);
+      const text = rng.pick([`{"name":"x","stages":${'['.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`]);
+      const params = rng.float() < 0.5 ? `{"spec":${JSON.stringify(text)}}` : `{"spec":${text.startsWith('{"a"') ? text : `${text}${']'.repeat(depth)}}`}}`;
+      return { text: `{"jsonrpc":"2.0","id":${id},"method":"runs/submit","params":${params}}`, code: ErrorCodes.InvalidSpec, id };
+    },
     // Binary frames.
     () => ({ text: Buffer.from(valid(3)), code: ErrorCodes.InvalidRequest, id: null }),
   ];

@@ -93,6 +93,15 @@ describe('language server: diagnostics', () => {
     });
   }
 
+  it('reports a spec nested thousands deep once, at its start, and keeps serving', async () => {
+    const text = `{"name": "t", "stages": ${'['.repeat(20000)}`;
+    const diagnostics = await client.open(path.join(specs, 'deep.unirl.json'), text);
+    assert.deepEqual(diagnostics.map(messageOf), ['nested more than 64 levels deep: not a run spec (a spec nests a few)']);
+    assert.deepEqual(diagnostics[0]!.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } });
+    const fine = await client.open(path.join(specs, 'after-deep.unirl.json'), spec('{ "kind": "geneval", "generator": "truth" }'));
+    assert.deepEqual(fine, []);
+  });
+
   it('puts a syntax error where the parser stopped', async () => {
     const text = '{\n  "name": "t",\n  "stages": [}\n';
     const [first] = await client.open(path.join(specs, 'syntax.unirl.json'), text);

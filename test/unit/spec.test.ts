@@ -147,6 +147,17 @@ describe('validateSpec: the schema layer', () => {
     assert.match(found[0]!, /^error : not valid JSON at line 3, column 14/);
   });
 
+  it('refuses a spec nested thousands deep with one clear problem, as text and as a value, without overflowing the stack', () => {
+    const deepText = `{"name": "x", "stages": ${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const deepValue = JSON.parse(`{"name": "x", "stages": [${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}]}`) as unknown;
+    for (const input of [deepText, `{"a": ${'['.repeat(100000)}`, deepValue]) {
+      assert.deepEqual(messages(input), ['error : nested more than 64 levels deep: not a run spec (a spec nests a few)']);
+    }
+    assert.deepEqual(pointerRange(deepText, '/stages/0'), { offset: 0, length: 0 });
+    // Brackets inside strings are text, not nesting.
+    assert.deepEqual(messages({ name: 'x', stages: [{ kind: 'geneval', generator: 'truth', metadata: '['.repeat(100) }] }).filter((m) => /nested/.test(m)), []);
+  });
+
   it('maps a pointer to the text an editor should underline', () => {
     const text = '{\n  "name": "x",\n  "stages": [\n    { "kind": "grpo", "groupSize": 1 }\n  ]\n}\n';
     const { offset, length } = pointerRange(text, '/stages/0/groupSize');
