@@ -10,7 +10,7 @@ import { encodePng, decodePng } from '../util/png';
 import { writeFileAtomic, writeFolderAtomic } from '../util/fsx';
 import { Rng } from '../util/random';
 import type { WorldConfig } from '../world/definition';
-import { checkMetadata, pythonJsonDumps, type Metadata } from '../world/metadata';
+import { checkMetadata, pythonJsonDumps, withoutBom, type Metadata } from '../world/metadata';
 import { renderScene, type RgbImage } from '../world/render';
 import { sampleScene } from '../world/scene';
 import { defaultDetector } from './default-detector';
@@ -44,7 +44,7 @@ export function readImageFolder(dir: string): PromptFolder[] {
     if (!existsSync(metaPath)) throw new Error(`${metaPath}: missing (every prompt folder needs its metadata line)`);
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(metaPath, 'utf8'));
+      raw = JSON.parse(withoutBom(readFileSync(metaPath, 'utf8')));
     } catch (err) {
       throw new Error(`${metaPath}: not valid JSON (${(err as Error).message})`, { cause: err });
     }

@@ -133,9 +133,14 @@ export function checkMetadata(value: unknown, where: string): Metadata {
 }
 
 /** Parses a whole metadata file (JSON lines; blank lines skipped). */
+/** The text without a leading UTF-8 byte-order mark (Windows editors write one; JSON.parse refuses it). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 export function parseMetadataLines(text: string, source: string): Metadata[] {
   const out: Metadata[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = withoutBom(text).split(/\r?\n/);
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${source}:${i + 1}`;

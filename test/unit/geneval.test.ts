@@ -190,6 +190,12 @@ describe('folders and bad input', () => {
     const png = encodePng(renderScene({ objects: [] }, DEFAULT_WORLD));
     writeFileSync(join(badPng, '00000', 'samples', '0000.png'), png.subarray(0, png.length - 20));
     assert.throws(() => scoreImageFolder(badPng), /0000\.png: damaged PNG/);
+    // A metadata line saved with a byte-order mark (as Windows editors do) is read, not refused.
+    const bom = join(scratch, 'bom');
+    mkdirSync(join(bom, '00000', 'samples'), { recursive: true });
+    writeFileSync(join(bom, '00000', 'metadata.jsonl'), `\ufeff${JSON.stringify(prompts[0])}\r\n`);
+    writeFileSync(join(bom, '00000', 'samples', '0000.png'), png);
+    assert.deepEqual(readImageFolder(bom)[0]!.metadata, prompts[0]);
   });
 
   it('the CLI refuses COCO metadata clearly and writes nothing', () => {

@@ -141,4 +141,12 @@ describe('metadata parsing', () => {
     );
     assert.throws(() => parseMetadataLines('\n\n', 'empty'), /no metadata lines/);
   });
+  it('reads a file as a Windows editor saves it: a byte-order mark, CRLF line ends, blank lines', () => {
+    const line = '{"tag": "colors", "include": [{"class": "ring", "count": 1, "color": "red"}], "prompt": "a photo of a red ring"}';
+    const parsed = parseMetadataLines(`\ufeff${line}\r\n\r\n${line}\r\n  \r\n`, 'win.jsonl');
+    assert.deepEqual(parsed, parseMetadataLines(`${line}\n${line}\n`, 'unix.jsonl'));
+    assert.equal(parsed.length, 2);
+    // A mark anywhere but the start is not one to skip.
+    assert.throws(() => parseMetadataLines(`${line}\n\ufeff${line}`, 'x'), /x:2: not valid JSON/);
+  });
 });
