@@ -44,8 +44,7 @@ export function validateSpec(input: unknown, context: ValidationContext = {}): V
         }),
       };
     }
-  }
-  if (nestsDeeperThan(value, MAX_SPEC_DEPTH)) return tooDeep;
+  } else if (nestsDeeperThan(value, MAX_SPEC_DEPTH)) return tooDeep; // text was bounded before parsing
   // Defaults are filled into a copy, so the caller's object is never changed.
   const spec = structuredCloneJson(value);
   // Whether the author wrote model.paradigm, before the schema's default fills it in: left out

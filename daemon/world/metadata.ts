@@ -132,12 +132,12 @@ export function checkMetadata(value: unknown, where: string): Metadata {
   return meta;
 }
 
-/** Parses a whole metadata file (JSON lines; blank lines skipped). */
 /** The text without a leading UTF-8 byte-order mark (Windows editors write one; JSON.parse refuses it). */
 export function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** Parses a whole metadata file (JSON lines; blank lines skipped; a leading byte-order mark ignored). */
 export function parseMetadataLines(text: string, source: string): Metadata[] {
   const out: Metadata[] = [];
   const lines = withoutBom(text).split(/\r?\n/);
