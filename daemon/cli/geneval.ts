@@ -1,7 +1,8 @@
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../compute';
-import { detect, detectByTemplate, formatSummary, scoreImageFolder, writeResults, writeTruthImages, type Detector } from '../geneval';
+import { compareResults, detect, detectByTemplate, formatSummary, readResults, scoreImageFolder, writeResults, writeTruthImages, type Comparison, type Detector } from '../geneval';
 import { loadModel } from '../models';
 import { generateGenevalFolder } from '../train';
 import { DEFAULT_WORLD } from '../world';
@@ -103,5 +104,63 @@ for \`unirl geneval score --images DIR\`. DIR must not exist; it appears complet
     });
     process.stderr.write(`\nwrote ${outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     return 0;
+  },
+};
+
+/** A results.jsonl, or a folder holding one (what `unirl eval --out` and `unirl geneval score` write). */
+function resultsFile(path: string): string {
+  if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder`);
+  if (!statSync(path).isDirectory()) return path;
+  const file = join(path, 'results.jsonl');
+  if (!existsSync(file)) throw new UsageError(`${path}: a folder without results.jsonl (score it first: unirl geneval score --images ${path})`);
+  return file;
+}
+
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+
+/** The comparison as a table, runs as columns, then one line per run and one for the seeds. */
+export function formatComparison(c: Comparison, names: readonly string[]): string {
+  const labels = ['base', ...c.runs.map((_, i) => `run ${i + 1}`), ...(c.seeds ? ['mean change'] : [])];
+  const width = Math.max(...labels.map((l) => l.length + 2));
+  const columns = (cells: string[]): string => cells.map((x) => x.padStart(width)).join('');
+  const header = `${'GenEval'.padEnd(16)}${columns(labels)}`;
+  const row = (name: string, base: number, runs: number[], change: number | undefined): string =>
+    `${name.padEnd(16)}${columns([base.toFixed(3), ...runs.map((x) => x.toFixed(3)), ...(change === undefined ? [] : [signed(change)])])}`;
+  const lines = [header];
+  for (const tag of c.tags) lines.push(row(tag, c.base.tags[tag]!, c.runs.map((r) => r.tags[tag]!), c.seeds?.tagChanges[tag]));
+  lines.push(row('overall', c.base.overall, c.runs.map((r) => r.overall), c.seeds?.meanChange));
+  lines.push('');
+  lines.push(`base: ${names[0]}`);
+  c.runs.forEach((r, i) => {
+    lines.push(`run ${i + 1}: ${names[i + 1]}: change ${signed(r.change)} ± ${r.standardError.toFixed(3)} (standard error of the images drawn, paired by prompt)`);
+  });
+  if (c.seeds) {
+    const { count, meanChange, spread, standardError } = c.seeds;
+    const verdict = Math.abs(meanChange) > 2 * standardError ? 'more than twice its standard error' : 'within the spread of the runs (no measurable change)';
+    lines.push(`over the ${count} runs: mean change ${signed(meanChange)}, spread ${spread.toFixed(3)} (standard deviation), standard error ${standardError.toFixed(3)}: ${verdict}`);
+  }
+  if (c.promptsPerTag < 5) lines.push(`(only ${c.promptsPerTag} prompts in the smallest tag: the standard errors say little)`);
+  return lines.join('\n');
+}
+
+export const genevalCompareCommand: Command = {
+  name: 'geneval compare',
+  summary: 'GenEval of runs against their base on the same prompts: changes paired by prompt, mean and spread over seeds',
+  help: `unirl geneval compare BASE RUN [RUN ...] [--json]
+
+Compares GenEval results of the same prompt folders: BASE (the model before) against each RUN
+(after; several RUNs are read as seeds of one setting). Each is a results.jsonl (this project's
+or GenEval's own script's) or a folder holding one (\`unirl eval --out\`, \`unirl geneval score\`).
+Prints each tag and overall for every run; each run's change in overall GenEval paired by prompt,
+with the standard error of the images drawn; with two or more runs, the mean change, its spread
+over the runs (standard deviation) and the standard error of the mean.
+  --json  print the comparison as JSON`,
+  run(args) {
+    const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    if (positionals.length < 2) throw new UsageError('give a base and at least one run: unirl geneval compare BASE RUN [RUN ...]');
+    const [base, ...runs] = positionals.map((p) => readResults(resultsFile(p)));
+    const comparison = compareResults(base!, runs);
+    process.stdout.write(values.json ? `${JSON.stringify(comparison)}\n` : `${formatComparison(comparison, positionals)}\n`);
+    return Promise.resolve(0);
   },
 };

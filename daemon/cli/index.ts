@@ -5,7 +5,7 @@
 import { UsageError, type Command } from './command';
 import { benchCommand } from './bench';
 import { evalCommand } from './evaluate';
-import { genevalGenerateCommand, genevalScoreCommand, genevalTruthCommand } from './geneval';
+import { genevalCompareCommand, genevalGenerateCommand, genevalScoreCommand, genevalTruthCommand } from './geneval';
 import { askCommand, sampleCommand } from './model';
 import { pretrainCommand } from './pretrain';
 import { promptsCommand } from './prompts';
@@ -25,6 +25,7 @@ const COMMANDS: Command[] = [
   genevalTruthCommand,
   genevalGenerateCommand,
   genevalScoreCommand,
+  genevalCompareCommand,
   pretrainCommand,
   sampleCommand,
   askCommand,

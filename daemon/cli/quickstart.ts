@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { GenevalResult, RunEvent, RunSummary } from '../../schemas/protocol';
 import requirements from '../../native/requirements.json';
 import { initCompute, type BackendChoice, type ComputeInfo } from '../compute';
-import { overallChange, type ResultRow } from '../geneval';
+import { overallChange, readResults, type ResultRow } from '../geneval';
 import { packageRoot } from '../util/paths';
 import type { Command } from './command';
 import { exitCodeOf, runSpecFile } from './run';
@@ -138,11 +138,6 @@ export function recordLines(modelsDir: string): string[] {
     }
   }
   return lines;
-}
-
-/** results.jsonl as the GenEval stage wrote it. */
-function readResults(file: string): ResultRow[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as ResultRow);
 }
 
 const MIN_PROMPTS_FOR_NOISE = 5;

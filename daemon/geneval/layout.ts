@@ -104,6 +104,39 @@ export function writeResults(path: string, rows: readonly ResultRow[]): void {
   writeFileAtomic(path, rows.map((r) => pythonJsonDumps(r)).join('\n') + '\n');
 }
 
+/**
+ * A results.jsonl (this project's or the official script's): one row an image. Every line is
+ * checked for the fields the summary and a comparison read, and a bad one is named by file and line.
+ */
+export function readResults(file: string): ResultRow[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
+  const rows: ResultRow[] = [];
+  withoutBom(text).split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    const where = `${file}:${i + 1}`;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (err) {
+      throw new Error(`${where}: not JSON (${(err as Error).message})`, { cause: err });
+    }
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new Error(`${where}: a result must be a JSON object`);
+    const r = row as Record<string, unknown>;
+    for (const key of ['filename', 'tag', 'metadata'] as const) {
+      if (typeof r[key] !== 'string' || r[key] === '') throw new Error(`${where}: "${key}" must be a non-empty string`);
+    }
+    if (typeof r['correct'] !== 'boolean') throw new Error(`${where}: "correct" must be true or false`);
+    rows.push(row as ResultRow);
+  });
+  if (rows.length === 0) throw new Error(`${file}: no results`);
+  return rows;
+}
+
 export interface TruthOptions {
   metadata: readonly Metadata[];
   outDir: string;

@@ -124,3 +124,67 @@ export function overallChange(before: readonly ResultRow[], after: readonly Resu
   const promptsPerTag = Math.min(...[...differences.values()].map((d) => d.length));
   return { change: summarize(after).overall - summarize(before).overall, standardError: Math.sqrt(variance) / differences.size, promptsPerTag };
 }
+
+/** One run's GenEval against the base's on the same prompt folders. */
+export interface RunComparison {
+  overall: number;
+  tags: Record<string, number>;
+  /** overall - the base's, and its standard error from the images drawn (paired by prompt). */
+  change: number;
+  standardError: number;
+}
+
+export interface Comparison {
+  /** Tag names in the base's order. */
+  tags: string[];
+  base: { overall: number; tags: Record<string, number> };
+  runs: RunComparison[];
+  /** The fewest prompts of any tag (how far the standard errors can be trusted). */
+  promptsPerTag: number;
+  /**
+   * With two or more runs (seeds of one setting): the mean change over them, their spread (sample
+   * standard deviation) and the standard error of the mean (spread / sqrt(count)); and per tag the
+   * mean change.
+   */
+  seeds?: { count: number; meanChange: number; spread: number; standardError: number; tagChanges: Record<string, number> };
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * A base's GenEval results against one or more runs' on the same prompt folders: each run's
+ * change paired by prompt, and with several runs (seeds) the mean change and its spread, which
+ * is what says whether a setting gains (a change smaller than the seeds' spread is no gain).
+ */
+export function compareResults(base: readonly ResultRow[], runs: readonly (readonly ResultRow[])[]): Comparison {
+  if (runs.length === 0) throw new Error('nothing to compare the base with');
+  const tagScores = (s: Summary): Record<string, number> => Object.fromEntries(s.tags.map((t) => [t.tag, t.score]));
+  const baseSummary = summarize(base);
+  const tags = baseSummary.tags.map((t) => t.tag);
+  let promptsPerTag = Infinity;
+  const compared = runs.map((rows, i) => {
+    let paired: ReturnType<typeof overallChange>;
+    try {
+      paired = overallChange(base, rows);
+    } catch (err) {
+      throw new Error(`run ${i + 1}: ${(err as Error).message}`, { cause: err });
+    }
+    promptsPerTag = Math.min(promptsPerTag, paired.promptsPerTag);
+    const summary = summarize(rows);
+    return { overall: summary.overall, tags: tagScores(summary), change: paired.change, standardError: paired.standardError };
+  });
+  const comparison: Comparison = { tags, base: { overall: baseSummary.overall, tags: tagScores(baseSummary) }, runs: compared, promptsPerTag };
+  if (compared.length >= 2) {
+    const changes = compared.map((r) => r.change);
+    const meanChange = mean(changes);
+    const spread = Math.sqrt(changes.reduce((s, x) => s + (x - meanChange) ** 2, 0) / (changes.length - 1));
+    comparison.seeds = {
+      count: changes.length,
+      meanChange,
+      spread,
+      standardError: spread / Math.sqrt(changes.length),
+      tagChanges: Object.fromEntries(tags.map((t) => [t, mean(compared.map((r) => r.tags[t]! - comparison.base.tags[t]!))])),
+    };
+  }
+  return comparison;
+}

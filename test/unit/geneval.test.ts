@@ -8,11 +8,14 @@ import {
   evaluateDetections,
   formatSummary,
   keepDetections,
+  compareResults,
   overallChange,
   pythonFixed,
   readImageFolder,
+  readResults,
   scoreImageFolder,
   summarize,
+  writeResults,
   writeTruthImages,
   type Detection,
   type ResultRow,
@@ -241,5 +244,67 @@ describe('the overall change between two scorings, with its noise', () => {
 
   it('refuses two scorings of different prompt folders', () => {
     assert.throws(() => overallChange(rows([['colors', 1]]), rows([['colors', 1], ['colors', 2]])), /not of the same prompt folders/);
+  });
+
+  // A base and three runs of the same five prompts (colors: three prompts, position: two).
+  const base = rows([['colors', 1], ['colors', 2], ['colors', 0], ['position', 4], ['position', 0]]);
+  const runA = rows([['colors', 2], ['colors', 2], ['colors', 2], ['position', 4], ['position', 0]]); // overall +0.125
+  const runB = rows([['colors', 1], ['colors', 2], ['colors', 0], ['position', 4], ['position', 0]]); // unchanged
+  const runC = rows([['colors', 3], ['colors', 3], ['colors', 3], ['position', 4], ['position', 0]]); // +0.25
+
+  it('compares runs with a base: each run paired by prompt, and over several runs the mean change and its spread', () => {
+    const c = compareResults(base, [runA, runB, runC]);
+    assert.deepEqual(c.tags, ['colors', 'position']);
+    assert.deepEqual(c.base, { overall: 0.375, tags: { colors: 0.25, position: 0.5 } });
+    assert.deepEqual(c.runs.map((r) => r.change), [0.125, 0, 0.25]);
+    assert.equal(c.runs[1]!.standardError, 0);
+    assert.ok(c.seeds);
+    assert.equal(c.seeds.count, 3);
+    assert.ok(Math.abs(c.seeds.meanChange - 0.125) < 1e-12);
+    // Changes 0.125, 0, 0.25: sample standard deviation 0.125.
+    assert.ok(Math.abs(c.seeds.spread - 0.125) < 1e-12, `spread ${c.seeds.spread}`);
+    assert.ok(Math.abs(c.seeds.standardError - 0.125 / Math.sqrt(3)) < 1e-12);
+    assert.ok(Math.abs(c.seeds.tagChanges['colors']! - 0.25) < 1e-12);
+    assert.equal(c.seeds.tagChanges['position'], 0);
+    assert.equal(compareResults(base, [runA]).seeds, undefined, 'one run has no spread');
+  });
+
+  it('names the run whose prompts are not the base\'s', () => {
+    assert.throws(() => compareResults(base, [runA, rows([['colors', 1]])]), /^Error: run 2: the two GenEval results are not of the same prompt folders/);
+    assert.throws(() => compareResults(base, []), /nothing to compare/);
+  });
+
+  it('reads results.jsonl back as written, and names a bad line by file and line', () => {
+    const file = join(scratch, 'results-a.jsonl');
+    writeResults(file, runA);
+    assert.deepEqual(readResults(file), runA);
+    const bad = join(scratch, 'results-bad.jsonl');
+    writeFileSync(bad, `\ufeff${JSON.stringify(runA[0])}\r\n\n{"filename": "x/00000/samples/0000.png", "tag": "colors", "metadata": "{}", "correct": "yes"}\n`);
+    assert.throws(() => readResults(bad), (err: Error) => err.message === `${bad}:3: "correct" must be true or false`);
+    writeFileSync(bad, 'not json\n');
+    assert.throws(() => readResults(bad), new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1: not JSON`));
+    writeFileSync(bad, '\n\n');
+    assert.throws(() => readResults(bad), /no results/);
+  });
+
+  it('the CLI compares folders and files, and refuses a folder without results', () => {
+    const bin = join(__dirname, '..', '..', 'bin', 'unirl.js');
+    const dirs = ['base', 'a', 'c'].map((name) => join(scratch, `compare-${name}`));
+    [base, runA, runC].forEach((r, i) => {
+      mkdirSync(dirs[i]!, { recursive: true });
+      writeResults(join(dirs[i]!, 'results.jsonl'), r);
+    });
+    const json = execFileSync(process.execPath, [bin, 'geneval', 'compare', dirs[0]!, dirs[1]!, join(dirs[2]!, 'results.jsonl'), '--json'], { encoding: 'utf8' });
+    const parsed = JSON.parse(json) as ReturnType<typeof compareResults>;
+    assert.deepEqual(parsed.runs.map((r) => r.change), [0.125, 0.25]);
+    assert.ok(Math.abs(parsed.seeds!.meanChange - 0.1875) < 1e-12);
+    const text = execFileSync(process.execPath, [bin, 'geneval', 'compare', dirs[0]!, dirs[1]!], { encoding: 'utf8' });
+    assert.match(text, /^overall\s+0\.375\s+0\.500$/m);
+    assert.match(text, /run 1: .*compare-a: change \+0\.125 ± /);
+    const empty = join(scratch, 'compare-empty');
+    mkdirSync(empty);
+    const refused = spawnSync(process.execPath, [bin, 'geneval', 'compare', dirs[0]!, empty], { encoding: 'utf8' });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /compare-empty: a folder without results\.jsonl/);
   });
 });
