@@ -5,6 +5,7 @@
  * leave it out and training can resume exactly when it is there.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Adam } from './adam';
 import type { Parameters } from './params';
@@ -110,12 +111,26 @@ export function loadCheckpoint(file: string, params: Parameters, optimizer?: Ada
     tf.tidy(() => params.get(name).assign(tf.tensor(t.data, t.shape, 'float32')));
   }
   const info: CheckpointInfo = { config, step, metadata };
-  if (metadata['optimizer']) info.optimizerFile = join(dirname(file), basename(metadata['optimizer']));
+  if (metadata['optimizer']) info.optimizerFile = optimizerFileOf(file, metadata['optimizer']);
   if (optimizer) {
     if (!info.optimizerFile) throw new Error(`${file}: has no optimizer state to resume from`);
+    if (!existsSync(info.optimizerFile)) {
+      throw new Error(`${file}: its optimizer state ${basename(optimizerFileFor(file))} is not beside it; copy it there to resume, or start from the weights with a fresh optimizer`);
+    }
     loadOptimizer(info.optimizerFile, step, params, optimizer);
   }
   return info;
+}
+
+/**
+ * Where a checkpoint's optimizer state is: beside it under its own name (NAME.optimizer.safetensors).
+ * A checkpoint renamed after it was saved still names its old optimizer file, which is read when
+ * that is the one beside it; the step check in loadOptimizer keeps a stale pairing out either way.
+ */
+function optimizerFileOf(file: string, savedName: string): string {
+  const own = optimizerFileFor(file);
+  const saved = join(dirname(file), basename(savedName));
+  return !existsSync(own) && existsSync(saved) ? saved : own;
 }
 
 function loadOptimizer(file: string, step: number, params: Parameters, optimizer: Adam): void {

@@ -2,7 +2,8 @@
  * Runs through a real daemon process: submit, stream, cancel, resume; SIGKILL mid-run and a
  * restart that resumes from the last checkpoint with the metrics intact; several clients and a
  * late subscriber seeing the same events without gaps or duplicates. The stage is GenEval with
- * truth images (553 prompts x 4 images), the one stage that runs end to end in this version.
+ * truth images (553 prompts x 4 images): it needs no model, so these tests exercise the daemon, not
+ * training (runs-model-stages.test.ts runs the training stages).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

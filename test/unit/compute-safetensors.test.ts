@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -187,6 +187,30 @@ describe('checkpoints', () => {
     writeSafetensors(join(dir, 'plain.safetensors'), new Map());
     assert.throws(() => loadCheckpoint(join(dir, 'plain.safetensors'), p), /not a UniRL checkpoint/);
     for (const x of [p, other, wrong]) x.dispose();
+  });
+
+  it('finds the optimizer state of a renamed checkpoint, under its new name or its old one', async () => {
+    const file = join(dir, 'first-name.safetensors');
+    const p = model(1);
+    const opt = new Adam({ lr: 0.1 });
+    await saveCheckpoint(file, p, { config: null, step: 4, optimizer: opt });
+    // Both files renamed, as a published base is: the state is found under the model's new name.
+    const renamed = join(dir, 'published.safetensors');
+    renameSync(file, renamed);
+    renameSync(optimizerFileFor(file), optimizerFileFor(renamed));
+    assert.equal(loadCheckpoint(renamed, model(2), new Adam({ lr: 0.1 })).optimizerFile, optimizerFileFor(renamed));
+    // Only the model renamed: the name it was saved with is still read.
+    const copied = join(dir, 'copied.safetensors');
+    copyFileSync(renamed, copied);
+    copyFileSync(optimizerFileFor(renamed), join(dir, 'first-name.optimizer.safetensors'));
+    assert.equal(loadCheckpoint(copied, model(2), new Adam({ lr: 0.1 })).optimizerFile, join(dir, 'first-name.optimizer.safetensors'));
+    // Neither beside it: a clear error, not a missing-file trace.
+    const alone = join(dir, 'alone.safetensors');
+    copyFileSync(renamed, alone);
+    rmSync(join(dir, 'first-name.optimizer.safetensors'));
+    assert.throws(() => loadCheckpoint(alone, model(2), new Adam({ lr: 0.1 })), /alone\.safetensors: its optimizer state alone\.optimizer\.safetensors is not beside it/);
+    assert.doesNotThrow(() => loadCheckpoint(alone, model(2)), 'the weights alone still load');
+    for (const x of [p, opt]) x.dispose();
   });
 
   it('refuses optimizer state from another step than the model', async () => {
