@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initCompute, type BackendChoice } from '../compute';
 import { checkpointModelConfig, modelConfig, type Paradigm } from '../models';
@@ -12,7 +12,7 @@ export const pretrainCommand: Command = {
   help: `unirl pretrain --out FILE.safetensors [--paradigm masked|autoregressive] [--steps N] [options]
 
 Trains a base from scratch (or from --init's weights), or resumes FILE when it exists (with its
-optimizer state beside it).
+optimizer state beside it, at FILE's own model size: no size options needed).
   --init C           start from checkpoint C's weights and model size, with a fresh optimizer and
                      warm-up (ignored when FILE exists: then FILE is resumed)
 A checkpoint is written every --checkpoint-every steps and when interrupted (Ctrl-C).
@@ -67,10 +67,13 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       strict: true,
     });
     const out = requireOption(values.out, 'out');
-    const init = values.init === undefined ? undefined : checkpointModelConfig(values.init);
+    // A FILE that exists is resumed, so its own size wins over --init's (which is then ignored).
+    const resumed = existsSync(out) ? checkpointModelConfig(out) : undefined;
+    const init = resumed ?? (values.init === undefined ? undefined : checkpointModelConfig(values.init));
+    const sizeFrom = resumed ? `${out} exists and is resumed at its own model size` : '--init sets the model size';
     const paradigm = (values.paradigm ?? init?.paradigm ?? 'masked') as Paradigm;
-    if (init && init.paradigm !== paradigm) throw new UsageError(`--init is a ${init.paradigm} checkpoint, not ${paradigm}`);
-    if (init && (values.dim || values.layers || values.heads)) throw new UsageError('--init sets the model size; leave out --dim, --layers and --heads');
+    if (init && init.paradigm !== paradigm) throw new UsageError(`${resumed ? out : '--init'} is ${init.paradigm === 'autoregressive' ? 'an' : 'a'} ${init.paradigm} checkpoint, not ${paradigm}`);
+    if (init && (values.dim || values.layers || values.heads)) throw new UsageError(`${sizeFrom}; leave out --dim, --layers and --heads`);
     if (paradigm !== 'masked' && paradigm !== 'autoregressive') throw new UsageError(`--paradigm must be masked or autoregressive`);
     const lr = values.lr === undefined ? DEFAULT_PRETRAIN.lr : Number(values.lr);
     if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1)`);

@@ -1,0 +1,39 @@
+/**
+ * `unirl pretrain` through the real CLI: a run is resumed from its own file at its own model size,
+ * without repeating the size options, and contradicting options are refused before any training.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { optimizerFileFor } from '../../daemon/compute';
+import { checkpointModelConfig } from '../../daemon/models';
+
+const bin = join(__dirname, '..', '..', 'bin', 'unirl.js');
+const dir = mkdtempSync(join(tmpdir(), 'unirl-pretrain-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const pretrain = (...args: string[]): ReturnType<typeof spawnSync> =>
+  spawnSync(process.execPath, [bin, 'pretrain', '--batch', '2', '--warmup', '1', '--log-every', '1', '--checkpoint-every', '1', ...args], { encoding: 'utf8' });
+
+describe('unirl pretrain', () => {
+  it('resumes a file at its own model size, with no size options, and refuses ones that contradict it', () => {
+    const file = join(dir, 'small.safetensors');
+    const first = pretrain('--out', file, '--paradigm', 'autoregressive', '--dim', '16', '--layers', '1', '--heads', '2', '--steps', '1');
+    assert.equal(first.status, 0, String(first.stderr));
+    assert.ok(existsSync(optimizerFileFor(file)));
+    const resumed = pretrain('--out', file, '--steps', '2');
+    assert.equal(resumed.status, 0, String(resumed.stderr));
+    assert.match(String(resumed.stderr), /stopped at step 2/);
+    const { paradigm, dim, layers, heads } = checkpointModelConfig(file);
+    assert.deepEqual({ paradigm, dim, layers, heads }, { paradigm: 'autoregressive', dim: 16, layers: 1, heads: 2 });
+    const contradicted = pretrain('--out', file, '--steps', '3', '--dim', '32');
+    assert.equal(contradicted.status, 2);
+    assert.match(String(contradicted.stderr), /small\.safetensors exists and is resumed at its own model size; leave out --dim, --layers and --heads/);
+    const otherParadigm = pretrain('--out', file, '--steps', '3', '--paradigm', 'masked');
+    assert.equal(otherParadigm.status, 2);
+    assert.match(String(otherParadigm.stderr), /small\.safetensors is an autoregressive checkpoint, not masked/);
+  });
+});
