@@ -70,10 +70,13 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
     // A FILE that exists is resumed, so its own size wins over --init's (which is then ignored).
     const resumed = existsSync(out) ? checkpointModelConfig(out) : undefined;
     const init = resumed ?? (values.init === undefined ? undefined : checkpointModelConfig(values.init));
-    const sizeFrom = resumed ? `${out} exists and is resumed at its own model size` : '--init sets the model size';
     const paradigm = (values.paradigm ?? init?.paradigm ?? 'masked') as Paradigm;
     if (init && init.paradigm !== paradigm) throw new UsageError(`${resumed ? out : '--init'} is ${init.paradigm === 'autoregressive' ? 'an' : 'a'} ${init.paradigm} checkpoint, not ${paradigm}`);
-    if (init && (values.dim || values.layers || values.heads)) throw new UsageError(`${sizeFrom}; leave out --dim, --layers and --heads`);
+    const sizes = (['dim', 'layers', 'heads'] as const).filter((k) => values[k] !== undefined);
+    if (init && !resumed && sizes.length > 0) throw new UsageError('--init sets the model size; leave out --dim, --layers and --heads');
+    // Resuming with the command that started the file (its size options included) is fine; another size is not.
+    const differing = resumed ? sizes.filter((k) => Number(values[k]) !== resumed[k]) : [];
+    if (differing.length > 0) throw new UsageError(`${out} exists and is resumed at its own model size (${differing.map((k) => `${k} ${resumed![k]}`).join(', ')}); leave out ${differing.map((k) => `--${k}`).join(', ')} or choose another --out`);
     if (paradigm !== 'masked' && paradigm !== 'autoregressive') throw new UsageError(`--paradigm must be masked or autoregressive`);
     const lr = values.lr === undefined ? DEFAULT_PRETRAIN.lr : Number(values.lr);
     if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1)`);

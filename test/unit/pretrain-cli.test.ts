@@ -1,6 +1,7 @@
 /**
  * `unirl pretrain` through the real CLI: a run is resumed from its own file at its own model size,
- * without repeating the size options, and contradicting options are refused before any training.
+ * with or without repeating its size options, and options that contradict it are refused before
+ * any training.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -29,10 +30,14 @@ describe('unirl pretrain', () => {
     assert.match(String(resumed.stderr), /stopped at step 2/);
     const { paradigm, dim, layers, heads } = checkpointModelConfig(file);
     assert.deepEqual({ paradigm, dim, layers, heads }, { paradigm: 'autoregressive', dim: 16, layers: 1, heads: 2 });
-    const contradicted = pretrain('--out', file, '--steps', '3', '--dim', '32');
+    // The starting command again (its size options agree with the file) resumes too.
+    const again = pretrain('--out', file, '--paradigm', 'autoregressive', '--dim', '16', '--layers', '1', '--heads', '2', '--steps', '3');
+    assert.equal(again.status, 0, String(again.stderr));
+    assert.match(String(again.stderr), /stopped at step 3/);
+    const contradicted = pretrain('--out', file, '--steps', '4', '--dim', '32', '--heads', '2');
     assert.equal(contradicted.status, 2);
-    assert.match(String(contradicted.stderr), /small\.safetensors exists and is resumed at its own model size; leave out --dim, --layers and --heads/);
-    const otherParadigm = pretrain('--out', file, '--steps', '3', '--paradigm', 'masked');
+    assert.match(String(contradicted.stderr), /small\.safetensors exists and is resumed at its own model size \(dim 16\); leave out --dim or choose another --out/);
+    const otherParadigm = pretrain('--out', file, '--steps', '4', '--paradigm', 'masked');
     assert.equal(otherParadigm.status, 2);
     assert.match(String(otherParadigm.stderr), /small\.safetensors is an autoregressive checkpoint, not masked/);
   });
