@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { readResults } from '../daemon/geneval';
 import { decodePng, encodePng } from '../daemon/util/png';
 import type { RgbImage } from '../daemon/world/render';
+import { paste, scaleUp } from './styles/sheet';
 
 const { values } = parseArgs({
   options: { a: { type: 'string' }, b: { type: 'string' }, tag: { type: 'string' }, reverse: { type: 'boolean' }, count: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' } },
@@ -30,19 +31,14 @@ const step = Math.max(1, Math.floor(wanted.length / count));
 const chosen = wanted.filter((_, i) => i % step === 0).slice(0, count);
 if (chosen.length === 0) process.exit(0);
 
-const images = chosen.map(({ row }) => decodePng(readFileSync(row.filename), row.filename));
-const cell = Math.max(...images.map((im) => Math.max(im.width, im.height))) * scale + 8;
+const images = chosen.map(({ row }) => scaleUp(decodePng(readFileSync(row.filename), row.filename), scale));
+const cell = Math.max(...images.map((im) => Math.max(im.width, im.height))) + 8;
 const columns = Math.min(6, images.length);
-const sheet: RgbImage = { width: columns * cell, height: Math.ceil(images.length / columns) * cell, data: new Uint8Array(0) };
-sheet.data = new Uint8Array(sheet.width * sheet.height * 3).fill(255);
+const width = columns * cell;
+const height = Math.ceil(images.length / columns) * cell;
+const sheet: RgbImage = { width, height, data: new Uint8Array(width * height * 3).fill(255) };
 images.forEach((im, n) => {
-  const [ox, oy] = [(n % columns) * cell, Math.floor(n / columns) * cell];
-  for (let y = 0; y < im.height * scale; y++) {
-    for (let x = 0; x < im.width * scale; x++) {
-      const from = (Math.floor(y / scale) * im.width + Math.floor(x / scale)) * 3;
-      sheet.data.set(im.data.subarray(from, from + 3), ((oy + y) * sheet.width + ox + x) * 3);
-    }
-  }
+  paste(sheet, im, (n % columns) * cell, Math.floor(n / columns) * cell);
   const { row, other } = chosen[n]!;
   console.log(`${n + 1}. ${row.prompt} | A: ${row.reason || 'correct'} | B: ${other.reason || 'correct'}`);
 });

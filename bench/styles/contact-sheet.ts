@@ -12,23 +12,7 @@ import type { RgbImage } from '../../daemon/world/render';
 import { HELDOUT_STYLES, renderHeldout } from './heldout-family';
 import { FALSE_POSITIVE_CASES } from './false-positives';
 import { trainingScene } from './training-family';
-
-function paste(sheet: RgbImage, tile: RgbImage, x0: number, y0: number): void {
-  for (let y = 0; y < tile.height; y++) {
-    for (let x = 0; x < tile.width; x++) sheet.data.set(tile.data.subarray((y * tile.width + x) * 3, (y * tile.width + x) * 3 + 3), ((y0 + y) * sheet.width + x0 + x) * 3);
-  }
-}
-
-function scaleUp(image: RgbImage, k: number): RgbImage {
-  const out = { width: image.width * k, height: image.height * k, data: new Uint8Array(image.width * k * image.height * k * 3) };
-  for (let y = 0; y < out.height; y++) {
-    for (let x = 0; x < out.width; x++) {
-      const i = (((y / k) | 0) * image.width + ((x / k) | 0)) * 3;
-      out.data.set(image.data.subarray(i, i + 3), (y * out.width + x) * 3);
-    }
-  }
-  return out;
-}
+import { paste, scaleUp } from './sheet';
 
 function main(): void {
   const { values } = parseArgs({ options: { out: { type: 'string' }, scale: { type: 'string' }, seed: { type: 'string' } } });

@@ -13,27 +13,11 @@ import { Rng } from '../../daemon/util/random';
 import { CLASSES, COLORS } from '../../daemon/world/definition';
 import type { RgbImage } from '../../daemon/world/render';
 import { objectParts, partsArea, partsPixelBounds, pixelCoverage, renderPolygon, type PolygonPart } from './polygon-family';
+import { paste, scaleUp } from './sheet';
 
 const TILE = 16;
 const SIZES = [8, 10, 12];
 const TOLERANCE = 1e-6;
-
-function paste(sheet: RgbImage, tile: RgbImage, x0: number, y0: number): void {
-  for (let y = 0; y < tile.height; y++) {
-    for (let x = 0; x < tile.width; x++) sheet.data.set(tile.data.subarray((y * tile.width + x) * 3, (y * tile.width + x) * 3 + 3), ((y0 + y) * sheet.width + x0 + x) * 3);
-  }
-}
-
-function scaleUp(image: RgbImage, k: number): RgbImage {
-  const out = { width: image.width * k, height: image.height * k, data: new Uint8Array(image.width * k * image.height * k * 3) };
-  for (let y = 0; y < out.height; y++) {
-    for (let x = 0; x < out.width; x++) {
-      const i = (((y / k) | 0) * image.width + ((x / k) | 0)) * 3;
-      out.data.set(image.data.subarray(i, i + 3), (y * out.width + x) * 3);
-    }
-  }
-  return out;
-}
 
 /** Every pixel's raw coverage over the parts' bounds: the sum, and the smallest and largest. */
 function coverageStats(parts: PolygonPart[], canvas: number): { sum: number; min: number; max: number } {

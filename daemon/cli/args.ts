@@ -1,5 +1,5 @@
 /** Small helpers shared by the CLI commands for reading option values. */
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../util/fsx';
 import { UsageError } from './command';
 import type { Paradigm } from '../models/config';
 import { DEFAULT_SAMPLING, type SamplingConfig } from '../train/evaluate';
@@ -18,13 +18,7 @@ export function requireOption(value: string | undefined, name: string): string {
 }
 
 export function readMetadataFile(path: string): Metadata[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-  }
-  return parseMetadataLines(text, path);
+  return parseMetadataLines(readTextFile(path), path);
 }
 
 export function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { readTextFile } from '../util/fsx';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RunEngine } from '../runs';
@@ -37,13 +37,8 @@ export async function runSpecFile(
   options: { runsDir: string; json: boolean; onEvent?: (e: RunEvent) => void; specText?: string },
 ): Promise<RunSummary & { dir: string }> {
   const file = path.resolve(specPath);
-  let text: string;
-  try {
-    // specText: a variant of the file's spec (paths in it still resolve from the file's folder).
-    text = options.specText ?? fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`${specPath}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-  }
+  // specText: a variant of the file's spec (paths in it still resolve from the file's folder).
+  const text = options.specText ?? readTextFile(file, specPath);
   const engine = new RunEngine({ runsDir: path.resolve(options.runsDir), resumeOnStart: false });
   engine.start();
   let run;

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { readTextFile } from '../util/fsx';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeContext, pointerRange, validateSpec } from '../spec';
@@ -25,12 +25,7 @@ Exit code 1 when any spec has an error (warnings alone pass).
     if (positionals.length === 0) throw new UsageError('give at least one spec file');
     let errors = 0;
     for (const file of positionals) {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch (err) {
-        throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-      }
+      const text = readTextFile(file);
       const { problems } = validateSpec(text, nodeContext(path.dirname(path.resolve(file))));
       errors += problems.filter((p) => p.severity === 'error').length;
       const located = problems.map((p) => {

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng, decodePng } from '../util/png';
-import { writeFileAtomic, writeFolderAtomic } from '../util/fsx';
+import { readTextFile, writeFileAtomic, writeFolderAtomic } from '../util/fsx';
 import { Rng } from '../util/random';
 import type { WorldConfig } from '../world/definition';
 import { checkMetadata, pythonJsonDumps, withoutBom, type Metadata } from '../world/metadata';
@@ -109,14 +109,8 @@ export function writeResults(path: string, rows: readonly ResultRow[]): void {
  * checked for the fields the summary and a comparison read, and a bad one is named by file and line.
  */
 export function readResults(file: string): ResultRow[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-  }
   const rows: ResultRow[] = [];
-  withoutBom(text).split('\n').forEach((line, i) => {
+  withoutBom(readTextFile(file)).split('\n').forEach((line, i) => {
     if (!line.trim()) return;
     const where = `${file}:${i + 1}`;
     let row: unknown;

@@ -1,7 +1,19 @@
-/** File writes that never leave a half-written file behind: write a temporary sibling, flush it, then rename. */
+/**
+ * File writes that never leave a half-written file behind (write a temporary sibling, flush it,
+ * then rename), and a text read whose failure names the file.
+ */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+
+/** A UTF-8 file's text; a file that cannot be read is an error that names it and why (ENOENT, EACCES, ...). */
+export function readTextFile(path: string, shownAs = path): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${shownAs}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
+}
 
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
   mkdirSync(dirname(path), { recursive: true });
