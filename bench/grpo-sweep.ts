@@ -142,7 +142,8 @@ async function main(): Promise<void> {
 
   const method = values.method;
   if (method !== 'grpo' && method !== 'sft') throw new Error(`--method must be grpo or sft, got "${method}"`);
-  const common = { trainUnderstanding: false, steps, seed, checkpointEvery: evalEvery, samplesEvery: 1e9 };
+  // The weights of every evaluation point are kept too (model.step-N.safetensors), to score them on the full set later.
+  const common = { trainUnderstanding: false, steps, seed, checkpointEvery: evalEvery, keepEvery: evalEvery, samplesEvery: 1e9 };
   const config: GrpoConfig | SftConfig = method === 'grpo' ? { ...defaultGrpo(paradigm), reward: 'detector', ...common } : { ...defaultSft(paradigm), ...common };
   // Evaluated at the paradigm's default guidance (or --cfg), whatever the run samples its own images with.
   const sampling = evalSampling(paradigm);

@@ -83,7 +83,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`unirl ${found.command.name}: ${message}\n`);
-    if (!(err instanceof UsageError) && process.env['UNIRL_DEBUG'] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return err instanceof UsageError ? 2 : 1;
+    // An unknown option or one missing its value (node's parseArgs) is a usage error too.
+    const usage = err instanceof UsageError || String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    if (!usage && process.env['UNIRL_DEBUG'] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return usage ? 2 : 1;
   }
 }

@@ -33,6 +33,8 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
   --warmup N         warm-up steps (default ${DEFAULT_PRETRAIN.warmup})
   --seed N           data and initialisation seed (default ${DEFAULT_PRETRAIN.seed})
   --checkpoint-every N (default ${DEFAULT_PRETRAIN.checkpointEvery})
+  --keep-every N     also keep the weights of every N steps beside FILE (FILE.step-N.safetensors,
+                     no optimizer state), to score them against compute with unirl eval (default: none)
   --log-every N      steps per logged line, averaged (default ${DEFAULT_PRETRAIN.logEvery})
   --data-workers N   threads drawing batches ahead (default: 0 on wasm/cpu, else cores - 2, at most 8)
   --metrics FILE     also append metrics as JSON lines
@@ -59,6 +61,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         init: { type: 'string' },
         seed: { type: 'string' },
         'checkpoint-every': { type: 'string' },
+        'keep-every': { type: 'string' },
         'log-every': { type: 'string' },
         metrics: { type: 'string' },
         'data-workers': { type: 'string' },
@@ -108,6 +111,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       ...(values.init ? { init: values.init } : {}),
       ...(values['data-workers'] ? { dataWorkers: intOption(values['data-workers'], 'data-workers', 0, 0, 64) } : {}),
       checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every', DEFAULT_PRETRAIN.checkpointEvery, 1, 1_000_000),
+      keepEvery: intOption(values['keep-every'], 'keep-every', 0, 0, 1_000_000),
       logEvery: intOption(values['log-every'], 'log-every', DEFAULT_PRETRAIN.logEvery, 1, 1_000_000),
     };
     if (config.countShare + config.variedCountShare > 1) throw new UsageError('--count-share and --varied-count-share are shares of one understanding batch: together at most 1');

@@ -37,6 +37,15 @@ export function siblingFile(file: string, part: string): string {
   return join(dirname(file), `${basename(file).replace(/\.safetensors$/, '')}.${part}.safetensors`);
 }
 
+/**
+ * The weights a run keeps of `step` beside its checkpoint (a stage's keepEvery):
+ * `model.safetensors` -> `model.step-800.safetensors`. Weights only, no optimizer state: they are
+ * for scoring the run against its steps (`unirl eval --checkpoint`), not for resuming.
+ */
+export function keptFile(file: string, step: number): string {
+  return siblingFile(file, `step-${step}`);
+}
+
 export function optimizerFileFor(file: string): string {
   return siblingFile(file, 'optimizer');
 }

@@ -32,6 +32,7 @@ export interface PretrainStageSpec extends StageCommon {
   condDropout: number;
   understandingWeight: number;
   checkpointEvery: number;
+  keepEvery: number;
   logEvery: number;
   dataWorkers?: number;
 }
@@ -51,6 +52,7 @@ export interface SftStageSpec extends StageCommon {
   sampling: SamplingSpec;
   logEvery: number;
   checkpointEvery: number;
+  keepEvery: number;
   samplesEvery: number;
 }
 
@@ -80,6 +82,7 @@ export interface GrpoStageSpec extends StageCommon {
   sampling: SamplingSpec;
   logEvery: number;
   checkpointEvery: number;
+  keepEvery: number;
   samplesEvery: number;
 }
 

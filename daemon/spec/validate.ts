@@ -182,6 +182,7 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
       out.push(warn(`${at}/checkpointEvery`, `checkpointEvery (${stage.checkpointEvery}) exceeds steps (${stage.steps}): only the final checkpoint is saved, so a crash loses the whole stage`));
     }
     if (stage.logEvery > stage.steps) out.push(warn(`${at}/logEvery`, `logEvery (${stage.logEvery}) exceeds steps (${stage.steps}): no metrics until the end`));
+    if (stage.keepEvery > stage.steps) out.push(warn(`${at}/keepEvery`, `keepEvery (${stage.keepEvery}) exceeds steps (${stage.steps}): no weights are kept besides the model`));
   }
   if (stage.kind === 'grpo' && stage.promptsPerStep * stage.groupSize > 1024) {
     out.push(warn(`${at}/groupSize`, `${stage.promptsPerStep} prompts x ${stage.groupSize} images = ${stage.promptsPerStep * stage.groupSize} images a step: expect a slow step and a large memory footprint`));

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { yieldToEventLoop } from '../util/async';
 import { existsSync } from 'node:fs';
-import { Adam, clipGlobalNorm, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
+import { Adam, clipGlobalNorm, keptFile, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
 import { createModel, type ModelConfig } from '../models';
 import type { Metadata } from '../world';
 import { BatchSource, batchRng, defaultDataWorkers } from './batches';
@@ -51,6 +51,8 @@ export interface PretrainConfig {
   seed: number;
   logEvery: number;
   checkpointEvery: number;
+  /** Also keep the weights of every this many steps (keptFile), to score the run against compute; 0 or absent keeps none. */
+  keepEvery?: number;
   /**
    * Weights to start from when the checkpoint does not exist yet (a committed base, say): the
    * optimizer starts fresh with its warm-up, and the step count restarts at 0 of this schedule.
@@ -167,6 +169,9 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
       sums.dispose();
       sums = tf.zeros([4]);
       window = { steps: 0, started: performance.now(), dataWait: 0 };
+    }
+    if (config.keepEvery && step % config.keepEvery === 0) {
+      await saveCheckpoint(keptFile(checkpoint, step), model.params, { config: config.model, step, metadata: { pretrain: JSON.stringify(config) } });
     }
     if (step % config.checkpointEvery === 0) {
       await save();

@@ -49,6 +49,8 @@ export interface SftConfig {
   seed: number;
   logEvery: number;
   checkpointEvery: number;
+  /** Also keep the weights of every this many steps (keptFile); 0 or absent keeps none. */
+  keepEvery?: number;
   samplesEvery: number;
 }
 

@@ -5,7 +5,7 @@
  * is only its set-up and its step: see `sft.ts` and `grpo.ts`.
  */
 import { existsSync } from 'node:fs';
-import { Adam, loadCheckpoint, saveCheckpoint } from '../compute';
+import { Adam, keptFile, loadCheckpoint, saveCheckpoint } from '../compute';
 import { loadModel, type UnifiedModel } from '../models';
 import { yieldToEventLoop } from '../util/async';
 import type { Rng } from '../util/random';
@@ -46,6 +46,8 @@ export interface UnirlLoopConfig {
   seed: number;
   logEvery: number;
   checkpointEvery: number;
+  /** Also keep the weights of every this many steps (keptFile); 0 or absent keeps none. */
+  keepEvery?: number;
   samplesEvery: number;
 }
 
@@ -83,9 +85,9 @@ export async function runUnirlLoop(
   const resumed = existsSync(out) ? loadCheckpoint(out, model.params, optimizer) : undefined;
   let step = resumed?.step ?? 0;
   const method = setUp(model, optimizer, resumed?.metadata ?? {});
+  const metadata = (): Record<string, string> => ({ [name]: JSON.stringify(config), base, ...method.checkpointMetadata?.() });
   const save = async (): Promise<void> => {
-    const metadata = { [name]: JSON.stringify(config), base, ...method.checkpointMetadata?.() };
-    await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata });
+    await saveCheckpoint(out, model.params, { config: model.config, step, optimizer, metadata: metadata() });
     method.afterCheckpoint?.();
     await hooks.onCheckpoint?.(out, step);
   };
@@ -99,6 +101,7 @@ export async function runUnirlLoop(
     step++;
     if (step % config.logEvery === 0 || step === config.steps) hooks.onMetrics?.({ ...metrics, step });
     if (showSamples) for (const sample of samples) hooks.onSample?.({ ...sample, step });
+    if (config.keepEvery && step % config.keepEvery === 0) await saveCheckpoint(keptFile(out, step), model.params, { config: model.config, step, metadata: metadata() });
     if (step % config.checkpointEvery === 0) await save();
   }
   if (step % config.checkpointEvery !== 0 || step === 0) await save();

@@ -105,4 +105,13 @@ describe('unirl validate / run / runs', () => {
     const table = unirl(['runs', '--runs', 'runs'], dir);
     assert.match(table.stdout, /^ID +STATE +STAGES +STEP +ERROR\n\S+-good-\S+ +completed +geneval +40\/40\n$/);
   });
+
+  it('a misspelled option or one without its value is a usage error (exit 2) that names it', () => {
+    const unknown = unirl(['runs', '--runz', 'runs'], dir);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^unirl runs: Unknown option '--runz'/);
+    const valueless = unirl(['run', 'good.unirl.json', '--runs'], dir);
+    assert.equal(valueless.code, 2);
+    assert.match(valueless.stderr, /--runs/);
+  });
 });

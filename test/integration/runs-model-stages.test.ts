@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../schemas/protocol';
+import { readSafetensors } from '../../daemon/compute/safetensors';
 import { RunEngine } from '../../daemon/runs';
 import { HANG_GUARD_MS, tempDir } from './daemon-harness';
 
@@ -82,9 +83,9 @@ describe('model stages', () => {
           name: 'chain',
           model: { ...tinySpec.model, paradigm },
           stages: [
-            { kind: 'pretrain', steps: 2, batchSize: 2, warmupSteps: 1, logEvery: 1, checkpointEvery: 2 },
+            { kind: 'pretrain', steps: 2, batchSize: 2, warmupSteps: 1, logEvery: 1, checkpointEvery: 2, keepEvery: 1 },
             { kind: 'sft', steps: 1, promptsPerStep: 1, imagesPerPrompt: 1, gradientSteps: 1, sampling, logEvery: 1, checkpointEvery: 1, samplesEvery: 1 },
-            { kind: 'grpo', steps: 2, promptsPerStep: 1, groupSize: 2, policySteps: 1, sampling, logEvery: 1, checkpointEvery: 1, samplesEvery: 1 },
+            { kind: 'grpo', steps: 2, promptsPerStep: 1, groupSize: 2, policySteps: 1, sampling, logEvery: 1, checkpointEvery: 1, keepEvery: 2, samplesEvery: 1 },
             { kind: 'geneval', generator: 'model', limit: 3, imagesPerPrompt: 2, sampling, checkpointEvery: 2 },
             { kind: 'sample', prompts: ['a photo of two red circles'], imagesPerPrompt: 2, sampling },
           ],
@@ -112,6 +113,23 @@ describe('model stages', () => {
         assert.ok(result.result.overall !== null && result.result.overall >= 0 && result.result.overall <= 1);
         assert.equal(of('sample', 4).length, 2);
         assert.ok(fs.existsSync(path.join(engine.dirOf(run.id), 'stages', '2-grpo', 'model.safetensors')));
+
+        // keepEvery: the weights of those steps beside the model, weights only, each its own step;
+        // the last kept is the model itself; no stage keeps what it was not asked to.
+        const stages = path.join(engine.dirOf(run.id), 'stages');
+        const kept = (stage: string): string[] => fs.readdirSync(path.join(stages, stage)).filter((f) => /\.step-\d+\./.test(f)).sort();
+        assert.deepEqual(kept('0-pretrain'), ['model.step-1.safetensors', 'model.step-2.safetensors']);
+        assert.deepEqual(kept('1-sft'), []);
+        assert.deepEqual(kept('2-grpo'), ['model.step-2.safetensors']);
+        const pretrained = (f: string): ReturnType<typeof readSafetensors> => readSafetensors(path.join(stages, '0-pretrain', f));
+        const [one, two, model] = ['model.step-1.safetensors', 'model.step-2.safetensors', 'model.safetensors'].map(pretrained);
+        assert.deepEqual([one!.metadata['step'], two!.metadata['step'], one!.metadata['optimizer'], two!.metadata['optimizer']], ['1', '2', undefined, undefined]);
+        assert.ok(model!.metadata['optimizer'], 'the model keeps its optimizer state');
+        const weights = (f: ReturnType<typeof readSafetensors>): number[] => [...f.tensors.values()].flatMap((t) => Array.from(t.data as Float32Array));
+        assert.deepEqual(weights(two!), weights(model!));
+        assert.notDeepEqual(weights(one!), weights(two!));
+        const grpoKept = readSafetensors(path.join(stages, '2-grpo', 'model.step-2.safetensors'));
+        assert.deepEqual(weights(grpoKept), weights(readSafetensors(path.join(stages, '2-grpo', 'model.safetensors'))));
       } finally {
         await engine.stop();
       }

@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { optimizerFileFor } from '../../daemon/compute';
+import { keptFile, optimizerFileFor } from '../../daemon/compute';
+import { readSafetensors } from '../../daemon/compute/safetensors';
 import { checkpointModelConfig } from '../../daemon/models';
 
 const bin = join(__dirname, '..', '..', 'bin', 'unirl.js');
@@ -40,5 +41,21 @@ describe('unirl pretrain', () => {
     const otherParadigm = pretrain('--out', file, '--steps', '4', '--paradigm', 'masked');
     assert.equal(otherParadigm.status, 2);
     assert.match(String(otherParadigm.stderr), /small\.safetensors is an autoregressive checkpoint, not masked/);
+  });
+
+  it('--keep-every keeps the weights of those steps beside the file, loadable and without optimizer state', () => {
+    const file = join(dir, 'kept.safetensors');
+    const run = pretrain('--out', file, '--paradigm', 'masked', '--dim', '16', '--layers', '1', '--heads', '2', '--steps', '4', '--keep-every', '2');
+    assert.equal(run.status, 0, String(run.stderr));
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('kept.step-')).sort(), ['kept.step-2.safetensors', 'kept.step-4.safetensors']);
+    for (const step of [2, 4]) {
+      const kept = keptFile(file, step);
+      assert.equal(readSafetensors(kept).metadata['step'], String(step));
+      assert.equal(readSafetensors(kept).metadata['optimizer'], undefined);
+      assert.equal(checkpointModelConfig(kept).dim, 16);
+    }
+    const bad = pretrain('--out', join(dir, 'bad.safetensors'), '--steps', '2', '--keep-every', '-1');
+    assert.equal(bad.status, 2);
+    assert.match(String(bad.stderr), /--keep-every/);
   });
 });

@@ -43,6 +43,7 @@ export const grpoStage: Stage<'grpo'> = {
         seed: ctx.spec.seed,
         logEvery: config.logEvery,
         checkpointEvery: config.checkpointEvery,
+        keepEvery: config.keepEvery,
         samplesEvery: config.samplesEvery,
       },
       base,

@@ -44,6 +44,7 @@ export const pretrainStage: Stage<'pretrain'> = {
         seed: ctx.spec.seed,
         logEvery: config.logEvery,
         checkpointEvery: config.checkpointEvery,
+        keepEvery: config.keepEvery,
       },
       file,
       {

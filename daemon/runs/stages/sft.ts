@@ -32,6 +32,7 @@ export const sftStage: Stage<'sft'> = {
         seed: ctx.spec.seed,
         logEvery: config.logEvery,
         checkpointEvery: config.checkpointEvery,
+        keepEvery: config.keepEvery,
         samplesEvery: config.samplesEvery,
       },
       base,
