@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunEvent } from '../schemas/protocol';
-import { connect, EventLog, startDaemon, stopDaemon, tempDir } from '../test/integration/daemon-harness';
+import { connect, EventLog, startDaemon, stopDaemon } from '../test/integration/daemon-harness';
+import { scratchDir } from '../test/scratch';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -25,8 +26,8 @@ function stats(samples: number[]): { n: number; p50: number; p99: number; max: n
 async function main(): Promise<void> {
   const canvas = Number(process.env['BENCH_CANVAS'] ?? 64);
   const replays = Number(process.env['BENCH_REPLAYS'] ?? 20);
-  const workspace = tempDir('bench-ws');
-  const daemon = await startDaemon(tempDir('bench-home'), workspace);
+  const workspace = scratchDir('bench-ws');
+  const daemon = await startDaemon(scratchDir('bench-home'), workspace);
   const client = await connect(daemon);
   const ping = async (): Promise<number> => {
     const t0 = performance.now();

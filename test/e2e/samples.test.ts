@@ -8,10 +8,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { ARTIFACTS, folders, installExtension, ROOT, tearDown, Workbench, type Folders } from './workbench';
+import { scratchDir } from '../scratch';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; publisher: string };
 
@@ -25,7 +25,7 @@ function newestVsix(): string {
   return found[0];
 }
 
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'unirl-e2e-samples-'));
+const base = scratchDir('e2e-samples');
 const workspace = path.join(base, 'workspace');
 const home = path.join(base, 'unirl-home');
 let f: Folders;

@@ -7,9 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { folders, installExtension, ROOT, tearDown, Workbench, type Folders } from './workbench';
+import { scratchDir } from '../scratch';
 
 interface Contributed {
   name: string;
@@ -44,7 +44,7 @@ function runStates(workspace: string): Record<string, string> {
   return out;
 }
 
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'unirl-e2e-'));
+const base = scratchDir('e2e');
 const workspace = path.join(base, 'workspace');
 const home = path.join(base, 'unirl-home');
 let f: Folders;

@@ -4,11 +4,11 @@
  * extension would. Quick to start; the real thing is in samples.test.ts.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ExtensionToWebview, WebviewToExtension } from '../../schemas/protocol';
 import { CHROMIUM, ROOT } from './workbench';
+import { scratchDir } from '../scratch';
 
 /** A few of the variables VS Code sets in every webview, from its default themes. */
 export const THEMES = {
@@ -89,7 +89,7 @@ export class ViewPage {
 
   /** `state`: what getState returns (as VS Code hands a view its stored state back). */
   static async open(theme: ThemeName, width = 320, height = 1400, state?: unknown): Promise<ViewPage> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unirl-view-'));
+    const dir = scratchDir('view');
     const t = THEMES[theme];
     const vars = Object.entries(t.vars)
       .map(([k, v]) => `${k}: ${v};`)

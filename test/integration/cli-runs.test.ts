@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunSummary } from '../../schemas/protocol';
-import { BIN, tempDir } from './daemon-harness';
+import { BIN } from './daemon-harness';
+import { scratchDir } from '../scratch';
 
 function unirl(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, UNIRL_HOME: path.join(cwd, '.home') } });
@@ -13,7 +14,7 @@ function unirl(args: string[], cwd: string): { code: number | null; stdout: stri
 }
 
 describe('unirl validate / run / runs', () => {
-  const dir = tempDir('cli');
+  const dir = scratchDir('cli');
   fs.writeFileSync(path.join(dir, 'good.unirl.json'), JSON.stringify({ name: 'good', stages: [{ kind: 'geneval', generator: 'truth', limit: 40, checkpointEvery: 10 }] }, null, 2));
   fs.writeFileSync(path.join(dir, 'bad.unirl.json'), '{\n  "name": "bad",\n  "stages": [\n    { "kind": "sft" },\n    { "kind": "grpo", "groupSize": 1 }\n  ]\n}\n');
 

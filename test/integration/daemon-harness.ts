@@ -1,7 +1,6 @@
 /** Starts a real daemon process (the built bin/unirl.js) and talks to it over a real WebSocket. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunEvent } from '../../schemas/protocol';
 import { DaemonClient } from '../../daemon/server';
@@ -24,10 +23,6 @@ export interface StartedDaemon {
  * pass on both (slowness is for the benchmarks).
  */
 export const HANG_GUARD_MS = 10 * 60_000;
-
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `unirl-${prefix}-`));
-}
 
 /** Spawns `unirl daemon` and resolves with the port and token from its start line. */
 export function startDaemon(home: string, workspace: string, extraArgs: string[] = []): Promise<StartedDaemon> {

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ErrorCodes, type RunEvent } from '../../schemas/protocol';
 import type { MetricRow } from '../../daemon/runs';
-import { connect, EventLog, readJsonLines, seqs, startDaemon, stopDaemon, tempDir, truthSpec, type StartedDaemon } from './daemon-harness';
+import { connect, EventLog, readJsonLines, seqs, startDaemon, stopDaemon, truthSpec, type StartedDaemon } from './daemon-harness';
+import { scratchDir } from '../scratch';
 
 const started: StartedDaemon[] = [];
 after(async () => {
@@ -41,8 +42,8 @@ function assertMonotonic(rows: MetricRow[]): void {
 
 describe('daemon runs', () => {
   it('submits, streams, cancels, resumes from the checkpoint and completes', async () => {
-    const workspace = tempDir('ws');
-    const d = await daemonIn(tempDir('home'), workspace);
+    const workspace = scratchDir('ws');
+    const d = await daemonIn(scratchDir('home'), workspace);
     const client = await connect(d);
     const changes: string[] = [];
     client.on('runs/changed', ({ run }) => changes.push(run.state));
@@ -105,8 +106,8 @@ describe('daemon runs', () => {
   });
 
   it('survives SIGKILL mid-run: the restarted daemon resumes from the last checkpoint with the metrics intact', async () => {
-    const home = tempDir('home');
-    const workspace = tempDir('ws');
+    const home = scratchDir('home');
+    const workspace = scratchDir('ws');
     const first = await daemonIn(home, workspace);
     const client = await connect(first);
     const run = await client.request('runs/submit', { spec: truthSpec('sigkill') });
@@ -146,7 +147,7 @@ describe('daemon runs', () => {
   });
 
   it('gives two clients the same events, and a late subscriber the full history without gaps', async () => {
-    const d = await daemonIn(tempDir('home'), tempDir('ws'));
+    const d = await daemonIn(scratchDir('home'), scratchDir('ws'));
     const a = await connect(d);
     const b = await connect(d);
     const run = await a.request('runs/submit', { spec: truthSpec('two-clients') });
@@ -180,7 +181,7 @@ describe('daemon runs', () => {
   });
 
   it('refuses an invalid spec with its problems', async () => {
-    const d = await daemonIn(tempDir('home'), tempDir('ws'));
+    const d = await daemonIn(scratchDir('home'), scratchDir('ws'));
     const client = await connect(d);
     const spec = { name: 'later', stages: [{ kind: 'sft' }, { kind: 'grpo', groupSize: 1 }, { kind: 'geneval', generator: 'truth' }] };
     await assert.rejects(client.request('runs/submit', { spec }), (e: { code: number; data: { problems: { pointer: string; message: string }[] } }) => {
@@ -198,8 +199,8 @@ describe('daemon runs', () => {
   });
 
   it('stops on daemon/shutdown: the running run is left interrupted, the connection file removed, and the next daemon resumes it', async () => {
-    const home = tempDir('home');
-    const workspace = tempDir('ws');
+    const home = scratchDir('home');
+    const workspace = scratchDir('ws');
     const d = await daemonIn(home, workspace);
     const client = await connect(d);
     const run = await client.request('runs/submit', { spec: truthSpec('shutdown') });

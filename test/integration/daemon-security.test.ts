@@ -11,15 +11,16 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCodes, REQUEST_METHODS } from '../../schemas/protocol';
 import { DaemonClient } from '../../daemon/server';
 import { Rng } from '../../daemon/util/random';
-import { connect, startDaemon, stopDaemon, tempDir, type StartedDaemon } from './daemon-harness';
+import { connect, startDaemon, stopDaemon, type StartedDaemon } from './daemon-harness';
+import { scratchDir } from '../scratch';
 
 let daemon: StartedDaemon;
 let workspace: string;
 
 before(async () => {
-  workspace = tempDir('ws');
-  fs.writeFileSync(path.join(tempDir('outside'), 'x.unirl.json'), '{}');
-  daemon = await startDaemon(tempDir('home'), workspace);
+  workspace = scratchDir('ws');
+  fs.writeFileSync(path.join(scratchDir('outside'), 'x.unirl.json'), '{}');
+  daemon = await startDaemon(scratchDir('home'), workspace);
 });
 after(async () => {
   await stopDaemon(daemon);
@@ -67,12 +68,12 @@ describe('daemon: who may connect', () => {
   });
 
   it('refuses a second daemon on the same runs folder, and a second daemon for the same UNIRL_HOME', async () => {
-    await assert.rejects(startDaemon(tempDir('home'), workspace), /the runs folder .* is in use by process/);
-    await assert.rejects(startDaemon(daemon.home, tempDir('ws')), /a daemon is already running for/);
+    await assert.rejects(startDaemon(scratchDir('home'), workspace), /the runs folder .* is in use by process/);
+    await assert.rejects(startDaemon(daemon.home, scratchDir('ws')), /a daemon is already running for/);
   });
 
   it('refuses to bind beyond loopback without --allow-remote', async () => {
-    await assert.rejects(startDaemon(tempDir('home'), tempDir('ws'), ['--host', '0.0.0.0']), /only loopback is allowed without --allow-remote/);
+    await assert.rejects(startDaemon(scratchDir('home'), scratchDir('ws'), ['--host', '0.0.0.0']), /only loopback is allowed without --allow-remote/);
   });
 });
 

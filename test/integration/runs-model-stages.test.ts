@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import type { RunEvent } from '../../schemas/protocol';
 import { readSafetensors } from '../../daemon/compute/safetensors';
 import { RunEngine } from '../../daemon/runs';
-import { HANG_GUARD_MS, tempDir } from './daemon-harness';
+import { HANG_GUARD_MS } from './daemon-harness';
+import { scratchDir } from '../scratch';
 
 const tinySpec = {
   name: 'tiny-pretrain',
@@ -23,7 +24,7 @@ describe('model stages', () => {
   it('streams training metrics, cancels inside the loop, and resumes at the same step count', async () => {
     // A grace period longer than any test: the engine never terminates the thread, so a cancel
     // returns only once the training loop itself has seen the flag, checkpointed and stopped.
-    const engine = new RunEngine({ runsDir: path.join(tempDir('pre'), 'runs'), cancelGraceMs: HANG_GUARD_MS });
+    const engine = new RunEngine({ runsDir: path.join(scratchDir('pre'), 'runs'), cancelGraceMs: HANG_GUARD_MS });
     engine.start();
     try {
       // Far more steps than the loop can take while a cancel reaches it (a step or two), on any
@@ -75,7 +76,7 @@ describe('model stages', () => {
   // npm test runs this file again with UNIRL_NATIVE=0: every stage kind of both paradigms on plain wasm.
   for (const paradigm of ['masked', 'autoregressive'] as const) {
     it(`${paradigm}: chains pretrain, SFT, GRPO, GenEval of the model and sampling, each starting from the model the one before left`, async () => {
-      const engine = new RunEngine({ runsDir: path.join(tempDir('chain'), 'runs') });
+      const engine = new RunEngine({ runsDir: path.join(scratchDir('chain'), 'runs') });
       engine.start();
       try {
         const sampling = { steps: 2 };

@@ -11,7 +11,8 @@ import { after, describe, it } from 'node:test';
 import { parseWebviewMessage, type ExtensionToWebview, type RunEvent } from '../../schemas/protocol';
 import { RunFeed } from '../../webview/feed';
 import { apply, emptyModel } from '../../webview/state';
-import { connect, EventLog, HANG_GUARD_MS, startDaemon, stopDaemon, tempDir, type StartedDaemon } from './daemon-harness';
+import { connect, EventLog, HANG_GUARD_MS, startDaemon, stopDaemon, type StartedDaemon } from './daemon-harness';
+import { scratchDir } from '../scratch';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const started: StartedDaemon[] = [];
@@ -52,10 +53,10 @@ const isTerminal = (events: RunEvent[]): boolean => events.some((e) => e.type ==
 
 describe('the samples view feed', () => {
   it('streams a run to the webview once, in order, and again from the start after a restart', async () => {
-    const workspace = tempDir('ws');
+    const workspace = scratchDir('ws');
     fs.mkdirSync(path.join(workspace, 'prompts'));
     fs.copyFileSync(path.join(ROOT, 'examples/prompts/shapes-geneval.jsonl'), path.join(workspace, 'prompts/shapes.jsonl'));
-    const d = await startDaemon(tempDir('home'), workspace);
+    const d = await startDaemon(scratchDir('home'), workspace);
     started.push(d);
     const client = await connect(d);
     const view = new Webview();

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {
   Adam,
@@ -17,9 +16,9 @@ import {
   writeSafetensors,
   type SafeTensor,
 } from '../../daemon/compute';
+import { scratchDir } from '../scratch';
 
-const dir = mkdtempSync(join(tmpdir(), 'unirl-safetensors-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('safetensors');
 
 function sample(): Map<string, SafeTensor> {
   return new Map<string, SafeTensor>([

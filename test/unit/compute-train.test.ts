@@ -3,17 +3,15 @@
  * resumed from a checkpoint is exactly the run that never stopped; in each kernel mode.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createReferenceParams, referenceBatch, referenceLoss, type ReferenceConfig } from '../../bench/reference-model';
 import { Adam, initCompute, loadCheckpoint, loadNative, memorySnapshot, saveCheckpoint, setNativeKernels, valueAndGrads, type Parameters } from '../../daemon/compute';
+import { scratchDir } from '../scratch';
 
 const TINY: ReferenceConfig = { vocab: 29, dim: 16, layers: 2, heads: 2, seq: 8, batch: 3 };
-const dir = mkdtempSync(join(tmpdir(), 'unirl-train-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('train');
 
 function trainer(seed: number) {
   const params = createReferenceParams(TINY, seed);

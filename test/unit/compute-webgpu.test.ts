@@ -8,13 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { Adam, attention, clipGlobalNorm, dense, embedding, gelu, initCompute, isSoftwareAdapter, layerNorm, Parameters, tokenNll, useFusedAdam, type ComputeInfo } from '../../daemon/compute';
 import { Rng } from '../../daemon/util/random';
+import { scratchDir } from '../scratch';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'bin', 'unirl.js');
@@ -137,8 +137,7 @@ describe('webgpu backend', () => {
 });
 
 describe('training and sampling on webgpu against wasm (the CLI, same seed and data)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'unirl-webgpu-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('webgpu');
   for (const paradigm of ['autoregressive', 'masked']) {
     it(`${paradigm}: the logged losses agree`, (t) => {
       if (unavailable) return t.skip(`no WebGPU adapter here: ${unavailable}`);

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   classify,
   COUNTING_THRESHOLD,
@@ -25,6 +22,7 @@ import { CLASSES, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, rend
 import { FALSE_POSITIVE_CASES } from '../../bench/styles/false-positives';
 import { HELDOUT_STYLES, renderHeldout } from '../../bench/styles/heldout-family';
 import { answerOf, blankCanvas, drawObjects, familyBook, pictureOf, trainingScene } from '../../bench/styles/training-family';
+import { scratchDir } from '../scratch';
 
 const measure = (descriptor: Float32Array, name: (typeof SHAPE_MEASURES)[number]): number => descriptor[SHAPE_MEASURES.indexOf(name)]!;
 const prompts = (seed: number, each: number): Metadata[] =>
@@ -230,8 +228,7 @@ describe('the training family', () => {
 });
 
 describe('re-scoring a folder with either detector', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'unirl-detector-'));
-  after(() => rmSync(scratch, { recursive: true, force: true }));
+  const scratch = scratchDir('detector');
   it('scores the same images with the template detector or the detector', () => {
     // Three thin plus-sign crosses (bars 0.2 of the side): a person counts three crosses; the world's template
     // (bars a third of the box) does not fit them well enough for counting.

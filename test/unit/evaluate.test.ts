@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { initCompute } from '../../daemon/compute';
@@ -9,6 +8,7 @@ import { MaskedModel, modelConfig } from '../../daemon/models';
 import { imbalance, understandingOnTruth } from '../../daemon/train';
 import { decodePng } from '../../daemon/util/png';
 import { checkMetadata, DEFAULT_WORLD, generatePromptSet, judgeAnswer, questionAnswer } from '../../daemon/world';
+import { scratchDir } from '../scratch';
 
 before(async () => {
   await initCompute({ backend: 'wasm' });
@@ -17,7 +17,7 @@ before(async () => {
 describe('imbalance of generation and understanding', () => {
   it('counts, on the very images GenEval scored, the model verdicts that disagree with the detector', async () => {
     const prompts = generatePromptSet({ seed: 4, split: 'heldout', counts: { single_object: 2, two_object: 2, counting: 2, colors: 2, position: 2, color_attr: 2 } });
-    const out = join(mkdtempSync(join(tmpdir(), 'unirl-imbalance-')), 'images');
+    const out = join(scratchDir('imbalance'), 'images');
     await writeTruthImages({ metadata: prompts, outDir: out, imagesPerPrompt: 2, seed: 1, world: DEFAULT_WORLD });
     const { rows, summary } = scoreImageFolder(out);
     const model = MaskedModel.create(modelConfig('masked', { dim: 32, layers: 2, heads: 2, mlpRatio: 2 }));

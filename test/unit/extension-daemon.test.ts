@@ -3,15 +3,15 @@
  * real bundle dist/unirl.js: the start line, the connection file, one daemon per home, the
  * per-workspace home for another folder.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { connect, findDaemon, spawnDaemon, SpawnError, workspaceHome, type SpawnOptions } from '../../extension/daemon-process';
+import { scratchDir } from '../scratch';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'unirl-ext-daemon-'));
+const base = scratchDir('ext-daemon');
 const workspace = path.join(base, 'ws');
 const home = path.join(base, 'home');
 fs.mkdirSync(path.join(workspace, 'sub'), { recursive: true });
@@ -29,8 +29,6 @@ const options = (over: Partial<SpawnOptions> = {}): SpawnOptions => ({
   timeoutMs: 10 * 60_000,
   ...over,
 });
-
-after(() => fs.rmSync(base, { recursive: true, force: true }));
 
 describe('extension: daemon processes', () => {
   it('starts a daemon, reads its start line, connects, and finds it again through the connection file', async () => {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   evaluateDetections,
   formatSummary,
@@ -32,9 +31,9 @@ import {
   type Metadata,
   type ShapeClass,
 } from '../../daemon/world';
+import { scratchDir } from '../scratch';
 
-const scratch = mkdtempSync(join(tmpdir(), 'unirl-geneval-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('geneval');
 
 function det(cls: ShapeClass, box: Box, score = 1, color: ColorName = 'red'): Detection {
   return { class: cls, color, box, score, area: 1 };

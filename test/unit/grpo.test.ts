@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, initCompute, saveCheckpoint, valueAndGrads, type Parameters } from '../../daemon/compute';
 import { defaultDetector, evaluateDetections, keepDetections, type Detection } from '../../daemon/geneval';
@@ -32,6 +31,7 @@ import {
 } from '../../daemon/train';
 import { Rng } from '../../daemon/util/random';
 import { DEFAULT_WORLD, generatePromptSet, judgeAnswer, metadataFor, readCount, renderScene, sampleScene, type Tag } from '../../daemon/world';
+import { scratchDir } from '../scratch';
 
 before(async () => {
   await initCompute({ backend: 'wasm' });
@@ -378,7 +378,7 @@ describe('masked policy steps', () => {
   });
 
   it('a masked run with two updates a batch trains off-policy on its second (the clip ratio is measured over both)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'grpo-masked-'));
+    const dir = scratchDir('grpo-masked');
     const model = MaskedModel.create(modelConfig('masked', { dim: 16, layers: 1, heads: 2, mlpRatio: 2 }));
     const base = join(dir, 'base.safetensors');
     await saveCheckpoint(base, model.params, { config: model.config, step: 0 });
@@ -398,7 +398,7 @@ describe('masked policy steps', () => {
 
 describe('the GRPO loop', () => {
   const tinyBase = async (): Promise<string> => {
-    const dir = mkdtempSync(join(tmpdir(), 'grpo-'));
+    const dir = scratchDir('grpo');
     const model = AutoregressiveModel.create(modelConfig('autoregressive', { dim: 16, layers: 1, heads: 2, mlpRatio: 2 }));
     const file = join(dir, 'base.safetensors');
     await saveCheckpoint(file, model.params, { config: model.config, step: 0 });
@@ -412,7 +412,7 @@ describe('the GRPO loop', () => {
     return values;
   };
   const run = async (base: string, reward: (i: number) => number, beta: number) => {
-    const out = join(mkdtempSync(join(tmpdir(), 'grpo-out-')), 'model.safetensors');
+    const out = join(scratchDir('grpo-out'), 'model.safetensors');
     const metrics: UnirlMetrics[] = [];
     const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
     await grpo(
@@ -445,7 +445,7 @@ describe('the GRPO loop', () => {
     const base = await tinyBase();
     const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
     const runTags = async (reward: (i: number) => number, rewardTags?: Tag[]) => {
-      const out = join(mkdtempSync(join(tmpdir(), 'grpo-tags-')), 'model.safetensors');
+      const out = join(scratchDir('grpo-tags'), 'model.safetensors');
       const metrics: UnirlMetrics[] = [];
       const config = { ...defaultGrpo('autoregressive'), steps: 2, promptsPerStep: 2, groupSize: 2, beta: 0.2, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 }, ...(rewardTags ? { rewardTags } : {}) };
       await grpo(config, base, out, { prompts: { draw: () => meta }, reward: (metas) => metas.map((_, i) => reward(i)), onMetrics: (m) => metrics.push(m) });
@@ -466,7 +466,7 @@ describe('the GRPO loop', () => {
     const judgedMeta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
     const heldMeta = metadataFor({ tag: 'single_object', shape: 'cross' });
     const runHeld = async (unjudgedBeta?: number) => {
-      const out = join(mkdtempSync(join(tmpdir(), 'grpo-held-')), 'model.safetensors');
+      const out = join(scratchDir('grpo-held'), 'model.safetensors');
       const metrics: UnirlMetrics[] = [];
       let draws = 0;
       // The reference becomes the policy before every step: only a fixed anchor can see a drift.
@@ -488,7 +488,7 @@ describe('the GRPO loop', () => {
     // A prompt source that cycles through four tags, one judged: uniform draws mix them.
     const cycle = [metadataFor({ tag: 'single_object', shape: 'cross' }), metadataFor({ tag: 'colors', shape: 'ring', color: 'red' }), metadataFor({ tag: 'counting', shape: 'square', count: 2 }), metadataFor({ tag: 'two_object', first: 'circle', second: 'ring' })];
     const stepTags = async (judgedShare?: number): Promise<string[][]> => {
-      const out = join(mkdtempSync(join(tmpdir(), 'grpo-share-')), 'model.safetensors');
+      const out = join(scratchDir('grpo-share'), 'model.safetensors');
       const seen: string[][] = [];
       let draws = 0;
       const config = { ...defaultGrpo('autoregressive'), steps: 2, promptsPerStep: 4, groupSize: 2, trainUnderstanding: false, reward: 'detector' as const, rewardTags: ['colors' as Tag], sampling: { steps: 64, temperature: 1, cfg: 1 }, ...(judgedShare === undefined ? {} : { judgedShare }) };
@@ -523,7 +523,7 @@ describe('the GRPO loop', () => {
         },
       };
     };
-    const whole = join(mkdtempSync(join(tmpdir(), 'grpo-sync-')), 'model.safetensors');
+    const whole = join(scratchDir('grpo-sync'), 'model.safetensors');
     const wholeMetrics: UnirlMetrics[] = [];
     const wholeSnapshots = new Map<number, Float32Array[]>();
     await grpo(config, base, whole, hooks(wholeMetrics, wholeSnapshots));
@@ -535,7 +535,7 @@ describe('the GRPO loop', () => {
     assert.ok((wholeMetrics[1]!['grpo/kl'] as number) > 0);
 
     // Stopped after step 3 and resumed: the same weights and KL as the uninterrupted run.
-    const split = join(mkdtempSync(join(tmpdir(), 'grpo-sync-')), 'model.safetensors');
+    const split = join(scratchDir('grpo-sync'), 'model.safetensors');
     const splitMetrics: UnirlMetrics[] = [];
     await grpo(config, base, split, hooks(splitMetrics, new Map(), 3));
     assert.equal(splitMetrics.length, 3);
@@ -552,7 +552,7 @@ describe('the GRPO loop', () => {
     const frozen = loadModel(base).model;
     const gapToBase = async (judge: 'policy' | 'base'): Promise<number[]> => {
       const samples: UnirlSample[] = [];
-      const out = join(mkdtempSync(join(tmpdir(), 'grpo-judge-')), 'model.safetensors');
+      const out = join(scratchDir('grpo-judge'), 'model.safetensors');
       await grpo({ ...config, judge }, base, out, { prompts: { draw: () => meta }, onSample: (s) => samples.push(s) });
       const byBase = (await judgeImages(frozen, samples.map(() => meta), samples.map((x) => x.image), { likelihood: true })).selfLikelihood!;
       // The last step's images, judged after the policy's updates so far.

@@ -6,13 +6,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiagnosticSeverity, type MarkupContent, type TextEdit } from 'vscode-languageserver-protocol';
 import runSchema from '../../schemas/unirl-run.schema.json';
 import { LspClient, messageOf, positionOf, slice } from './lsp-harness';
+import { scratchDir } from '../scratch';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'unirl-lsp-'));
+const root = scratchDir('lsp');
 const specs = path.join(root, 'specs');
 const promptLines = fs.readFileSync(path.resolve(import.meta.dirname, '../../examples/prompts/shapes-geneval.jsonl'), 'utf8').split('\n').slice(0, 3);
 
@@ -211,5 +211,3 @@ function applyEdits(text: string, edits: TextEdit[]): string {
   const offset = (p: { line: number; character: number }): number => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
   return [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start)).reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
 }
-
-after(() => fs.rmSync(root, { recursive: true, force: true }));

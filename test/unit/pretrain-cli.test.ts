@@ -5,17 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { keptFile, optimizerFileFor } from '../../daemon/compute';
 import { readSafetensors } from '../../daemon/compute/safetensors';
 import { checkpointModelConfig } from '../../daemon/models';
+import { scratchDir } from '../scratch';
 
 const bin = join(__dirname, '..', '..', 'bin', 'unirl.js');
-const dir = mkdtempSync(join(tmpdir(), 'unirl-pretrain-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('pretrain-cli');
 
 const pretrain = (...args: string[]): ReturnType<typeof spawnSync> =>
   spawnSync(process.execPath, [bin, 'pretrain', '--batch', '2', '--warmup', '1', '--log-every', '1', '--checkpoint-every', '1', ...args], { encoding: 'utf8' });

@@ -4,8 +4,7 @@
  * only, and a failed stage's message (stage, step, error, what to do).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { GenevalResult } from '../../schemas/protocol';
@@ -13,6 +12,7 @@ import { backendLine, beforeAfterReport, nativeHint, noiseLine, PLAIN_SIZE, QUIC
 import type { ComputeInfo } from '../../daemon/compute';
 import { nodeContext, validateSpec } from '../../daemon/spec';
 import { stageFailure } from '../../daemon/runs/worker';
+import { scratchDir } from '../scratch';
 
 const wasm = (native: ComputeInfo['native']): ComputeInfo => ({ backend: 'wasm', requested: 'auto', reason: 'wasm', native });
 const missing = wasm({ loaded: false, active: false, reason: 'not built (OpenBLAS is missing)' });
@@ -94,7 +94,7 @@ describe('a failed stage', () => {
 
 describe('the quickstart reads the longer runs from their cards', () => {
   it('prints a card that scores the checkpoint beside its base, with its own numbers, and skips the others', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cards-'));
+    const dir = scratchDir('cards');
     const set = 'full (held out)';
     writeFileSync(join(dir, 'b-control.json'), JSON.stringify({ label: 'the control', step: 450, scores: [{ set, imagesPerPrompt: 4, geneval: { overall: 0.4924 }, base: { overall: 0.3915 } }] }));
     writeFileSync(join(dir, 'a-no-base.json'), JSON.stringify({ kind: 'unirl-grpo', scores: [{ geneval: { overall: 0.46 } }] }));

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../schemas/protocol';
 import { formatDuration, progressLine } from '../../daemon/cli/progress';
 import { RunFolder } from '../../daemon/runs';
 import { validateSpec } from '../../daemon/spec';
+import { scratchDir } from '../scratch';
 
 const progress = (step: number, total: number, eta: number | null, rate: number | null): Extract<RunEvent, { type: 'progress' }> => ({
   type: 'progress',
@@ -30,7 +30,7 @@ describe('progress lines', () => {
 
 describe('run folder', () => {
   it('cuts a torn last line and rebuilds metrics.jsonl from the event log, rewinds applied', () => {
-    const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'unirl-folder-'));
+    const runs = scratchDir('folder');
     const { spec } = validateSpec({ name: 'f', stages: [{ kind: 'geneval', generator: 'truth' }] });
     const folder = RunFolder.create(runs, spec!, runs);
     for (const step of [10, 20, 30]) folder.append({ type: 'metric', stage: 0, step, values: { 'geneval/overall': step / 100 } });

@@ -4,16 +4,14 @@
  * understanding is trained at all. Runs the real loop on a tiny model.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { initCompute } from '../../daemon/compute';
 import { loadModel, modelConfig } from '../../daemon/models';
 import { bestOfEachGroup, DEFAULT_PRETRAIN, defaultSft, pretrain, sft, type SftConfig } from '../../daemon/train';
+import { scratchDir } from '../scratch';
 
-const dir = mkdtempSync(join(tmpdir(), 'unirl-sft-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('sft');
 const base = join(dir, 'base.safetensors');
 
 /** The values of one parameter of a checkpoint. */

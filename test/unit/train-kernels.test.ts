@@ -7,14 +7,14 @@
  * built, or UNIRL_NATIVE=0) the plain runs alone are checked: finite metrics and flat memory.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initCompute, loadNative, memorySnapshot, setNativeKernels, type MemorySnapshot } from '../../daemon/compute';
 import { modelConfig, type Paradigm } from '../../daemon/models';
 import { DEFAULT_PRETRAIN, defaultGrpo, defaultSft, grpo, pretrain, sft } from '../../daemon/train';
+import { scratchDir } from '../scratch';
 
 /**
  * Two float32 computations of the same step differ by summation order only (about 1e-7 relative),
@@ -26,8 +26,7 @@ const PEAK_RATIO = 1.3;
 
 const TINY = { dim: 32, layers: 2, heads: 2, mlpRatio: 2 };
 const SEED = 5;
-const dir = mkdtempSync(join(tmpdir(), 'unirl-kernels-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('kernels');
 
 const nativeLoaded = (): boolean => loadNative().status.loaded;
 type Mode = 'native' | 'plain';
