@@ -311,7 +311,8 @@ export class MaskedModel implements UnifiedModel {
    * Forward, each image token is the one-hot of the token actually sampled (so the understanding
    * branch reads exactly the generated image); backward, the tokens committed at `steps` of the
    * MaskGIT trajectory pass the gradient of softmax((guided logits + Gumbel noise) / tau) at the
-   * state of the step that committed them.
+   * state of the step that committed them. `reader` (default: this model) reads the image and
+   * answers: a frozen copy of the base makes the loss train generation only, the judge left as it was.
    */
   endToEndAnswerLoss(
     prompts: readonly string[],
@@ -319,7 +320,7 @@ export class MaskedModel implements UnifiedModel {
     sampling: SamplingSpec,
     questions: readonly string[],
     answers: readonly string[],
-    options: { tau: number; steps: readonly number[]; rng: Rng },
+    options: { tau: number; steps: readonly number[]; rng: Rng; reader?: MaskedModel },
   ): tf.Scalar {
     const l = this.layout;
     const N = l.imageTokens;
@@ -348,13 +349,14 @@ export class MaskedModel implements UnifiedModel {
     const tokens = tf.add(hard, tf.mul(straightThrough(soft), tf.tensor(chosen, [B, N, 1])));
 
     // The understanding sequence, its image positions embedded from the (straight-through) one-hots.
-    const T = this.undLength;
+    const reader = options.reader ?? this;
+    const T = reader.undLength;
     const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 3 + N, T);
-    const { batch, mask } = this.undBatch(generation.tokens, dialogues);
-    const embedded = embedBatch(this.params, batch);
-    const x = tf.concat([tf.slice(embedded, [0, 0, 0], [B, 2, this.config.dim]), this.softImageEmbedding(tokens), tf.slice(embedded, [0, 2 + N, 0], [B, T - 2 - N, this.config.dim])], 1);
-    const h = body(this.params, this.config, tf.add(x, this.positions(T, 2)), { mask: tf.tensor(mask, [B, T, T]) });
-    return crossEntropy(textLogits(this.params, h), tf.tensor(targets, [B, T], 'int32'), tf.tensor(weights, [B, T]));
+    const { batch, mask } = reader.undBatch(generation.tokens, dialogues);
+    const embedded = embedBatch(reader.params, batch);
+    const x = tf.concat([tf.slice(embedded, [0, 0, 0], [B, 2, reader.config.dim]), reader.softImageEmbedding(tokens), tf.slice(embedded, [0, 2 + N, 0], [B, T - 2 - N, reader.config.dim])], 1);
+    const h = body(reader.params, reader.config, tf.add(x, reader.positions(T, 2)), { mask: tf.tensor(mask, [B, T, T]) });
+    return crossEntropy(textLogits(reader.params, h), tf.tensor(targets, [B, T], 'int32'), tf.tensor(weights, [B, T]));
   }
 
   /** Embeddings [B, N, dim] of image-token distributions [B, N, V] through the factorised tables. */

@@ -5,7 +5,10 @@
  * Masked model (one transformer reads the tokens it writes): end to end. The same answer loss
  * reaches the generator through the image tokens by a straight-through Gumbel-softmax (forward:
  * the sampled one-hot; backward: the gradient of softmax((guided logits + Gumbel) / tau)), for
- * the tokens committed at the last `gradientSteps` MaskGIT steps, which commit most tokens.
+ * the tokens committed at the last `gradientSteps` MaskGIT steps, which commit most tokens. With
+ * `trainUnderstanding: false` a frozen copy of the base reads the images and answers (the judge
+ * stays as it was; the gradient still reaches the generator through the tokens): measured, the
+ * model reading its own images drifts toward the prompt (docs/results.md, session 19).
  *
  * Autoregressive model (understanding reads pixels through its own encoder, so no gradient can
  * pass from the answer back through decoding): understanding is trained on the answer NLL as
@@ -21,7 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { clipGlobalNorm, readScalar, valueAndGrads, type Adam } from '../compute';
-import { argmax, MaskedModel, type UnifiedModel } from '../models';
+import { argmax, loadModel, MaskedModel, type UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
 import type { Metadata } from '../world';
 import { TrainingPrompts } from './data';
@@ -42,7 +45,10 @@ export interface SftConfig {
   generationWeight: number;
   /** Autoregressive model: which own images are accepted for the generation SFT. */
   accept: 'self' | 'self_likelihood_best';
-  /** Train understanding on own images with the prompt's answer (the paper's SFT). */
+  /**
+   * Train understanding on own images with the prompt's answer (the paper's SFT). Masked model:
+   * false has a frozen copy of the base read the answers, so the end-to-end loss trains generation only.
+   */
   trainUnderstanding: boolean;
   sampling: SamplingConfig;
   gradClip: number;
@@ -77,19 +83,22 @@ export function defaultSft(paradigm: 'masked' | 'autoregressive'): SftConfig {
 /** Runs (or resumes from `out`) UniRL-SFT from the `base` checkpoint; returns the last step. */
 export function sft(config: SftConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
   return runUnirlLoop('sft', config, base, out, hooks, (model, optimizer) => {
-    if (model instanceof MaskedModel && (config.accept !== 'self' || !config.trainUnderstanding)) {
-      throw new Error('the masked model\'s SFT is one end-to-end answer loss: "accept" and "trainUnderstanding" apply to the autoregressive model only (leave them at their defaults)');
+    if (model instanceof MaskedModel && config.accept !== 'self') {
+      throw new Error('the masked model\'s SFT is one end-to-end answer loss on every image: "accept" applies to the autoregressive model only (leave it at its default)');
     }
     if (config.accept === 'self_likelihood_best' && config.imagesPerPrompt < 2) {
       throw new Error(`accept "self_likelihood_best" needs at least 2 images a prompt, got ${config.imagesPerPrompt}`);
     }
     const prompts = hooks.prompts ?? new TrainingPrompts(hooks.heldOut);
-    return { step: (rng) => sftStep(config, model, optimizer, prompts, rng) };
+    // Masked, understanding not trained: the answers are read by a frozen copy of the base, so the
+    // end-to-end loss reaches generation only (never given to the optimizer).
+    const reader = model instanceof MaskedModel && !config.trainUnderstanding ? (loadModel(base).model as MaskedModel) : undefined;
+    return { step: (rng) => sftStep(config, model, optimizer, prompts, rng, reader), dispose: () => reader?.params.dispose() };
   });
 }
 
 /** One SFT step: own images for the drawn prompts, the model's verdicts, the answer (and accepted-image) losses. */
-async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, prompts: { draw(rng: Rng): Metadata }, rng: Rng): Promise<UnirlStepResult> {
+async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, prompts: { draw(rng: Rng): Metadata }, rng: Rng, reader?: MaskedModel): Promise<UnirlStepResult> {
   const started = performance.now();
   const metas = drawPrompts(prompts, rng, config.promptsPerStep).flatMap((m) => Array<Metadata>(config.imagesPerPrompt).fill(m));
   const texts = metas.map((m) => m.prompt);
@@ -111,7 +120,7 @@ async function sftStep(config: SftConfig, model: UnifiedModel, optimizer: Adam, 
       if (model instanceof MaskedModel) {
         const last = config.sampling.steps;
         const steps = [...Array(Math.min(config.gradientSteps, last)).keys()].map((k) => last - 1 - k);
-        const loss = model.endToEndAnswerLoss(texts, generation, config.sampling, questions, answers, { tau: config.tau, steps, rng });
+        const loss = model.endToEndAnswerLoss(texts, generation, config.sampling, questions, answers, { tau: config.tau, steps, rng, ...(reader ? { reader } : {}) });
         undLoss = loss.dataSync()[0] ?? NaN;
         return loss;
       }
