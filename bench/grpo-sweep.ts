@@ -233,7 +233,7 @@ async function main(): Promise<void> {
         };
         const line = method === 'grpo'
           ? `reward ${avg('grpo/reward')} zero_std ${avg('grpo/frac_reward_zero_std')} kl ${avg('grpo/kl')} entropy ${avg('grpo/entropy')} grad ${avg('grpo/grad_norm')} ${avg('grpo/step_time')} s/step`
-          : `detector ${avg('sft/rewards/detector/mean')} accepted by detector ${avg('sft/rewards/detector/accepted_mean')} loss ${avg('sft/loss_generation')} grad ${avg('sft/grad_norm')} ${avg('sft/step_time')} s/step`;
+          : `detector ${avg('sft/rewards/detector/mean')} accepted by detector ${avg('sft/rewards/detector/accepted_mean')} answer loss ${avg('sft/loss_understanding')} generation loss ${avg('sft/loss_generation')} grad ${avg('sft/grad_norm')} ${avg('sft/step_time')} s/step`;
         process.stderr.write(`step ${m.step}: ${line}\n`);
       }
     },
