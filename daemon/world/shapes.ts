@@ -8,6 +8,9 @@ import type { ShapeClass } from './definition';
 const EDGE = 1e-9; // boundaries are inclusive; this absorbs rounding on pixel centres that sit exactly on them
 
 export function insideShape(shape: ShapeClass, u: number, v: number, side: number): boolean {
+  // Nothing lies outside the box: the renderer only asks inside it, but a caller drawing at other
+  // places (another rasteriser, bench/styles) would otherwise get a square or a cross's arms without end.
+  if (Math.abs(u) > 1 + EDGE || Math.abs(v) > 1 + EDGE) return false;
   switch (shape) {
     case 'circle':
       return u * u + v * v <= 1 + EDGE;
