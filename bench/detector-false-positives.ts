@@ -3,16 +3,18 @@
  * (bench/styles/false-positives.ts), each judged by GenEval with the detector and with the
  * template detector it replaced, against the verdict a person would give.
  *
- * `npx tsx bench/detector-false-positives.ts [--images 200] [--seed 1]`; prints a markdown table.
+ * `npx tsx bench/detector-false-positives.ts [--images 200] [--seed 1] [--weights FILE]`; prints a markdown table.
+ * --weights scores a retrained classifier in place of the committed one.
  */
 import { parseArgs } from 'node:util';
-import { detect, detectByTemplate, evaluateDetections, keepDetections, THRESHOLD, COUNTING_THRESHOLD, type Detector } from '../daemon/geneval';
+import { detectByTemplate, evaluateDetections, keepDetections, THRESHOLD, COUNTING_THRESHOLD, type Detector } from '../daemon/geneval';
 import { Rng } from '../daemon/util/random';
-import { Calibration } from './detector-measure';
+import { Calibration, learnedDetector } from './detector-measure';
 import { FALSE_POSITIVE_CASES } from './styles/false-positives';
 
 function main(): void {
-  const { values } = parseArgs({ options: { images: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({ options: { images: { type: 'string' }, seed: { type: 'string' }, weights: { type: 'string' } } });
+  const detect = learnedDetector(values.weights);
   const images = Number(values.images ?? 200);
   const seed = Number(values.seed ?? 1);
   const lines = [

@@ -2,9 +2,26 @@
  * What the detector benchmarks share: GenEval per tag for a detector over a set of images, and
  * calibration (is a detection with confidence c right a fraction c of the time?).
  */
-import { evaluateDetections, keepDetections, type Detection, type Detector } from '../daemon/geneval';
+import { detect, evaluateDetections, keepDetections, loadClassifier, type ClassifierWeights, type Detection, type Detector } from '../daemon/geneval';
+import { readTextFile } from '../daemon/util/fsx';
 import type { Box } from '../daemon/world/relations';
 import { TAGS, type Metadata, type ShapeClass, type ColorName } from '../daemon/world';
+
+/**
+ * The learned detector with the committed weights, or with the weights of `file` (a benchmark's
+ * --weights: a retrained classifier scored before it replaces the committed one).
+ */
+export function learnedDetector(file?: string): Detector {
+  if (file === undefined) return (image) => detect(image);
+  let weights: ClassifierWeights;
+  try {
+    weights = JSON.parse(readTextFile(file)) as ClassifierWeights;
+  } catch (err) {
+    throw new Error(`--weights: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const classifier = loadClassifier(weights);
+  return (image) => detect(image, classifier);
+}
 
 /** GenEval's per-tag tally for one detector. */
 export class TagTally {

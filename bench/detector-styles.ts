@@ -4,7 +4,7 @@
  * program never used in training), scored with the detector and with the template detector it
  * replaced; and the calibration of the detector's confidences on the same images.
  *
- * `npx tsx bench/detector-styles.ts [--metadata FILE] [--n 4] [--seed 1] [--rows world,training,...]`;
+ * `npx tsx bench/detector-styles.ts [--metadata FILE] [--n 4] [--seed 1] [--rows world,training,...] [--weights FILE]`;
  * prints three markdown tables (docs/geneval.md holds the last ones). `--rows` keeps the rows whose
  * names contain one of the words.
  *
@@ -48,11 +48,11 @@ function ceiling(images: { meta: Metadata; objects: { shape: ShapeClass; detecti
 }
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { detect, detectByTemplate, findRegions, type Detection } from '../daemon/geneval';
+import { detectByTemplate, findRegions, type Detection } from '../daemon/geneval';
 import { defaultPromptSet } from '../daemon/util/paths';
 import { Rng } from '../daemon/util/random';
 import { DEFAULT_WORLD, objectBox, parseMetadataLines, renderScene, sampleScene, TAGS, type Metadata, type RgbImage, type Scene, type ShapeClass } from '../daemon/world';
-import { Calibration, judgeDetections, TagTally } from './detector-measure';
+import { Calibration, judgeDetections, learnedDetector, TagTally } from './detector-measure';
 import { jpegRoundTrip } from './degrade';
 import { HELDOUT_STYLES, legibility, renderHeldout } from './styles/heldout-family';
 import { renderSdf } from './styles/sdf-family';
@@ -83,7 +83,8 @@ const ROWS: StyleRow[] = [
 ];
 
 function main(): void {
-  const { values } = parseArgs({ options: { metadata: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, rows: { type: 'string' } } });
+  const { values } = parseArgs({ options: { metadata: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, rows: { type: 'string' }, weights: { type: 'string' } } });
+  const detect = learnedDetector(values.weights);
   const wanted = values.rows?.split(',');
   const file = values.metadata ?? defaultPromptSet();
   const prompts = parseMetadataLines(readFileSync(file, 'utf8'), file);

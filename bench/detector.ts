@@ -3,11 +3,11 @@
  * recall of class and colour per object, exact per-class counts per scene, and GenEval accuracy of
  * truth images under each degradation, beside the template detector it replaced on the same
  * images; the calibration of its confidences over the degraded conditions; and both detectors'
- * speed. `npx tsx bench/detector.ts [--scenes N] [--seed S]`; prints markdown tables
+ * speed. `npx tsx bench/detector.ts [--scenes N] [--seed S] [--weights FILE]`; prints markdown tables
  * (docs/geneval.md holds the last ones).
  */
 import { parseArgs } from 'node:util';
-import { detect, detectByTemplate, evaluateDetections, keepDetections, THRESHOLD, type Detection } from '../daemon/geneval';
+import { detectByTemplate, evaluateDetections, keepDetections, THRESHOLD, type Detection, type Detector } from '../daemon/geneval';
 import { Rng } from '../daemon/util/random';
 import {
   DEFAULT_WORLD,
@@ -22,7 +22,7 @@ import {
   type WorldConfig,
 } from '../daemon/world';
 import { bilinearUpscale, gaussianBlur, gaussianNoise, jpegRoundTrip, speckles } from './degrade';
-import { Calibration, imagesPerSecond } from './detector-measure';
+import { Calibration, imagesPerSecond, learnedDetector } from './detector-measure';
 
 interface Condition {
   name: string;
@@ -104,7 +104,7 @@ function record(tally: Tally, all: readonly Detection[], scene: Scene, meta: Met
 }
 
 /** Both detectors on the same degraded renders. */
-function measure(condition: Condition, prompts: Metadata[], scenesPerPrompt: number, seed: number, calibration?: Calibration): { now: Tally; before: Tally } {
+function measure(detect: Detector, condition: Condition, prompts: Metadata[], scenesPerPrompt: number, seed: number, calibration?: Calibration): { now: Tally; before: Tally } {
   const rng = new Rng(seed);
   const now = emptyTally();
   const before = emptyTally();
@@ -120,7 +120,8 @@ function measure(condition: Condition, prompts: Metadata[], scenesPerPrompt: num
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { scenes: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({ options: { scenes: { type: 'string' }, seed: { type: 'string' }, weights: { type: 'string' } } });
+  const detect = learnedDetector(values.weights);
   const promptsWanted = Number(values.scenes ?? 3318) / 6;
   const seed = Number(values.seed ?? 1);
   const prompts = generatePromptSet({ seed, split: 'all', counts: Object.fromEntries(TAGS.map((t) => [t, Math.round(promptsWanted / 6)])) });
@@ -143,7 +144,7 @@ function main(): void {
   const calibrationLines = ['Calibration over the degraded conditions (all but the clean ones): per confidence bin, detections: mean confidence / fraction right.', '', Calibration.header()];
   const degraded = new Calibration();
   for (const condition of CONDITIONS) {
-    const { now: t, before: b } = measure(condition, prompts, 6, seed, condition.name.startsWith('clean') ? undefined : degraded);
+    const { now: t, before: b } = measure(detect, condition, prompts, 6, seed, condition.name.startsWith('clean') ? undefined : degraded);
     const now = summary(t);
     const before = summary(b);
     lines.push(

@@ -8,21 +8,22 @@
  * another program (docs/geneval.md, "A third drawing program") are lost, this says whether the
  * size alone explains it, for each detector.
  *
- *   npx tsx bench/small-shapes.ts [--sizes 6,6.8,7.5,8,9,10,12] [--per 100] [--classes circle,square] [--seed 1]
+ *   npx tsx bench/small-shapes.ts [--sizes 6,6.8,7.5,8,9,10,12] [--per 100] [--classes circle,square] [--seed 1] [--weights FILE]
  */
 import { parseArgs } from 'node:util';
-import { detect, detectByTemplate, type Detection, type Detector } from '../daemon/geneval';
+import { detectByTemplate, type Detection, type Detector } from '../daemon/geneval';
 import { COUNTING_THRESHOLD, THRESHOLD } from '../daemon/geneval/rules';
 import { Rng } from '../daemon/util/random';
 import { CLASSES, type ShapeClass } from '../daemon/world/definition';
 import { insideShape } from '../daemon/world/shapes';
+import { learnedDetector } from './detector-measure';
 import { blankCanvas, drawObjects } from './styles/training-family';
 
 const CANVAS = 32;
 const RASTERISERS = [1, 2, 4, 16];
 
 const { values } = parseArgs({
-  options: { sizes: { type: 'string', default: '6,6.8,7.5,8,9,10,12' }, per: { type: 'string', default: '100' }, classes: { type: 'string' }, seed: { type: 'string', default: '1' } },
+  options: { sizes: { type: 'string', default: '6,6.8,7.5,8,9,10,12' }, per: { type: 'string', default: '100' }, classes: { type: 'string' }, seed: { type: 'string', default: '1' }, weights: { type: 'string' } },
 });
 const sizes = values.sizes.split(',').map(Number);
 const per = Number(values.per);
@@ -41,7 +42,7 @@ function reading(detector: Detector, shape: ShapeClass, size: number, samples: n
 
 const percent = (n: number): string => `${Math.round((100 * n) / per)}%`;
 const detectors: [string, Detector][] = [
-  ['learned', (image) => detect(image)],
+  ['learned', learnedDetector(values.weights)],
   ['template', detectByTemplate],
 ];
 for (const [name, detector] of detectors) {
