@@ -55,6 +55,7 @@ import { DEFAULT_WORLD, objectBox, parseMetadataLines, renderScene, sampleScene,
 import { Calibration, judgeDetections, learnedDetector, TagTally } from './detector-measure';
 import { jpegRoundTrip } from './degrade';
 import { HELDOUT_STYLES, legibility, renderHeldout } from './styles/heldout-family';
+import { renderPolygon } from './styles/polygon-family';
 import { renderSdf } from './styles/sdf-family';
 import { blankCanvas, drawObjects, familyObject } from './styles/training-family';
 
@@ -80,6 +81,9 @@ const ROWS: StyleRow[] = [
   { name: 'held out: varied, JPEG 75', heldOut: true, draw: (scene: Scene, rng: Rng) => jpegRoundTrip(renderHeldout(scene, canvas, HELDOUT_STYLES.at(-1)!, rng), 75) },
   // A third program, written after the detector was fixed and scored once (styles/sdf-family.ts).
   { name: 'held out: distance fields (a third program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderSdf(scene, canvas, rng) },
+  // A fourth, written apart from any detector in session 18 and first scored in session 19 with the
+  // committed weights and with those retrained on the fixed training family (styles/polygon-family.ts).
+  { name: 'held out: exact-area polygons (a fourth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderPolygon(scene, canvas, rng) },
 ];
 
 function main(): void {

@@ -1,8 +1,9 @@
 /**
  * A fourth drawing program, used only to score the detector once: written without looking at how
- * any detector reads shapes, so that none of its choices was made against a detector. Not scored
- * yet (session 18): it is kept for the next detector, and gets its row in detector-styles.ts
- * only when that detector's weights are fixed.
+ * any detector reads shapes, so that none of its choices was made against a detector. Written in
+ * session 18 and first scored in session 19 (its row in detector-styles.ts), once with the
+ * committed weights and once with those retrained on the fixed training family; its settings are
+ * not to be changed after that score.
  *
  * It shares nothing with the world's renderer or the other style families but the palette and the
  * scene. Every shape is a polygon, or an outer polygon minus an inner one, in pixel coordinates,
