@@ -7,8 +7,9 @@
  * the sampled one-hot; backward: the gradient of softmax((guided logits + Gumbel) / tau)), for
  * the tokens committed at the last `gradientSteps` MaskGIT steps, which commit most tokens. With
  * `trainUnderstanding: false` a frozen copy of the base reads the images and answers (the judge
- * stays as it was; the gradient still reaches the generator through the tokens): measured, the
- * model reading its own images drifts toward the prompt (docs/results.md, session 19).
+ * stays as it was; the gradient still reaches the generator through the tokens). Measured from the
+ * masked base (docs/results.md, session 19): end to end, understanding drifts toward the prompt;
+ * with the frozen reader it holds, but GenEval falls: the gradient finds tokens that fool the reader.
  *
  * Autoregressive model (understanding reads pixels through its own encoder, so no gradient can
  * pass from the answer back through decoding): understanding is trained on the answer NLL as
