@@ -46,6 +46,13 @@ export function keptFile(file: string, step: number): string {
   return siblingFile(file, `step-${step}`);
 }
 
+/** Keeps the weights of `options.step` as keptFile(file, step) when it is a multiple of keepEvery (0 or absent: never); true when it did. */
+export async function keepWeights(file: string, params: Parameters, options: Omit<SaveCheckpointOptions, 'optimizer'>, keepEvery: number | undefined): Promise<boolean> {
+  if (!keepEvery || options.step % keepEvery !== 0) return false;
+  await saveCheckpoint(keptFile(file, options.step), params, options);
+  return true;
+}
+
 export function optimizerFileFor(file: string): string {
   return siblingFile(file, 'optimizer');
 }

@@ -9,7 +9,7 @@ export { describeAdapter, isSoftwareAdapter, type AdapterReport } from './webgpu
 export { attention, crossEntropy, dense, embedding, gelu, layerNorm, matMul, reference, tokenNll, type AttentionOptions } from './ops';
 export { clipGlobalNorm, Parameters, readScalar, valueAndGrads, type Init } from './params';
 export { Adam, type AdamOptions, type AdamState } from './adam';
-export { keptFile, loadCheckpoint, optimizerFileFor, saveCheckpoint, siblingFile, CHECKPOINT_FORMAT, type CheckpointInfo, type SaveCheckpointOptions } from './checkpoint';
+export { keepWeights, keptFile, loadCheckpoint, optimizerFileFor, saveCheckpoint, siblingFile, CHECKPOINT_FORMAT, type CheckpointInfo, type SaveCheckpointOptions } from './checkpoint';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors, type SafeDtype, type SafeFile, type SafeTensor } from './safetensors';
 export { assertNoLeak, memorySnapshot, type MemorySnapshot } from './memory';
 export { packageRoot } from '../util/paths';

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { yieldToEventLoop } from '../util/async';
 import { existsSync } from 'node:fs';
-import { Adam, clipGlobalNorm, keptFile, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
+import { Adam, clipGlobalNorm, keepWeights, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
 import { createModel, type ModelConfig } from '../models';
 import type { Metadata } from '../world';
 import { BatchSource, batchRng, defaultDataWorkers } from './batches';
@@ -170,13 +170,11 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
       sums = tf.zeros([4]);
       window = { steps: 0, started: performance.now(), dataWait: 0 };
     }
-    if (config.keepEvery && step % config.keepEvery === 0) {
-      await saveCheckpoint(keptFile(checkpoint, step), model.params, { config: config.model, step, metadata: { pretrain: JSON.stringify(config) } });
-    }
-    if (step % config.checkpointEvery === 0) {
-      await save();
-      if (window.steps === 0) window.started = performance.now();
-    }
+    const kept = await keepWeights(checkpoint, model.params, { config: config.model, step, metadata: { pretrain: JSON.stringify(config) } }, config.keepEvery);
+    const saved = step % config.checkpointEvery === 0;
+    if (saved) await save();
+    // A window that starts here does not count the writes in its step time.
+    if ((kept || saved) && window.steps === 0) window.started = performance.now();
   }
   if (step % config.checkpointEvery !== 0) await save();
   sums.dispose();

@@ -5,7 +5,7 @@
  * is only its set-up and its step: see `sft.ts` and `grpo.ts`.
  */
 import { existsSync } from 'node:fs';
-import { Adam, keptFile, loadCheckpoint, saveCheckpoint } from '../compute';
+import { Adam, keepWeights, loadCheckpoint, saveCheckpoint } from '../compute';
 import { loadModel, type UnifiedModel } from '../models';
 import { yieldToEventLoop } from '../util/async';
 import type { Rng } from '../util/random';
@@ -101,7 +101,7 @@ export async function runUnirlLoop(
     step++;
     if (step % config.logEvery === 0 || step === config.steps) hooks.onMetrics?.({ ...metrics, step });
     if (showSamples) for (const sample of samples) hooks.onSample?.({ ...sample, step });
-    if (config.keepEvery && step % config.keepEvery === 0) await saveCheckpoint(keptFile(out, step), model.params, { config: model.config, step, metadata: metadata() });
+    await keepWeights(out, model.params, { config: model.config, step, metadata: metadata() }, config.keepEvery);
     if (step % config.checkpointEvery === 0) await save();
   }
   if (step % config.checkpointEvery !== 0 || step === 0) await save();

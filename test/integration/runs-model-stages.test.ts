@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../schemas/protocol';
-import { readSafetensors } from '../../daemon/compute/safetensors';
+import { readSafetensors } from '../../daemon/compute';
 import { RunEngine } from '../../daemon/runs';
 import { HANG_GUARD_MS } from './daemon-harness';
 import { scratchDir } from '../scratch';

@@ -21,7 +21,7 @@ import { Rng } from '../../daemon/util/random';
 import { CLASSES, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
 import { FALSE_POSITIVE_CASES } from '../../bench/styles/false-positives';
 import { HELDOUT_STYLES, renderHeldout } from '../../bench/styles/heldout-family';
-import { answerOf, blankCanvas, drawObjects, familyBook, pictureOf, trainingScene } from '../../bench/styles/training-family';
+import { answerOf, blankCanvas, drawObjects, familyBook, familyObject, objectCoverage, pictureOf, trainingScene } from '../../bench/styles/training-family';
 import { scratchDir } from '../scratch';
 
 const measure = (descriptor: Float32Array, name: (typeof SHAPE_MEASURES)[number]): number => descriptor[SHAPE_MEASURES.indexOf(name)]!;
@@ -224,6 +224,24 @@ describe('the training family', () => {
     }
     assert.deepEqual(shared, []);
     assert.ok(checked > 1000, `only ${checked} objects`);
+  });
+
+  it("draws its objects 'as the world draws them' with exactly the world's pixels", () => {
+    // The world's inside-tests asked outside an object's box once gave squares the whole clip
+    // around them and crosses arms to its edge (bench/small-shapes.ts found it).
+    for (const shape of CLASSES) {
+      for (const size of [8, 11]) {
+        const obj = familyObject({ kind: shape, color: 'red', cx: 10 + size / 2, cy: 10 + size / 2, size, asWorld: true }, new Rng(1));
+        const { x0, y0, width, cover } = objectCoverage(obj, 32, 32);
+        const drawn: string[] = [];
+        cover.forEach((c, i) => {
+          if (c > 0) drawn.push(`${x0 + (i % width)},${y0 + Math.floor(i / width)}`);
+        });
+        const mask = shapeMask(shape, size, size);
+        const world = [...mask.keys()].filter((i) => mask[i]).map((i) => `${10 + (i % size)},${10 + Math.floor(i / size)}`);
+        assert.deepEqual(drawn.sort(), world.sort(), `${shape} ${size} px`);
+      }
+    }
   });
 });
 

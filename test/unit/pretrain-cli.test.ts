@@ -8,8 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { keptFile, optimizerFileFor } from '../../daemon/compute';
-import { readSafetensors } from '../../daemon/compute/safetensors';
+import { keptFile, optimizerFileFor, readSafetensors } from '../../daemon/compute';
 import { checkpointModelConfig } from '../../daemon/models';
 import { scratchDir } from '../scratch';
 
