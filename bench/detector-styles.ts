@@ -4,9 +4,10 @@
  * program never used in training), scored with the detector and with the template detector it
  * replaced; and the calibration of the detector's confidences on the same images.
  *
- * `npx tsx bench/detector-styles.ts [--metadata FILE] [--n 4] [--seed 1] [--rows world,training,...] [--weights FILE]`;
+ * `npx tsx bench/detector-styles.ts [--metadata FILE] [--n 4] [--seed 1] [--rows world,training,...] [--weights FILE] [--objects]`;
  * prints three markdown tables (docs/geneval.md holds the last ones). `--rows` keeps the rows whose
- * names contain one of the words.
+ * names contain one of the words; `--objects` adds, per row, what became of each truth object, by
+ * class and by box side.
  *
  * The third table is each style's ceiling: a style may draw two classes as the very same pixels
  * (a small disc and a small rounded square), and no reader of pixels can name both right. The
@@ -52,9 +53,10 @@ import { detectByTemplate, findRegions, type Detection } from '../daemon/geneval
 import { defaultPromptSet } from '../daemon/util/paths';
 import { Rng } from '../daemon/util/random';
 import { DEFAULT_WORLD, objectBox, parseMetadataLines, renderScene, sampleScene, TAGS, type Metadata, type RgbImage, type Scene, type ShapeClass } from '../daemon/world';
-import { Calibration, judgeDetections, learnedDetector, TagTally } from './detector-measure';
+import { Calibration, judgeDetections, learnedDetector, ObjectTally, TagTally } from './detector-measure';
 import { jpegRoundTrip } from './degrade';
 import { HELDOUT_STYLES, legibility, renderHeldout } from './styles/heldout-family';
+import { renderFiltered } from './styles/filtered-family';
 import { renderPolygon } from './styles/polygon-family';
 import { renderSdf } from './styles/sdf-family';
 import { blankCanvas, drawObjects, familyObject } from './styles/training-family';
@@ -84,10 +86,13 @@ const ROWS: StyleRow[] = [
   // A fourth, written apart from any detector in session 18 and first scored in session 19 with the
   // committed weights and with those retrained on the fixed training family (styles/polygon-family.ts).
   { name: 'held out: exact-area polygons (a fourth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderPolygon(scene, canvas, rng) },
+  // A fifth, written in session 20 by a session that never ran a detector nor read how one reads
+  // shapes, first scored after the sub-pixel outline's weights were fixed (styles/filtered-family.ts).
+  { name: 'held out: Lanczos-filtered bitmaps (a fifth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderFiltered(scene, canvas, rng) },
 ];
 
 function main(): void {
-  const { values } = parseArgs({ options: { metadata: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, rows: { type: 'string' }, weights: { type: 'string' } } });
+  const { values } = parseArgs({ options: { metadata: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, rows: { type: 'string' }, weights: { type: 'string' }, objects: { type: 'boolean' } } });
   const detect = learnedDetector(values.weights);
   const wanted = values.rows?.split(',');
   const file = values.metadata ?? defaultPromptSet();
@@ -108,12 +113,14 @@ function main(): void {
   ];
   const calibrationLines = ['Calibration of the detector on the same images: per confidence bin, detections: mean confidence / fraction right (class and colour of the object it sits on).', '', Calibration.header()];
   const heldOutCalibration = new Calibration();
+  const objectTables: string[] = [];
   for (const row of ROWS.filter((r) => !wanted || wanted.some((w) => r.name.includes(w)))) {
     const rng = new Rng(seed);
     const redrawnBefore = legibility.redrawn;
     const tally = new TagTally();
     const before = new TagTally();
     const calibration = new Calibration();
+    const objectTally = new ObjectTally();
     const pictures: Parameters<typeof ceiling>[0] = [];
     prompts.forEach((meta) => {
       for (let k = 0; k < n; k++) {
@@ -127,6 +134,7 @@ function main(): void {
           meta,
           objects: truth.map((o) => ({ shape: o.shape, picture: pictureOf(image, o.box, o.color), detection: { class: o.shape, color: o.color, box: o.box, score: 1, area: 0 } })),
         });
+        objectTally.add(found, truth);
         judgeDetections(found, truth).forEach((right, i) => {
           calibration.add(found[i]!.score, right);
           if (row.heldOut) heldOutCalibration.add(found[i]!.score, right);
@@ -139,10 +147,12 @@ function main(): void {
     const sharedObjects = pictures.flatMap((p) => p.objects).filter((o) => o.picture !== undefined && shared.get(o.picture)!.size > 1).length;
     ceilingLines.push(`| ${row.name} | ${ceiling(pictures).row()} | ${sharedObjects} of ${pictures.reduce((n, p) => n + p.objects.length, 0)} | ${legibility.redrawn - redrawnBefore} |`);
     calibrationLines.push(`| ${row.name} | ${calibration.cells().join(' | ')} | ${calibration.ece().toFixed(3)} |`);
+    if (values.objects) objectTables.push(objectTally.tables(row.name));
     process.stderr.write(`${row.name}: ${tally.overall().toFixed(3)}\n`);
   }
   calibrationLines.push(`| all held-out styles | ${heldOutCalibration.cells().join(' | ')} | ${heldOutCalibration.ece().toFixed(3)} |`);
   process.stdout.write(`${styleLines.join('\n')}\n\n${calibrationLines.join('\n')}\n\n${ceilingLines.join('\n')}\n`);
+  for (const t of objectTables) process.stdout.write(`\n${t}\n`);
 }
 
 main();
