@@ -8,7 +8,7 @@
  * drawn below 0.7) is left out: taught either way, it would make the classifier hedge on clean
  * shapes.
  */
-import { describeShape, DESCRIPTOR_LENGTH, findRegions, OUTPUTS } from '../daemon/geneval';
+import { describeRegion, DESCRIPTOR_LENGTH, findRegions, OUTPUTS } from '../daemon/geneval';
 import { Rng } from '../daemon/util/random';
 import type { RgbImage } from '../daemon/world/render';
 import { bilinearUpscale, gaussianBlur, gaussianNoise, jpegRoundTrip, speckles } from './degrade';
@@ -58,7 +58,7 @@ export function labelledRegions(o: DataOptions): Dataset {
   for (let s = 0; s < o.scenes; s++) {
     if (rng.float() < o.noiseShare) {
       for (const region of findRegions(noiseImage(rng))) {
-        rows.push(describeShape(region.mask, region.box[2] - region.box[0], region.box[3] - region.box[1], region.weights));
+        rows.push(describeRegion(region));
         labels.push(NONE);
       }
       continue;
@@ -104,7 +104,7 @@ export function labelledRegions(o: DataOptions): Dataset {
         if (iou < 0.7) return;
         label = OUTPUTS.indexOf(object.label);
       }
-      rows.push(describeShape(region.mask, region.box[2] - region.box[0], region.box[3] - region.box[1], region.weights));
+      rows.push(describeRegion(region));
       labels.push(label);
     });
   }

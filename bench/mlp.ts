@@ -4,7 +4,7 @@
  * mini-batches in a seeded order, so the same data and seed give the same weights. Then a single
  * temperature fitted on separate data by minimising the negative log-likelihood (calibration).
  */
-import { averageProbabilities, OUTPUTS, softmax, type ClassifierWeights } from '../daemon/geneval/classifier';
+import { averageProbabilities, CLASSIFIER_FORMAT, OUTPUTS, softmax, type ClassifierWeights } from '../daemon/geneval/classifier';
 import { Rng } from '../daemon/util/random';
 
 export interface Dataset {
@@ -136,7 +136,7 @@ export function trainNetwork(data: Dataset, o: TrainOptions): ClassifierWeights 
   }
   const round = (a: ArrayLike<number>): number[] => Array.from(a, (v) => Number(v.toPrecision(6)));
   return {
-    format: 'unirl-shape-classifier/2',
+    format: CLASSIFIER_FORMAT,
     inputs: [...o.inputs],
     hidden: h,
     mean: round(mean),

@@ -11,7 +11,10 @@
  *       `unirl eval --seed`), then scores them; --keep keeps the images under DIR/<name>
  *
  * Prints, per folder, GenEval per tag with each detector (old -> new); `--json FILE` also writes
- * them for the model cards.
+ * them. `--cards` writes each checkpoint's learned-detector scores into its card
+ * (`genevalByDetector`, the measurement of the same prompt file, images a prompt and seed), keeping
+ * the scores it replaces as `learnedBefore`, so that a retrained detector never silently moves a
+ * card's numbers; `--images DIR --card models/X.json` pairs a folder with a card the same way.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +59,63 @@ function cardScore(checkpoint: string): { promptFile?: string; sampling?: Sampli
   return parsed.scores?.[0] ?? {};
 }
 
+/** Which card measurement a rescore replaces: the same prompt file, images a prompt and seed. */
+interface MeasurementKey {
+  promptFile: string;
+  imagesPerPrompt: number;
+  seed: number;
+}
+
+/**
+ * The key of an images folder `unirl eval` wrote, from the eval.json beside it (prompt file, images
+ * a prompt, seed; folders written before eval.json recorded its seed take `--seed`).
+ */
+function readCardMeasurementKey(dir: string, seed: string | undefined): MeasurementKey {
+  const evalFile = join(dir, '..', 'eval.json');
+  if (!existsSync(evalFile)) throw new Error(`--card: ${evalFile} not found (the eval.json beside the images folder says which set and seed they are)`);
+  const e = JSON.parse(readFileSync(evalFile, 'utf8')) as { promptFile?: string; imagesPerPrompt?: number; seed?: number };
+  const evalSeed = e.seed ?? (seed === undefined ? undefined : Number(seed));
+  if (e.promptFile === undefined || e.imagesPerPrompt === undefined || evalSeed === undefined) throw new Error(`--card: ${evalFile} lacks promptFile, imagesPerPrompt or seed (give --seed for a folder written before eval.json recorded it)`);
+  return { promptFile: e.promptFile, imagesPerPrompt: e.imagesPerPrompt, seed: evalSeed };
+}
+
+interface CardMeasurement {
+  set: string;
+  imagesPerPrompt: number;
+  evalSeed: number;
+  images: number;
+  template: Rescored['template'];
+  learned: Rescored['detector'];
+  /** The classifier the learned scores came from (its format and how it reads a region). */
+  learnedWeights?: string;
+  learnedBefore?: Rescored['detector'] & { weights: string };
+  change: Record<string, number>;
+}
+
+const round = (x: number): number => Math.round(x * 10000) / 10000;
+const rounded = (s: Rescored['detector']): Rescored['detector'] => ({ overall: round(s.overall), tags: Object.fromEntries(Object.entries(s.tags).map(([t, v]) => [t, round(v)])) });
+
+/**
+ * Writes a rescore's learned-detector scores into the card measurement of the same set, images a
+ * prompt and seed; the scores replaced are kept as `learnedBefore` with the weights they came from.
+ * The template column must reproduce the card's: if it does not, the images are not the card's.
+ */
+function updateCard(cardFile: string, r: Rescored, key: MeasurementKey): void {
+  const card = JSON.parse(readFileSync(cardFile, 'utf8')) as { genevalByDetector?: { note?: string; measurements: CardMeasurement[] } };
+  const promptName = basename(key.promptFile);
+  const m = card.genevalByDetector?.measurements.find((x) => x.set.includes(promptName) && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed);
+  if (!m) throw new Error(`${cardFile}: no genevalByDetector measurement of ${promptName}, ${key.imagesPerPrompt} images a prompt, seed ${key.seed}`);
+  if (Math.abs(m.template.overall - r.template.overall) > 5e-4) throw new Error(`${cardFile}: the template detector gives ${r.template.overall.toFixed(4)} on these images, the card ${m.template.overall}: not the card's images`);
+  const weights = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'daemon', 'geneval', 'shape-classifier.json'), 'utf8')) as { format: string; provenance: { descriptors?: string } };
+  const now = `${weights.format}${weights.provenance.descriptors ? `: ${weights.provenance.descriptors}` : ''}`;
+  if (m.learnedWeights !== now) m.learnedBefore = { ...m.learned, weights: m.learnedWeights ?? 'unirl-shape-classifier/2: the five networks of sessions 9-19, which read a region from its half-covered pixels' };
+  m.learnedWeights = now;
+  m.learned = rounded(r.detector);
+  m.change = { ...Object.fromEntries(TAGS.map((t) => [t, round((r.detector.tags[t] ?? NaN) - (r.template.tags[t] ?? NaN))])), overall: round(r.detector.overall - r.template.overall) };
+  m.images = r.images;
+  writeFileSync(cardFile, `${JSON.stringify(card, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -66,12 +126,17 @@ async function main(): Promise<void> {
       keep: { type: 'string' },
       json: { type: 'string' },
       metadata: { type: 'string' },
+      cards: { type: 'boolean' },
+      card: { type: 'string', multiple: true },
     },
   });
+  const cardsFor = values.card ?? [];
+  if (cardsFor.length > 0 && cardsFor.length !== (values.images ?? []).length) throw new Error(`--card: ${cardsFor.length} cards for ${(values.images ?? []).length} --images folders (one each, in order)`);
   const results: Rescored[] = [];
-  for (const dir of values.images ?? []) {
+  for (const [k, dir] of (values.images ?? []).entries()) {
     results.push(rescoreFolder(dir, dir));
     process.stdout.write(`${format(results.at(-1)!)}\n`);
+    if (cardsFor[k] !== undefined) updateCard(cardsFor[k], results.at(-1)!, readCardMeasurementKey(dir, values.seed));
   }
   if ((values.checkpoint ?? []).length > 0) {
     await initCompute();
@@ -91,6 +156,7 @@ async function main(): Promise<void> {
       model.params.dispose();
       results.push(rescoreFolder(out, `${checkpoint} --metadata ${file} --n ${n} --seed ${seed}, sampling ${JSON.stringify(sampling)}`));
       process.stdout.write(`${format(results.at(-1)!)}\n`);
+      if (values.cards) updateCard(checkpoint.replace(/\.safetensors$/, '.json'), results.at(-1)!, { promptFile: file, imagesPerPrompt: n, seed });
       if (values.keep === undefined) rmSync(scratch, { recursive: true, force: true });
     }
   }

@@ -18,8 +18,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { averageProbabilities, classifierLogits, classify, DESCRIPTOR_LENGTH, describeShape, loadClassifier, OUTPUTS, SHAPE_MEASURES, type ClassifierWeights } from '../daemon/geneval';
-import { CLASSES } from '../daemon/world/definition';
+import { averageProbabilities, classifierLogits, classify, DESCRIPTOR_LENGTH, describeRegion, findRegions, loadClassifier, SUBPIXEL_SIDE, OUTPUTS, SHAPE_MEASURES, type ClassifierWeights, type Region } from '../daemon/geneval';
+import { BACKGROUND_RGB, CLASSES, COLOR_RGB } from '../daemon/world/definition';
 import { shapeMask } from '../daemon/world/shapes';
 import { labelledRegions } from './detector-data';
 import { fitTemperature, trainNetwork, type Dataset } from './mlp';
@@ -62,13 +62,26 @@ function validate(weights: ClassifierWeights, data: Dataset): { accuracy: number
   };
 }
 
+/** A hard-edged mask drawn in one palette colour on the background, found as the detector finds it. */
+function regionOf(mask: Uint8Array, size: number): Region {
+  const side = size + 8;
+  const image = { width: side, height: side, data: new Uint8Array(side * side * 3) };
+  for (let i = 0; i < side * side; i++) {
+    const x = (i % side) - 4;
+    const y = Math.floor(i / side) - 4;
+    const on = x >= 0 && y >= 0 && x < size && y < size && mask[y * size + x] === 1;
+    image.data.set(on ? COLOR_RGB.red : BACKGROUND_RGB, i * 3);
+  }
+  return findRegions(image)[0]!;
+}
+
 /** Every object the world can draw on 32 and 64 px canvases: each must be its class with p > 0.9. */
 function worldCheck(weights: ClassifierWeights): string[] {
   const model = loadClassifier(weights);
   const problems: string[] = [];
   for (const size of [8, 9, 10, 11, 12, 16, 17, 18, 19, 20, 21, 22, 23, 24]) {
     CLASSES.forEach((shape, k) => {
-      const p = classify(model, describeShape(shapeMask(shape, size, size), size, size));
+      const p = classify(model, describeRegion(regionOf(shapeMask(shape, size, size), size)));
       if (!(p[k]! > 0.9)) problems.push(`${shape} ${size}px: p = ${p[k]!.toFixed(3)}`);
     });
   }
@@ -202,6 +215,7 @@ function main(): void {
     command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}`,
     trainingRegions: train.n,
     variant: chosen,
+    descriptors: `describeRegion: each region read from its sub-pixel outline (its coverage interpolated onto about ${SUBPIXEL_SIDE} points a side, taken at one half), since session 20`,
     data: `training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images${values.legible ? ', no picture drawn for two answers' : ''}; random noise, speckles, blur, JPEG and 4x upscaling`,
   };
   writeFileSync(out, `${JSON.stringify(result)}\n`);

@@ -59,6 +59,7 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
       backend: compute.backend,
       promptFile,
       imagesPerPrompt: n,
+      seed,
       sampling,
       geneval: { overall: summary.overall, tags: Object.fromEntries(summary.tags.map((t) => [t.tag, t.score])) },
       understanding: { overall: understanding.overall, tags: Object.fromEntries(understanding.tags.map((t) => [t.tag, t.accuracy])) },

@@ -26,8 +26,15 @@ export interface NetworkWeights {
   b2: number[];
 }
 
+/**
+ * Version 3 reads descriptors of the sub-pixel outline (descriptors.ts, `describeRegion`); weights
+ * of version 2 were trained on the half-covered pixels and read small anti-aliased shapes wrongly
+ * through the new path, so they are refused rather than silently mismatched.
+ */
+export const CLASSIFIER_FORMAT = 'unirl-shape-classifier/3';
+
 export interface ClassifierWeights {
-  format: 'unirl-shape-classifier/2';
+  format: typeof CLASSIFIER_FORMAT;
   /** Which descriptor entries are inputs (all of them unless a variant uses fewer). */
   inputs: number[];
   hidden: number;
@@ -69,7 +76,11 @@ export function loadClassifier(weights: ClassifierWeights): ShapeClassifier {
   const check = (name: string, got: number, want: number): void => {
     if (got !== want) throw new Error(`shape classifier: ${name} has ${got} values, expected ${want}`);
   };
-  if (weights.format !== 'unirl-shape-classifier/2') throw new Error(`shape classifier: unknown format ${String(weights.format)}`);
+  const format: string = weights.format;
+  if (format !== CLASSIFIER_FORMAT) {
+    const old = format === 'unirl-shape-classifier/2' ? ' (version 2 weights read the half-covered pixels, not the sub-pixel outline: retrain with bench/train-detector.ts)' : '';
+    throw new Error(`shape classifier: format ${format}, expected ${CLASSIFIER_FORMAT}${old}`);
+  }
   if (weights.inputs.some((i) => i < 0 || i >= DESCRIPTOR_LENGTH)) throw new Error('shape classifier: an input index is outside the descriptor');
   if (weights.networks.length === 0) throw new Error('shape classifier: no networks');
   check('mean', weights.mean.length, n);

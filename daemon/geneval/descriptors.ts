@@ -11,6 +11,8 @@
  * classifier learns how much.
  */
 
+import type { Region } from './segment';
+
 /** Side of the coarse picture. */
 export const GRID = 8;
 /** Names of the shape measures, in the order describeShape writes them (the grid follows). */
@@ -249,6 +251,21 @@ function coarsePicture(mask: Uint8Array, w: number, h: number, out: Float32Array
   }
 }
 
+/** How crisply a region is drawn: its pixels' mean colour weight, and the share of them under 0.9 (none without weights). */
+function crispness(mask: Uint8Array, weights: Float32Array | undefined): { meanWeight: number; softPixels: number } {
+  let area = 0;
+  let weightSum = 0;
+  let soft = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    const wt = weights ? (weights[i] as number) : 1;
+    area++;
+    weightSum += wt;
+    if (wt < 0.9) soft++;
+  }
+  return { meanWeight: weightSum / area, softPixels: soft / area };
+}
+
 /**
  * The descriptor vector of a region's mask (w x h, row-major): SHAPE_MEASURES, then the picture.
  * `weights` are its pixels' colour weights (segment.ts); without them the region counts as crisp.
@@ -330,14 +347,7 @@ export function describeShape(mask: Uint8Array, w: number, h: number, weights?: 
     for (let y = 0; y < h; y++) n += filled[y * w + x] as number;
     return n / h;
   });
-  let weightSum = 0;
-  let soft = 0;
-  for (let i = 0; i < w * h; i++) {
-    if (!mask[i]) continue;
-    const wt = weights ? (weights[i] as number) : 1;
-    weightSum += wt;
-    if (wt < 0.9) soft++;
-  }
+  const crisp = crispness(mask, weights);
   const values: Record<(typeof SHAPE_MEASURES)[number], number> = {
     aspect: Math.log(w / h),
     extent: area / (w * h),
@@ -363,8 +373,8 @@ export function describeShape(mask: Uint8Array, w: number, h: number, weights?: 
     m40: m.m40 / filledArea,
     m04: m.m04 / filledArea,
     m22: m.m22 / filledArea,
-    meanWeight: weightSum / area,
-    softPixels: soft / area,
+    meanWeight: crisp.meanWeight,
+    softPixels: crisp.softPixels,
     row10: rowWidth[0]!,
     row30: rowWidth[1]!,
     row50: rowWidth[2]!,
@@ -378,5 +388,55 @@ export function describeShape(mask: Uint8Array, w: number, h: number, weights?: 
   };
   SHAPE_MEASURES.forEach((name, k) => (out[k] = values[name]));
   coarsePicture(mask, w, h, out, SHAPE_MEASURES.length);
+  return out;
+}
+
+/** Small regions are read at about this many sub-pixels a side (at most 4 a pixel): see describeRegion. */
+export const SUBPIXEL_SIDE = 32;
+
+/**
+ * The descriptor vector of a region, read from its sub-pixel outline. A small anti-aliased disc
+ * thresholded at half coverage is the blocky picture of a rounded square; its faint edge pixels
+ * say where the outline runs between pixel centres. So the region's coverage (segment.ts) is
+ * interpolated bilinearly onto a grid k times finer (k = SUBPIXEL_SIDE / the region's side, 1 to
+ * 4) and the outline taken where it crosses one half, the level a straight edge crosses at its
+ * true place. A hard-edged region's outline stays its pixels' (its staircase diagonals and
+ * corners a little smoothed); a large one is read as it is. How crisply the region is drawn is
+ * still measured on its own pixels.
+ */
+export function describeRegion(region: Region): Float32Array {
+  const w = region.box[2] - region.box[0];
+  const h = region.box[3] - region.box[1];
+  const k = Math.max(1, Math.min(4, Math.round(SUBPIXEL_SIDE / Math.max(w, h))));
+  if (k === 1) return describeShape(region.mask, w, h, region.weights);
+  const gw = w + 2;
+  const gh = h + 2;
+  const fine = new Uint8Array(gw * k * gh * k);
+  let [x1, y1, x2, y2] = [Infinity, Infinity, -1, -1];
+  const at = (x: number, y: number): number => region.coverage[Math.min(gh - 1, Math.max(0, y)) * gw + Math.min(gw - 1, Math.max(0, x))] as number;
+  for (let j = 0; j < gh * k; j++) {
+    const y = (j + 0.5) / k - 0.5;
+    const y0 = Math.floor(y);
+    const fy = y - y0;
+    for (let i = 0; i < gw * k; i++) {
+      const x = (i + 0.5) / k - 0.5;
+      const x0 = Math.floor(x);
+      const fx = x - x0;
+      const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
+      const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
+      if (top * (1 - fy) + bottom * fy < 0.5) continue;
+      fine[j * gw * k + i] = 1;
+      [x1, y1, x2, y2] = [Math.min(x1, i), Math.min(y1, j), Math.max(x2, i + 1), Math.max(y2, j + 1)];
+    }
+  }
+  // Every pixel of the region is at least half its colour, so its centre is on: never empty.
+  const fw = x2 - x1;
+  const fh = y2 - y1;
+  const mask = new Uint8Array(fw * fh);
+  for (let j = 0; j < fh; j++) mask.set(fine.subarray((y1 + j) * gw * k + x1, (y1 + j) * gw * k + x2), j * fw);
+  const out = describeShape(mask, fw, fh);
+  const crisp = crispness(region.mask, region.weights);
+  out[SHAPE_MEASURES.indexOf('meanWeight')] = crisp.meanWeight;
+  out[SHAPE_MEASURES.indexOf('softPixels')] = crisp.softPixels;
   return out;
 }

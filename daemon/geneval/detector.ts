@@ -19,7 +19,7 @@ import type { ColorName, ShapeClass } from '../world/definition';
 import type { Box } from '../world/relations';
 import type { RgbImage } from '../world/render';
 import { bestShape, classify, defaultClassifier, type ShapeClassifier } from './classifier';
-import { describeShape } from './descriptors';
+import { describeRegion } from './descriptors';
 import { findRegions } from './segment';
 
 export interface Detection {
@@ -40,8 +40,7 @@ export type Detector = (image: RgbImage) => Detection[];
 export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier()): Detection[] {
   const detections: Detection[] = [];
   for (const region of findRegions(image)) {
-    const [x1, y1, x2, y2] = region.box;
-    const { shape, probability } = bestShape(classify(classifier, describeShape(region.mask, x2 - x1, y2 - y1, region.weights)));
+    const { shape, probability } = bestShape(classify(classifier, describeRegion(region)));
     detections.push({ class: shape, color: region.color, box: region.box, score: probability, area: region.area });
   }
   return detections.sort((a, b) => b.score - a.score);

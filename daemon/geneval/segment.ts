@@ -25,12 +25,15 @@ const DIRECTION_NORMS = DIRECTIONS.map((d) => d[0]! * d[0]! + d[1]! * d[1]! + d[
 /**
  * The colour label of every pixel: the palette colour whose background-to-colour line passes
  * closest to the pixel, when the pixel lies at least FOREGROUND_WEIGHT of the way along it; and
- * how far along it lies (1: the pure colour), which says how crisply the pixel is drawn.
+ * how far along it lies (1: the pure colour), which says how crisply the pixel is drawn; and, in
+ * `blends`, the colour a pixel is a blend of even when it is less than half that colour (an
+ * anti-aliased edge's faint pixels, which the outline passes through).
  */
-export function labelForeground(image: RgbImage): { labels: Uint8Array; weights: Float32Array } {
+export function labelForeground(image: RgbImage): { labels: Uint8Array; weights: Float32Array; blends: Uint8Array } {
   const n = image.width * image.height;
   const labels = new Uint8Array(n);
   const weights = new Float32Array(n);
+  const blends = new Uint8Array(n);
   const d = image.data;
   const [gr, gg, gb] = BACKGROUND_RGB;
   for (let i = 0; i < n; i++) {
@@ -58,8 +61,9 @@ export function labelForeground(image: RgbImage): { labels: Uint8Array; weights:
     }
     labels[i] = bestWeight >= FOREGROUND_WEIGHT ? best : BACKGROUND;
     weights[i] = bestWeight;
+    blends[i] = best;
   }
-  return { labels, weights };
+  return { labels, weights, blends };
 }
 
 /** One connected patch of one colour. */
@@ -71,24 +75,49 @@ export interface Region {
   mask: Uint8Array;
   /** Each pixel's colour weight (see labelForeground) in the same layout; 0 outside the region. */
   weights: Float32Array;
+  /**
+   * How much of each pixel of the box grown by one pixel on every side, (w + 2) x (h + 2), is the
+   * region's colour: its weight inside the region, and around it the weight of the faint pixels
+   * (less than half the colour) that touch it, which an anti-aliased outline leaves; 0 elsewhere.
+   * The sub-pixel outline is read from it (descriptors.ts, `describeRegion`).
+   */
+  coverage: Float32Array;
   area: number;
 }
 
 /** Every region of at least the minimum area (8-neighbourhood), in scan order. */
 export function findRegions(image: RgbImage): Region[] {
   const { width, height } = image;
-  const { labels, weights } = labelForeground(image);
+  const { labels, weights, blends } = labelForeground(image);
   return connectedRegions(labels, width, height, BACKGROUND).map(({ label, pixels, box }) => {
     const [x1, y1, x2, y2] = box;
     const w = x2 - x1;
-    const mask = new Uint8Array(w * (y2 - y1));
+    const h = y2 - y1;
+    const mask = new Uint8Array(w * h);
     const regionWeights = new Float32Array(mask.length);
+    const coverage = new Float32Array((w + 2) * (h + 2));
     for (const p of pixels) {
-      const at = (((p / width) | 0) - y1) * w + ((p % width) - x1);
-      mask[at] = 1;
-      regionWeights[at] = weights[p] as number;
+      const px = p % width;
+      const py = (p / width) | 0;
+      mask[(py - y1) * w + (px - x1)] = 1;
+      regionWeights[(py - y1) * w + (px - x1)] = weights[p] as number;
+      coverage[(py - y1 + 1) * (w + 2) + (px - x1 + 1)] = weights[p] as number;
     }
-    return { color: COLORS[label - 1]!, box, mask, weights: regionWeights, area: pixels.length };
+    // The faint pixels touching the region that are a blend of its colour.
+    for (const p of pixels) {
+      const px = p % width;
+      const py = (p / width) | 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = px + dx;
+          const ny = py + dy;
+          if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+          const q = ny * width + nx;
+          if (labels[q] === BACKGROUND && blends[q] === label) coverage[(ny - y1 + 1) * (w + 2) + (nx - x1 + 1)] = weights[q] as number;
+        }
+      }
+    }
+    return { color: COLORS[label - 1]!, box, mask, weights: regionWeights, coverage, area: pixels.length };
   });
 }
 
