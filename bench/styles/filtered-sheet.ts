@@ -8,17 +8,11 @@
  * exits non-zero if any check fails.
  * `npx tsx bench/styles/filtered-sheet.ts --out sheet.png [--scale 6] [--draws 2] [--seed 1]`
  */
-import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { encodePng } from '../../daemon/util/png';
 import { Rng } from '../../daemon/util/random';
 import { BACKGROUND_RGB, CLASSES, COLOR_RGB, COLORS } from '../../daemon/world/definition';
-import type { RgbImage } from '../../daemon/world/render';
 import { objectCoverage, renderFiltered } from './filtered-family';
-import { paste, scaleUp } from './sheet';
+import { drawsAlikeFromOneState, styleSheetMain } from './sheet';
 
-const TILE = 16;
-const SIZES = [8, 10, 12];
 /**
  * The fine bitmap's area against the exact one: with one point sample per fine cell, an edge may
  * move by up to half a cell (1/16 px). That matters most on a cross's thin bars (a 1.6 px bar may
@@ -106,38 +100,8 @@ function checks(seed: number): boolean {
   report('ring holes open', holeWorst < HOLE_MAX, `largest coverage at a ring's centre ${holeWorst.toFixed(3)} (must be under ${HOLE_MAX})`);
   report('pixels between background and colour', badPixels === 0, `${badPixels} of ${pixels} channel values outside`);
 
-  // The same rng state draws the same image.
-  const scene = { objects: CLASSES.map((shape, k) => ({ shape, color: COLORS[k]!, center: [6 + (k % 3) * 10, 6 + Math.floor(k / 3) * 16] as [number, number], size: 8 + (k % 3) * 2 })) };
-  const a = renderFiltered(scene, 32, new Rng(seed));
-  const b = renderFiltered(scene, 32, new Rng(seed));
-  report('deterministic', a.data.every((v, i) => v === b.data[i]), `${a.data.length} bytes compared`);
+  report('deterministic', drawsAlikeFromOneState(renderFiltered, seed), 'the same image from the same rng state');
   return ok;
 }
 
-function main(): void {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, scale: { type: 'string' }, draws: { type: 'string' }, seed: { type: 'string' } } });
-  const seed = Number(values.seed ?? 1);
-  const draws = Number(values.draws ?? 2);
-  const ok = checks(seed);
-
-  // Rows: class x size; columns: colour x draw, each tile its own random draw of the object.
-  const rng = new Rng(seed + 1);
-  const gap = 1;
-  const cols = COLORS.length * draws;
-  const rows = CLASSES.length * SIZES.length;
-  const sheet: RgbImage = { width: cols * (TILE + gap), height: rows * (TILE + gap), data: new Uint8Array(cols * (TILE + gap) * rows * (TILE + gap) * 3).fill(40) };
-  CLASSES.forEach((shape, s) =>
-    SIZES.forEach((size, z) => {
-      for (let d = 0; d < draws; d++) {
-        COLORS.forEach((color, c) => {
-          const tile = renderFiltered({ objects: [{ shape, color, center: [TILE / 2, TILE / 2], size }] }, TILE, rng);
-          paste(sheet, tile, (d * COLORS.length + c) * (TILE + gap), (s * SIZES.length + z) * (TILE + gap));
-        });
-      }
-    }),
-  );
-  writeFileSync(values.out ?? 'sheet.png', encodePng(scaleUp(sheet, Number(values.scale ?? 6))));
-  if (!ok) process.exitCode = 1;
-}
-
-main();
+styleSheetMain(renderFiltered, checks);

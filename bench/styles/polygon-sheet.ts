@@ -6,17 +6,11 @@
  * that a render is the same from the same rng state; it exits non-zero if any check fails.
  * `npx tsx bench/styles/polygon-sheet.ts --out sheet.png [--scale 6] [--draws 2] [--seed 1]`
  */
-import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { encodePng } from '../../daemon/util/png';
 import { Rng } from '../../daemon/util/random';
-import { CLASSES, COLORS } from '../../daemon/world/definition';
-import type { RgbImage } from '../../daemon/world/render';
+import { CLASSES } from '../../daemon/world/definition';
 import { objectParts, partsArea, partsPixelBounds, pixelCoverage, renderPolygon, type PolygonPart } from './polygon-family';
-import { paste, scaleUp } from './sheet';
+import { drawsAlikeFromOneState, styleSheetMain } from './sheet';
 
-const TILE = 16;
-const SIZES = [8, 10, 12];
 const TOLERANCE = 1e-6;
 
 /** Every pixel's raw coverage over the parts' bounds: the sum, and the smallest and largest. */
@@ -66,38 +60,8 @@ function checks(seed: number): boolean {
   report('random objects: coverage sums to area', worstSum < TOLERANCE, `${objects} objects, worst |sum - area| ${worstSum.toExponential(2)}`);
   report('random objects: coverage in [0, 1]', min >= -TOLERANCE && max <= 1 + TOLERANCE, `raw coverage ${min} to ${max}`);
 
-  // The same rng state draws the same image.
-  const scene = { objects: CLASSES.map((shape, k) => ({ shape, color: COLORS[k]!, center: [6 + (k % 3) * 10, 6 + Math.floor(k / 3) * 16] as [number, number], size: 8 + (k % 3) * 2 })) };
-  const a = renderPolygon(scene, 32, new Rng(seed));
-  const b = renderPolygon(scene, 32, new Rng(seed));
-  report('deterministic', a.data.every((v, i) => v === b.data[i]), `${a.data.length} bytes compared`);
+  report('deterministic', drawsAlikeFromOneState(renderPolygon, seed), 'the same image from the same rng state');
   return ok;
 }
 
-function main(): void {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, scale: { type: 'string' }, draws: { type: 'string' }, seed: { type: 'string' } } });
-  const seed = Number(values.seed ?? 1);
-  const draws = Number(values.draws ?? 2);
-  const ok = checks(seed);
-
-  // Rows: class x size; columns: colour x draw, each tile its own random draw of the object.
-  const rng = new Rng(seed + 1);
-  const gap = 1;
-  const cols = COLORS.length * draws;
-  const rows = CLASSES.length * SIZES.length;
-  const sheet: RgbImage = { width: cols * (TILE + gap), height: rows * (TILE + gap), data: new Uint8Array(cols * (TILE + gap) * rows * (TILE + gap) * 3).fill(40) };
-  CLASSES.forEach((shape, s) =>
-    SIZES.forEach((size, z) => {
-      for (let d = 0; d < draws; d++) {
-        COLORS.forEach((color, c) => {
-          const tile = renderPolygon({ objects: [{ shape, color, center: [TILE / 2, TILE / 2], size }] }, TILE, rng);
-          paste(sheet, tile, (d * COLORS.length + c) * (TILE + gap), (s * SIZES.length + z) * (TILE + gap));
-        });
-      }
-    }),
-  );
-  writeFileSync(values.out ?? 'sheet.png', encodePng(scaleUp(sheet, Number(values.scale ?? 6))));
-  if (!ok) process.exitCode = 1;
-}
-
-main();
+styleSheetMain(renderPolygon, checks);

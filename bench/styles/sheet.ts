@@ -1,5 +1,14 @@
 /** Contact sheets to look at: tiles pasted onto one image, scaled up with hard pixel edges. */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { encodePng } from '../../daemon/util/png';
+import { Rng } from '../../daemon/util/random';
+import { CLASSES, COLORS } from '../../daemon/world/definition';
 import type { RgbImage } from '../../daemon/world/render';
+import type { Scene } from '../../daemon/world/scene';
+
+/** A drawing program of the style families: a scene onto a canvas x canvas image. */
+export type StyleRenderer = (scene: Scene, canvas: number, rng: Rng) => RgbImage;
 
 /** Copies a tile into the sheet with its top-left corner at (x0, y0). */
 export function paste(sheet: RgbImage, tile: RgbImage, x0: number, y0: number): void {
@@ -18,4 +27,46 @@ export function scaleUp(image: RgbImage, k: number): RgbImage {
     }
   }
   return out;
+}
+
+/** True when the same rng state draws the same image (six objects of every class on a 32 px canvas). */
+export function drawsAlikeFromOneState(render: StyleRenderer, seed: number): boolean {
+  const scene = { objects: CLASSES.map((shape, k) => ({ shape, color: COLORS[k]!, center: [6 + (k % 3) * 10, 6 + Math.floor(k / 3) * 16] as [number, number], size: 8 + (k % 3) * 2 })) };
+  const a = render(scene, 32, new Rng(seed));
+  const b = render(scene, 32, new Rng(seed));
+  return a.data.every((v, i) => v === b.data[i]);
+}
+
+const TILE = 16;
+const SIZES = [8, 10, 12];
+
+/**
+ * A style program's contact sheet, the command line of its sheet script (`--out sheet.png
+ * [--scale 6] [--draws 2] [--seed 1]`): one row per class and size (8, 10, 12), one 16 x 16 tile per
+ * colour and random draw. `checks(seed)` runs first (the program's own arithmetic); the process
+ * exits non-zero when it returns false.
+ */
+export function styleSheetMain(render: StyleRenderer, checks: (seed: number) => boolean): void {
+  const { values } = parseArgs({ options: { out: { type: 'string' }, scale: { type: 'string' }, draws: { type: 'string' }, seed: { type: 'string' } } });
+  const seed = Number(values.seed ?? 1);
+  const draws = Number(values.draws ?? 2);
+  const ok = checks(seed);
+  // Rows: class x size; columns: colour x draw, each tile its own random draw of the object.
+  const rng = new Rng(seed + 1);
+  const gap = 1;
+  const cols = COLORS.length * draws;
+  const rows = CLASSES.length * SIZES.length;
+  const sheet: RgbImage = { width: cols * (TILE + gap), height: rows * (TILE + gap), data: new Uint8Array(cols * (TILE + gap) * rows * (TILE + gap) * 3).fill(40) };
+  CLASSES.forEach((shape, s) =>
+    SIZES.forEach((size, z) => {
+      for (let d = 0; d < draws; d++) {
+        COLORS.forEach((color, c) => {
+          const tile = render({ objects: [{ shape, color, center: [TILE / 2, TILE / 2], size }] }, TILE, rng);
+          paste(sheet, tile, (d * COLORS.length + c) * (TILE + gap), (s * SIZES.length + z) * (TILE + gap));
+        });
+      }
+    }),
+  );
+  writeFileSync(values.out ?? 'sheet.png', encodePng(scaleUp(sheet, Number(values.scale ?? 6))));
+  if (!ok) process.exitCode = 1;
 }
