@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
-import { detect, detectByTemplate, scoreImageFolder, type Summary } from '../daemon/geneval';
+import { committedClassifierLabel, detect, detectByTemplate, scoreImageFolder, type Summary } from '../daemon/geneval';
 import { loadModel } from '../daemon/models';
 import { DEFAULT_SAMPLING, generateGenevalFolder, type SamplingConfig } from '../daemon/train';
 import { defaultPromptSet } from '../daemon/util/paths';
@@ -106,8 +106,7 @@ function updateCard(cardFile: string, r: Rescored, key: MeasurementKey): void {
   const m = card.genevalByDetector?.measurements.find((x) => x.set.includes(promptName) && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed);
   if (!m) throw new Error(`${cardFile}: no genevalByDetector measurement of ${promptName}, ${key.imagesPerPrompt} images a prompt, seed ${key.seed}`);
   if (Math.abs(m.template.overall - r.template.overall) > 5e-4) throw new Error(`${cardFile}: the template detector gives ${r.template.overall.toFixed(4)} on these images, the card ${m.template.overall}: not the card's images`);
-  const weights = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'daemon', 'geneval', 'shape-classifier.json'), 'utf8')) as { format: string; provenance: { descriptors?: string } };
-  const now = `${weights.format}${weights.provenance.descriptors ? `: ${weights.provenance.descriptors}` : ''}`;
+  const now = committedClassifierLabel();
   if (m.learnedWeights !== now) m.learnedBefore = { ...m.learned, weights: m.learnedWeights ?? 'unirl-shape-classifier/2: the five networks of sessions 9-19, which read a region from its half-covered pixels' };
   m.learnedWeights = now;
   m.learned = rounded(r.detector);

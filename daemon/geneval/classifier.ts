@@ -168,3 +168,10 @@ export function defaultClassifier(): ShapeClassifier {
   committed ??= loadClassifier(weightsFile as ClassifierWeights);
   return committed;
 }
+
+/** Which committed weights read the learned detector's scores: their format and how they describe a region (for the record a score carries). */
+export function committedClassifierLabel(): string {
+  const { format, provenance } = weightsFile as ClassifierWeights;
+  const descriptors = provenance['descriptors'];
+  return typeof descriptors === 'string' ? `${format}: ${descriptors}` : format;
+}
