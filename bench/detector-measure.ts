@@ -2,7 +2,7 @@
  * What the detector benchmarks share: GenEval per tag for a detector over a set of images, and
  * calibration (is a detection with confidence c right a fraction c of the time?).
  */
-import { detect, evaluateDetections, keepDetections, loadClassifier, type ClassifierWeights, type Detection, type Detector } from '../daemon/geneval';
+import { COUNTING_THRESHOLD, detect, evaluateDetections, keepDetections, loadClassifier, type ClassifierWeights, type Detection, type Detector } from '../daemon/geneval';
 import { readTextFile } from '../daemon/util/fsx';
 import type { Box } from '../daemon/world/relations';
 import { TAGS, type Metadata, type ShapeClass, type ColorName } from '../daemon/world';
@@ -63,6 +63,13 @@ export interface TruthObject {
   box: Box;
 }
 
+/** True when a detection's box centre lies in `box` grown by `slack` px on every side. */
+function centreIn(d: Detection, box: Box, slack: number): boolean {
+  const cx = (d.box[0] + d.box[2]) / 2;
+  const cy = (d.box[1] + d.box[3]) / 2;
+  return cx >= box[0] - slack && cx <= box[2] + slack && cy >= box[1] - slack && cy <= box[3] + slack;
+}
+
 /**
  * Marks each detection right or wrong: right when its box centre lies in a truth object's box
  * (grown by `slack` px: turned or soft shapes spill over a little) that no more confident
@@ -74,9 +81,7 @@ export function judgeDetections(detections: readonly Detection[], truth: readonl
     .map((d, i) => ({ d, i }))
     .sort((a, b) => b.d.score - a.d.score)
     .reduce<boolean[]>((out, { d, i }) => {
-      const cx = (d.box[0] + d.box[2]) / 2;
-      const cy = (d.box[1] + d.box[3]) / 2;
-      const t = truth.findIndex((o, k) => !claimed.has(k) && cx >= o.box[0] - slack && cx <= o.box[2] + slack && cy >= o.box[1] - slack && cy <= o.box[3] + slack);
+      const t = truth.findIndex((o, k) => !claimed.has(k) && centreIn(d, o.box, slack));
       if (t >= 0) claimed.add(t);
       out[i] = t >= 0 && truth[t]!.shape === d.class && truth[t]!.color === d.color;
       return out;
@@ -139,22 +144,18 @@ export class ObjectTally {
 
   add(detections: readonly Detection[], truth: readonly TruthObject[], slack = 1): void {
     for (const o of truth) {
-      const d = detections.find((d) => {
-        const cx = (d.box[0] + d.box[2]) / 2;
-        const cy = (d.box[1] + d.box[3]) / 2;
-        return d.color === o.color && cx >= o.box[0] - slack && cx <= o.box[2] + slack && cy >= o.box[1] - slack && cy <= o.box[3] + slack;
-      });
+      const d = detections.find((d) => d.color === o.color && centreIn(d, o.box, slack));
       const c = this.byClass.get(o.shape) ?? { n: 0, counted: 0, hedged: 0, missed: 0, readAs: new Map<ShapeClass, number>() };
       c.n++;
       if (!d) c.missed++;
       else if (d.class !== o.shape) c.readAs.set(d.class, (c.readAs.get(d.class) ?? 0) + 1);
-      else if (d.score > 0.9) c.counted++;
+      else if (d.score > COUNTING_THRESHOLD) c.counted++;
       else c.hedged++;
       this.byClass.set(o.shape, c);
       const side = Math.round(o.box[2] - o.box[0]);
       const s = this.bySide.get(side) ?? { n: 0, lost: 0 };
       s.n++;
-      if (!d || d.class !== o.shape || d.score <= 0.9) s.lost++;
+      if (!d || d.class !== o.shape || d.score <= COUNTING_THRESHOLD) s.lost++;
       this.bySide.set(side, s);
     }
   }
