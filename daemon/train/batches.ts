@@ -10,7 +10,7 @@ import { createImageTokenizer } from '../tokenizers';
 import { Rng } from '../util/random';
 import { spawnBundledWorker } from '../util/worker';
 import type { Metadata, RgbImage } from '../world';
-import { drawCountExamples, drawExamples, drawVariedCountExamples, stepRng, TrainingPrompts } from './data';
+import { drawColorRelationExamples, drawCountExamples, drawExamples, drawVariedCountExamples, stepRng, TrainingPrompts } from './data';
 
 export interface BatchSpec {
   seed: number;
@@ -22,6 +22,8 @@ export interface BatchSpec {
   countShare: number;
   /** Share that are UniRL's counting question over scenes of one to five objects of a class (data.ts). */
   variedCountShare?: number;
+  /** Share of the generation examples that are relations between two objects of one class told apart by colour (data.ts). */
+  colorRelationShare?: number;
   /** Lines of held-out files, never drawn. */
   heldOut: readonly Metadata[];
 }
@@ -49,7 +51,8 @@ export class BatchMaker {
   make(step: number): Batch {
     const world = { canvas: this.spec.canvas };
     const rng = stepRng(this.spec.seed, step);
-    const gen = drawExamples(this.prompts, world, rng, this.spec.generation);
+    const related = Math.round(this.spec.generation * (this.spec.colorRelationShare ?? 0));
+    const gen = [...drawExamples(this.prompts, world, rng, this.spec.generation - related), ...drawColorRelationExamples(world, rng, related)];
     const counted = Math.round(this.spec.understanding * this.spec.countShare);
     const varied = Math.min(this.spec.understanding - counted, Math.round(this.spec.understanding * (this.spec.variedCountShare ?? 0)));
     const und = [

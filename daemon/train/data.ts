@@ -15,12 +15,15 @@ import {
   MAX_COUNT_ANSWER,
   metadataFor,
   QUESTIONS,
+  RELATIONS,
   objectBox,
   pythonJsonDumps,
   renderScene,
   sampleScene,
   TAGS,
   touchesHeldOut,
+  article,
+  type ColorName,
   type Combination,
   type Metadata,
   type RgbImage,
@@ -181,3 +184,34 @@ export function drawVariedCountExamples(prompts: TrainingPrompts, world: WorldCo
 
 /** The generator for step `step` of a run seeded `seed`: resuming at any step draws the same data. */
 export const stepRng = (seed: number, step: number): Rng => new Rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0);
+
+/**
+ * Relation examples the held-out split cannot touch: two objects of one class told apart only by
+ * colour, "a photo of a red circle left of a blue circle", for generation. A held-out position
+ * triple names two classes, and training shows that pair on that axis one way round only (the
+ * other way is the held-out triple), so the generator can learn each pair's layout instead of what
+ * the words say, and draws held-out triples reversed (docs/models.md, "Position"). Here every
+ * colour pair appears in every relation, so only the order of the words and the relation tell
+ * which object goes where. Same-class pairs are no split combination (split.ts, metadataKeys).
+ */
+export function drawColorRelationExamples(world: WorldConfig, rng: Rng, n: number): Example[] {
+  return Array.from({ length: n }, () => {
+    const shape = rng.pick(CLASSES);
+    const [subjectColor, targetColor] = rng.shuffle([...COLORS]) as [ColorName, ColorName];
+    const relation = rng.pick(RELATIONS);
+    const subject = `${article(subjectColor)} ${subjectColor} ${shape}`;
+    const target = `${article(targetColor)} ${targetColor} ${shape}`;
+    const meta: Metadata = {
+      tag: 'position',
+      include: [
+        { class: shape, count: 1, color: targetColor },
+        { class: shape, count: 1, color: subjectColor, position: [relation, 0] },
+      ],
+      prompt: `a photo of ${subject} ${relation} ${target}`,
+      question: QUESTIONS.position,
+      answer: `The ${subjectColor} ${shape} is ${relation} the ${targetColor} ${shape}`,
+    };
+    if (touchesHeldOut(meta)) throw new Error(`internal error: colour relation "${meta.prompt}" touches a held-out combination`);
+    return { meta, image: renderScene(sampleScene(meta, world, rng), world), question: meta.question!, answer: meta.answer! };
+  });
+}

@@ -33,6 +33,12 @@ export interface PretrainConfig {
    * judge that cannot tell four from five passes its own miscounted images.
    */
   variedCountShare: number;
+  /**
+   * Share of the generation examples that are relations between two objects of one class told
+   * apart by colour (data.ts, drawColorRelationExamples): so that the generator reads which object a
+   * relation puts where from the words, not from the pair. Absent: 0.
+   */
+  colorRelationShare?: number;
   lr: number;
   minLr: number;
   warmup: number;
@@ -111,7 +117,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   if (existsSync(checkpoint)) step = loadCheckpoint(checkpoint, model.params, optimizer).step;
   else if (config.init) loadCheckpoint(config.init, model.params);
   const batches = new BatchSource(
-    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, heldOut: hooks.heldOut ?? [] },
+    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, colorRelationShare: config.colorRelationShare ?? 0, heldOut: hooks.heldOut ?? [] },
     config.dataWorkers ?? defaultDataWorkers(tf.getBackend()),
   );
   const save = async (): Promise<void> => {

@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import { defaultDetector, keepDetections } from '../../daemon/geneval';
 import { createImageTokenizer, createTextTokenizer } from '../../daemon/tokenizers';
 import { BatchMaker } from '../../daemon/train/batches';
-import { BREAKS, breakObject, drawCountExamples, drawVariedCountExamples, paintScrawl, TrainingPrompts } from '../../daemon/train/data';
+import { BREAKS, breakObject, drawColorRelationExamples, drawCountExamples, drawVariedCountExamples, paintScrawl, TrainingPrompts } from '../../daemon/train/data';
 import { Rng } from '../../daemon/util/random';
-import { CLASSES, countAnswer, DEFAULT_WORLD, metadataFor, objectBox, readCount, renderScene, sampleScene, touchesHeldOut } from '../../daemon/world';
+import { CLASSES, combinationOf, countAnswer, DEFAULT_WORLD, metadataFor, objectBox, readCount, relationsBetween, renderScene, sampleScene, touchesHeldOut } from '../../daemon/world';
 
 const tokenizer = createImageTokenizer(DEFAULT_WORLD);
 
@@ -113,5 +113,37 @@ describe('training prompts', () => {
     assert.equal(drawnTags(new TrainingPrompts()).size, 6);
     assert.deepEqual([...drawnTags(new TrainingPrompts([], ['counting', 'color_attr']))].sort(), ['color_attr', 'counting']);
     assert.throws(() => new TrainingPrompts([], []), /no tags/);
+  });
+});
+
+describe('colour relation examples', () => {
+  it('draw two objects of one class whose colours stand where the words put them, never a held-out combination', () => {
+    const examples = drawColorRelationExamples(DEFAULT_WORLD, new Rng(5), 200);
+    const text = createTextTokenizer();
+    const relations = new Set<string>();
+    for (const e of examples) {
+      assert.ok(!touchesHeldOut(e.meta));
+      text.encode(e.meta.prompt);
+      const combo = combinationOf(e.meta);
+      assert.ok(combo?.tag === 'position' && combo.subject === combo.target, `"${e.meta.prompt}" is a same-class position line`);
+      relations.add(combo.relation);
+      const [, subjectColor, targetColor] = /^a photo of an? (\w+) \w+ [a-z ]+ an? (\w+) \w+$/.exec(e.meta.prompt)!;
+      // The detector judges the picture as GenEval would: the prompt's relation holds between the two named colours.
+      const found = keepDetections(defaultDetector(e.image), 'position').get(combo.subject) ?? [];
+      const subject = found.find((d) => d.color === subjectColor);
+      const target = found.find((d) => d.color === targetColor);
+      assert.ok(subject && target && found.length === 2, `"${e.meta.prompt}": found ${found.map((d) => d.color).join(', ')}`);
+      assert.ok(relationsBetween(subject.box, target.box).has(combo.relation), `"${e.meta.prompt}": the ${subjectColor} object is not ${combo.relation} the ${targetColor} one`);
+    }
+    assert.equal(relations.size, 4);
+  });
+
+  it("take the spec's share of a step's generation batch, and none by default (the batch unchanged)", () => {
+    const spec = { seed: 3, canvas: 32, patch: 4, generation: 8, understanding: 2, countShare: 0, heldOut: [] };
+    const sameClassRelations = (share: number | undefined): number =>
+      new BatchMaker(share === undefined ? spec : { ...spec, colorRelationShare: share }).make(7).generation.prompts.filter((p) => /^a photo of an? \w+ (\w+) (left of|right of|above|below) an? \w+ \1$/.test(p)).length;
+    assert.equal(sameClassRelations(0.5), 4);
+    assert.equal(sameClassRelations(undefined), 0);
+    assert.deepEqual(new BatchMaker({ ...spec, colorRelationShare: 0 }).make(7).generation.prompts, new BatchMaker(spec).make(7).generation.prompts);
   });
 });
