@@ -25,7 +25,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
                      objects of a class (the prompts show two to four; default ${DEFAULT_PRETRAIN.variedCountShare})
   --color-relation-share X  share of the generation examples that are relations between two
                      objects of one class told apart by colour ("a red circle left of a blue
-                     circle"), so that the words, not the pair, say which goes where (default 0)
+                     circle"), so that the words, not the pair, say which goes where (default ${DEFAULT_PRETRAIN.colorRelationShare})
   --answer-dropout X probability of hiding each answer word the model reads back in understanding,
                      so that it names a pair's second object from the image (default ${DEFAULT_PRETRAIN.answerDropout})
   --dim, --layers, --heads   model size (defaults 192, 6, 6)
@@ -107,7 +107,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       understandingBatchSize: intOption(values['und-batch'] ?? values.batch, 'und-batch', DEFAULT_PRETRAIN.understandingBatchSize, 1, 4096),
       countShare: numberOption(values['count-share'], 'count-share', DEFAULT_PRETRAIN.countShare, 0, 1),
       variedCountShare: numberOption(values['varied-count-share'], 'varied-count-share', DEFAULT_PRETRAIN.variedCountShare, 0, 1),
-      colorRelationShare: numberOption(values['color-relation-share'], 'color-relation-share', 0, 0, 1),
+      colorRelationShare: numberOption(values['color-relation-share'], 'color-relation-share', DEFAULT_PRETRAIN.colorRelationShare, 0, 1),
       answerDropout: numberOption(values['answer-dropout'], 'answer-dropout', DEFAULT_PRETRAIN.answerDropout, 0, 0.9),
       lr,
       minLr,

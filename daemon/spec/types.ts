@@ -23,6 +23,7 @@ export interface PretrainStageSpec extends StageCommon {
   understandingBatchSize?: number;
   countShare: number;
   variedCountShare: number;
+  colorRelationShare: number;
   answerDropout: number;
   learningRate: number;
   minLearningRate: number;

@@ -36,9 +36,9 @@ export interface PretrainConfig {
   /**
    * Share of the generation examples that are relations between two objects of one class told
    * apart by colour (data.ts, drawColorRelationExamples): so that the generator reads which object a
-   * relation puts where from the words, not from the pair. Absent: 0.
+   * relation puts where from the words, not from the pair.
    */
-  colorRelationShare?: number;
+  colorRelationShare: number;
   lr: number;
   minLr: number;
   warmup: number;
@@ -74,6 +74,7 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'model'> = {
   understandingBatchSize: 16,
   countShare: 0,
   variedCountShare: 0,
+  colorRelationShare: 0,
   lr: 1e-3,
   minLr: 1e-4,
   warmup: 200,
@@ -117,7 +118,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   if (existsSync(checkpoint)) step = loadCheckpoint(checkpoint, model.params, optimizer).step;
   else if (config.init) loadCheckpoint(config.init, model.params);
   const batches = new BatchSource(
-    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, colorRelationShare: config.colorRelationShare ?? 0, heldOut: hooks.heldOut ?? [] },
+    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, colorRelationShare: config.colorRelationShare, heldOut: hooks.heldOut ?? [] },
     config.dataWorkers ?? defaultDataWorkers(tf.getBackend()),
   );
   const save = async (): Promise<void> => {

@@ -33,6 +33,7 @@ export const pretrainStage: Stage<'pretrain'> = {
         understandingBatchSize: config.understandingBatchSize ?? config.batchSize,
         countShare: config.countShare,
         variedCountShare: config.variedCountShare,
+        colorRelationShare: config.colorRelationShare,
         answerDropout: config.answerDropout,
         lr: config.learningRate,
         minLr: config.minLearningRate,
