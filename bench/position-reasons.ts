@@ -7,9 +7,8 @@
  * `unirl eval` or `unirl geneval score`); prints one markdown row per file.
  */
 import { readFileSync } from 'node:fs';
-import { RELATIONS, type Relation } from '../daemon/world';
+import { MIRROR, RELATIONS, type Relation } from '../daemon/world';
 
-const MIRROR: Readonly<Record<Relation, Relation>> = { 'left of': 'right of', 'right of': 'left of', above: 'below', below: 'above' };
 const OUTCOMES = ['right', 'reversed', 'another relation', 'object missing'] as const;
 type Outcome = (typeof OUTCOMES)[number];
 

@@ -14,9 +14,8 @@ import { defaultDetector } from '../daemon/geneval';
 import { loadModel } from '../daemon/models';
 import { DEFAULT_SAMPLING, drawColorRelationExamples, generateImages } from '../daemon/train';
 import { Rng } from '../daemon/util/random';
-import { DEFAULT_WORLD, relationsBetween, type Metadata, type Relation, type RgbImage } from '../daemon/world';
+import { DEFAULT_WORLD, MIRROR, relationsBetween, type Metadata, type RgbImage } from '../daemon/world';
 
-const MIRROR: Readonly<Record<Relation, Relation>> = { 'left of': 'right of', 'right of': 'left of', above: 'below', below: 'above' };
 const OUTCOMES = ['right', 'mirrored', 'another relation', 'object missing'] as const;
 
 function outcome(meta: Metadata, image: RgbImage): (typeof OUTCOMES)[number] {

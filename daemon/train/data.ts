@@ -6,6 +6,7 @@
 import { BACKGROUND_TOKEN, tokenOf, type ImageTokenizer } from '../tokenizers';
 import { Rng } from '../util/random';
 import {
+  article,
   COLOR_RGB,
   COLORS,
   CLASSES,
@@ -15,14 +16,13 @@ import {
   MAX_COUNT_ANSWER,
   metadataFor,
   QUESTIONS,
-  RELATIONS,
   objectBox,
   pythonJsonDumps,
+  RELATIONS,
   renderScene,
   sampleScene,
   TAGS,
   touchesHeldOut,
-  article,
   type ColorName,
   type Combination,
   type Metadata,

@@ -8,6 +8,7 @@
 import { CLASSES, COLORS, PLURALS, RELATIONS, type ColorName, type Relation, type ShapeClass } from './definition';
 import type { Metadata } from './metadata';
 import { readCount } from './counts';
+import { MIRROR } from './relations';
 import { combinationOf, questionAnswer } from './prompts';
 
 export interface Verdict {
@@ -41,8 +42,6 @@ function relationIn(text: string): Relation | undefined {
   const t = ` ${words(text).join(' ')} `;
   return RELATIONS.find((r) => t.includes(` ${r} `));
 }
-
-const MIRROR: Record<Relation, Relation> = { 'left of': 'right of', 'right of': 'left of', above: 'below', below: 'above' };
 
 /** Fraction of equal items between two multisets of strings (by the larger size). */
 function overlap(a: readonly string[], b: readonly string[]): number {

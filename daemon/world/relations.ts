@@ -10,6 +10,9 @@ import type { Relation } from './definition';
 /** A box as GenEval writes it: [x1, y1, x2, y2] in pixels, y downward. */
 export type Box = readonly [number, number, number, number];
 
+/** Each relation's mirror: what holds of B and A when the relation holds of A and B. */
+export const MIRROR: Readonly<Record<Relation, Relation>> = { 'left of': 'right of', 'right of': 'left of', above: 'below', below: 'above' };
+
 /** GenEval's POSITION_THRESHOLD. */
 export const POSITION_MARGIN = 0.1;
 

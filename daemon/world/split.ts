@@ -7,7 +7,8 @@
  * colour pairs in either order, so training never sees the same scene under other words.
  */
 import { Rng } from '../util/random';
-import { CLASSES, COLORS, RELATIONS, type Relation } from './definition';
+import { CLASSES, COLORS, RELATIONS } from './definition';
+import { MIRROR } from './relations';
 import type { Metadata } from './metadata';
 import type { Combination } from './prompts';
 
@@ -15,13 +16,6 @@ import type { Combination } from './prompts';
 export const SPLIT_SEED = 20250529;
 /** Fractions of each compositional tag's equivalence classes that are held out. */
 export const HELD_OUT_FRACTION = { two_object: 1 / 3, position: 1 / 4, color_attr: 1 / 4 } as const;
-
-const MIRROR: Readonly<Record<Relation, Relation>> = {
-  'left of': 'right of',
-  'right of': 'left of',
-  above: 'below',
-  below: 'above',
-};
 
 /** The split key of a combination, shared by all its mirror phrasings; undefined for tags that are not split. */
 export function combinationKey(c: Combination): string | undefined {
