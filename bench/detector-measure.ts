@@ -2,24 +2,32 @@
  * What the detector benchmarks share: GenEval per tag for a detector over a set of images, and
  * calibration (is a detection with confidence c right a fraction c of the time?).
  */
-import { COUNTING_THRESHOLD, detect, evaluateDetections, keepDetections, loadClassifier, type ClassifierWeights, type Detection, type Detector } from '../daemon/geneval';
+import { COUNTING_THRESHOLD, defaultClassifier, detect, evaluateDetections, keepDetections, loadClassifier, type ClassifierWeights, type Detection, type Detector } from '../daemon/geneval';
 import { readTextFile } from '../daemon/util/fsx';
 import type { Box } from '../daemon/world/relations';
 import { TAGS, type Metadata, type ShapeClass, type ColorName } from '../daemon/world';
 
 /**
  * The learned detector with the committed weights, or with the weights of `file` (a benchmark's
- * --weights: a retrained classifier scored before it replaces the committed one).
+ * --weights: a retrained classifier scored before it replaces the committed one); `temperature`
+ * replaces the weights' fitted one (a benchmark's --temperature: how far calibration alone moves a
+ * row, never a way of choosing it on the images it is scored with).
  */
-export function learnedDetector(file?: string): Detector {
-  if (file === undefined) return (image) => detect(image);
-  let weights: ClassifierWeights;
-  try {
-    weights = JSON.parse(readTextFile(file)) as ClassifierWeights;
-  } catch (err) {
-    throw new Error(`--weights: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+export function learnedDetector(file?: string, temperature?: number): Detector {
+  let classifier = defaultClassifier();
+  if (file !== undefined) {
+    let weights: ClassifierWeights;
+    try {
+      weights = JSON.parse(readTextFile(file)) as ClassifierWeights;
+    } catch (err) {
+      throw new Error(`--weights: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    classifier = loadClassifier(weights);
   }
-  const classifier = loadClassifier(weights);
+  if (temperature !== undefined) {
+    if (!(temperature > 0)) throw new Error(`--temperature must be a positive number (got ${temperature})`);
+    classifier = { ...classifier, temperature };
+  }
   return (image) => detect(image, classifier);
 }
 

@@ -4,10 +4,10 @@
  * program never used in training), scored with the detector and with the template detector it
  * replaced; and the calibration of the detector's confidences on the same images.
  *
- * `npx tsx bench/detector-styles.ts [--metadata FILE] [--n 4] [--seed 1] [--rows world,training,...] [--weights FILE] [--objects]`;
+ * `npx tsx bench/detector-styles.ts [--metadata FILE] [--n 4] [--seed 1] [--rows world,training,...] [--weights FILE] [--temperature T] [--objects]`;
  * prints three markdown tables (docs/geneval.md holds the last ones). `--rows` keeps the rows whose
  * names contain one of the words; `--objects` adds, per row, what became of each truth object, by
- * class and by box side.
+ * class and by box side; `--temperature` replaces the weights' fitted temperature.
  *
  * The third table is each style's ceiling: a style may draw two classes as the very same pixels
  * (a small disc and a small rounded square), and no reader of pixels can name both right. The
@@ -92,8 +92,8 @@ const ROWS: StyleRow[] = [
 ];
 
 function main(): void {
-  const { values } = parseArgs({ options: { metadata: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, rows: { type: 'string' }, weights: { type: 'string' }, objects: { type: 'boolean' } } });
-  const detect = learnedDetector(values.weights);
+  const { values } = parseArgs({ options: { metadata: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, rows: { type: 'string' }, weights: { type: 'string' }, temperature: { type: 'string' }, objects: { type: 'boolean' } } });
+  const detect = learnedDetector(values.weights, values.temperature === undefined ? undefined : Number(values.temperature));
   const wanted = values.rows?.split(',');
   const file = values.metadata ?? defaultPromptSet();
   const prompts = parseMetadataLines(readFileSync(file, 'utf8'), file);
