@@ -26,6 +26,9 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
   --color-relation-share X  share of the generation examples that are relations between two
                      objects of one class told apart by colour ("a red circle left of a blue
                      circle"), so that the words, not the pair, say which goes where (default ${DEFAULT_PRETRAIN.colorRelationShare})
+  --color-relation-und-share X  share of the understanding examples that are such relations,
+                     asked the position question, so that the answer comes from where the objects
+                     are, not from which pair it is (default ${DEFAULT_PRETRAIN.colorRelationUnderstandingShare})
   --answer-dropout X probability of hiding each answer word the model reads back in understanding,
                      so that it names a pair's second object from the image (default ${DEFAULT_PRETRAIN.answerDropout})
   --dim, --layers, --heads   model size (defaults 192, 6, 6)
@@ -55,6 +58,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         'varied-count-share': { type: 'string' },
         'answer-dropout': { type: 'string' },
         'color-relation-share': { type: 'string' },
+        'color-relation-und-share': { type: 'string' },
         dim: { type: 'string' },
         layers: { type: 'string' },
         heads: { type: 'string' },
@@ -108,6 +112,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       countShare: numberOption(values['count-share'], 'count-share', DEFAULT_PRETRAIN.countShare, 0, 1),
       variedCountShare: numberOption(values['varied-count-share'], 'varied-count-share', DEFAULT_PRETRAIN.variedCountShare, 0, 1),
       colorRelationShare: numberOption(values['color-relation-share'], 'color-relation-share', DEFAULT_PRETRAIN.colorRelationShare, 0, 1),
+      colorRelationUnderstandingShare: numberOption(values['color-relation-und-share'], 'color-relation-und-share', DEFAULT_PRETRAIN.colorRelationUnderstandingShare, 0, 1),
       answerDropout: numberOption(values['answer-dropout'], 'answer-dropout', DEFAULT_PRETRAIN.answerDropout, 0, 0.9),
       lr,
       minLr,
@@ -119,7 +124,9 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       keepEvery: intOption(values['keep-every'], 'keep-every', 0, 0, 1_000_000),
       logEvery: intOption(values['log-every'], 'log-every', DEFAULT_PRETRAIN.logEvery, 1, 1_000_000),
     };
-    if (config.countShare + config.variedCountShare > 1) throw new UsageError('--count-share and --varied-count-share are shares of one understanding batch: together at most 1');
+    if (config.countShare + config.variedCountShare + config.colorRelationUnderstandingShare > 1) {
+      throw new UsageError('--count-share, --varied-count-share and --color-relation-und-share are shares of one understanding batch: together at most 1');
+    }
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     process.once('SIGTERM', () => controller.abort());

@@ -24,6 +24,7 @@ export interface PretrainStageSpec extends StageCommon {
   countShare: number;
   variedCountShare: number;
   colorRelationShare: number;
+  colorRelationUnderstandingShare: number;
   answerDropout: number;
   learningRate: number;
   minLearningRate: number;

@@ -173,8 +173,9 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
     if (stage.minLearningRate > stage.learningRate) {
       out.push(err(`${at}/minLearningRate`, `minLearningRate (${stage.minLearningRate}) is above learningRate (${stage.learningRate})`));
     }
-    if (stage.countShare + stage.variedCountShare > 1) {
-      out.push(err(`${at}/variedCountShare`, `countShare (${stage.countShare}) and variedCountShare (${stage.variedCountShare}) are shares of one understanding batch and add up to more than 1`));
+    if (stage.countShare + stage.variedCountShare + stage.colorRelationUnderstandingShare > 1) {
+      const shares = `countShare (${stage.countShare}), variedCountShare (${stage.variedCountShare}) and colorRelationUnderstandingShare (${stage.colorRelationUnderstandingShare})`;
+      out.push(err(`${at}/variedCountShare`, `${shares} are shares of one understanding batch and add up to more than 1`));
     }
   }
   if (stage.kind === 'pretrain' || stage.kind === 'sft' || stage.kind === 'grpo') {

@@ -24,6 +24,8 @@ export interface BatchSpec {
   variedCountShare?: number;
   /** Share of the generation examples that are relations between two objects of one class told apart by colour (data.ts). */
   colorRelationShare?: number;
+  /** Share of the understanding examples that are such relations, asked UniRL's position question (data.ts). */
+  colorRelationUnderstandingShare?: number;
   /** Lines of held-out files, never drawn. */
   heldOut: readonly Metadata[];
 }
@@ -55,10 +57,12 @@ export class BatchMaker {
     const gen = [...drawExamples(this.prompts, world, rng, this.spec.generation - related), ...drawColorRelationExamples(world, rng, related)];
     const counted = Math.round(this.spec.understanding * this.spec.countShare);
     const varied = Math.min(this.spec.understanding - counted, Math.round(this.spec.understanding * (this.spec.variedCountShare ?? 0)));
+    const relatedUnd = Math.min(this.spec.understanding - counted - varied, Math.round(this.spec.understanding * (this.spec.colorRelationUnderstandingShare ?? 0)));
     const und = [
-      ...drawExamples(this.prompts, world, rng, this.spec.understanding - counted - varied),
+      ...drawExamples(this.prompts, world, rng, this.spec.understanding - counted - varied - relatedUnd),
       ...drawCountExamples(this.prompts, world, this.tokenizer, rng, counted),
       ...drawVariedCountExamples(this.countingPrompts, world, rng, varied),
+      ...drawColorRelationExamples(world, rng, relatedUnd),
     ];
     return {
       step,

@@ -39,6 +39,12 @@ export interface PretrainConfig {
    * relation puts where from the words, not from the pair.
    */
   colorRelationShare: number;
+  /**
+   * Share of the understanding examples that are such colour relations, asked UniRL's position
+   * question: the reader can answer them only from where the objects are, never from which pair it
+   * is, as it can (and does) for a class pair it saw one way round.
+   */
+  colorRelationUnderstandingShare: number;
   lr: number;
   minLr: number;
   warmup: number;
@@ -75,6 +81,7 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'model'> = {
   countShare: 0,
   variedCountShare: 0,
   colorRelationShare: 0,
+  colorRelationUnderstandingShare: 0,
   lr: 1e-3,
   minLr: 1e-4,
   warmup: 200,
@@ -118,7 +125,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   if (existsSync(checkpoint)) step = loadCheckpoint(checkpoint, model.params, optimizer).step;
   else if (config.init) loadCheckpoint(config.init, model.params);
   const batches = new BatchSource(
-    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, colorRelationShare: config.colorRelationShare, heldOut: hooks.heldOut ?? [] },
+    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, colorRelationShare: config.colorRelationShare, colorRelationUnderstandingShare: config.colorRelationUnderstandingShare, heldOut: hooks.heldOut ?? [] },
     config.dataWorkers ?? defaultDataWorkers(tf.getBackend()),
   );
   const save = async (): Promise<void> => {

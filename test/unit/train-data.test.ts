@@ -5,7 +5,7 @@ import { createImageTokenizer, createTextTokenizer } from '../../daemon/tokenize
 import { BatchMaker } from '../../daemon/train/batches';
 import { BREAKS, breakObject, drawColorRelationExamples, drawCountExamples, drawVariedCountExamples, paintScrawl, TrainingPrompts } from '../../daemon/train/data';
 import { Rng } from '../../daemon/util/random';
-import { CLASSES, combinationOf, countAnswer, DEFAULT_WORLD, metadataFor, objectBox, readCount, relationsBetween, renderScene, sampleScene, touchesHeldOut } from '../../daemon/world';
+import { CLASSES, combinationOf, countAnswer, DEFAULT_WORLD, metadataFor, objectBox, QUESTIONS, readCount, relationsBetween, renderScene, sampleScene, touchesHeldOut } from '../../daemon/world';
 
 const tokenizer = createImageTokenizer(DEFAULT_WORLD);
 
@@ -145,5 +145,19 @@ describe('colour relation examples', () => {
     assert.equal(sameClassRelations(0.5), 4);
     assert.equal(sameClassRelations(undefined), 0);
     assert.deepEqual(new BatchMaker({ ...spec, colorRelationShare: 0 }).make(7).generation.prompts, new BatchMaker(spec).make(7).generation.prompts);
+  });
+
+  it("take the spec's share of a step's understanding batch, asked the position question, and none by default", () => {
+    const spec = { seed: 5, canvas: 32, patch: 4, generation: 2, understanding: 8, countShare: 0.25, heldOut: [] };
+    const und = (share: number | undefined) => new BatchMaker(share === undefined ? spec : { ...spec, colorRelationUnderstandingShare: share }).make(3).understanding;
+    const sameClass = /^The (\w+) (\w+) is (left of|right of|above|below) the (\w+) \2$/;
+    const withShare = und(0.5);
+    const related = withShare.answers.filter((a) => sameClass.test(a));
+    assert.equal(related.length, 4);
+    assert.ok(withShare.questions.filter((q, i) => sameClass.test(withShare.answers[i]!)).every((q) => q === QUESTIONS.position));
+    // The count share keeps its part: two count questions beside the four relations.
+    assert.equal(withShare.questions.filter((q) => /^How many /.test(q) && q !== QUESTIONS.counting).length, 2);
+    assert.equal(und(undefined).answers.filter((a) => sameClass.test(a)).length, 0);
+    assert.deepEqual(und(0), und(undefined));
   });
 });

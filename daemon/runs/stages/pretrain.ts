@@ -34,6 +34,7 @@ export const pretrainStage: Stage<'pretrain'> = {
         countShare: config.countShare,
         variedCountShare: config.variedCountShare,
         colorRelationShare: config.colorRelationShare,
+        colorRelationUnderstandingShare: config.colorRelationUnderstandingShare,
         answerDropout: config.answerDropout,
         lr: config.learningRate,
         minLr: config.minLearningRate,
