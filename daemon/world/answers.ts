@@ -90,7 +90,17 @@ export function judgeAnswer(meta: Metadata, answer: string): Verdict {
       const [a, b] = classes;
       const pairRight = overlap(classes, [combo.subject, combo.target]);
       let relRight = 0;
-      if (rel && classes.length === 2) {
+      const subjectItem = meta.include.find((g) => g.position);
+      const targetItem = subjectItem && meta.include[subjectItem.position![1]];
+      if (combo.subject === combo.target && subjectItem?.color && targetItem?.color) {
+        // Two objects of one class told apart by colour: the colours' order, not the classes',
+        // says which is which ("The red circle is left of the blue circle").
+        const [c, d] = colors;
+        if (rel && classes.length === 2 && colors.length === 2) {
+          if (c === subjectItem.color && d === targetItem.color && rel === combo.relation) relRight = 1;
+          if (c === targetItem.color && d === subjectItem.color && rel === MIRROR[combo.relation]) relRight = 1;
+        }
+      } else if (rel && classes.length === 2) {
         if (a === combo.subject && b === combo.target && rel === combo.relation) relRight = 1;
         if (a === combo.target && b === combo.subject && rel === MIRROR[combo.relation]) relRight = 1;
       }

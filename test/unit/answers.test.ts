@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTextTokenizer } from '../../daemon/tokenizers';
-import { CLASSES, COLORS, countAccepted, countAnswer, countFacts, countQuestion, judgeAnswer, MAX_COUNT_ANSWER, metadataFor, readCount } from '../../daemon/world';
+import { drawColorRelationExamples } from '../../daemon/train/data';
+import { Rng } from '../../daemon/util/random';
+import { CLASSES, COLORS, countAccepted, countAnswer, countFacts, countQuestion, DEFAULT_WORLD, judgeAnswer, MAX_COUNT_ANSWER, metadataFor, MIRROR, readCount, type Relation } from '../../daemon/world';
 
 describe('answer judge', () => {
   it('accepts equivalent phrasings and refuses wrong facts', () => {
@@ -12,6 +14,14 @@ describe('answer judge', () => {
     assert.equal(judgeAnswer(pos, 'The ring is left of the cross').correct, true);
     assert.equal(judgeAnswer(pos, 'The cross is right of the ring.').correct, true);
     assert.deepEqual(judgeAnswer(pos, 'The cross is left of the ring'), { correct: false, graded: 0.5 });
+    // Two objects of one class told apart by colour: the colours say which is which.
+    const [colourRelation] = drawColorRelationExamples(DEFAULT_WORLD, new Rng(1), 1);
+    const [, first, shape, relation, second] = /^The (\w+) (\w+) is (.+) the (\w+) \w+$/.exec(colourRelation!.answer)!;
+    const mirror = MIRROR[relation as Relation];
+    assert.equal(judgeAnswer(colourRelation!.meta, colourRelation!.answer).correct, true);
+    assert.equal(judgeAnswer(colourRelation!.meta, `The ${second} ${shape} is ${mirror} the ${first} ${shape}`).correct, true);
+    assert.deepEqual(judgeAnswer(colourRelation!.meta, `The ${second} ${shape} is ${relation} the ${first} ${shape}`), { correct: false, graded: 0.5 });
+    assert.deepEqual(judgeAnswer(colourRelation!.meta, `The ${first} ${shape} is ${relation} the ${shape}`), { correct: false, graded: 0.5 });
     const count = metadataFor({ tag: 'counting', shape: 'triangle', count: 3 });
     assert.equal(judgeAnswer(count, 'three triangles').correct, true);
     assert.deepEqual(judgeAnswer(count, 'two triangles'), { correct: false, graded: 0.5 });

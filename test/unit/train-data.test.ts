@@ -154,7 +154,7 @@ describe('colour relation examples', () => {
     const withShare = und(0.5);
     const related = withShare.answers.filter((a) => sameClass.test(a));
     assert.equal(related.length, 4);
-    assert.ok(withShare.questions.filter((q, i) => sameClass.test(withShare.answers[i]!)).every((q) => q === QUESTIONS.position));
+    assert.ok(withShare.answers.every((a, i) => !sameClass.test(a) || withShare.questions[i] === QUESTIONS.position));
     // The count share keeps its part: two count questions beside the four relations.
     assert.equal(withShare.questions.filter((q) => /^How many /.test(q) && q !== QUESTIONS.counting).length, 2);
     assert.equal(und(undefined).answers.filter((a) => sameClass.test(a)).length, 0);
