@@ -5,7 +5,7 @@
  * JSON file. Re-run it on another base by changing --base. --method sft runs UniRL-SFT the same way
  * (its defaults, understanding not trained; --set changes SftConfig fields).
  *
- *   npx tsx bench/grpo-sweep.ts --base models/shapes-ar-base.safetensors --name lr3e-5 \
+ *   npx tsx bench/grpo-sweep.ts --base models/shapes-ar-d192-base.safetensors --name lr3e-5 \
  *     --set lr=3e-5 --set reward=detector --steps 150 --eval-every 50 --seed 1
  *
  * --set KEY=VALUE changes one GrpoConfig field (numbers, booleans and strings as written; a
@@ -35,7 +35,7 @@ import { geneval } from './score';
 
 const { values } = parseArgs({
   options: {
-    base: { type: 'string', default: 'models/shapes-ar-base.safetensors' },
+    base: { type: 'string', default: 'models/shapes-ar-d192-base.safetensors' },
     name: { type: 'string' },
     seed: { type: 'string', default: '1' },
     steps: { type: 'string', default: '150' },

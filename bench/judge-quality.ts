@@ -12,7 +12,7 @@
  *     advantages there push in directions the truth does not support);
  *   - agree: the share of images where the judge's verdict equals the detector's (binary judges).
  *
- *   npx tsx bench/judge-quality.ts --checkpoint models/shapes-ar-base.safetensors --prompts 20 --group 8 [--tags counting,position] [--seed N]
+ *   npx tsx bench/judge-quality.ts --checkpoint models/shapes-ar-d192-base.safetensors --prompts 20 --group 8 [--tags counting,position] [--seed N]
  *
  * The judges: `self` (the greedy answer states the prompt's facts: UniRL's reward), `self_graded`
  * (the share of facts stated), `self+class` (also asks what the main item is where the tag's
@@ -36,7 +36,7 @@ import { generatePromptSet, judgeAnswer, missingFactLines, TAGS, type Metadata }
 
 const { values } = parseArgs({
   options: {
-    checkpoint: { type: 'string', default: 'models/shapes-ar-base.safetensors' },
+    checkpoint: { type: 'string', default: 'models/shapes-ar-d192-base.safetensors' },
     prompts: { type: 'string', default: '20' },
     group: { type: 'string', default: '8' },
     seed: { type: 'string', default: '0' },

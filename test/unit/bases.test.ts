@@ -33,7 +33,7 @@ describe('every committed checkpoint', () => {
   }
 });
 
-for (const name of ['shapes-masked-base', 'shapes-ar-base']) {
+for (const name of ['shapes-masked-base', 'shapes-ar-base', 'shapes-ar-d192-base']) {
   describe(`committed base ${name}`, () => {
     const file = join(MODELS, `${name}.safetensors`);
 

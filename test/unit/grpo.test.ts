@@ -157,7 +157,7 @@ describe('the self likelihood reward', () => {
 describe('the self count reward', () => {
   it("is the share of the prompt's groups the model counts as GenEval's rule asks, and a positioned pair's relation", async () => {
     // The committed base (not a random model), so that its answers hold number words to judge.
-    const { model } = loadModel('models/shapes-ar-base.safetensors');
+    const { model } = loadModel('models/shapes-ar-d192-base.safetensors');
     const three = metadataFor({ tag: 'counting', shape: 'ring', count: 3 });
     const placed = metadataFor({ tag: 'position', subject: 'circle', relation: 'above', target: 'square' });
     const colored = metadataFor({ tag: 'color_attr', first: 'cross', firstColor: 'red', second: 'diamond', secondColor: 'blue' });
