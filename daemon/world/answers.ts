@@ -87,22 +87,18 @@ export function judgeAnswer(meta: Metadata, answer: string): Verdict {
       return verdict([colors.length === 1 && colors[0] === combo.color ? 1 : 0]);
     case 'position': {
       const rel = relationIn(answer);
-      const [a, b] = classes;
       const pairRight = overlap(classes, [combo.subject, combo.target]);
-      let relRight = 0;
+      // Each object is named by its class, or, for two objects of one class told apart by colour
+      // ("The red circle is left of the blue circle"), by its colour: the names' order says which is which.
       const subjectItem = meta.include.find((g) => g.position);
       const targetItem = subjectItem && meta.include[subjectItem.position![1]];
-      if (combo.subject === combo.target && subjectItem?.color && targetItem?.color) {
-        // Two objects of one class told apart by colour: the colours' order, not the classes',
-        // says which is which ("The red circle is left of the blue circle").
-        const [c, d] = colors;
-        if (rel && classes.length === 2 && colors.length === 2) {
-          if (c === subjectItem.color && d === targetItem.color && rel === combo.relation) relRight = 1;
-          if (c === targetItem.color && d === subjectItem.color && rel === MIRROR[combo.relation]) relRight = 1;
-        }
-      } else if (rel && classes.length === 2) {
-        if (a === combo.subject && b === combo.target && rel === combo.relation) relRight = 1;
-        if (a === combo.target && b === combo.subject && rel === MIRROR[combo.relation]) relRight = 1;
+      const byColour = combo.subject === combo.target && subjectItem?.color !== undefined && targetItem?.color !== undefined;
+      const [a, b] = byColour ? colors : classes;
+      const [subject, target] = byColour ? [subjectItem.color, targetItem.color] : [combo.subject, combo.target];
+      let relRight = 0;
+      if (rel && classes.length === 2 && (!byColour || colors.length === 2)) {
+        if (a === subject && b === target && rel === combo.relation) relRight = 1;
+        if (a === target && b === subject && rel === MIRROR[combo.relation]) relRight = 1;
       }
       return verdict([pairRight, relRight]);
     }
