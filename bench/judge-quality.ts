@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const batch = metas.slice(p, p + 2);
     const groupMetas = batch.flatMap((m) => Array<Metadata>(G).fill(m));
     const { images } = await selfGenerate(model, groupMetas.map((m) => m.prompt), generateOptions(sampling, rng));
-    const judged = await judgeImages(model, groupMetas, images, { likelihood: true, count: true, countLikelihood: true });
+    const judged = await judgeImages(model, groupMetas, images, { likelihood: true, count: true, countLikelihood: true, contrast: true });
     const detector = detectorVerdicts(groupMetas, images).correct;
     // The second referee: the learned detector (is a judge's disagreement the template detector's strictness?).
     const learned = groupMetas.map((m, i) => evaluateDetections(keepDetections(detect(images[i]!), m.tag), m).correct);
@@ -90,6 +90,9 @@ async function main(): Promise<void> {
           self_count_likelihood: judged.selfCountLikelihood![i]!,
           // Two soft verdicts from different questions, multiplied: does their evidence add up?
           'self_likelihood x self_count_likelihood': judged.selfLikelihood![i]! * judged.selfCountLikelihood![i]!,
+          // The generator as a classifier (its errors are not the reader's), alone and with the reader's.
+          self_contrast: judged.selfContrast![i]!,
+          'self_likelihood x self_contrast': judged.selfLikelihood![i]! * judged.selfContrast![i]!,
         },
       }),
     );

@@ -34,6 +34,8 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
   --dim, --layers, --heads   model size (defaults 192, 6, 6)
   --bidirectional-image      autoregressive: the image block of understanding sequences attends
                      both ways (a vision encoder's view); allowed with --init (same weights)
+  --grid-positions   autoregressive: the pixel encoder adds row and column embeddings to its
+                     patches; with --init they start at zero (the same function at step 0)
   --lr X             peak learning rate (default ${DEFAULT_PRETRAIN.lr})
   --min-lr X         final learning rate of the cosine decay (default ${DEFAULT_PRETRAIN.minLr})
   --warmup N         warm-up steps (default ${DEFAULT_PRETRAIN.warmup})
@@ -63,6 +65,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         layers: { type: 'string' },
         heads: { type: 'string' },
         'bidirectional-image': { type: 'boolean' },
+        'grid-positions': { type: 'boolean' },
         lr: { type: 'string' },
         'min-lr': { type: 'string' },
         warmup: { type: 'string' },
@@ -96,7 +99,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
     const info = await initCompute({ backend: (values.backend ?? 'auto') as BackendChoice });
     process.stderr.write(`backend: ${info.backend} (${info.reason})\n`);
     const seed = intOption(values.seed, 'seed', DEFAULT_PRETRAIN.seed, 0, 2 ** 31);
-    const bidirectional = values['bidirectional-image'] ? { bidirectionalImage: true } : {};
+    const bidirectional = { ...(values['bidirectional-image'] ? { bidirectionalImage: true } : {}), ...(values['grid-positions'] ? { gridPositions: true } : {}) };
     const config = {
       ...DEFAULT_PRETRAIN,
       model: init ? modelConfig(paradigm, { ...init, ...bidirectional }) : modelConfig(paradigm, {

@@ -101,7 +101,11 @@ function parseStep(s: string | undefined, source: string): number {
  * Loads a checkpoint into existing parameters (every name and shape must match: no more, no less)
  * and, when given, the optimizer (the checkpoint must then have optimizer state from the same step).
  */
-export function loadCheckpoint(file: string, params: Parameters, optimizer?: Adam): CheckpointInfo {
+/**
+ * Loads weights (and, given an optimizer, its state) into `params`. `mayLack` names parameters the
+ * file may not have (a setting switched on after it was made): those keep their initialisation.
+ */
+export function loadCheckpoint(file: string, params: Parameters, optimizer?: Adam, mayLack: readonly string[] = []): CheckpointInfo {
   const { tensors, metadata } = readSafetensors(file);
   if (metadata['format'] !== CHECKPOINT_FORMAT) throw new Error(`${file}: not a UniRL checkpoint (format ${JSON.stringify(metadata['format'])})`);
   let config: unknown;
@@ -111,7 +115,7 @@ export function loadCheckpoint(file: string, params: Parameters, optimizer?: Ada
     throw new Error(`${file}: the "config" metadata is not JSON`);
   }
   const step = parseStep(metadata['step'], file);
-  const names = params.names();
+  const names = params.names().filter((n) => tensors.has(n) || !mayLack.includes(n));
   const missing = names.filter((n) => !tensors.has(n));
   const extra = [...tensors.keys()].filter((n) => !params.has(n));
   if (missing.length || extra.length) {

@@ -49,6 +49,11 @@ export class AutoregressiveModel implements UnifiedModel {
     this.undLength = 2 + this.layout.imageTokens + this.layout.dialogueSlots;
   }
 
+  /** Parameters a model of config `to` has that one of config `from` lacks (settings switched on since). */
+  static addedParameters(from: ModelConfig, to: ModelConfig): string[] {
+    return to.gridPositions && !from.gridPositions ? ['enc.row', 'enc.col'] : [];
+  }
+
   static create(config: ModelConfig): AutoregressiveModel {
     const p = new Parameters(config.seed);
     const l = createLayout(config);
@@ -61,6 +66,11 @@ export class AutoregressiveModel implements UnifiedModel {
     p.add('enc.w2', [config.dim, config.dim], { normal: 0.02 });
     p.add('enc.b2', [config.dim], 'zeros');
     p.add('enc.pos', [l.imageTokens, config.dim], { normal: 0.02 });
+    if (config.gridPositions) {
+      const grid = config.canvas / config.patch;
+      p.add('enc.row', [grid, 1, config.dim], 'zeros');
+      p.add('enc.col', [1, grid, config.dim], 'zeros');
+    }
     addBodyParams(p, config);
     return new AutoregressiveModel(config, p);
   }
@@ -146,7 +156,9 @@ export class AutoregressiveModel implements UnifiedModel {
     });
     const g = (name: string): tf.Variable => this.params.get(name);
     const patches = tf.tensor(data, [images.length, grid * grid, width]);
-    return tf.add(dense(gelu(dense(patches, g('enc.w1'), g('enc.b1'))), g('enc.w2'), g('enc.b2')), g('enc.pos'));
+    let position: tf.Tensor = g('enc.pos');
+    if (this.config.gridPositions) position = tf.add(position, tf.reshape(tf.add(g('enc.row'), g('enc.col')), [grid * grid, this.config.dim]));
+    return tf.add(dense(gelu(dense(patches, g('enc.w1'), g('enc.b1'))), g('enc.w2'), g('enc.b2')), position);
   }
 
   /** Text logits [B, T, textVocab] of understanding sequences. */

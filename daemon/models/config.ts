@@ -27,6 +27,14 @@ export interface ModelConfig {
    * The weights are the same either way, so a base can continue with it switched on.
    */
   bidirectionalImage?: boolean;
+  /**
+   * Autoregressive only: the pixel encoder adds a row and a column embedding to each patch, beside
+   * its own learned position, so "left of" is one direction in the column table whatever the row
+   * (the masked model's image positions are built this way). Absent (false) in checkpoints made
+   * before it existed; a base continued with it switched on starts them at zero, so it starts as
+   * the same function.
+   */
+  gridPositions?: boolean;
 }
 
 export const DEFAULT_MODEL: Omit<ModelConfig, 'paradigm'> = {
@@ -48,6 +56,8 @@ export function modelConfig(paradigm: Paradigm, overrides: Partial<ModelConfig> 
   if (c.dim % c.heads !== 0) throw new Error(`model config: ${c.heads} heads do not divide dim ${c.dim}`);
   if (c.canvas % c.patch !== 0) throw new Error(`model config: canvas ${c.canvas} is not a multiple of patch ${c.patch}`);
   if (c.bidirectionalImage !== undefined && typeof c.bidirectionalImage !== 'boolean') throw new Error(`model config: bidirectionalImage must be true or false`);
+  if (c.gridPositions !== undefined && typeof c.gridPositions !== 'boolean') throw new Error(`model config: gridPositions must be true or false`);
+  if (c.gridPositions && c.paradigm !== 'autoregressive') throw new Error('model config: gridPositions is an autoregressive setting (the masked model has row and column embeddings already)');
   if (c.bidirectionalImage && c.paradigm !== 'autoregressive') throw new Error('model config: bidirectionalImage is an autoregressive setting (the masked model reads its image block both ways already)');
   return c;
 }

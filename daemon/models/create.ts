@@ -13,3 +13,8 @@ export function createModel(config: ModelConfig): UnifiedModel {
       return AutoregressiveModel.create(config);
   }
 }
+
+/** Parameters a model of config `to` has that a checkpoint of config `from` lacks (settings switched on since it was made). */
+export function addedParameters(from: ModelConfig, to: ModelConfig): string[] {
+  return to.paradigm === 'autoregressive' ? AutoregressiveModel.addedParameters(from, to) : [];
+}

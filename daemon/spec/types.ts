@@ -69,7 +69,7 @@ export interface GrpoStageSpec extends StageCommon {
   refModelMixupAlpha: number;
   clipEpsilon: number;
   updatesPerBatch: number;
-  reward: 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'self_count_likelihood' | 'self_joint_likelihood' | 'detector' | 'detector_graded';
+  reward: 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'self_count_likelihood' | 'self_joint_likelihood' | 'self_contrast' | 'self_contrast_likelihood' | 'detector' | 'detector_graded';
   judge: 'policy' | 'base';
   trainUnderstanding: boolean;
   understandingWeight: number;

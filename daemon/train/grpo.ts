@@ -355,6 +355,7 @@ async function grpoStep(
     'grpo/rewards/self_likelihood/mean': judgement?.selfLikelihood ? finite(mean(judgement.selfLikelihood)) : null,
     'grpo/rewards/self_count/mean': judgement?.selfCount ? finite(mean(judgement.selfCount)) : null,
     'grpo/rewards/self_count_likelihood/mean': judgement?.selfCountLikelihood ? finite(mean(judgement.selfCountLikelihood)) : null,
+    'grpo/rewards/self_contrast/mean': judgement?.selfContrast ? finite(mean(judgement.selfContrast)) : null,
     'grpo/rewards/detector/mean': finite(mean(detector.correct.map(Number))),
     'grpo/rewards/detector_graded/mean': finite(mean(detector.graded)),
     'grpo/frac_reward_zero_std': finite(groupStd.filter((s) => s === 0).length / groupStd.length),

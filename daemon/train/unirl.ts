@@ -10,9 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultDetector, evaluateDetections, keepDetections, type DetectedByClass, type Detection } from '../geneval';
 import type { Generation, GenerateOptions, UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
-import { countAccepted, countAnswer, countFacts, countQuestion, judgeAnswer, MAX_COUNT_ANSWER, missingFactLines, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
+import { contrastPrompts, countAccepted, countAnswer, countFacts, countQuestion, judgeAnswer, MAX_COUNT_ANSWER, missingFactLines, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
 
-const selfGenerated = new WeakSet<RgbImage>();
+/** Each self-generated image's tokens (its generator's record, which the contrast judge reads back). */
+const selfGenerated = new WeakMap<RgbImage, Pick<Generation, 'tokens' | 'commitStep'>>();
 
 export class ExternalImageError extends Error {
   override name = 'ExternalImageError';
@@ -21,7 +22,7 @@ export class ExternalImageError extends Error {
 /** Generates a group of images per prompt and registers them as the model's own. */
 export async function selfGenerate(model: UnifiedModel, prompts: readonly string[], options: GenerateOptions): Promise<Generation> {
   const generation = await model.generate(prompts, options);
-  for (const image of generation.images) selfGenerated.add(image);
+  generation.images.forEach((image, i) => selfGenerated.set(image, { tokens: [generation.tokens[i]!], commitStep: [generation.commitStep[i]!] }));
   return generation;
 }
 
@@ -34,7 +35,7 @@ export function requireSelfGenerated(images: readonly RgbImage[]): void {
   }
 }
 
-export type RewardName = 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'self_count_likelihood' | 'self_joint_likelihood' | 'detector' | 'detector_graded';
+export type RewardName = 'self' | 'self_graded' | 'self_likelihood' | 'self_count' | 'self_count_likelihood' | 'self_joint_likelihood' | 'self_contrast' | 'self_contrast_likelihood' | 'detector' | 'detector_graded';
 
 export interface Judgement {
   /** The model's own answer (greedy) to the prompt's question about each image. */
@@ -54,6 +55,12 @@ export interface Judgement {
    * the prompt, times, for a positioned pair, that of the prompt's answer (when asked for: `countLikelihood`).
    */
   selfCountLikelihood?: number[];
+  /**
+   * The generator's verdict (when asked for: `contrast`): the probability of the prompt among the
+   * prompts that contradict it by one change (`contrastPrompts`), from the likelihood the model's
+   * generator gives the image's tokens under each (a generative classifier, uniform prior).
+   */
+  selfContrast?: number[];
   /** The GenEval detector's verdict (the control reward, and the grounding gap's referee), and its partial credit. */
   detectorCorrect: boolean[];
   detectorGraded: number[];
@@ -64,9 +71,10 @@ const detectorFields = (v: { correct: boolean[]; graded: number[] }): Pick<Judge
 /** The judgement a reward needs asked (beyond the greedy answer, always asked). */
 export function judgeOptionsFor(reward: RewardName): JudgeOptions {
   return {
-    likelihood: reward === 'self_likelihood' || reward === 'self_joint_likelihood',
+    likelihood: reward === 'self_likelihood' || reward === 'self_joint_likelihood' || reward === 'self_contrast_likelihood',
     count: reward === 'self_count',
     countLikelihood: reward === 'self_count_likelihood' || reward === 'self_joint_likelihood',
+    contrast: reward === 'self_contrast' || reward === 'self_contrast_likelihood',
   };
 }
 
@@ -77,6 +85,8 @@ export interface JudgeOptions {
   count?: boolean;
   /** Also the probability of the accepted counts (`selfCountLikelihood`). */
   countLikelihood?: boolean;
+  /** Also the generator's probability of the prompt among its contrasts (`selfContrast`). */
+  contrast?: boolean;
 }
 
 /** The model answers the prompt's question about each of its own images; the detector judges too. */
@@ -96,6 +106,7 @@ async function judgeOwnImages(model: UnifiedModel, metas: readonly Metadata[], i
     ...(options.likelihood ? { selfLikelihood: factsLikelihood(model, metas, images) } : {}),
     ...(options.count ? { selfCount: await countVerdicts(model, metas, images, verdicts.map((v) => v.correct)) } : {}),
     ...(options.countLikelihood ? { selfCountLikelihood: countLikelihood(model, metas, images) } : {}),
+    ...(options.contrast ? { selfContrast: contrastVerdicts(model, metas, images) } : {}),
     ...detectorFields(detectorVerdicts(metas, images)),
   };
 }
@@ -158,6 +169,48 @@ function countLikelihood(model: UnifiedModel, metas: readonly Metadata[], images
     if (m.include.some((g) => g.position)) asked.push({ image: i, group: group++, ...promptQa(m) });
   });
   return productOverGroups(asked, answerProbabilities(model, images, asked), metas.length);
+}
+
+/**
+ * The generator read as a classifier of its own images: for each image, the log-likelihood its
+ * tokens have under the prompt and under each prompt that contradicts it by one change (another
+ * class, count, colour, the mirrored relation, one object missing), without guidance; the
+ * prompt's share of the softmax over them (a uniform prior). Its errors are the generator's, not
+ * the reader's: a reader that accepts a blob as a ring is not asked here.
+ */
+function contrastVerdicts(model: UnifiedModel, metas: readonly Metadata[], images: readonly RgbImage[]): number[] {
+  const scored = metas.flatMap((m, i) => {
+    const contrasts = contrastPrompts(m);
+    if (contrasts.length === 0) throw new Error(`the contrast reward needs a prompt of the six templates: "${m.prompt}" has no contrasts`);
+    return [m.prompt, ...contrasts].map((prompt, k) => ({ image: i, prompt, own: k === 0 }));
+  });
+  const logLikelihood = new Float64Array(scored.length);
+  const BATCH = 32;
+  for (let k = 0; k < scored.length; k += BATCH) {
+    const part = scored.slice(k, k + BATCH);
+    const tokens = part.map((s) => selfGenerated.get(images[s.image]!)!);
+    const sums = tf.tidy(() => {
+      const { logprobs, weights } = model.imageLogprobs(
+        part.map((s) => s.prompt),
+        { tokens: tokens.map((t) => t.tokens[0]!), commitStep: tokens.map((t) => t.commitStep[0]!) },
+        { temperature: 1, cfg: 0 },
+      );
+      return tf.sum(tf.mul(logprobs, weights), 1);
+    });
+    const values = sums.dataSync();
+    sums.dispose();
+    part.forEach((_, j) => (logLikelihood[k + j] = values[j]!));
+  }
+  const out = metas.map(() => 0);
+  const max = metas.map(() => -Infinity);
+  scored.forEach((s, k) => (max[s.image] = Math.max(max[s.image]!, logLikelihood[k]!)));
+  const total = metas.map(() => 0);
+  scored.forEach((s, k) => {
+    const w = Math.exp(logLikelihood[k]! - max[s.image]!);
+    total[s.image]! += w;
+    if (s.own) out[s.image] = w;
+  });
+  return out.map((w, i) => w / total[i]!);
 }
 
 /** One answer whose probability is asked about an image; answers of one `group` are alternatives (their probabilities add). */
@@ -240,7 +293,7 @@ export function detectorPartialCredit(objects: DetectedByClass, meta: Metadata):
   return parts.reduce((a, b) => a + b, 0) / Math.max(1, parts.length);
 }
 
-export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'selfLikelihood' | 'selfCount' | 'selfCountLikelihood' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
+export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'selfLikelihood' | 'selfCount' | 'selfCountLikelihood' | 'selfContrast' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
   switch (name) {
     case 'self':
       return j.selfCorrect.map(Number);
@@ -262,6 +315,16 @@ export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'sel
       const { selfLikelihood: facts, selfCountLikelihood: counts } = j;
       if (!facts || !counts) throw new Error('the self_joint_likelihood reward needs a judgement asked with { likelihood: true, countLikelihood: true }');
       return facts.map((p, i) => p * counts[i]!);
+    }
+    case 'self_contrast':
+      if (!j.selfContrast) throw new Error('the self_contrast reward needs a judgement asked with { contrast: true }');
+      return j.selfContrast;
+    case 'self_contrast_likelihood': {
+      // The reader's and the generator's verdicts must both hold: their errors come from different
+      // halves of the model, so an image that fools one is less likely to fool the other.
+      const { selfLikelihood: read, selfContrast: drawn } = j;
+      if (!read || !drawn) throw new Error('the self_contrast_likelihood reward needs a judgement asked with { likelihood: true, contrast: true }');
+      return read.map((p, i) => p * drawn[i]!);
     }
     case 'detector':
       return j.detectorCorrect.map(Number);

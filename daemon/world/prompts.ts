@@ -6,6 +6,7 @@ import { Rng } from '../util/random';
 import { article, CLASSES, COLORS, NUMBER_WORDS, PLURALS, RELATIONS, type ColorName, type Relation, type ShapeClass } from './definition';
 import type { Metadata, Tag } from './metadata';
 import { TAGS } from './metadata';
+import { MIRROR } from './relations';
 import { combinationKey, isHeldOutKey } from './split';
 
 /** UniRL's question for each tag, word for word as in its evaluation_metadata_qa.jsonl. */
@@ -136,6 +137,64 @@ export function missingFactLines(meta: Metadata): Metadata[] {
   return combo?.tag === 'colors' ? [metadataFor({ tag: 'single_object', shape: combo.shape })] : [];
 }
 
+/**
+ * Prompts that contradict a line's facts by one change each, the alternatives a reader weighs the
+ * line's own prompt against when it asks "which of these was drawn?": another class for each
+ * object, another count, another colour for each object (and the two colours swapped), the
+ * mirrored relation, and, for two objects, each object alone. Relations that can hold together
+ * with the line's ("above" beside "left of") are not contradictions and are left out, and so are
+ * held-out combinations (a training stage never puts one before the model). Empty for a line that
+ * is not one of the six templates.
+ */
+export function contrastPrompts(meta: Metadata): string[] {
+  const combo = combinationOf(meta);
+  if (!combo) return [];
+  const others = <T>(all: readonly T[], ...not: T[]): T[] => all.filter((x) => !not.includes(x));
+  const out: Combination[] = [];
+  switch (combo.tag) {
+    case 'single_object':
+      for (const shape of others(CLASSES, combo.shape)) out.push({ tag: 'single_object', shape });
+      break;
+    case 'counting':
+      for (const count of others([1, 2, 3, 4], combo.count)) {
+        out.push(count === 1 ? { tag: 'single_object', shape: combo.shape } : { tag: 'counting', shape: combo.shape, count });
+      }
+      break;
+    case 'colors':
+      for (const color of others(COLORS, combo.color)) out.push({ tag: 'colors', shape: combo.shape, color });
+      for (const shape of others(CLASSES, combo.shape)) out.push({ tag: 'colors', shape, color: combo.color });
+      break;
+    case 'two_object': {
+      const { first, second } = combo;
+      for (const shape of others(CLASSES, first, second)) out.push({ tag: 'two_object', first: shape, second }, { tag: 'two_object', first, second: shape });
+      out.push({ tag: 'single_object', shape: first }, { tag: 'single_object', shape: second });
+      break;
+    }
+    case 'position': {
+      const { subject, relation, target } = combo;
+      out.push({ tag: 'position', subject, relation: MIRROR[relation], target });
+      for (const shape of others(CLASSES, subject, target)) out.push({ tag: 'position', subject: shape, relation, target }, { tag: 'position', subject, relation, target: shape });
+      out.push({ tag: 'single_object', shape: subject }, { tag: 'single_object', shape: target });
+      break;
+    }
+    case 'color_attr': {
+      const { first, firstColor, second, secondColor } = combo;
+      out.push({ tag: 'color_attr', first, firstColor: secondColor, second, secondColor: firstColor });
+      for (const color of others(COLORS, firstColor, secondColor)) {
+        out.push({ tag: 'color_attr', first, firstColor: color, second, secondColor }, { tag: 'color_attr', first, firstColor, second, secondColor: color });
+      }
+      out.push({ tag: 'colors', shape: first, color: firstColor }, { tag: 'colors', shape: second, color: secondColor });
+      break;
+    }
+  }
+  return out.filter((c) => !isHeldOutCombination(c)).map((c) => metadataFor(c).prompt);
+}
+
+function isHeldOutCombination(c: Combination): boolean {
+  const key = combinationKey(c);
+  return key !== undefined && isHeldOutKey(key);
+}
+
 /** Every distinct combination of a tag in this world (the compositional tags before any split). */
 export function allCombinations(tag: Tag): Combination[] {
   const out: Combination[] = [];
@@ -178,9 +237,8 @@ export function combinationsInSplit(tag: Tag, split: SplitName): Combination[] {
   const all = allCombinations(tag);
   if (split === 'all') return all;
   return all.filter((c) => {
-    const key = combinationKey(c);
-    if (key === undefined) return true;
-    return split === 'heldout' ? isHeldOutKey(key) : !isHeldOutKey(key);
+    if (combinationKey(c) === undefined) return true;
+    return split === 'heldout' ? isHeldOutCombination(c) : !isHeldOutCombination(c);
   });
 }
 

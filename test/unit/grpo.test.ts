@@ -30,7 +30,7 @@ import {
   signalProbability,
 } from '../../daemon/train';
 import { Rng } from '../../daemon/util/random';
-import { DEFAULT_WORLD, generatePromptSet, judgeAnswer, metadataFor, readCount, renderScene, sampleScene, type Tag } from '../../daemon/world';
+import { contrastPrompts, DEFAULT_WORLD, generatePromptSet, judgeAnswer, metadataFor, readCount, renderScene, sampleScene, type Tag } from '../../daemon/world';
 import { scratchDir } from '../scratch';
 
 before(async () => {
@@ -154,6 +154,38 @@ describe('the self likelihood reward', () => {
   });
 });
 
+describe('the self contrast reward', () => {
+  it("is the prompt's share, among the prompts that contradict it, of the likelihood the generator gives the image's tokens", async () => {
+    const model = AutoregressiveModel.create(modelConfig('autoregressive', { dim: 16, layers: 1, heads: 2, mlpRatio: 2 }));
+    const three = metadataFor({ tag: 'counting', shape: 'ring', count: 3 });
+    const blueCross = metadataFor({ tag: 'colors', shape: 'cross', color: 'blue' });
+    const metas = [three, blueCross];
+    const own = await selfGenerate(model, metas.map((m) => m.prompt), { rng: new Rng(5), cfg: 1 });
+    const judgement = await judgeImages(model, metas, own.images, { contrast: true, likelihood: true });
+    // By hand: log p(tokens | prompt) without guidance, for the prompt and each contrast, softmaxed.
+    const logLikelihood = (i: number, prompt: string): number =>
+      tf.tidy(() => tf.sum(model.imageLogprobs([prompt], { tokens: [own.tokens[i]!], commitStep: [own.commitStep[i]!] }, { temperature: 1, cfg: 0 }).logprobs).dataSync()[0]!);
+    metas.forEach((m, i) => {
+      const own_ = logLikelihood(i, m.prompt);
+      const all = [own_, ...contrastPrompts(m).map((p) => logLikelihood(i, p))];
+      const top = Math.max(...all);
+      close(judgement.selfContrast![i]!, Math.exp(own_ - top) / all.reduce((a, l) => a + Math.exp(l - top), 0), 1e-4);
+    });
+    assert.equal(contrastPrompts(three).length, 3);
+    assert.deepEqual(rewardsOf(judgement, 'self_contrast'), judgement.selfContrast);
+    assert.deepEqual(rewardsOf(judgement, 'self_contrast_likelihood'), judgement.selfContrast!.map((c, i) => c * judgement.selfLikelihood![i]!));
+    assert.deepEqual(judgeOptionsFor('self_contrast_likelihood'), { likelihood: true, count: false, countLikelihood: false, contrast: true });
+    const plain = await judgeImages(model, metas, own.images);
+    assert.equal(plain.selfContrast, undefined);
+    assert.throws(() => rewardsOf(plain, 'self_contrast'), /contrast: true/);
+    // A line that is none of the six templates has nothing to be told apart from: a clear error.
+    const odd = { ...three, tag: 'two_object' as const, prompt: 'a photo of three rings and a ring' };
+    const drawn = await selfGenerate(model, [odd.prompt], { rng: new Rng(6) });
+    await assert.rejects(judgeImages(model, [odd], drawn.images, { contrast: true }), /no contrasts/);
+    model.params.dispose();
+  });
+});
+
 describe('the self count reward', () => {
   it("is the share of the prompt's groups the model counts as GenEval's rule asks, and a positioned pair's relation", async () => {
     // The committed base (not a random model), so that its answers hold number words to judge.
@@ -205,7 +237,7 @@ describe('the self count reward', () => {
       rewardsOf(judgement, 'self_joint_likelihood'),
       soft.map((c, i) => c * judgement.selfLikelihood![i]!),
     );
-    assert.deepEqual(judgeOptionsFor('self_joint_likelihood'), { likelihood: true, count: false, countLikelihood: true });
+    assert.deepEqual(judgeOptionsFor('self_joint_likelihood'), { likelihood: true, count: false, countLikelihood: true, contrast: false });
     // Each is computed only when asked for: a GRPO step pays for the one its reward reads.
     const countOnly = await judgeImages(model, metas, own.images, { count: true });
     assert.deepEqual(countOnly.selfCount, judgement.selfCount);

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
-import { Adam, clipGlobalNorm, initCompute, valueAndGrads } from '../../daemon/compute';
-import { AutoregressiveModel, maskSchedule, MaskedModel, modelConfig } from '../../daemon/models';
+import { join } from 'node:path';
+import { Adam, clipGlobalNorm, initCompute, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../../daemon/compute';
+import { addedParameters, AutoregressiveModel, createModel, maskSchedule, MaskedModel, modelConfig } from '../../daemon/models';
 import { dialogueTargets } from '../../daemon/models/dialogue';
 import { DEFAULT_SAMPLING } from '../../daemon/train';
 import { Rng } from '../../daemon/util/random';
 import { DEFAULT_WORLD, metadataFor, renderScene, sampleScene } from '../../daemon/world';
+import { scratchDir } from '../scratch';
 
 const tiny = { dim: 32, layers: 2, heads: 2, mlpRatio: 2 };
 
@@ -190,6 +192,29 @@ describe('autoregressive understanding with a bidirectional image block', () => 
     assert.deepEqual(a.tokens, b.tokens);
     causal.params.dispose();
     both.params.dispose();
+  });
+});
+
+describe('autoregressive grid positions', () => {
+  it('start at zero when a checkpoint without them is loaded, so the model answers and draws as before; a file must name every other parameter', async () => {
+    const plain = AutoregressiveModel.create(modelConfig('autoregressive', tiny));
+    const file = join(scratchDir('models-grid'), 'plain.safetensors');
+    await saveCheckpoint(file, plain.params, { config: plain.config, step: 0 });
+    const config = modelConfig('autoregressive', { ...tiny, gridPositions: true });
+    assert.throws(() => modelConfig('masked', { gridPositions: true }), /autoregressive setting/);
+    const grid = createModel(config);
+    assert.throws(() => loadCheckpoint(file, grid.params), /missing: enc\.row, enc\.col/);
+    loadCheckpoint(file, grid.params, undefined, addedParameters(plain.config, config));
+    assert.deepEqual(addedParameters(config, config), []);
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'green' });
+    const image = renderScene(sampleScene(meta, DEFAULT_WORLD, new Rng(3)), DEFAULT_WORLD);
+    const answer = (m: typeof grid): number[] => tf.tidy(() => Array.from(m.answerLogprobs([image], [meta.question!], [meta.answer!]).dataSync()));
+    assert.deepEqual(answer(grid), answer(plain));
+    // Once the tables move, the same patch content at another row or column reads differently.
+    grid.params.get('enc.col').assign(tf.randomNormal([1, 8, tiny.dim], 0, 0.5, 'float32', 7));
+    assert.notDeepEqual(answer(grid), answer(plain));
+    plain.params.dispose();
+    grid.params.dispose();
   });
 });
 

@@ -56,4 +56,19 @@ describe('unirl pretrain', () => {
     assert.equal(bad.status, 2);
     assert.match(String(bad.stderr), /--keep-every/);
   });
+
+  it('--grid-positions with --init grows the row and column tables at zero: the start answers as its source did', () => {
+    const source = join(dir, 'source.safetensors');
+    assert.equal(pretrain('--out', source, '--paradigm', 'autoregressive', '--dim', '16', '--layers', '1', '--heads', '2', '--steps', '1').status, 0);
+    const grown = join(dir, 'grown.safetensors');
+    const run = pretrain('--out', grown, '--init', source, '--grid-positions', '--steps', '1', '--lr', '1e-9', '--min-lr', '0', '--warmup', '0');
+    assert.equal(run.status, 0, String(run.stderr));
+    assert.equal(checkpointModelConfig(grown).gridPositions, true);
+    const { tensors } = readSafetensors(grown);
+    assert.deepEqual(tensors.get('enc.row')!.shape, [8, 1, 16]);
+    assert.deepEqual(tensors.get('enc.col')!.shape, [1, 8, 16]);
+    const masked = pretrain('--out', join(dir, 'masked-grid.safetensors'), '--paradigm', 'masked', '--dim', '16', '--layers', '1', '--heads', '2', '--steps', '1', '--grid-positions');
+    assert.notEqual(masked.status, 0);
+    assert.match(String(masked.stderr), /gridPositions is an autoregressive setting/);
+  });
 });

@@ -7,6 +7,8 @@ import {
   COLORS,
   combinationKey,
   combinationsInSplit,
+  combinationOf,
+  contrastPrompts,
   DEFAULT_WORLD,
   generatePromptSet,
   GENEVAL_TAG_COUNTS,
@@ -85,6 +87,46 @@ describe('prompt sets', () => {
     assert.ok(compositional.every(touchesHeldOut));
     const total = allCombinations('color_attr').length;
     assert.equal(total, 2700);
+  });
+});
+
+describe('contrast prompts', () => {
+  it('change one fact of the line each, never restate it, and never name a held-out combination', () => {
+    const prompts = (c: Parameters<typeof metadataFor>[0]): string[] => contrastPrompts(metadataFor(c));
+    assert.deepEqual(prompts({ tag: 'counting', shape: 'ring', count: 3 }), ['a photo of a ring', 'a photo of two rings', 'a photo of four rings']);
+    assert.equal(prompts({ tag: 'single_object', shape: 'cross' }).length, 5);
+    const red = prompts({ tag: 'colors', shape: 'circle', color: 'red' });
+    assert.equal(red.length, 9 + 5);
+    assert.ok(red.includes('a photo of a blue circle') && red.includes('a photo of a red square'));
+    const pair = prompts({ tag: 'color_attr', first: 'ring', firstColor: 'red', second: 'cross', secondColor: 'blue' });
+    assert.ok(pair.includes('a photo of a blue ring and a red cross'), 'the colours swapped');
+    assert.ok(pair.includes('a photo of a red ring') && pair.includes('a photo of a blue cross'), 'each object alone');
+    // Position: the mirrored relation is the contradiction; a relation that can hold beside it is not.
+    for (const c of combinationsInSplit('position', 'train')) {
+      if (c.tag !== 'position') continue;
+      const got = prompts(c);
+      const mirrored = metadataFor({ ...c, relation: ({ 'left of': 'right of', 'right of': 'left of', above: 'below', below: 'above' } as const)[c.relation] });
+      assert.equal(got.includes(mirrored.prompt), !touchesHeldOut(mirrored), c.relation);
+      const sideways = c.relation === 'left of' || c.relation === 'right of' ? 'above' : 'left of';
+      assert.ok(!got.includes(metadataFor({ ...c, relation: sideways }).prompt));
+    }
+    // Every template line's prompt, to read each contrast back as a line.
+    const byPrompt = new Map(TAGS.flatMap((t) => allCombinations(t)).map((c) => [metadataFor(c).prompt, metadataFor(c)]));
+    for (const line of generatePromptSet({ seed: 5, split: 'train' })) {
+      const got = contrastPrompts(line);
+      assert.ok(got.length >= 3, `${line.prompt}: ${got.length}`);
+      assert.ok(!got.includes(line.prompt), line.prompt);
+      assert.equal(new Set(got).size, got.length, `${line.prompt}: a contrast repeated`);
+      for (const prompt of got) {
+        const m = byPrompt.get(prompt);
+        assert.ok(m, `${line.prompt}: contrast "${prompt}" is not a template line`);
+        assert.ok(!touchesHeldOut(m), `${line.prompt}: contrast "${prompt}" is held out`);
+      }
+    }
+    // A hand-written line that is none of the six templates has no contrasts.
+    const three: Metadata = { tag: 'two_object', include: [{ class: 'ring', count: 1 }, { class: 'cross', count: 1 }, { class: 'square', count: 1 }], prompt: 'a photo of a ring, a cross and a square' };
+    assert.equal(combinationOf(three), undefined);
+    assert.deepEqual(contrastPrompts(three), []);
   });
 });
 
