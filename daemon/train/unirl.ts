@@ -294,38 +294,37 @@ export function detectorPartialCredit(objects: DetectedByClass, meta: Metadata):
 }
 
 export function rewardsOf(j: Pick<Judgement, 'selfCorrect' | 'selfGraded' | 'selfLikelihood' | 'selfCount' | 'selfCountLikelihood' | 'selfContrast' | 'detectorCorrect' | 'detectorGraded'>, name: RewardName): number[] {
+  // A soft verdict is computed only when asked for (judgeOptionsFor): a reward that reads one not asked is a caller's mistake.
+  const needs = (verdict: number[] | undefined, asked: string): number[] => {
+    if (!verdict) throw new Error(`the ${name} reward needs a judgement asked with { ${asked} }`);
+    return verdict;
+  };
+  const both = (a: number[] | undefined, b: number[] | undefined, asked: string): number[] => {
+    const second = needs(b, asked);
+    return needs(a, asked).map((p, i) => p * second[i]!);
+  };
   switch (name) {
     case 'self':
       return j.selfCorrect.map(Number);
     case 'self_graded':
       return j.selfGraded;
     case 'self_likelihood':
-      if (!j.selfLikelihood) throw new Error('the self_likelihood reward needs a judgement asked with { likelihood: true }');
-      return j.selfLikelihood;
+      return needs(j.selfLikelihood, 'likelihood: true');
     case 'self_count':
-      if (!j.selfCount) throw new Error('the self_count reward needs a judgement asked with { count: true }');
-      return j.selfCount;
+      return needs(j.selfCount, 'count: true');
     case 'self_count_likelihood':
-      if (!j.selfCountLikelihood) throw new Error('the self_count_likelihood reward needs a judgement asked with { countLikelihood: true }');
-      return j.selfCountLikelihood;
-    case 'self_joint_likelihood': {
+      return needs(j.selfCountLikelihood, 'countLikelihood: true');
+    case 'self_joint_likelihood':
       // Two questions about one image must both hold: the prompt's own answer (and its missing facts')
       // and an accepted count of every group. On two objects each names a pair the other does not ask
       // about together, and the product ranks a group's images better than either (docs/results.md).
-      const { selfLikelihood: facts, selfCountLikelihood: counts } = j;
-      if (!facts || !counts) throw new Error('the self_joint_likelihood reward needs a judgement asked with { likelihood: true, countLikelihood: true }');
-      return facts.map((p, i) => p * counts[i]!);
-    }
+      return both(j.selfLikelihood, j.selfCountLikelihood, 'likelihood: true, countLikelihood: true');
     case 'self_contrast':
-      if (!j.selfContrast) throw new Error('the self_contrast reward needs a judgement asked with { contrast: true }');
-      return j.selfContrast;
-    case 'self_contrast_likelihood': {
+      return needs(j.selfContrast, 'contrast: true');
+    case 'self_contrast_likelihood':
       // The reader's and the generator's verdicts must both hold: their errors come from different
       // halves of the model, so an image that fools one is less likely to fool the other.
-      const { selfLikelihood: read, selfContrast: drawn } = j;
-      if (!read || !drawn) throw new Error('the self_contrast_likelihood reward needs a judgement asked with { likelihood: true, contrast: true }');
-      return read.map((p, i) => p * drawn[i]!);
-    }
+      return both(j.selfLikelihood, j.selfContrast, 'likelihood: true, contrast: true');
     case 'detector':
       return j.detectorCorrect.map(Number);
     case 'detector_graded':
