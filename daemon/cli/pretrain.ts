@@ -99,11 +99,12 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
     const info = await initCompute({ backend: (values.backend ?? 'auto') as BackendChoice });
     process.stderr.write(`backend: ${info.backend} (${info.reason})\n`);
     const seed = intOption(values.seed, 'seed', DEFAULT_PRETRAIN.seed, 0, 2 ** 31);
-    const bidirectional = { ...(values['bidirectional-image'] ? { bidirectionalImage: true } : {}), ...(values['grid-positions'] ? { gridPositions: true } : {}) };
+    // Architecture switches that keep the weights' meaning, so a base continued with --init may turn them on.
+    const switches = { ...(values['bidirectional-image'] ? { bidirectionalImage: true } : {}), ...(values['grid-positions'] ? { gridPositions: true } : {}) };
     const config = {
       ...DEFAULT_PRETRAIN,
-      model: init ? modelConfig(paradigm, { ...init, ...bidirectional }) : modelConfig(paradigm, {
-        ...bidirectional,
+      model: init ? modelConfig(paradigm, { ...init, ...switches }) : modelConfig(paradigm, {
+        ...switches,
         ...(values.dim ? { dim: intOption(values.dim, 'dim', 192, 8, 4096) } : {}),
         ...(values.layers ? { layers: intOption(values.layers, 'layers', 6, 1, 64) } : {}),
         ...(values.heads ? { heads: intOption(values.heads, 'heads', 6, 1, 64) } : {}),

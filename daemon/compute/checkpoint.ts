@@ -98,12 +98,10 @@ function parseStep(s: string | undefined, source: string): number {
 }
 
 /**
- * Loads a checkpoint into existing parameters (every name and shape must match: no more, no less)
- * and, when given, the optimizer (the checkpoint must then have optimizer state from the same step).
- */
-/**
- * Loads weights (and, given an optimizer, its state) into `params`. `mayLack` names parameters the
- * file may not have (a setting switched on after it was made): those keep their initialisation.
+ * Loads a checkpoint into existing parameters (every name and shape must match: no more, no less,
+ * except that `mayLack` names parameters the file may not have, a setting switched on after it was
+ * made: those keep their initialisation) and, when given, the optimizer (the checkpoint must then
+ * have optimizer state from the same step).
  */
 export function loadCheckpoint(file: string, params: Parameters, optimizer?: Adam, mayLack: readonly string[] = []): CheckpointInfo {
   const { tensors, metadata } = readSafetensors(file);

@@ -13,7 +13,7 @@ import type { Rng } from '../util/random';
 import { contrastPrompts, countAccepted, countAnswer, countFacts, countQuestion, judgeAnswer, MAX_COUNT_ANSWER, missingFactLines, questionAnswer, relationsBetween, type Metadata, type RgbImage } from '../world';
 
 /** Each self-generated image's tokens (its generator's record, which the contrast judge reads back). */
-const selfGenerated = new WeakMap<RgbImage, Pick<Generation, 'tokens' | 'commitStep'>>();
+const selfGenerated = new WeakMap<RgbImage, { tokens: Int32Array; commitStep: Int32Array }>();
 
 export class ExternalImageError extends Error {
   override name = 'ExternalImageError';
@@ -22,7 +22,7 @@ export class ExternalImageError extends Error {
 /** Generates a group of images per prompt and registers them as the model's own. */
 export async function selfGenerate(model: UnifiedModel, prompts: readonly string[], options: GenerateOptions): Promise<Generation> {
   const generation = await model.generate(prompts, options);
-  generation.images.forEach((image, i) => selfGenerated.set(image, { tokens: [generation.tokens[i]!], commitStep: [generation.commitStep[i]!] }));
+  generation.images.forEach((image, i) => selfGenerated.set(image, { tokens: generation.tokens[i]!, commitStep: generation.commitStep[i]! }));
   return generation;
 }
 
@@ -184,23 +184,11 @@ function contrastVerdicts(model: UnifiedModel, metas: readonly Metadata[], image
     if (contrasts.length === 0) throw new Error(`the contrast reward needs a prompt of the six templates: "${m.prompt}" has no contrasts`);
     return [m.prompt, ...contrasts].map((prompt, k) => ({ image: i, prompt, own: k === 0 }));
   });
-  const logLikelihood = new Float64Array(scored.length);
-  const BATCH = 32;
-  for (let k = 0; k < scored.length; k += BATCH) {
-    const part = scored.slice(k, k + BATCH);
-    const tokens = part.map((s) => selfGenerated.get(images[s.image]!)!);
-    const sums = tf.tidy(() => {
-      const { logprobs, weights } = model.imageLogprobs(
-        part.map((s) => s.prompt),
-        { tokens: tokens.map((t) => t.tokens[0]!), commitStep: tokens.map((t) => t.commitStep[0]!) },
-        { temperature: 1, cfg: 0 },
-      );
-      return tf.sum(tf.mul(logprobs, weights), 1);
-    });
-    const values = sums.dataSync();
-    sums.dispose();
-    part.forEach((_, j) => (logLikelihood[k + j] = values[j]!));
-  }
+  const logLikelihood = scoreInBatches(scored, (part) => {
+    const drawn = part.map((s) => selfGenerated.get(images[s.image]!)!);
+    const { logprobs, weights } = model.imageLogprobs(part.map((s) => s.prompt), { tokens: drawn.map((d) => d.tokens), commitStep: drawn.map((d) => d.commitStep) }, { temperature: 1, cfg: 0 });
+    return tf.sum(tf.mul(logprobs, weights), 1);
+  });
   const out = metas.map(() => 0);
   const max = metas.map(() => -Infinity);
   scored.forEach((s, k) => (max[s.image] = Math.max(max[s.image]!, logLikelihood[k]!)));
@@ -227,18 +215,22 @@ function promptQa(line: Metadata): { question: string; answer: string } {
   return qa;
 }
 
-/** The model's probability of each asked answer about its image, in batches. */
+/** The model's probability of each asked answer about its image. */
 function answerProbabilities(model: UnifiedModel, images: readonly RgbImage[], asked: readonly Asked[]): Float64Array {
-  const probabilities = new Float64Array(asked.length);
+  return scoreInBatches(asked, (part) => model.answerLogprobs(part.map((a) => images[a.image]!), part.map((a) => a.question), part.map((a) => a.answer))).map(Math.exp);
+}
+
+/** One number per item from `score` ([part.length] per call), asked 32 items at a time to bound memory. */
+function scoreInBatches<T>(items: readonly T[], score: (part: readonly T[]) => tf.Tensor): Float64Array {
+  const out = new Float64Array(items.length);
   const BATCH = 32;
-  for (let k = 0; k < asked.length; k += BATCH) {
-    const part = asked.slice(k, k + BATCH);
-    const lp = tf.tidy(() => model.answerLogprobs(part.map((a) => images[a.image]!), part.map((a) => a.question), part.map((a) => a.answer)));
-    const values = lp.dataSync();
-    lp.dispose();
-    part.forEach((_, j) => (probabilities[k + j] = Math.exp(values[j]!)));
+  for (let k = 0; k < items.length; k += BATCH) {
+    const part = items.slice(k, k + BATCH);
+    const scores = tf.tidy(() => score(part));
+    out.set(scores.dataSync(), k);
+    scores.dispose();
   }
-  return probabilities;
+  return out;
 }
 
 /** Per image: the product over its groups of the group's summed probability. */

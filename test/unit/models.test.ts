@@ -196,7 +196,7 @@ describe('autoregressive understanding with a bidirectional image block', () => 
 });
 
 describe('autoregressive grid positions', () => {
-  it('start at zero when a checkpoint without them is loaded, so the model answers and draws as before; a file must name every other parameter', async () => {
+  it('start at zero when a checkpoint without them is loaded, so the model answers as before; a file must name every other parameter', async () => {
     const plain = AutoregressiveModel.create(modelConfig('autoregressive', tiny));
     const file = join(scratchDir('models-grid'), 'plain.safetensors');
     await saveCheckpoint(file, plain.params, { config: plain.config, step: 0 });

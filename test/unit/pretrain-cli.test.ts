@@ -57,7 +57,7 @@ describe('unirl pretrain', () => {
     assert.match(String(bad.stderr), /--keep-every/);
   });
 
-  it('--grid-positions with --init grows the row and column tables at zero: the start answers as its source did', () => {
+  it('--grid-positions with --init grows the row and column tables into the continued file; a masked model refuses it', () => {
     const source = join(dir, 'source.safetensors');
     assert.equal(pretrain('--out', source, '--paradigm', 'autoregressive', '--dim', '16', '--layers', '1', '--heads', '2', '--steps', '1').status, 0);
     const grown = join(dir, 'grown.safetensors');
