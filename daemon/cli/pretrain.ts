@@ -23,6 +23,8 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
                      which teach the answer "zero" (the self_count judge; default ${DEFAULT_PRETRAIN.countShare})
   --varied-count-share X  share of them that are UniRL's counting question about one to five
                      objects of a class (the prompts show two to four; default ${DEFAULT_PRETRAIN.variedCountShare})
+  --varied-count-broken P  probability that each object of those is broken (a scramble or a
+                     scrawl), the answer counting the whole ones: a scrawl is no item (default ${DEFAULT_PRETRAIN.variedCountBroken})
   --color-relation-share X  share of the generation examples that are relations between two
                      objects of one class told apart by colour ("a red circle left of a blue
                      circle"), so that the words, not the pair, say which goes where (default ${DEFAULT_PRETRAIN.colorRelationShare})
@@ -58,6 +60,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
         'und-batch': { type: 'string' },
         'count-share': { type: 'string' },
         'varied-count-share': { type: 'string' },
+        'varied-count-broken': { type: 'string' },
         'answer-dropout': { type: 'string' },
         'color-relation-share': { type: 'string' },
         'color-relation-und-share': { type: 'string' },
@@ -115,6 +118,7 @@ A checkpoint is written every --checkpoint-every steps and when interrupted (Ctr
       understandingBatchSize: intOption(values['und-batch'] ?? values.batch, 'und-batch', DEFAULT_PRETRAIN.understandingBatchSize, 1, 4096),
       countShare: numberOption(values['count-share'], 'count-share', DEFAULT_PRETRAIN.countShare, 0, 1),
       variedCountShare: numberOption(values['varied-count-share'], 'varied-count-share', DEFAULT_PRETRAIN.variedCountShare, 0, 1),
+      variedCountBroken: numberOption(values['varied-count-broken'], 'varied-count-broken', DEFAULT_PRETRAIN.variedCountBroken, 0, 1),
       colorRelationShare: numberOption(values['color-relation-share'], 'color-relation-share', DEFAULT_PRETRAIN.colorRelationShare, 0, 1),
       colorRelationUnderstandingShare: numberOption(values['color-relation-und-share'], 'color-relation-und-share', DEFAULT_PRETRAIN.colorRelationUnderstandingShare, 0, 1),
       answerDropout: numberOption(values['answer-dropout'], 'answer-dropout', DEFAULT_PRETRAIN.answerDropout, 0, 0.9),

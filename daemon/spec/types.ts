@@ -23,6 +23,7 @@ export interface PretrainStageSpec extends StageCommon {
   understandingBatchSize?: number;
   countShare: number;
   variedCountShare: number;
+  variedCountBroken: number;
   colorRelationShare: number;
   colorRelationUnderstandingShare: number;
   answerDropout: number;

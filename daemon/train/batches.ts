@@ -22,6 +22,8 @@ export interface BatchSpec {
   countShare: number;
   /** Share that are UniRL's counting question over scenes of one to five objects of a class (data.ts). */
   variedCountShare?: number;
+  /** Probability that each object of those examples is broken (not counted; data.ts). */
+  variedCountBroken?: number;
   /** Share of the generation examples that are relations between two objects of one class told apart by colour (data.ts). */
   colorRelationShare?: number;
   /** Share of the understanding examples that are such relations, asked UniRL's position question (data.ts). */
@@ -61,7 +63,7 @@ export class BatchMaker {
     const und = [
       ...drawExamples(this.prompts, world, rng, this.spec.understanding - counted - varied - relatedUnd),
       ...drawCountExamples(this.prompts, world, this.tokenizer, rng, counted),
-      ...drawVariedCountExamples(this.countingPrompts, world, rng, varied),
+      ...drawVariedCountExamples(this.countingPrompts, world, rng, varied, this.spec.variedCountBroken ?? 0, this.tokenizer),
       ...drawColorRelationExamples(world, rng, relatedUnd),
     ];
     return {

@@ -99,22 +99,31 @@ export function drawCountExamples(prompts: TrainingPrompts, world: WorldConfig, 
     const scene = sampleScene(meta, world, rng);
     const breaks = scene.objects.map(() => (rng.float() < BREAK_PROBABILITY ? rng.pick(BREAKS) : undefined));
     const whole = scene.objects.filter((_, i) => breaks[i] === undefined);
-    const image = renderScene({ objects: scene.objects.filter((_, i) => breaks[i] !== 'scrawl') }, world);
-    scene.objects.forEach((obj, i) => {
-      if (breaks[i] === 'scrawl') paintScrawl(image, obj, rng);
-    });
-    const tokens = tokenizer.encode(image);
-    scene.objects.forEach((obj, i) => {
-      const kind = breaks[i];
-      if (kind === 'scramble') breakObject(tokens, obj, world, tokenizer, rng);
-    });
+    const image = renderBroken(scene.objects, breaks, world, tokenizer, rng);
     // The class asked about: half the time one the scene holds whole, else any (often absent or broken).
     const pool = whole.length > 0 && rng.float() < 0.5 ? whole : undefined;
     const shape = pool ? rng.pick(pool).shape : rng.pick(CLASSES);
     const color = rng.float() < 0.5 ? (pool ? rng.pick(pool.filter((o) => o.shape === shape)).color : rng.pick(COLORS)) : undefined;
     const count = whole.filter((o) => o.shape === shape && (color === undefined || o.color === color)).length;
-    return { meta, image: tokenizer.decode(tokens), question: countQuestion(shape, color), answer: countAnswer(count, shape, color) };
+    return { meta, image, question: countQuestion(shape, color), answer: countAnswer(count, shape, color) };
   });
+}
+
+/**
+ * A scene rendered with some objects broken (`breaks[i]`, or undefined for a whole object): scrawls
+ * painted in place of their objects, then scrambles done on the image's tokens, as a patch-token
+ * generator breaks them; the image the tokens decode to.
+ */
+function renderBroken(objects: readonly SceneObject[], breaks: readonly ((typeof BREAKS)[number] | undefined)[], world: WorldConfig, tokenizer: ImageTokenizer, rng: Rng): RgbImage {
+  const image = renderScene({ objects: objects.filter((_, i) => breaks[i] !== 'scrawl') }, world);
+  objects.forEach((obj, i) => {
+    if (breaks[i] === 'scrawl') paintScrawl(image, obj, rng);
+  });
+  const tokens = tokenizer.encode(image);
+  objects.forEach((obj, i) => {
+    if (breaks[i] === 'scramble') breakObject(tokens, obj, world, tokenizer, rng);
+  });
+  return tokenizer.decode(tokens);
 }
 
 /** Chance that an object of a count example is broken, and the ways it is broken (drawn uniformly). */
@@ -168,17 +177,31 @@ export function paintScrawl(image: RgbImage, obj: SceneObject, rng: Rng): void {
  * own images for "three diamonds" often hold four clean ones, and its judgement of them then says
  * "three" (looked at, session 15). The prompt is drawn as the training prompts are (the held-out
  * guard applies); only its count changes, and counting has no held-out combinations.
+ *
+ * With `broken` > 0 each object is broken with that probability (a scramble or a scrawl, as in
+ * drawCountExamples) and the answer counts the whole ones only (it may be "zero"): the prompt's own
+ * question then teaches that a scrawl is no item, where the autoregressive base, never shown one,
+ * counts its own scrawls as the prompt's objects (docs/results.md, session 24). At 0 the examples
+ * and the generator's draws are exactly those of the option's first form.
  */
-export function drawVariedCountExamples(prompts: TrainingPrompts, world: WorldConfig, rng: Rng, n: number): Example[] {
+export function drawVariedCountExamples(prompts: TrainingPrompts, world: WorldConfig, rng: Rng, n: number, broken = 0, tokenizer?: ImageTokenizer): Example[] {
+  if (!(broken >= 0 && broken <= 1)) throw new Error(`the broken share of varied count examples must be from 0 to 1, got ${broken}`);
+  if (broken > 0 && !tokenizer) throw new Error('varied count examples with broken objects need the image tokenizer (scrambles are made on tokens)');
   return Array.from({ length: n }, () => {
     const drawn = prompts.draw(rng);
     if (drawn.tag !== 'counting') throw new Error(`drawVariedCountExamples needs counting prompts, got a ${drawn.tag} prompt`);
     const shape = drawn.include[0]!.class;
     const count = rng.int(1, MAX_COUNT_ANSWER);
     // The same words as a count answer ("one ring", "five rings"), and a line that says what is drawn.
-    const answer = countAnswer(count, shape);
-    const meta: Metadata = { tag: 'counting', include: [{ class: shape, count }], exclude: [{ class: shape, count: count + 1 }], prompt: `a photo of ${answer}`, question: QUESTIONS.counting, answer };
-    return { meta, image: renderScene(sampleScene(meta, world, rng), world), question: QUESTIONS.counting, answer };
+    const line = (k: number): Metadata => {
+      const answer = countAnswer(k, shape);
+      return { tag: 'counting', include: [{ class: shape, count: k }], exclude: [{ class: shape, count: k + 1 }], prompt: `a photo of ${answer}`, question: QUESTIONS.counting, answer };
+    };
+    const scene = sampleScene(line(count), world, rng);
+    if (broken === 0) return { meta: line(count), image: renderScene(scene, world), question: QUESTIONS.counting, answer: line(count).answer! };
+    const breaks = scene.objects.map(() => (rng.float() < broken ? rng.pick(BREAKS) : undefined));
+    const meta = line(breaks.filter((b) => b === undefined).length);
+    return { meta, image: renderBroken(scene.objects, breaks, world, tokenizer!, rng), question: QUESTIONS.counting, answer: meta.answer! };
   });
 }
 

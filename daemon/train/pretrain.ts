@@ -34,6 +34,11 @@ export interface PretrainConfig {
    */
   variedCountShare: number;
   /**
+   * Probability that each object of those examples is broken, the answer counting the whole ones
+   * (data.ts): so that the judge's own counting question does not count a scrawl as an item.
+   */
+  variedCountBroken: number;
+  /**
    * Share of the generation examples that are relations between two objects of one class told
    * apart by colour (data.ts, drawColorRelationExamples): so that the generator reads which object a
    * relation puts where from the words, not from the pair.
@@ -80,6 +85,7 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'model'> = {
   understandingBatchSize: 16,
   countShare: 0,
   variedCountShare: 0,
+  variedCountBroken: 0,
   colorRelationShare: 0,
   colorRelationUnderstandingShare: 0,
   lr: 1e-3,
@@ -125,7 +131,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   if (existsSync(checkpoint)) step = loadCheckpoint(checkpoint, model.params, optimizer).step;
   else if (config.init) loadCheckpoint(config.init, model.params, undefined, addedParameters(checkpointModelConfig(config.init), config.model));
   const batches = new BatchSource(
-    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, colorRelationShare: config.colorRelationShare, colorRelationUnderstandingShare: config.colorRelationUnderstandingShare, heldOut: hooks.heldOut ?? [] },
+    { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, variedCountBroken: config.variedCountBroken, colorRelationShare: config.colorRelationShare, colorRelationUnderstandingShare: config.colorRelationUnderstandingShare, heldOut: hooks.heldOut ?? [] },
     config.dataWorkers ?? defaultDataWorkers(tf.getBackend()),
   );
   const save = async (): Promise<void> => {

@@ -33,6 +33,7 @@ export const pretrainStage: Stage<'pretrain'> = {
         understandingBatchSize: config.understandingBatchSize ?? config.batchSize,
         countShare: config.countShare,
         variedCountShare: config.variedCountShare,
+        variedCountBroken: config.variedCountBroken,
         colorRelationShare: config.colorRelationShare,
         colorRelationUnderstandingShare: config.colorRelationUnderstandingShare,
         answerDropout: config.answerDropout,
