@@ -107,7 +107,7 @@ describe('count examples', () => {
     }
     // A broken object is sometimes still found as its class (the test above: under 15%), so most, not all, agree.
     assert.ok(agree >= 0.8 * examples.length, `the detector finds the answer's count in ${agree} of ${examples.length}`);
-    assert.ok(seen.has(0) && seen.has(5), `counts seen: ${[...seen].sort()}`);
+    assert.ok(seen.has(0) && seen.has(5), `counts seen: ${[...seen].sort().join(", ")}`);
     // Fewer whole objects than drawn: the answers' mean count is lower than without breaks (3 for one to five).
     const mean = examples.reduce((s, e) => s + readCount(e.answer)!, 0) / examples.length;
     assert.ok(mean < 2.5, `mean answered count ${mean.toFixed(2)}`);
