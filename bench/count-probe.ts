@@ -4,9 +4,10 @@
  * trained on: another seed)? The judge behind the self_count rewards can be no better than this.
  * Prints the accuracy overall and by the true count, and the confusion of stated against true.
  * With --varied: UniRL's own counting question ("How many items in this image?") about whole scenes
- * of one to five objects of a class, the examples of pretraining's variedCountShare.
+ * of one to five objects of a class, the examples of pretraining's variedCountShare; --broken P breaks
+ * each object with probability P (variedCountBroken: the answer counts the whole ones).
  *
- *   npx tsx bench/count-probe.ts --checkpoint runs/pretrain/ar-bidir.safetensors --n 288 [--varied]
+ *   npx tsx bench/count-probe.ts --checkpoint runs/pretrain/ar-bidir.safetensors --n 288 [--varied [--broken 0.35]]
  */
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
@@ -17,7 +18,7 @@ import { Rng } from '../daemon/util/random';
 import { DEFAULT_WORLD, readCount } from '../daemon/world';
 
 const { values } = parseArgs({
-  options: { checkpoint: { type: 'string', multiple: true, default: [] }, n: { type: 'string', default: '288' }, seed: { type: 'string', default: '999' }, varied: { type: 'boolean', default: false } },
+  options: { checkpoint: { type: 'string', multiple: true, default: [] }, n: { type: 'string', default: '288' }, seed: { type: 'string', default: '999' }, varied: { type: 'boolean', default: false }, broken: { type: 'string', default: '0' } },
   strict: true,
 });
 
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const tokenizer = createImageTokenizer(DEFAULT_WORLD);
   const rng = new Rng(Number(values.seed));
   const examples = values.varied
-    ? drawVariedCountExamples(new TrainingPrompts([], ['counting']), DEFAULT_WORLD, rng, Number(values.n))
+    ? drawVariedCountExamples(new TrainingPrompts([], ['counting']), DEFAULT_WORLD, rng, Number(values.n), Number(values.broken), tokenizer)
     : drawCountExamples(new TrainingPrompts(), DEFAULT_WORLD, tokenizer, rng, Number(values.n));
   for (const file of values.checkpoint) {
     const { model, info } = loadModel(file);
