@@ -197,8 +197,9 @@ export function drawVariedCountExamples(prompts: TrainingPrompts, world: WorldCo
       const answer = countAnswer(k, shape);
       return { tag: 'counting', include: [{ class: shape, count: k }], exclude: [{ class: shape, count: k + 1 }], prompt: `a photo of ${answer}`, question: QUESTIONS.counting, answer };
     };
-    const scene = sampleScene(line(count), world, rng);
-    if (broken === 0) return { meta: line(count), image: renderScene(scene, world), question: QUESTIONS.counting, answer: line(count).answer! };
+    const drawnLine = line(count);
+    const scene = sampleScene(drawnLine, world, rng);
+    if (broken === 0) return { meta: drawnLine, image: renderScene(scene, world), question: QUESTIONS.counting, answer: drawnLine.answer! };
     const breaks = scene.objects.map(() => (rng.float() < broken ? rng.pick(BREAKS) : undefined));
     const meta = line(breaks.filter((b) => b === undefined).length);
     return { meta, image: renderBroken(scene.objects, breaks, world, tokenizer!, rng), question: QUESTIONS.counting, answer: meta.answer! };
