@@ -74,6 +74,7 @@ export interface GrpoStageSpec extends StageCommon {
   judge: 'policy' | 'base';
   trainUnderstanding: boolean;
   understandingWeight: number;
+  understandingMinReward?: number;
   answerTemperature: number;
   policySteps: number;
   curriculumCandidates: number;

@@ -162,6 +162,9 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
     else if (judgedPrompts === 0) out.push(err(`${at}/judgedShare`, `judgedShare ${stage.judgedShare} of ${stage.promptsPerStep} prompts a step rounds to no judged prompt: no step would carry a reward`));
     else if (judgedPrompts < stage.promptsPerStep && judged >= TAGS.length) out.push(err(`${at}/judgedShare`, `judgedShare ${stage.judgedShare} leaves ${stage.promptsPerStep - judgedPrompts} prompt(s) a step to the unjudged tags, but rewardTags judges every tag`));
   }
+  if (stage.kind === 'grpo' && stage.understandingMinReward !== undefined && !stage.trainUnderstanding) {
+    out.push(err(`${at}/understandingMinReward`, 'understandingMinReward chooses the own images understanding is trained on, but trainUnderstanding is false: nothing would be trained'));
+  }
   if (stage.kind === 'sft' && stage.accept === 'self_likelihood_best' && stage.imagesPerPrompt < 2) {
     out.push(err(`${at}/imagesPerPrompt`, `accept "self_likelihood_best" keeps the best of each prompt's images, so imagesPerPrompt must be at least 2 (got ${stage.imagesPerPrompt})`));
   }

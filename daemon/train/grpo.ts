@@ -48,8 +48,17 @@ export interface GrpoConfig {
    * detector's verdict on the same images did not (docs/results.md, session 10).
    */
   judge: 'policy' | 'base';
-  /** Also train understanding by GRPO on sampled answers about the same images. */
+  /** Also train understanding on the same images: by GRPO on sampled answers, or as understandingMinReward says. */
   trainUnderstanding: boolean;
+  /**
+   * With trainUnderstanding: train it instead by the likelihood of the prompt's answer about the own
+   * images whose reward is at least this (the images the model itself judges right; UniRL-SFT's
+   * understanding half, on those only). Absent: GRPO on sampled answers about every image, each
+   * rewarded against the prompt's answer, so a wrong image teaches the prompt's answer about it.
+   * Why: with understanding not trained the reader on truth scenes drifted down (0.908 -> 0.898)
+   * while generation was trained through the same weights (docs/results.md, session 24).
+   */
+  understandingMinReward?: number;
   understandingWeight: number;
   answerTemperature: number;
   /**
@@ -276,8 +285,11 @@ async function grpoStep(
   // the update. A group the reward does not judge stays in it (advantage 0) while there is a KL term to hold it.
   const keep = metas.map((_, i) => i).filter((i) => (judged(metas[i]!) ? !config.filterGroups || (groupStd[Math.floor(i / G)] as number) > 0 : reference !== undefined || heldAnchor !== undefined));
 
-  // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer.
-  const sampled = config.trainUnderstanding ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
+  // 3. Understanding: sampled answers about the same images, rewarded against the prompt's answer;
+  //    or the prompt's answer itself, about the images the reward judged right.
+  const minReward = config.understandingMinReward;
+  const confident = config.trainUnderstanding && minReward !== undefined ? metas.map((_, i) => i).filter((i) => (rewards[i] as number) >= minReward) : [];
+  const sampled = config.trainUnderstanding && minReward === undefined ? await model.answer(generation.images, questions, { rng, temperature: config.answerTemperature }) : undefined;
   const answerRewards = sampled ? sampled.answers.map((a, i) => Number(judgeAnswer(metas[i]!, a).correct)) : [];
   const answerGroups = sampled ? groupAdvantages(answerRewards, G, { scale: config.scaleRewards }) : undefined;
   const keepAnswers = answerGroups ? metas.map((_, i) => i).filter((i) => !config.filterGroups || (answerGroups.std[Math.floor(i / G)] as number) > 0) : [];
@@ -318,7 +330,7 @@ async function grpoStep(
   let kl = NaN;
   let clipRatio = NaN;
   let gradNorm = NaN;
-  for (let u = 0; u < config.updatesPerBatch && (keep.length > 0 || und); u++) {
+  for (let u = 0; u < config.updatesPerBatch && (keep.length > 0 || und || confident.length > 0); u++) {
     const steps = stepsOf?.[u];
     const klRef = fixedKlRef ?? klReference(steps);
     const { value, grads } = valueAndGrads(model.params, () => {
@@ -331,6 +343,11 @@ async function grpoStep(
         if (reference || holds) kl = ((u === 0 ? 0 : kl * u) + (g.kl.dataSync()[0] ?? NaN)) / (u + 1);
         clipRatio = ((u === 0 ? 0 : clipRatio * u) + (g.clipRatio.dataSync()[0] ?? NaN)) / (u + 1);
         loss = g.loss;
+      }
+      if (confident.length) {
+        const answerLoss = model.understandingLoss(confident.map((i) => generation.images[i]!), confident.map((i) => questions[i]!), confident.map((i) => metas[i]!.answer!));
+        undLoss = answerLoss.dataSync()[0] ?? NaN;
+        return tf.add(loss, tf.mul(answerLoss, config.understandingWeight));
       }
       if (!und || !oldAnswer || !refAnswer) return loss;
       const lp = model.answerLogprobs(und.images, und.questions, und.answers).reshape([-1, 1]);
@@ -365,6 +382,8 @@ async function grpoStep(
     'grpo/loss_generation': finite(genLoss),
     'grpo/loss_understanding': finite(undLoss),
     'grpo/understanding_reward': sampled ? finite(mean(answerRewards)) : null,
+    // The share of the step's images whose reward passed understandingMinReward (trained for understanding).
+    'grpo/understanding_kept': minReward !== undefined && config.trainUnderstanding ? confident.length / metas.length : null,
     'grpo/grounding_gap': judgement ? finite(groundingGap(judgement)) : null,
     // The model's own verdicts ranked against the detector's within each group (0.5: chance).
     'grpo/judge_auc': judgement ? finite(judgeAuc(config.reward.startsWith('self') ? rewards : judgement.selfCorrect.map(Number), judgement.detectorCorrect, G).auc) : null,

@@ -30,7 +30,7 @@ import {
   signalProbability,
 } from '../../daemon/train';
 import { Rng } from '../../daemon/util/random';
-import { contrastPrompts, DEFAULT_WORLD, generatePromptSet, judgeAnswer, metadataFor, readCount, renderScene, sampleScene, type Tag } from '../../daemon/world';
+import { contrastPrompts, DEFAULT_WORLD, generatePromptSet, judgeAnswer, metadataFor, readCount, renderScene, sampleScene, type RgbImage, type Tag } from '../../daemon/world';
 import { scratchDir } from '../scratch';
 
 before(async () => {
@@ -513,6 +513,40 @@ describe('the GRPO loop', () => {
     // ...and the held prompts, judged against the start, see how far the policy has gone.
     assert.ok(held.kl.slice(1).every((k) => k > 0), `held KL ${held.kl.join(', ')}`);
     assert.ok(held.params.some((p, k) => p.some((x, j) => x !== moving.params[k]![j])));
+  });
+
+  it('understandingMinReward: understanding learns the prompt\'s answer about the own images the reward passes, and nothing from the others', async () => {
+    const base = await tinyBase();
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    const run = async (reward: number) => {
+      const out = join(scratchDir('grpo-confident'), 'model.safetensors');
+      const metrics: UnirlMetrics[] = [];
+      const images: RgbImage[] = [];
+      // Every group all-equal: generation has no advantage to learn from, so only understanding can move the weights.
+      const config = { ...defaultGrpo('autoregressive'), steps: 3, promptsPerStep: 2, groupSize: 2, lr: 1e-2, trainUnderstanding: true, understandingMinReward: 0.5, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 } };
+      await grpo(config, base, out, {
+        prompts: { draw: () => meta },
+        reward: (metas, drawn) => {
+          if (!images.length) images.push(...drawn);
+          return metas.map(() => reward);
+        },
+        onMetrics: (m) => metrics.push(m),
+      });
+      const answerLoss = (file: string): number => {
+        const { model } = loadModel(file);
+        const loss = tf.tidy(() => model.understandingLoss(images, images.map(() => meta.question!), images.map(() => meta.answer!)).dataSync()[0]!);
+        model.params.dispose();
+        return loss;
+      };
+      return { kept: metrics.map((m) => m['grpo/understanding_kept']), before: answerLoss(base), after: answerLoss(out), params: paramsOf(out) };
+    };
+    const passed = await run(1);
+    const rejected = await run(0);
+    assert.deepEqual(passed.kept, [1, 1, 1]);
+    assert.deepEqual(rejected.kept, [0, 0, 0]);
+    // Passed: the answer about the first step's images became likelier; rejected: no weight moved.
+    assert.ok(passed.after < passed.before - 0.05, `answer loss ${passed.before} -> ${passed.after}`);
+    assert.deepEqual(rejected.params, paramsOf(base));
   });
 
   it('judgedShare: the first round(share x promptsPerStep) prompts of each step come from the judged tags, the rest from the others', async () => {

@@ -31,6 +31,7 @@ export const grpoStage: Stage<'grpo'> = {
         judge: config.judge,
         trainUnderstanding: config.trainUnderstanding,
         understandingWeight: config.understandingWeight,
+        ...(config.understandingMinReward !== undefined ? { understandingMinReward: config.understandingMinReward } : {}),
         answerTemperature: config.answerTemperature,
         policySteps: config.policySteps,
         curriculumCandidates: config.curriculumCandidates,
