@@ -75,6 +75,7 @@ export interface GrpoStageSpec extends StageCommon {
   trainUnderstanding: boolean;
   understandingWeight: number;
   understandingMinReward?: number;
+  understandingAnchor?: number;
   answerTemperature: number;
   policySteps: number;
   curriculumCandidates: number;

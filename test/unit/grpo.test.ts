@@ -549,6 +549,42 @@ describe('the GRPO loop', () => {
     assert.deepEqual(rejected.params, paramsOf(base));
   });
 
+  it('understandingAnchor: the policy\'s answers about its own images are held to the frozen base\'s', async () => {
+    const base = await tinyBase();
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    const run = async (understandingAnchor?: number) => {
+      const out = join(scratchDir('grpo-reader-anchor'), 'model.safetensors');
+      const metrics: UnirlMetrics[] = [];
+      const images: RgbImage[] = [];
+      const config = { ...defaultGrpo('autoregressive'), steps: 4, promptsPerStep: 2, groupSize: 2, lr: 3e-3, beta: 0, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 }, ...(understandingAnchor === undefined ? {} : { understandingAnchor }) };
+      await grpo(config, base, out, {
+        prompts: { draw: () => meta },
+        reward: (metas, drawn) => {
+          if (!images.length) images.push(...drawn);
+          return metas.map((_, i) => i % 2);
+        },
+        onMetrics: (m) => metrics.push(m),
+      });
+      // How far the reader moved: KL(policy || base) of its answers about the first step's images, by sampling (k1, 16 answers an image).
+      const { model: policy } = loadModel(out);
+      const { model: start } = loadModel(base);
+      const asked = Array.from({ length: 16 }, () => images).flat();
+      const questions = asked.map(() => meta.question!);
+      const { answers } = await policy.answer(asked, questions, { rng: new Rng(1), temperature: 1 });
+      const drift = tf.tidy(() => tf.mean(tf.sub(policy.answerLogprobs(asked, questions, answers), start.answerLogprobs(asked, questions, answers))).dataSync()[0]!);
+      policy.params.dispose();
+      start.params.dispose();
+      return { kl: metrics.map((m) => m['grpo/understanding_kl']), drift };
+    };
+    const free = await run();
+    const held = await run(5);
+    assert.deepEqual(free.kl, [null, null, null, null]);
+    // The first step's policy is the base: nothing to hold; after it moves, the anchor sees the difference.
+    assert.equal(held.kl[0], 0);
+    assert.ok(held.kl.slice(1).every((k) => (k as number) > 0), `reader KL ${held.kl.join(', ')}`);
+    assert.ok(held.drift < 0.5 * free.drift, `reader drift ${free.drift} free, ${held.drift} held`);
+  });
+
   it('judgedShare: the first round(share x promptsPerStep) prompts of each step come from the judged tags, the rest from the others', async () => {
     const base = await tinyBase();
     // A prompt source that cycles through four tags, one judged: uniform draws mix them.

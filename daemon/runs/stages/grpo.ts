@@ -32,6 +32,7 @@ export const grpoStage: Stage<'grpo'> = {
         trainUnderstanding: config.trainUnderstanding,
         understandingWeight: config.understandingWeight,
         ...(config.understandingMinReward !== undefined ? { understandingMinReward: config.understandingMinReward } : {}),
+        ...(config.understandingAnchor !== undefined ? { understandingAnchor: config.understandingAnchor } : {}),
         answerTemperature: config.answerTemperature,
         policySteps: config.policySteps,
         curriculumCandidates: config.curriculumCandidates,
