@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GenevalResult, RunEvent, RunSummary } from '../../schemas/protocol';
 import requirements from '../../native/requirements.json';
@@ -22,20 +22,22 @@ export const PLAIN_SIZE = { imagesPerPrompt: 2, grpoSteps: 10 };
 
 interface QuickstartSpec {
   backend?: BackendChoice;
+  model?: { checkpoint?: string };
   stages: { kind: string; name?: string; imagesPerPrompt?: number; steps?: number; checkpointEvery?: number }[];
 }
 
 export const quickstartCommand: Command = {
   name: 'quickstart',
-  summary: 'the main job on the built-in default: UniRL-GRPO from the small autoregressive base, GenEval before and after',
+  summary: 'the main job on the built-in default: UniRL-GRPO from the autoregressive base with the headline recipe, GenEval before and after',
   help: `unirl quickstart [--runs DIR] [--spec FILE] [--full]
 
-Runs ${QUICKSTART_SPEC}: GenEval of the committed small autoregressive base
-(models/shapes-ar-small-base) on the 60-prompt quick set (held-out compositional prompts, 4 images
-each), a short UniRL-GRPO rewarded by the model's own probability of the prompt's facts about each
-of its images (no external images, nothing from the detector), and GenEval again; then prints the
-before/after table and the reward and grounding gap at the start and end of GRPO, and what the
-longer committed runs measured (from their cards in models/).
+Runs ${QUICKSTART_SPEC}: GenEval of the committed autoregressive base at both floors
+(models/shapes-ar-reader-base) on the 60-prompt quick set (held-out compositional prompts, 4 images
+each), a short UniRL-GRPO rewarded by the frozen base's own probability of the prompt's facts about
+each of its images (no external images, nothing from the detector; the recipe of the headline run
+models/shapes-ar-unirl-grpo), and GenEval again; then prints the before/after table and the reward
+and grounding gap at the start and end of GRPO, and what the longer committed runs measured (from
+their cards in models/; the runs from the same base first).
 It first says which backend and kernels it runs on. Without the native kernels (plain wasm, about
 ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerPrompt} images per prompt and ${PLAIN_SIZE.grpoSteps} GRPO steps.
   --runs DIR   the runs folder (default ./runs)
@@ -88,7 +90,7 @@ ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerProm
       process.stdout.write(`${noiseLine(overallChange(rows(beforeDir), rows(afterDir)))}\n`);
     }
     if (metrics.length > 0) process.stdout.write(`${grpoSummary(metrics)}\n`);
-    const record = recordLines(join(packageRoot(), 'models'));
+    const record = recordLines(join(packageRoot(), 'models'), spec.model?.checkpoint);
     if (record.length > 0) process.stdout.write(`\nLonger runs, measured before (their cards; not run now):\n${record.join('\n')}\n`);
     process.stdout.write(`${final.state} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     return exitCodeOf(final.state);
@@ -110,18 +112,23 @@ interface CardScore {
  * same set and sampling: what the longer runs measured, read from the cards (the one place those
  * numbers live), so the short run above is read against them. A card scored at two guidance
  * weights gets a line for each (a gain at one weight need not hold at another). Cards without such
- * a score are left out.
+ * a score are left out. The runs from `fromBase` (the short run's own starting checkpoint) come
+ * first: they are the short run continued.
  */
-export function recordLines(modelsDir: string): string[] {
+export function recordLines(modelsDir: string, fromBase?: string): string[] {
   if (!existsSync(modelsDir)) return [];
-  const lines: string[] = [];
+  type Card = { label?: string; kind?: string; paradigm?: string; step?: number; base?: string; scores?: CardScore[] };
+  const cards: { file: string; card: Card }[] = [];
   for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort()) {
-    let card: { label?: string; kind?: string; paradigm?: string; step?: number; scores?: CardScore[] };
     try {
-      card = JSON.parse(readFileSync(join(modelsDir, file), 'utf8')) as typeof card;
+      cards.push({ file, card: JSON.parse(readFileSync(join(modelsDir, file), 'utf8')) as Card });
     } catch {
       continue;
     }
+  }
+  const own = (c: Card): boolean => fromBase !== undefined && typeof c.base === 'string' && basename(c.base) === basename(fromBase);
+  const lines: string[] = [];
+  for (const { file, card } of [...cards.filter((c) => own(c.card)), ...cards.filter((c) => !own(c.card))]) {
     const what = card.label ?? card.kind ?? 'post-trained';
     for (const score of card.scores ?? []) {
       if (typeof score.geneval?.overall !== 'number' || typeof score.base?.overall !== 'number') continue;

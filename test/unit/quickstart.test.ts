@@ -110,7 +110,7 @@ describe('the quickstart reads the longer runs from their cards', () => {
         ],
       }),
     );
-    writeFileSync(join(dir, 'e-masked.json'), JSON.stringify({ label: 'masked', paradigm: 'masked', step: 50, scores: [{ set, sampling: { steps: 12, cfg: 2 }, geneval: { overall: 0.161 }, base: { overall: 0.158 } }] }));
+    writeFileSync(join(dir, 'e-masked.json'), JSON.stringify({ label: 'masked', paradigm: 'masked', step: 50, base: 'models/masked-base.safetensors', scores: [{ set, sampling: { steps: 12, cfg: 2 }, geneval: { overall: 0.161 }, base: { overall: 0.158 } }] }));
     writeFileSync(join(dir, 'weights.safetensors'), '');
     assert.deepEqual(recordLines(dir), [
       '  models/b-control (the control; 450 steps): GenEval 0.392 -> 0.492 (+0.101) on full (held out), 4 images a prompt',
@@ -119,6 +119,15 @@ describe('the quickstart reads the longer runs from their cards', () => {
       '  models/e-masked (masked; 50 steps): GenEval 0.158 -> 0.161 (+0.003) on full (held out), cfg 2, 12 MaskGIT steps',
     ]);
     assert.deepEqual(recordLines(join(dir, 'absent')), []);
+    // The runs from the short run's own base come first, whichever folder the spec names it from.
+    assert.deepEqual(recordLines(dir, '../models/masked-base.safetensors').map((l) => l.split(' (')[0]), ['  models/e-masked', '  models/b-control', '  models/d-seeds', '  models/d-seeds']);
+  });
+
+  it('the committed quickstart prints the headline run of its own recipe first', () => {
+    const spec = JSON.parse(readFileSync(join(process.cwd(), QUICKSTART_SPEC), 'utf8')) as { model: { checkpoint: string } };
+    const first = recordLines(join(process.cwd(), 'models'), spec.model.checkpoint)[0] ?? '';
+    const card = JSON.parse(readFileSync(join(process.cwd(), 'models', `${first.trim().split(' ')[0]!.replace('models/', '')}.json`), 'utf8')) as { base: string };
+    assert.equal(card.base.split('/').pop(), spec.model.checkpoint.split('/').pop());
   });
 
   it('finds the committed detector-rewarded control among the committed cards', () => {
