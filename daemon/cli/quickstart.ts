@@ -113,7 +113,7 @@ interface CardScore {
  * numbers live), so the short run above is read against them. A card scored at two guidance
  * weights gets a line for each (a gain at one weight need not hold at another). Cards without such
  * a score are left out. The runs from `fromBase` (the short run's own starting checkpoint) come
- * first: they are the short run continued.
+ * first, the longest first: they are the short run continued.
  */
 export function recordLines(modelsDir: string, fromBase?: string): string[] {
   if (!existsSync(modelsDir)) return [];
@@ -128,7 +128,9 @@ export function recordLines(modelsDir: string, fromBase?: string): string[] {
   }
   const own = (c: Card): boolean => fromBase !== undefined && typeof c.base === 'string' && basename(c.base) === basename(fromBase);
   const lines: string[] = [];
-  for (const { file, card } of [...cards.filter((c) => own(c.card)), ...cards.filter((c) => !own(c.card))]) {
+  // The short run's own recipe continued, longest first; then the rest by name.
+  const ownRuns = cards.filter((c) => own(c.card)).sort((a, b) => (b.card.step ?? 0) - (a.card.step ?? 0));
+  for (const { file, card } of [...ownRuns, ...cards.filter((c) => !own(c.card))]) {
     const what = card.label ?? card.kind ?? 'post-trained';
     for (const score of card.scores ?? []) {
       if (typeof score.geneval?.overall !== 'number' || typeof score.base?.overall !== 'number') continue;

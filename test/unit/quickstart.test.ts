@@ -96,7 +96,7 @@ describe('the quickstart reads the longer runs from their cards', () => {
   it('prints a card that scores the checkpoint beside its base, with its own numbers, and skips the others', () => {
     const dir = scratchDir('cards');
     const set = 'full (held out)';
-    writeFileSync(join(dir, 'b-control.json'), JSON.stringify({ label: 'the control', step: 450, scores: [{ set, imagesPerPrompt: 4, geneval: { overall: 0.4924 }, base: { overall: 0.3915 } }] }));
+    writeFileSync(join(dir, 'b-control.json'), JSON.stringify({ label: 'the control', step: 450, base: 'models/masked-base.safetensors', scores: [{ set, imagesPerPrompt: 4, geneval: { overall: 0.4924 }, base: { overall: 0.3915 } }] }));
     writeFileSync(join(dir, 'a-no-base.json'), JSON.stringify({ kind: 'unirl-grpo', scores: [{ geneval: { overall: 0.46 } }] }));
     writeFileSync(join(dir, 'c-broken.json'), '{ not json');
     writeFileSync(
@@ -120,7 +120,8 @@ describe('the quickstart reads the longer runs from their cards', () => {
     ]);
     assert.deepEqual(recordLines(join(dir, 'absent')), []);
     // The runs from the short run's own base come first, whichever folder the spec names it from.
-    assert.deepEqual(recordLines(dir, '../models/masked-base.safetensors').map((l) => l.split(' (')[0]), ['  models/e-masked', '  models/b-control', '  models/d-seeds', '  models/d-seeds']);
+    assert.deepEqual(recordLines(dir, '../models/masked-base.safetensors').map((l) => l.split(' (')[0]), ['  models/b-control', '  models/e-masked', '  models/d-seeds', '  models/d-seeds']);
+    assert.deepEqual(recordLines(dir, 'other/e-base.safetensors').map((l) => l.split(' (')[0]), ['  models/b-control', '  models/d-seeds', '  models/d-seeds', '  models/e-masked']);
   });
 
   it('the committed quickstart prints the headline run of its own recipe first', () => {
