@@ -57,6 +57,7 @@ export interface GrpoConfig {
    * rewarded against the prompt's answer, so a wrong image teaches the prompt's answer about it.
    * Why: with understanding not trained the reader on truth scenes drifted down (0.908 -> 0.898)
    * while generation was trained through the same weights (docs/results.md, session 24).
+   * Measured at 0.8 (session 25): understanding fell further (0.880), the passed images including wrong ones.
    */
   understandingMinReward?: number;
   /**
@@ -65,7 +66,8 @@ export interface GrpoConfig {
    * against the base's (the k3 estimate, as the generation's KL term). No label and no external
    * image: only the reader is held where it was. Absent: the reader is free. Why: generation is
    * trained through the reader's weights, and understanding on truth scenes fell as GenEval rose
-   * (0.908 -> 0.892 in 2,000 steps; docs/results.md, session 25).
+   * (0.908 -> 0.892 in 2,000 steps; docs/results.md, session 25). Measured at 0.1: not held
+   * (0.897); at 1 its gradient was several times the generation's, which the global clip then slows.
    */
   understandingAnchor?: number;
   understandingWeight: number;
