@@ -76,6 +76,7 @@ export interface GrpoStageSpec extends StageCommon {
   understandingWeight: number;
   understandingMinReward?: number;
   understandingAnchor?: number;
+  understandingDistill?: number;
   answerTemperature: number;
   policySteps: number;
   curriculumCandidates: number;

@@ -70,6 +70,16 @@ export interface GrpoConfig {
    * (0.897); at 1 its gradient was several times the generation's, which the global clip then slows.
    */
   understandingAnchor?: number;
+  /**
+   * Weight of a cross-entropy that teaches the policy to answer about its own images as the frozen
+   * base does: the base's greedy answers to the prompt's question (the frozen judge's own answers
+   * when the judge is the base, so no extra pass) are the labels. No label from outside and no
+   * external image. Unlike understandingAnchor (one sampled answer an image, whose KL estimate is
+   * near zero while the two agree) it keeps pressing the base's answer while they agree: the
+   * reader's margins, which generation training through the shared weights wears down, are held.
+   * Absent: no distillation.
+   */
+  understandingDistill?: number;
   understandingWeight: number;
   answerTemperature: number;
   /**
@@ -184,8 +194,8 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
     const heldAnchor = !holding ? undefined : reference && config.refModelSyncSteps === 0 ? reference : loadModel(base).model;
     // The frozen judge of a self reward (never trained, never moved); without one the policy judges itself.
     const frozenJudge = config.judge === 'base' && !config.reward.startsWith('detector') ? loadModel(base).model : undefined;
-    // The reader's anchor: the base, frozen (the judge's copy when there is one).
-    const readerAnchor = config.understandingAnchor ? frozenJudge ?? loadModel(base).model : undefined;
+    // The reader's anchor and teacher: the base, frozen (the judge's copy when there is one).
+    const readerAnchor = config.understandingAnchor || config.understandingDistill ? frozenJudge ?? loadModel(base).model : undefined;
     // The step at which the reference last moved (0: it is the base), and its weights from then.
     let referenceStep = Number(resumed['referenceStep'] ?? 0);
     if (reference && referenceStep > 0) loadCheckpoint(referenceFile(out, referenceStep), reference.params);
@@ -310,8 +320,10 @@ async function grpoStep(
   const keepAnswers = answerGroups ? metas.map((_, i) => i).filter((i) => !config.filterGroups || (answerGroups.std[Math.floor(i / G)] as number) > 0) : [];
 
   // The reader's anchor: the policy's own answers about the images, and the frozen base's log-probabilities of them.
-  const anchored = readerAnchor ? await model.answer(generation.images, questions, { rng, temperature: 1 }) : undefined;
+  const anchored = readerAnchor && config.understandingAnchor ? await model.answer(generation.images, questions, { rng, temperature: 1 }) : undefined;
   const anchorLogp = anchored ? tf.tidy(() => readerAnchor!.answerLogprobs(generation.images, questions, anchored.answers).reshape([-1, 1])) : undefined;
+  // The reader's teacher: the frozen base's greedy answers about the images (the judge's, when the judge is the base).
+  const distilled = readerAnchor && config.understandingDistill ? (readerAnchor === judge && judgement ? judgement.answers : (await readerAnchor.answer(generation.images, questions)).answers) : undefined;
 
   // 4. Fixed data of the update: old log-probs, and the KL term's reference log-probs (no gradient).
   //    A masked update trains the tokens of a few MaskGIT steps, a different few in each update of the batch.
@@ -350,7 +362,8 @@ async function grpoStep(
   let clipRatio = NaN;
   let gradNorm = NaN;
   let readerKl = NaN;
-  for (let u = 0; u < config.updatesPerBatch && (keep.length > 0 || und || confident.length > 0 || anchored); u++) {
+  let distillLoss = NaN;
+  for (let u = 0; u < config.updatesPerBatch && (keep.length > 0 || und || confident.length > 0 || anchored || distilled); u++) {
     const steps = stepsOf?.[u];
     const klRef = fixedKlRef ?? klReference(steps);
     const { value, grads } = valueAndGrads(model.params, () => {
@@ -370,6 +383,11 @@ async function grpoStep(
         const klTerm = tf.mean<tf.Scalar>(tf.sub(tf.sub(tf.exp(delta), delta), 1));
         readerKl = klTerm.dataSync()[0] ?? NaN;
         loss = tf.add(loss, tf.mul(klTerm, config.understandingAnchor!));
+      }
+      if (distilled) {
+        const d = model.understandingLoss(generation.images, questions, distilled);
+        distillLoss = d.dataSync()[0] ?? NaN;
+        loss = tf.add(loss, tf.mul(d, config.understandingDistill!));
       }
       if (confident.length) {
         const answerLoss = model.understandingLoss(confident.map((i) => generation.images[i]!), confident.map((i) => questions[i]!), confident.map((i) => metas[i]!.answer!));
@@ -409,9 +427,11 @@ async function grpoStep(
     'grpo/loss_generation': finite(genLoss),
     'grpo/loss_understanding': finite(undLoss),
     'grpo/understanding_reward': sampled ? finite(mean(answerRewards)) : null,
-    // The share of the step's images whose reward passed understandingMinReward (trained for understanding).
     // The policy's answers about its own images against the frozen base's (understandingAnchor).
     'grpo/understanding_kl': anchored ? finite(readerKl) : null,
+    // The policy's answer loss on the frozen base's answers about its own images (understandingDistill).
+    'grpo/understanding_distill_loss': distilled ? finite(distillLoss) : null,
+    // The share of the step's images whose reward passed understandingMinReward (trained for understanding).
     'grpo/understanding_kept': minReward !== undefined && config.trainUnderstanding ? confident.length / metas.length : null,
     'grpo/grounding_gap': judgement ? finite(groundingGap(judgement)) : null,
     // The model's own verdicts ranked against the detector's within each group (0.5: chance).

@@ -549,40 +549,55 @@ describe('the GRPO loop', () => {
     assert.deepEqual(rejected.params, paramsOf(base));
   });
 
-  it('understandingAnchor: the policy\'s answers about its own images are held to the frozen base\'s', async () => {
+  /** How far the reader moves in 4 steps at lr 3e-3: KL(policy || base) of its answers about the first step's images, by sampling (k1, 16 answers an image). */
+  const readerDrift = async (hold: { understandingAnchor?: number; understandingDistill?: number }) => {
     const base = await tinyBase();
     const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
-    const run = async (understandingAnchor?: number) => {
-      const out = join(scratchDir('grpo-reader-anchor'), 'model.safetensors');
-      const metrics: UnirlMetrics[] = [];
-      const images: RgbImage[] = [];
-      const config = { ...defaultGrpo('autoregressive'), steps: 4, promptsPerStep: 2, groupSize: 2, lr: 3e-3, beta: 0, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 }, ...(understandingAnchor === undefined ? {} : { understandingAnchor }) };
-      await grpo(config, base, out, {
-        prompts: { draw: () => meta },
-        reward: (metas, drawn) => {
-          if (!images.length) images.push(...drawn);
-          return metas.map((_, i) => i % 2);
-        },
-        onMetrics: (m) => metrics.push(m),
-      });
-      // How far the reader moved: KL(policy || base) of its answers about the first step's images, by sampling (k1, 16 answers an image).
-      const { model: policy } = loadModel(out);
-      const { model: start } = loadModel(base);
-      const asked = Array.from({ length: 16 }, () => images).flat();
-      const questions = asked.map(() => meta.question!);
-      const { answers } = await policy.answer(asked, questions, { rng: new Rng(1), temperature: 1 });
-      const drift = tf.tidy(() => tf.mean(tf.sub(policy.answerLogprobs(asked, questions, answers), start.answerLogprobs(asked, questions, answers))).dataSync()[0]!);
-      policy.params.dispose();
-      start.params.dispose();
-      return { kl: metrics.map((m) => m['grpo/understanding_kl']), drift };
-    };
-    const free = await run();
-    const held = await run(5);
+    const out = join(scratchDir('grpo-reader-hold'), 'model.safetensors');
+    const metrics: UnirlMetrics[] = [];
+    const images: RgbImage[] = [];
+    const config = { ...defaultGrpo('autoregressive'), steps: 4, promptsPerStep: 2, groupSize: 2, lr: 3e-3, beta: 0, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 }, ...hold };
+    await grpo(config, base, out, {
+      prompts: { draw: () => meta },
+      reward: (metas, drawn) => {
+        if (!images.length) images.push(...drawn);
+        return metas.map((_, i) => i % 2);
+      },
+      onMetrics: (m) => metrics.push(m),
+    });
+    const { model: policy } = loadModel(out);
+    const { model: start } = loadModel(base);
+    const asked = Array.from({ length: 16 }, () => images).flat();
+    const questions = asked.map(() => meta.question!);
+    const { answers } = await policy.answer(asked, questions, { rng: new Rng(1), temperature: 1 });
+    const drift = tf.tidy(() => tf.mean(tf.sub(policy.answerLogprobs(asked, questions, answers), start.answerLogprobs(asked, questions, answers))).dataSync()[0]!);
+    // How likely the policy finds the base's greedy answers about those images.
+    const baseAnswers = (await start.answer(images, images.map(() => meta.question!))).answers;
+    const ofBase = tf.tidy(() => tf.mean(policy.answerLogprobs(images, images.map(() => meta.question!), baseAnswers)).dataSync()[0]!);
+    policy.params.dispose();
+    start.params.dispose();
+    return { kl: metrics.map((m) => m['grpo/understanding_kl']), distill: metrics.map((m) => m['grpo/understanding_distill_loss']), drift, ofBase };
+  };
+
+  it('understandingAnchor: the policy\'s answers about its own images are held to the frozen base\'s', async () => {
+    const free = await readerDrift({});
+    const held = await readerDrift({ understandingAnchor: 5 });
     assert.deepEqual(free.kl, [null, null, null, null]);
     // The first step's policy is the base: nothing to hold; after it moves, the anchor sees the difference.
     assert.equal(held.kl[0], 0);
     assert.ok(held.kl.slice(1).every((k) => (k as number) > 0), `reader KL ${held.kl.join(', ')}`);
     assert.ok(held.drift < 0.5 * free.drift, `reader drift ${free.drift} free, ${held.drift} held`);
+  });
+
+  it('understandingDistill: the policy learns the frozen base\'s greedy answers about its own images', async () => {
+    const free = await readerDrift({});
+    const held = await readerDrift({ understandingDistill: 5 });
+    assert.deepEqual(free.distill, [null, null, null, null]);
+    // A loss on every step (the base's answers are labels even before the policy moves), falling as it learns them.
+    assert.ok(held.distill.every((d) => (d as number) > 0), `distillation loss ${held.distill.join(', ')}`);
+    assert.ok((held.distill[3] as number) < (held.distill[0] as number), `distillation loss ${held.distill.join(', ')}`);
+    // The base's answers became likelier than generation training alone leaves them (it sharpens: a KL to the base would grow).
+    assert.ok(held.ofBase > free.ofBase + 1, `log-probability of the base's answers ${free.ofBase} free, ${held.ofBase} distilled`);
   });
 
   it('judgedShare: the first round(share x promptsPerStep) prompts of each step come from the judged tags, the rest from the others', async () => {

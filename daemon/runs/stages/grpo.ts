@@ -33,6 +33,7 @@ export const grpoStage: Stage<'grpo'> = {
         understandingWeight: config.understandingWeight,
         ...(config.understandingMinReward !== undefined ? { understandingMinReward: config.understandingMinReward } : {}),
         ...(config.understandingAnchor !== undefined ? { understandingAnchor: config.understandingAnchor } : {}),
+        ...(config.understandingDistill !== undefined ? { understandingDistill: config.understandingDistill } : {}),
         answerTemperature: config.answerTemperature,
         policySteps: config.policySteps,
         curriculumCandidates: config.curriculumCandidates,
