@@ -209,7 +209,7 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
           await saveCheckpoint(referenceFile(out, step), reference.params, { config: reference.config, step });
           referenceStep = step;
         }
-        return grpoStep(config, model, frozenJudge ?? model, optimizer, reference, heldAnchor, readerAnchor, prompts, passRates, hooks, rng, showSamples);
+        return grpoStep({ config, model, judge: frozenJudge ?? model, optimizer, reference, heldAnchor, readerAnchor, prompts, passRates, hooks }, rng, showSamples);
       },
       checkpointMetadata: () => ({ passRates: JSON.stringify(passRates), referenceStep: String(referenceStep) }),
       afterCheckpoint: () => removeOlderReferences(out, referenceStep),
@@ -265,21 +265,27 @@ function promptsWhere(prompts: { draw(rng: Rng): Metadata }, keep: (m: Metadata)
   };
 }
 
+/** What a GRPO step works with: the policy and its optimizer, the frozen models, the prompt source. */
+interface GrpoState {
+  config: GrpoConfig;
+  model: UnifiedModel;
+  /** Judges the images of a self reward: the frozen base, or the policy itself. */
+  judge: UnifiedModel;
+  optimizer: Adam;
+  /** The KL term's reference (absent without a KL penalty). */
+  reference: UnifiedModel | undefined;
+  /** The fixed anchor of the unjudged tags' prompts (rewardTags with unjudgedBeta). */
+  heldAnchor: UnifiedModel | undefined;
+  /** The frozen base that holds and teaches the reader (understandingAnchor, understandingDistill). */
+  readerAnchor: UnifiedModel | undefined;
+  prompts: { draw(rng: Rng): Metadata };
+  passRates: PassRates;
+  hooks: UnirlHooks;
+}
+
 /** One GRPO step: prompts, a group of own images each, rewards, advantages, the policy update. */
-async function grpoStep(
-  config: GrpoConfig,
-  model: UnifiedModel,
-  judge: UnifiedModel,
-  optimizer: Adam,
-  reference: UnifiedModel | undefined,
-  heldAnchor: UnifiedModel | undefined,
-  readerAnchor: UnifiedModel | undefined,
-  prompts: { draw(rng: Rng): Metadata },
-  passRates: PassRates,
-  hooks: UnirlHooks,
-  rng: Rng,
-  showSamples: boolean,
-): Promise<UnirlStepResult> {
+async function grpoStep(state: GrpoState, rng: Rng, showSamples: boolean): Promise<UnirlStepResult> {
+  const { config, model, judge, optimizer, reference, heldAnchor, readerAnchor, prompts, passRates, hooks } = state;
   const started = performance.now();
   const G = config.groupSize;
 
