@@ -17,7 +17,7 @@ import type { RgbImage } from '../world/render';
 import type { ModelConfig } from './config';
 import { decodeAnswers, dialogueTargets, type AnswerDropout } from './dialogue';
 import { argmax, logSoftmaxInto, sampleFromLogProbs } from './maskgit';
-import type { AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
+import type { AnswerLogits, AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
 import { addBodyParams, body, disposeCache, type KvCache } from './transformer';
 import {
   addVocabParams,
@@ -199,13 +199,17 @@ export class AutoregressiveModel implements UnifiedModel {
   }
   private bidirectionalMask: Float32Array | undefined;
 
-  /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */
-  private answerNll(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): { nll: tf.Tensor; weights: tf.Tensor } {
+  answerLogits(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): AnswerLogits {
     const l = this.layout;
     const T = this.undLength;
     const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 2 + l.imageTokens, T, dropout);
-    const logits = this.dialogueLogits(images, dialogues);
-    return { nll: tokenNll(logits, tf.tensor(targets, [images.length, T], 'int32')), weights: tf.tensor(weights, [images.length, T]) };
+    return { logits: this.dialogueLogits(images, dialogues), targets: tf.tensor(targets, [images.length, T], 'int32'), weights: tf.tensor(weights, [images.length, T]) };
+  }
+
+  /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */
+  private answerNll(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): { nll: tf.Tensor; weights: tf.Tensor } {
+    const { logits, targets, weights } = this.answerLogits(images, questions, answers, dropout);
+    return { nll: tokenNll(logits, targets), weights };
   }
 
   understandingLoss(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): tf.Scalar {

@@ -31,7 +31,7 @@ import {
   type Layout,
   type TokenBatch,
 } from './vocab';
-import type { AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
+import type { AnswerLogits, AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
 
 /** Value 0, gradient the identity: added to a one-hot, it makes a straight-through estimator. */
 export const straightThrough = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) => ({
@@ -257,15 +257,19 @@ export class MaskedModel implements UnifiedModel {
     return crossEntropy(logits, targets, tf.tensor(weights, [images.length, N]));
   }
 
-  /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */
-  private answerNll(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): { nll: tf.Tensor; weights: tf.Tensor } {
+  answerLogits(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): AnswerLogits {
     const l = this.layout;
     const images = pixels.map((p) => l.image.encode(p));
     const T = this.undLength;
     const { dialogues, targets, weights } = dialogueTargets(l, questions, answers, 3 + l.imageTokens, T, dropout);
     const { batch, mask } = this.undBatch(images, dialogues);
-    const logits = textLogits(this.params, this.hidden(batch, mask, 2));
-    return { nll: tokenNll(logits, tf.tensor(targets, [images.length, T], 'int32')), weights: tf.tensor(weights, [images.length, T]) };
+    return { logits: textLogits(this.params, this.hidden(batch, mask, 2)), targets: tf.tensor(targets, [images.length, T], 'int32'), weights: tf.tensor(weights, [images.length, T]) };
+  }
+
+  /** Per-position answer NLL [B, T] and the answer positions' weights [B, T]. */
+  private answerNll(pixels: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): { nll: tf.Tensor; weights: tf.Tensor } {
+    const { logits, targets, weights } = this.answerLogits(pixels, questions, answers, dropout);
+    return { nll: tokenNll(logits, targets), weights };
   }
 
   /** Answer loss of understanding: next-token negative log-likelihood of the answer and <eos>. */

@@ -50,6 +50,13 @@ export interface SamplingSpec {
   cfg: number;
 }
 
+/** Text logits [B, T, textVocab] of dialogues, the next token at each position [B, T] and its weight [B, T]. */
+export interface AnswerLogits {
+  logits: tf.Tensor;
+  targets: tf.Tensor;
+  weights: tf.Tensor;
+}
+
 export interface UnifiedModel {
   readonly paradigm: Paradigm;
   readonly config: ModelConfig;
@@ -70,6 +77,11 @@ export interface UnifiedModel {
    * committed at those steps (the others are 0 and their weight 0).
    */
   imageLogprobs(prompts: readonly string[], generation: Pick<Generation, 'tokens' | 'commitStep'>, sampling: SamplingSpec, steps?: readonly number[]): { logprobs: tf.Tensor; weights: tf.Tensor };
+  /**
+   * Differentiable text logits of each image's dialogue (question, then `answers` read back), with
+   * each position's next token and its weight: 1 on the answer's tokens and <eos>, else 0.
+   */
+  answerLogits(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[], dropout?: AnswerDropout): AnswerLogits;
   /** Differentiable sum of the answer tokens' log-probs (answer and <eos>) per example: [B]. */
   answerLogprobs(images: readonly RgbImage[], questions: readonly string[], answers: readonly string[]): tf.Tensor;
 }
