@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     const { model, info } = loadModel(checkpoint);
     // Which of a two-object prompt's objects each answer names.
     let [first, second, both, total] = [0, 0, 0, 0];
-    const result = await understandingOnTruth(model, metadata, n, seed, (meta, answer) => {
+    const result = await understandingOnTruth(model, metadata, n, seed, ({ meta, answer }) => {
       const combo = combinationOf(meta);
       if (combo?.tag !== 'two_object') return;
       const named = new Set<string>(classesNamed(answer));

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../compute';
-import { formatSummary, scoreImageFolder, writeResults } from '../geneval';
+import { formatSummary, scoreImageFolder, writeResults, type ResultRow } from '../geneval';
 import { loadModel } from '../models';
 import { generateGenevalFolder, imbalance, understandingOnTruth } from '../train';
 import { writeFileAtomic } from '../util/fsx';
 import { defaultPromptSet } from '../util/paths';
-import type { ImbalanceResult } from '../train';
+import type { ImbalanceResult, TruthAnswer } from '../train';
+import { pythonJsonDumps } from '../world';
 import type { Command } from './command';
 import { intOption, readMetadataFile, requireOption, SAMPLING_OPTIONS, samplingOptions } from './args';
 
@@ -18,7 +19,9 @@ export const evalCommand: Command = {
 Generates N images a prompt (default: the 553-prompt evaluation set) and scores them with GenEval,
 then asks the model each prompt's question about N rendered truth scenes of it and about each of its
 own images (the imbalance table). Writes DIR (default
-runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both tables.`,
+runs/eval-<time>) with the images, results.jsonl, understanding.jsonl (one row an answer about a
+truth scene, in results.jsonl's form: \`unirl geneval compare --understanding\` pairs two of them)
+and eval.json, and prints both tables.`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -49,7 +52,9 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
     const { rows, summary } = scoreImageFolder(join(out, 'images'));
     writeResults(join(out, 'results.jsonl'), rows);
     const t1 = Date.now();
-    const understanding = await understandingOnTruth(model, metadata, n, seed);
+    const answered: ResultRow[] = [];
+    const understanding = await understandingOnTruth(model, metadata, n, seed, (a) => answered.push(truthAnswerRow(a)));
+    writeResults(join(out, 'understanding.jsonl'), answered);
     const askSeconds = (Date.now() - t1) / 1000;
     const balance = await imbalance(model, rows, summary, understanding);
     const report = {
@@ -80,6 +85,15 @@ runs/eval-<time>) with the images, results.jsonl and eval.json, and prints both 
     return 0;
   },
 };
+
+/**
+ * An answer about a truth scene as a GenEval result row, so that two checkpoints' answers about the
+ * same scenes pair by prompt as their images do (the prompt's number third from the end of the name).
+ */
+function truthAnswerRow(a: TruthAnswer): ResultRow {
+  const name = `${String(a.promptIndex).padStart(5, '0')}/truth/${String(a.imageIndex).padStart(4, '0')}`;
+  return { filename: name, tag: a.meta.tag, prompt: a.meta.prompt, correct: a.correct, reason: `asked "${a.question}", answered "${a.answer}"`, metadata: pythonJsonDumps(a.meta), details: '{}' };
+}
 
 function formatImbalance(b: ImbalanceResult): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`.padStart(7);

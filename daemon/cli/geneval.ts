@@ -108,22 +108,24 @@ for \`unirl geneval score --images DIR\`. DIR must not exist; it appears complet
 };
 
 /** A results.jsonl, or a folder holding one (what `unirl eval --out` and `unirl geneval score` write). */
-function resultsFile(path: string): string {
+function resultsFile(path: string, name = 'results.jsonl'): string {
   if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder`);
   if (!statSync(path).isDirectory()) return path;
-  const file = join(path, 'results.jsonl');
-  if (!existsSync(file)) throw new UsageError(`${path}: a folder without results.jsonl (score it first: unirl geneval score --images ${path})`);
+  const file = join(path, name);
+  if (!existsSync(file)) {
+    throw new UsageError(name === 'results.jsonl' ? `${path}: a folder without results.jsonl (score it first: unirl geneval score --images ${path})` : `${path}: a folder without ${name} (written by unirl eval --out)`);
+  }
   return file;
 }
 
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 
 /** The comparison as a table, runs as columns, then one line per run and one for the seeds. */
-export function formatComparison(c: Comparison, names: readonly string[]): string {
+export function formatComparison(c: Comparison, names: readonly string[], measure = 'GenEval'): string {
   const labels = ['base', ...c.runs.map((_, i) => `run ${i + 1}`), ...(c.seeds ? ['mean change'] : [])];
   const width = Math.max(...labels.map((l) => l.length + 2));
   const columns = (cells: string[]): string => cells.map((x) => x.padStart(width)).join('');
-  const header = `${'GenEval'.padEnd(16)}${columns(labels)}`;
+  const header = `${measure.padEnd(16)}${columns(labels)}`;
   const row = (name: string, base: number, runs: number[], change: number | undefined): string =>
     `${name.padEnd(16)}${columns([base.toFixed(3), ...runs.map((x) => x.toFixed(3)), ...(change === undefined ? [] : [signed(change)])])}`;
   const lines = [header];
@@ -154,13 +156,16 @@ or GenEval's own script's) or a folder holding one (\`unirl eval --out\`, \`unir
 Prints each tag and overall for every run; each run's change in overall GenEval paired by prompt,
 with the standard error of the images drawn; with two or more runs, the mean change, its spread
 over the runs (standard deviation) and the standard error of the mean.
-  --json  print the comparison as JSON`,
+  --understanding  compare understanding on truth scenes instead: each folder's understanding.jsonl
+                   (\`unirl eval --out\`; the same scenes when the prompts, --n and --seed match),
+                   paired by prompt in the same way
+  --json           print the comparison as JSON`,
   run(args) {
-    const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' }, understanding: { type: 'boolean' } }, allowPositionals: true, strict: true });
     if (positionals.length < 2) throw new UsageError('give a base and at least one run: unirl geneval compare BASE RUN [RUN ...]');
-    const [base, ...runs] = positionals.map((p) => readResults(resultsFile(p)));
+    const [base, ...runs] = positionals.map((p) => readResults(resultsFile(p, values.understanding ? 'understanding.jsonl' : 'results.jsonl')));
     const comparison = compareResults(base!, runs);
-    process.stdout.write(values.json ? `${JSON.stringify(comparison)}\n` : `${formatComparison(comparison, positionals)}\n`);
+    process.stdout.write(values.json ? `${JSON.stringify(comparison)}\n` : `${formatComparison(comparison, positionals, values.understanding ? 'Understanding' : 'GenEval')}\n`);
     return Promise.resolve(0);
   },
 };

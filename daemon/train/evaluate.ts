@@ -80,28 +80,39 @@ export interface UnderstandingResult {
 }
 
 /** Understanding on rendered truth scenes: the prompt's question about a scene that satisfies it; `onAnswer` sees each answer. */
+/** One answer about a rendered truth scene: the `imageIndex`th scene of the prompt at `promptIndex`. */
+export interface TruthAnswer {
+  meta: Metadata;
+  promptIndex: number;
+  imageIndex: number;
+  question: string;
+  answer: string;
+  correct: boolean;
+}
+
 export async function understandingOnTruth(
   model: UnifiedModel,
   metadata: readonly Metadata[],
   imagesPerPrompt: number,
   seed: number,
-  onAnswer?: (meta: Metadata, answer: string) => void,
+  onAnswer?: (answered: TruthAnswer) => void,
 ): Promise<UnderstandingResult> {
   const tally = new Map<string, { correct: number; total: number }>();
-  const items: { meta: Metadata; image: RgbImage; question: string }[] = [];
-  metadata.forEach((meta, index) => {
+  const items: { meta: Metadata; promptIndex: number; imageIndex: number; image: RgbImage; question: string }[] = [];
+  metadata.forEach((meta, promptIndex) => {
     const qa = questionAnswer(meta);
     if (!qa) return;
-    for (const image of truthImages(meta, index, imagesPerPrompt, seed, { canvas: model.config.canvas })) items.push({ meta, image, question: qa.question });
+    truthImages(meta, promptIndex, imagesPerPrompt, seed, { canvas: model.config.canvas }).forEach((image, imageIndex) => items.push({ meta, promptIndex, imageIndex, image, question: qa.question }));
   });
   for (let i = 0; i < items.length; i += 32) {
     const chunk = items.slice(i, i + 32);
     const { answers } = await model.answer(chunk.map((c) => c.image), chunk.map((c) => c.question));
     chunk.forEach((c, k) => {
       const t = tally.get(c.meta.tag) ?? { correct: 0, total: 0 };
+      const correct = judgeAnswer(c.meta, answers[k]!).correct;
       t.total++;
-      if (judgeAnswer(c.meta, answers[k]!).correct) t.correct++;
-      onAnswer?.(c.meta, answers[k]!);
+      if (correct) t.correct++;
+      onAnswer?.({ meta: c.meta, promptIndex: c.promptIndex, imageIndex: c.imageIndex, question: c.question, answer: answers[k]!, correct });
       tally.set(c.meta.tag, t);
     });
   }

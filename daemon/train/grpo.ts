@@ -396,7 +396,7 @@ async function grpoStep(state: GrpoState, rng: Rng, showSamples: boolean): Promi
       if (distilled && teacher) {
         const { logits, weights } = model.answerLogits(generation.images, questions, distilled);
         const perToken = tf.sum(tf.mul(tf.exp(teacher), tf.sub(teacher, tf.logSoftmax(logits))), -1);
-        const klTerm = tf.div(tf.sum(tf.mul(perToken, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
+        const klTerm = tf.div<tf.Scalar>(tf.sum(tf.mul(perToken, weights)), tf.maximum(tf.sum(weights), 1));
         distillKl = klTerm.dataSync()[0] ?? NaN;
         loss = tf.add(loss, tf.mul(klTerm, config.understandingDistill!));
       }

@@ -116,3 +116,47 @@ describe('unirl validate / run / runs', () => {
     assert.match(valueless.stderr, /--runs/);
   });
 });
+
+describe('unirl eval / geneval compare --understanding', () => {
+  const dir = scratchDir('cli-eval');
+  // Two prompts of each tag from the default set; a reader that was trained and a model that never was.
+  const lines = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'prompts', 'shapes-geneval.jsonl'), 'utf8').trim().split('\n');
+  const perTag = new Map<string, string[]>();
+  for (const line of lines) {
+    const tag = (JSON.parse(line) as { tag: string }).tag;
+    if ((perTag.get(tag) ?? []).length < 2) perTag.set(tag, [...(perTag.get(tag) ?? []), line]);
+  }
+  fs.writeFileSync(path.join(dir, 'prompts.jsonl'), `${[...perTag.values()].flat().join('\n')}\n`);
+  const reader = path.join(__dirname, '..', '..', 'models', 'shapes-ar-reader-base.safetensors');
+
+  it('eval writes each answer about a truth scene as a result row, and compare --understanding pairs two checkpoints\' answers', () => {
+    const untrained = unirl(['pretrain', '--out', 'untrained.safetensors', '--paradigm', 'autoregressive', '--steps', '1', '--dim', '32', '--layers', '1', '--heads', '2'], dir);
+    assert.equal(untrained.code, 0, untrained.stderr);
+    for (const [name, checkpoint] of [['before', 'untrained.safetensors'], ['after', reader]] as const) {
+      const r = unirl(['eval', '--checkpoint', checkpoint, '--metadata', 'prompts.jsonl', '--n', '2', '--out', name], dir);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const evalOf = (name: string): { understanding: { overall: number; tags: Record<string, number> } } => JSON.parse(fs.readFileSync(path.join(dir, name, 'eval.json'), 'utf8')) as { understanding: { overall: number; tags: Record<string, number> } };
+    const rows = fs.readFileSync(path.join(dir, 'after', 'understanding.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tag: string; correct: boolean; reason: string });
+    // Twelve prompts, two scenes each; the rows' accuracy per tag is eval.json's.
+    assert.equal(rows.length, 24);
+    for (const [tag, accuracy] of Object.entries(evalOf('after').understanding.tags)) {
+      const own = rows.filter((r) => r.tag === tag);
+      assert.equal(own.filter((r) => r.correct).length / own.length, accuracy, tag);
+    }
+    assert.match(rows[0]!.reason, /^asked "What is the main item in this image\?", answered ".*"$/);
+    const compared = unirl(['geneval', 'compare', '--understanding', 'before', 'after', '--json'], dir);
+    assert.equal(compared.code, 0, compared.stderr);
+    const change = (JSON.parse(compared.stdout) as { runs: { change: number; standardError: number }[] }).runs[0]!;
+    assert.ok(Math.abs(change.change - (evalOf('after').understanding.overall - evalOf('before').understanding.overall)) < 1e-12);
+    assert.ok(change.change > 0.3, `the trained reader against an untrained model: ${change.change}`);
+    const text = unirl(['geneval', 'compare', '--understanding', 'before', 'after'], dir);
+    assert.match(text.stdout, /^Understanding /);
+    // A folder scored by GenEval alone has no answers to compare.
+    fs.mkdirSync(path.join(dir, 'scored-only'));
+    fs.copyFileSync(path.join(dir, 'after', 'results.jsonl'), path.join(dir, 'scored-only', 'results.jsonl'));
+    const refused = unirl(['geneval', 'compare', '--understanding', 'before', 'scored-only'], dir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /scored-only: a folder without understanding\.jsonl/);
+  });
+});
