@@ -79,7 +79,6 @@ export interface UnderstandingResult {
   overall: number;
 }
 
-/** Understanding on rendered truth scenes: the prompt's question about a scene that satisfies it; `onAnswer` sees each answer. */
 /** One answer about a rendered truth scene: the `imageIndex`th scene of the prompt at `promptIndex`. */
 export interface TruthAnswer {
   meta: Metadata;
@@ -90,6 +89,7 @@ export interface TruthAnswer {
   correct: boolean;
 }
 
+/** Understanding on rendered truth scenes: the prompt's question about a scene that satisfies it; `onAnswer` sees each answer. */
 export async function understandingOnTruth(
   model: UnifiedModel,
   metadata: readonly Metadata[],

@@ -80,7 +80,7 @@ export interface GrpoConfig {
    * hold, 0.900 at 1,000 steps, and less GenEval) keeps sharpening them. No label from outside
    * and no external image. Absent: no distillation. Measured at 1 (session 26, three seeds of
    * 1,000 steps): not held either (understanding -0.009 ± 0.004 on truth scenes, -0.008 without),
-   * its KL on the own images staying at 0.001-0.04 a token: the reader's fall is on scenes the
+   * its KL on the own images staying at 0.0003-0.04 a token: the reader's fall is on scenes the
    * policy does not draw (docs/results.md).
    */
   understandingDistill?: number;

@@ -576,8 +576,12 @@ describe('the GRPO loop', () => {
     return { kl: metrics.map((m) => m['grpo/understanding_kl']), distill: metrics.map((m) => m['grpo/understanding_distill_kl']), drift };
   };
 
+  // The reader left free, once for both tests below.
+  let freeRun: ReturnType<typeof readerDrift> | undefined;
+  const freeDrift = () => (freeRun ??= readerDrift({}));
+
   it('understandingAnchor: the policy\'s answers about its own images are held to the frozen base\'s', async () => {
-    const free = await readerDrift({});
+    const free = await freeDrift();
     const held = await readerDrift({ understandingAnchor: 5 });
     assert.deepEqual(free.kl, [null, null, null, null]);
     // The first step's policy is the base: nothing to hold; after it moves, the anchor sees the difference.
@@ -587,7 +591,7 @@ describe('the GRPO loop', () => {
   });
 
   it('understandingDistill: the policy\'s reading of its own images is held to the frozen base\'s, token by token', async () => {
-    const free = await readerDrift({});
+    const free = await freeDrift();
     const held = await readerDrift({ understandingDistill: 5 });
     assert.deepEqual(free.distill, [null, null, null, null]);
     // The first step's policy is the base: the KL is exactly zero; after it moves, the term sees the difference.
