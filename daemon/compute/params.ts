@@ -83,11 +83,11 @@ export class Parameters {
 }
 
 /**
- * The loss and the gradient of every parameter it depends on (by parameter name). The caller owns
- * the returned tensors.
+ * The loss and the gradient of every parameter it depends on (by parameter name), or of those in
+ * `trainable` only. The caller owns the returned tensors.
  */
-export function valueAndGrads(params: Parameters, loss: () => tf.Scalar): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  const entries = params.entries();
+export function valueAndGrads(params: Parameters, loss: () => tf.Scalar, trainable?: ReadonlySet<string>): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const entries = trainable ? params.entries().filter(([name]) => trainable.has(name)) : params.entries();
   const byVarName = new Map(entries.map(([name, v]) => [v.name, name] as const));
   const { value, grads } = tf.variableGrads(loss, entries.map(([, v]) => v));
   const out = new Map<string, tf.Tensor>();

@@ -18,7 +18,7 @@ import type { ModelConfig } from './config';
 import { decodeAnswers, dialogueTargets, type AnswerDropout } from './dialogue';
 import { argmax, logSoftmaxInto, sampleFromLogProbs } from './maskgit';
 import type { AnswerLogits, AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
-import { addBodyParams, body, disposeCache, type KvCache } from './transformer';
+import { adapterParamNames, addBodyParams, body, disposeCache, type KvCache } from './transformer';
 import {
   addVocabParams,
   createLayout,
@@ -51,7 +51,19 @@ export class AutoregressiveModel implements UnifiedModel {
 
   /** Parameters a model of config `to` has that one of config `from` lacks (settings switched on since). */
   static addedParameters(from: ModelConfig, to: ModelConfig): string[] {
-    return to.gridPositions && !from.gridPositions ? ['enc.row', 'enc.col'] : [];
+    const added = to.gridPositions && !from.gridPositions ? ['enc.row', 'enc.col'] : [];
+    if (to.generationAdapter && !from.generationAdapter) for (let i = 0; i < to.layers; i++) added.push(...adapterParamNames(i));
+    return added;
+  }
+
+  /**
+   * Parameters only generation reads: the image-token embeddings and heads, and the generation
+   * adapter. Training only these leaves the reader (pixel encoder, body, text embeddings and head)
+   * exactly as it was.
+   */
+  static generationOnlyParameters(config: ModelConfig): string[] {
+    const adapter = config.generationAdapter ? Array.from({ length: config.layers }, (_, i) => adapterParamNames(i)).flat() : [];
+    return ['img.mask_embed', 'img.color_embed', 'img.mask_head', 'img.color_head', ...adapter];
   }
 
   static create(config: ModelConfig): AutoregressiveModel {
@@ -118,7 +130,7 @@ export class AutoregressiveModel implements UnifiedModel {
     const { batch, mask } = this.genInputs(prompts, images, known);
     const T = batch.length;
     const x = tf.add(embedBatch(this.params, batch), this.positions(0, T));
-    const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [batch.batch, T, T]) });
+    const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [batch.batch, T, T]), generation: true });
     const from = this.prefixLength - 1;
     return imageLogits(this.params, this.layout, tf.slice(h, [0, from, 0], [batch.batch, T - from, this.config.dim]));
   }
@@ -293,7 +305,7 @@ export class AutoregressiveModel implements UnifiedModel {
       const { batch, mask } = this.genInputs(branches, [], 0);
       const T = batch.length;
       const x = tf.add(embedBatch(this.params, batch), this.positions(0, T));
-      const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [Bp, T, T]), cache });
+      const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [Bp, T, T]), cache, generation: true });
       return imageLogits(this.params, l, tf.squeeze(tf.slice(h, [0, T - 1, 0], [Bp, 1, this.config.dim]), [1]));
     }
     const pos = this.prefixLength + j - 1;
@@ -305,7 +317,7 @@ export class AutoregressiveModel implements UnifiedModel {
       for (let k = 0; k <= pos; k++) if (real(k)) mask[b * (pos + 1) + k] = 1;
     });
     const x = tf.add(embedBatch(this.params, step), this.positions(pos, 1));
-    const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [Bp, 1, pos + 1]), cache });
+    const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [Bp, 1, pos + 1]), cache, generation: true });
     return imageLogits(this.params, l, tf.squeeze(h, [1]));
   }
 

@@ -35,6 +35,14 @@ export interface ModelConfig {
    * the same function.
    */
   gridPositions?: boolean;
+  /**
+   * Autoregressive only: rank of a generation adapter, a small residual MLP in each block that acts
+   * on generation sequences and never on understanding ones (a modality-specific expert, as in
+   * Mixture-of-Transformers). Training it with the image-token embeddings and heads changes what
+   * the model draws while every weight the reader uses stays as it was. Its output layer starts at
+   * zero, so a base continued with an adapter starts as the same function. Absent: none.
+   */
+  generationAdapter?: number;
 }
 
 export const DEFAULT_MODEL: Omit<ModelConfig, 'paradigm'> = {
@@ -58,6 +66,8 @@ export function modelConfig(paradigm: Paradigm, overrides: Partial<ModelConfig> 
   if (c.bidirectionalImage !== undefined && typeof c.bidirectionalImage !== 'boolean') throw new Error(`model config: bidirectionalImage must be true or false`);
   if (c.gridPositions !== undefined && typeof c.gridPositions !== 'boolean') throw new Error(`model config: gridPositions must be true or false`);
   if (c.gridPositions && c.paradigm !== 'autoregressive') throw new Error('model config: gridPositions is an autoregressive setting (the masked model has row and column embeddings already)');
+  if (c.generationAdapter !== undefined && !posInt(c.generationAdapter)) throw new Error(`model config: generationAdapter is a rank, a positive integer (got ${JSON.stringify(c.generationAdapter)})`);
+  if (c.generationAdapter !== undefined && c.paradigm !== 'autoregressive') throw new Error('model config: generationAdapter is an autoregressive setting (the masked model reads and draws in one sequence)');
   if (c.bidirectionalImage && c.paradigm !== 'autoregressive') throw new Error('model config: bidirectionalImage is an autoregressive setting (the masked model reads its image block both ways already)');
   return c;
 }

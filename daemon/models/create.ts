@@ -18,3 +18,9 @@ export function createModel(config: ModelConfig): UnifiedModel {
 export function addedParameters(from: ModelConfig, to: ModelConfig): string[] {
   return to.paradigm === 'autoregressive' ? AutoregressiveModel.addedParameters(from, to) : [];
 }
+
+/** Parameters only generation reads: training only these leaves the model's understanding exactly as it was. */
+export function generationOnlyParameters(config: ModelConfig): string[] {
+  if (config.paradigm !== 'autoregressive') throw new Error('only the autoregressive model has weights that generation alone reads (the masked model reads and draws in one sequence)');
+  return AutoregressiveModel.generationOnlyParameters(config);
+}

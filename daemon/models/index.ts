@@ -6,5 +6,5 @@ export * from './maskgit';
 export { MaskedModel, straightThrough } from './masked';
 export { AutoregressiveModel } from './autoregressive';
 
-export { addedParameters, createModel } from './create';
+export { addedParameters, createModel, generationOnlyParameters } from './create';
 export * from './load';

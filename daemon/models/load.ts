@@ -2,7 +2,7 @@
 import { loadCheckpoint, readSafetensors, type CheckpointInfo } from '../compute';
 import { modelConfig, type ModelConfig } from './config';
 import type { UnifiedModel } from './model';
-import { createModel } from './create';
+import { addedParameters, createModel } from './create';
 
 export function checkpointModelConfig(file: string): ModelConfig {
   const { metadata } = readSafetensors(file);
@@ -18,10 +18,16 @@ export function checkpointModelConfig(file: string): ModelConfig {
   return modelConfig(config.paradigm, config);
 }
 
-export function loadModel(file: string): { model: UnifiedModel; info: CheckpointInfo } {
-  const model = createModel(checkpointModelConfig(file));
+/**
+ * The checkpoint's model; `overrides` switch settings on that add parameters (they start as the
+ * settings' docs say, e.g. a generation adapter at zero), or are checked against the checkpoint's.
+ */
+export function loadModel(file: string, overrides: Partial<ModelConfig> = {}): { model: UnifiedModel; info: CheckpointInfo } {
+  const saved = checkpointModelConfig(file);
+  const config = modelConfig(saved.paradigm, { ...saved, ...overrides });
+  const model = createModel(config);
   try {
-    return { model, info: loadCheckpoint(file, model.params) };
+    return { model, info: loadCheckpoint(file, model.params, undefined, addedParameters(saved, config)) };
   } catch (err) {
     model.params.dispose();
     throw err;

@@ -24,9 +24,22 @@ export function addBodyParams(p: Parameters, c: ModelConfig): void {
     p.add(`${b}.mlp.b1`, [c.mlpRatio * c.dim], 'zeros');
     p.add(`${b}.mlp.w2`, [c.mlpRatio * c.dim, c.dim], { normal: residualStd });
     p.add(`${b}.mlp.b2`, [c.dim], 'zeros');
+    if (c.generationAdapter) addAdapterParams(p, c, i);
   }
   p.add('ln_f.gamma', [c.dim], 'ones');
   p.add('ln_f.beta', [c.dim], 'zeros');
+}
+
+/** The names of block `layer`'s generation adapter (ModelConfig.generationAdapter). */
+export function adapterParamNames(layer: number): [string, string] {
+  return [`blocks.${layer}.gen.w1`, `blocks.${layer}.gen.w2`];
+}
+
+function addAdapterParams(p: Parameters, c: ModelConfig, layer: number): void {
+  const [w1, w2] = adapterParamNames(layer);
+  p.add(w1, [c.dim, c.generationAdapter!], { normal: 0.02 });
+  // Zero: the adapter adds nothing until trained, so a base continued with one is the same function.
+  p.add(w2, [c.generationAdapter!, c.dim], 'zeros');
 }
 
 /** Keys and values of every layer for the positions fed so far. */
@@ -45,6 +58,8 @@ export interface BodyOptions {
   /** [Tq, Tk] or [B, Tq, Tk]: 1 where a query may see a key. */
   mask?: tf.Tensor;
   causal?: boolean;
+  /** A generation sequence: the generation adapter (if the config has one) acts beside each MLP. */
+  generation?: boolean;
   /** Append this call's keys/values to the cache and attend over all of them (the caller disposes it). */
   cache?: KvCache;
 }
@@ -76,6 +91,10 @@ export function body(p: Parameters, c: ModelConfig, x: tf.Tensor, options: BodyO
     h = tf.add(h, dense(a, g(`${b}.attn.wo`), g(`${b}.attn.bo`)));
     const n2 = layerNorm(h, g(`${b}.ln2.gamma`), g(`${b}.ln2.beta`));
     h = tf.add(h, dense(gelu(dense(n2, g(`${b}.mlp.w1`), g(`${b}.mlp.b1`))), g(`${b}.mlp.w2`), g(`${b}.mlp.b2`)));
+    if (options.generation && c.generationAdapter) {
+      const [w1, w2] = adapterParamNames(i);
+      h = tf.add(h, dense(gelu(dense(n2, g(w1))), g(w2)));
+    }
   }
   return layerNorm(h, g('ln_f.gamma'), g('ln_f.beta'));
 }

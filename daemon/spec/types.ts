@@ -77,6 +77,7 @@ export interface GrpoStageSpec extends StageCommon {
   understandingMinReward?: number;
   understandingAnchor?: number;
   understandingDistill?: number;
+  generationAdapter?: number;
   answerTemperature: number;
   policySteps: number;
   curriculumCandidates: number;

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { clipGlobalNorm, loadCheckpoint, readScalar, saveCheckpoint, siblingFile, valueAndGrads, type Adam } from '../compute';
-import { loadModel, type Generation, type UnifiedModel } from '../models';
+import { generationOnlyParameters, loadModel, type Generation, type UnifiedModel } from '../models';
 import type { Rng } from '../util/random';
 import { judgeAnswer, type Metadata, type Tag } from '../world';
 import { curriculumDraw, PassRates } from './curriculum';
@@ -19,7 +19,7 @@ import { TrainingPrompts } from './data';
 import { DEFAULT_SAMPLING, type SamplingConfig } from './evaluate';
 import { grpoLoss } from './grpo-loss';
 import { detectorVerdicts, groundingGap, groupAdvantages, judgeAuc, judgeImages, judgeOptionsFor, rewardsOf, selfGenerate, type Judgement, type RewardName } from './unirl';
-import { runUnirlLoop, type UnirlHooks, type UnirlStepResult } from './unirl-loop';
+import { policyOverrides, runUnirlLoop, type UnirlHooks, type UnirlStepResult } from './unirl-loop';
 
 export interface GrpoConfig {
   steps: number;
@@ -85,6 +85,15 @@ export interface GrpoConfig {
    */
   understandingDistill?: number;
   understandingWeight: number;
+  /**
+   * Train generation through an adapter of this rank (a residual MLP in each block that only
+   * generation sequences pass through) and the image-token embeddings and heads; every weight the
+   * reader uses stays the base's, so understanding cannot fall, and cannot be trained (the
+   * understanding options are refused with it). Autoregressive only. Absent: all weights train.
+   * Why: through the shared weights the reader fell as GenEval rose (-0.019 ± 0.004 at 3,000
+   * steps), and no term on the model's own images held it (docs/results.md, sessions 25-26).
+   */
+  generationAdapter?: number;
   answerTemperature: number;
   /**
    * Masked model: MaskGIT steps whose tokens carry gradient per update (a random subset; all when
@@ -189,13 +198,21 @@ function pick(generation: Generation, keep: readonly number[]): Pick<Generation,
 }
 
 /** Runs (or resumes from `out`) UniRL-GRPO starting from the `base` checkpoint; returns the last step. */
-export function grpo(config: GrpoConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
+export async function grpo(config: GrpoConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
+  if (config.generationAdapter !== undefined) {
+    const trainsReader = (['trainUnderstanding', 'understandingAnchor', 'understandingDistill'] as const).filter((k) => config[k]);
+    if (trainsReader.length) throw new Error(`generationAdapter keeps the reader's weights frozen, so ${trainsReader.join(' and ')} would train nothing: leave one of them out`);
+  }
   return runUnirlLoop('grpo', config, base, out, hooks, (model, optimizer, resumed) => {
+    // Copies of the policy as it starts (with its adapter, if it has one, at zero).
+    const startingPolicy = (): UnifiedModel => loadModel(base, policyOverrides(config)).model;
     // The frozen reference of the KL penalty (never given to the optimizer); not needed without one.
-    const reference = config.beta > 0 ? loadModel(base).model : undefined;
+    const reference = config.beta > 0 ? startingPolicy() : undefined;
     // The fixed anchor of the unjudged tags' prompts: the reference itself while it never moves.
     const holding = config.rewardTags !== undefined && config.unjudgedBeta !== undefined;
-    const heldAnchor = !holding ? undefined : reference && config.refModelSyncSteps === 0 ? reference : loadModel(base).model;
+    const heldAnchor = !holding ? undefined : reference && config.refModelSyncSteps === 0 ? reference : startingPolicy();
+    // What the optimizer trains: everything, or with an adapter only what generation alone reads.
+    const trainable = config.generationAdapter !== undefined ? new Set(generationOnlyParameters(model.config)) : undefined;
     // The frozen judge of a self reward (never trained, never moved); without one the policy judges itself.
     const frozenJudge = config.judge === 'base' && !config.reward.startsWith('detector') ? loadModel(base).model : undefined;
     // The reader's anchor and teacher: the base, frozen (the judge's copy when there is one).
@@ -213,7 +230,7 @@ export function grpo(config: GrpoConfig, base: string, out: string, hooks: Unirl
           await saveCheckpoint(referenceFile(out, step), reference.params, { config: reference.config, step });
           referenceStep = step;
         }
-        return grpoStep({ config, model, judge: frozenJudge ?? model, optimizer, reference, heldAnchor, readerAnchor, prompts, passRates, hooks }, rng, showSamples);
+        return grpoStep({ config, model, trainable, judge: frozenJudge ?? model, optimizer, reference, heldAnchor, readerAnchor, prompts, passRates, hooks }, rng, showSamples);
       },
       checkpointMetadata: () => ({ passRates: JSON.stringify(passRates), referenceStep: String(referenceStep) }),
       afterCheckpoint: () => removeOlderReferences(out, referenceStep),
@@ -273,6 +290,8 @@ function promptsWhere(prompts: { draw(rng: Rng): Metadata }, keep: (m: Metadata)
 interface GrpoState {
   config: GrpoConfig;
   model: UnifiedModel;
+  /** The parameters the optimizer trains (all when absent). */
+  trainable: ReadonlySet<string> | undefined;
   /** Judges the images of a self reward: the frozen base, or the policy itself. */
   judge: UnifiedModel;
   optimizer: Adam;
@@ -289,7 +308,7 @@ interface GrpoState {
 
 /** One GRPO step: prompts, a group of own images each, rewards, advantages, the policy update. */
 async function grpoStep(state: GrpoState, rng: Rng, showSamples: boolean): Promise<UnirlStepResult> {
-  const { config, model, judge, optimizer, reference, heldAnchor, readerAnchor, prompts, passRates, hooks } = state;
+  const { config, model, trainable, judge, optimizer, reference, heldAnchor, readerAnchor, prompts, passRates, hooks } = state;
   const started = performance.now();
   const G = config.groupSize;
 
@@ -413,7 +432,7 @@ async function grpoStep(state: GrpoState, rng: Rng, showSamples: boolean): Promi
       const a = grpoLoss(lp, oldAnswer, refAnswer, tf.onesLike(lp), und.adv, config.clipEps, config.beta);
       undLoss = a.loss.dataSync()[0] ?? NaN;
       return tf.add(loss, tf.mul(a.loss, config.understandingWeight));
-    });
+    }, trainable);
     gradNorm = await readScalar(clipGlobalNorm(grads, config.gradClip), true);
     optimizer.apply(model.params, grads);
     tf.dispose([value, ...grads.values(), ...(klRef !== fixedKlRef ? [klRef] : [])]);

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Adam, keepWeights, loadCheckpoint, saveCheckpoint } from '../compute';
-import { loadModel, type UnifiedModel } from '../models';
+import { loadModel, type ModelConfig, type UnifiedModel } from '../models';
 import { yieldToEventLoop } from '../util/async';
 import type { Rng } from '../util/random';
 import type { Metadata, RgbImage } from '../world';
@@ -49,6 +49,17 @@ export interface UnirlLoopConfig {
   /** Also keep the weights of every this many steps (keptFile); 0 or absent keeps none. */
   keepEvery?: number;
   samplesEvery: number;
+  /**
+   * Give the policy a generation adapter of this rank (ModelConfig.generationAdapter; one the base
+   * lacks starts at zero, the same function as the base) and train only what generation alone reads.
+   * Absent: every weight is trained.
+   */
+  generationAdapter?: number;
+}
+
+/** The model settings a method's config switches on over its base's. */
+export function policyOverrides(config: Pick<UnirlLoopConfig, 'generationAdapter'>): Partial<ModelConfig> {
+  return config.generationAdapter !== undefined ? { generationAdapter: config.generationAdapter } : {};
 }
 
 /** What one step of a method gives back: its metrics (TRL-style names) and the samples to show. */
@@ -80,7 +91,7 @@ export async function runUnirlLoop(
   hooks: UnirlHooks,
   setUp: (model: UnifiedModel, optimizer: Adam, resumedMetadata: Record<string, string>) => UnirlMethod,
 ): Promise<number> {
-  const { model } = loadModel(base);
+  const { model } = loadModel(base, policyOverrides(config));
   const optimizer = new Adam({ lr: config.lr });
   const resumed = existsSync(out) ? loadCheckpoint(out, model.params, optimizer) : undefined;
   let step = resumed?.step ?? 0;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, initCompute, saveCheckpoint, valueAndGrads, type Parameters } from '../../daemon/compute';
 import { defaultDetector, evaluateDetections, keepDetections, type Detection } from '../../daemon/geneval';
-import { AutoregressiveModel, loadModel, MaskedModel, modelConfig, straightThrough } from '../../daemon/models';
+import { AutoregressiveModel, generationOnlyParameters, loadModel, MaskedModel, modelConfig, straightThrough } from '../../daemon/models';
 import {
   chooseSteps,
   curriculumDraw,
@@ -598,6 +598,58 @@ describe('the GRPO loop', () => {
     assert.equal(held.distill[0], 0);
     assert.ok(held.distill.slice(1).every((d) => (d as number) > 0), `distillation KL ${held.distill.join(', ')}`);
     assert.ok(held.drift < 0.5 * free.drift, `reader drift ${free.drift} free, ${held.drift} held`);
+  });
+
+  it('generationAdapter: the drawing moves, the reader stays exactly the base\'s, through KL syncs and a resume', async () => {
+    const base = await tinyBase();
+    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+    const config = { ...defaultGrpo('autoregressive'), steps: 4, promptsPerStep: 2, groupSize: 2, lr: 3e-3, beta: 0.2, refModelSyncSteps: 2, checkpointEvery: 1, generationAdapter: 4, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 } };
+    const images: RgbImage[] = [];
+    const hooks = (stopAt = Infinity) => {
+      const signal = { aborted: false };
+      return {
+        signal,
+        prompts: { draw: () => meta },
+        reward: (metas: readonly unknown[], drawn: readonly RgbImage[]) => {
+          if (!images.length) images.push(...drawn);
+          return metas.map((_, i) => i % 2);
+        },
+        onCheckpoint: (_file: string, step: number) => {
+          if (step >= stopAt) signal.aborted = true;
+        },
+      };
+    };
+    const out = join(scratchDir('grpo-adapter'), 'model.safetensors');
+    await grpo(config, base, out, hooks(2));
+    await grpo(config, base, out, hooks());
+    const { model: policy, info } = loadModel(out);
+    const { model: start } = loadModel(base);
+    assert.equal(info.step, 4);
+    assert.equal(policy.config.generationAdapter, 4);
+    // Every weight the base has, except the image-token embeddings and heads, is bit for bit the base's.
+    const generationOnly = new Set(generationOnlyParameters(policy.config));
+    for (const [name, value] of start.params.entries()) {
+      const same = tf.util.arraysEqual(value.dataSync(), policy.params.get(name).dataSync());
+      assert.equal(same, !generationOnly.has(name), `${name}: ${same ? 'unchanged' : 'moved'}`);
+    }
+    assert.ok(tf.max(tf.abs(policy.params.get('blocks.0.gen.w2'))).dataSync()[0]! > 0, 'the adapter trained');
+    // So its answers' log-probabilities are the base's exactly, while its images' are not.
+    const questions = images.map(() => meta.question!);
+    const { answers } = await policy.answer(images, questions, { rng: new Rng(1), temperature: 1 });
+    const readerChange = tf.tidy(() => tf.max(tf.abs(tf.sub(policy.answerLogprobs(images, questions, answers), start.answerLogprobs(images, questions, answers)))).dataSync()[0]!);
+    assert.equal(readerChange, 0);
+    const drawn = await start.generate(images.map(() => meta.prompt), { rng: new Rng(2), steps: 64, temperature: 1, cfg: 1 });
+    const texts = images.map(() => meta.prompt);
+    const drawingChange = tf.tidy(() => tf.max(tf.abs(tf.sub(policy.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
+    assert.ok(drawingChange > 1e-4, `image log-prob change ${drawingChange}`);
+    // A base given an adapter at zero is the same function as the base.
+    const { model: zeroAdapter } = loadModel(base, { generationAdapter: 4 });
+    const zeroChange = tf.tidy(() => tf.max(tf.abs(tf.sub(zeroAdapter.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
+    assert.equal(zeroChange, 0);
+    [policy, start, zeroAdapter].forEach((m) => m.params.dispose());
+    // Options that train the reader are refused with it; the masked model has no generation-only weights.
+    await assert.rejects(grpo({ ...config, understandingDistill: 1 }, base, join(scratchDir('grpo-adapter'), 'model.safetensors'), hooks()), /generationAdapter keeps the reader's weights frozen, so understandingDistill would train nothing/);
+    assert.throws(() => modelConfig('masked', { generationAdapter: 4 }), /generationAdapter is an autoregressive setting/);
   });
 
   it('judgedShare: the first round(share x promptsPerStep) prompts of each step come from the judged tags, the rest from the others', async () => {

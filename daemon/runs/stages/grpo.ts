@@ -34,6 +34,7 @@ export const grpoStage: Stage<'grpo'> = {
         ...(config.understandingMinReward !== undefined ? { understandingMinReward: config.understandingMinReward } : {}),
         ...(config.understandingAnchor !== undefined ? { understandingAnchor: config.understandingAnchor } : {}),
         ...(config.understandingDistill !== undefined ? { understandingDistill: config.understandingDistill } : {}),
+        ...(config.generationAdapter !== undefined ? { generationAdapter: config.generationAdapter } : {}),
         answerTemperature: config.answerTemperature,
         policySteps: config.policySteps,
         curriculumCandidates: config.curriculumCandidates,
