@@ -102,7 +102,9 @@ interface CardScore {
   imagesPerPrompt?: number;
   sampling?: { cfg?: number; steps?: number };
   geneval?: { overall?: number };
-  base?: { overall?: number };
+  /** Understanding on truth scenes, the run's and its base's by the same command. */
+  understanding?: { overall?: number };
+  base?: { overall?: number; understanding?: number };
   /** The same run repeated with other seeds: their mean and spread (standard deviation) on the same set. */
   seeds?: { count?: number; mean?: number; spread?: number };
 }
@@ -142,11 +144,17 @@ export function recordLines(modelsDir: string, fromBase?: string): string[] {
       const cfg = typeof score.sampling?.cfg === 'number' ? `, cfg ${score.sampling.cfg}${maskgit}` : maskgit;
       lines.push(
         `  models/${file.replace(/\.json$/, '')} (${what}${card.step !== undefined ? `; ${card.step} steps` : ''}): GenEval ${before.toFixed(3)} -> ${after.toFixed(3)} ` +
-          `(${after - before >= 0 ? '+' : ''}${(after - before).toFixed(3)}) on ${score.set ?? 'its set'}${score.imagesPerPrompt ? `, ${score.imagesPerPrompt} images a prompt` : ''}${cfg}${seeds}`,
+          `(${after - before >= 0 ? '+' : ''}${(after - before).toFixed(3)}) on ${score.set ?? 'its set'}${score.imagesPerPrompt ? `, ${score.imagesPerPrompt} images a prompt` : ''}${cfg}${seeds}${understandingOf(score)}`,
       );
     }
   }
   return lines;
+}
+
+/** "; understanding B -> A" where a score has the run's and its base's understanding: the other half of a UniRL result. */
+function understandingOf(score: CardScore): string {
+  const [before, after] = [score.base?.understanding, score.understanding?.overall];
+  return typeof before === 'number' && typeof after === 'number' ? `; understanding ${before.toFixed(3)} -> ${after.toFixed(3)}` : '';
 }
 
 const MIN_PROMPTS_FOR_NOISE = 5;

@@ -96,7 +96,7 @@ describe('the quickstart reads the longer runs from their cards', () => {
   it('prints a card that scores the checkpoint beside its base, with its own numbers, and skips the others', () => {
     const dir = scratchDir('cards');
     const set = 'full (held out)';
-    writeFileSync(join(dir, 'b-control.json'), JSON.stringify({ label: 'the control', step: 450, base: 'models/masked-base.safetensors', scores: [{ set, imagesPerPrompt: 4, geneval: { overall: 0.4924 }, base: { overall: 0.3915 } }] }));
+    writeFileSync(join(dir, 'b-control.json'), JSON.stringify({ label: 'the control', step: 450, base: 'models/masked-base.safetensors', scores: [{ set, imagesPerPrompt: 4, geneval: { overall: 0.4924 }, understanding: { overall: 0.887 }, base: { overall: 0.3915, understanding: 0.9081 } }] }));
     writeFileSync(join(dir, 'a-no-base.json'), JSON.stringify({ kind: 'unirl-grpo', scores: [{ geneval: { overall: 0.46 } }] }));
     writeFileSync(join(dir, 'c-broken.json'), '{ not json');
     writeFileSync(
@@ -113,7 +113,7 @@ describe('the quickstart reads the longer runs from their cards', () => {
     writeFileSync(join(dir, 'e-masked.json'), JSON.stringify({ label: 'masked', paradigm: 'masked', step: 50, base: 'models/masked-base.safetensors', scores: [{ set, sampling: { steps: 12, cfg: 2 }, geneval: { overall: 0.161 }, base: { overall: 0.158 } }] }));
     writeFileSync(join(dir, 'weights.safetensors'), '');
     assert.deepEqual(recordLines(dir), [
-      '  models/b-control (the control; 450 steps): GenEval 0.392 -> 0.492 (+0.101) on full (held out), 4 images a prompt',
+      '  models/b-control (the control; 450 steps): GenEval 0.392 -> 0.492 (+0.101) on full (held out), 4 images a prompt; understanding 0.908 -> 0.887',
       '  models/d-seeds (self; 300 steps): GenEval 0.331 -> 0.400 (+0.069) on full (held out), cfg 3; 3 seeds: 0.384 ± 0.015',
       '  models/d-seeds (self; 300 steps): GenEval 0.585 -> 0.581 (-0.004) on full (held out), cfg 0.5',
       '  models/e-masked (masked; 50 steps): GenEval 0.158 -> 0.161 (+0.003) on full (held out), cfg 2, 12 MaskGIT steps',
