@@ -18,7 +18,7 @@ import type { ModelConfig } from './config';
 import { decodeAnswers, dialogueTargets, type AnswerDropout } from './dialogue';
 import { argmax, logSoftmaxInto, sampleFromLogProbs } from './maskgit';
 import type { AnswerLogits, AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
-import { adapterParamNames, addBodyParams, body, disposeCache, type KvCache } from './transformer';
+import { adapterParamNames, addBodyParams, attentionAdapterParamNames, body, disposeCache, type KvCache } from './transformer';
 import {
   addVocabParams,
   createLayout,
@@ -53,17 +53,20 @@ export class AutoregressiveModel implements UnifiedModel {
   static addedParameters(from: ModelConfig, to: ModelConfig): string[] {
     const added = to.gridPositions && !from.gridPositions ? ['enc.row', 'enc.col'] : [];
     if (to.generationAdapter && !from.generationAdapter) for (let i = 0; i < to.layers; i++) added.push(...adapterParamNames(i));
+    if (to.generationAttentionAdapter && !from.generationAttentionAdapter) for (let i = 0; i < to.layers; i++) added.push(...attentionAdapterParamNames(i));
     return added;
   }
 
   /**
    * Parameters only generation reads: the image-token embeddings and heads, and the generation
-   * adapter. Training only these leaves the reader (pixel encoder, body, text embeddings and head)
+   * adapters. Training only these leaves the reader (pixel encoder, body, text embeddings and head)
    * exactly as it was.
    */
   static generationOnlyParameters(config: ModelConfig): string[] {
-    const adapter = config.generationAdapter ? Array.from({ length: config.layers }, (_, i) => adapterParamNames(i)).flat() : [];
-    return ['img.mask_embed', 'img.color_embed', 'img.mask_head', 'img.color_head', ...adapter];
+    const layers = Array.from({ length: config.layers }, (_, i) => i);
+    const adapter = config.generationAdapter ? layers.flatMap(adapterParamNames) : [];
+    const attention = config.generationAttentionAdapter ? layers.flatMap(attentionAdapterParamNames) : [];
+    return ['img.mask_embed', 'img.color_embed', 'img.mask_head', 'img.color_head', ...adapter, ...attention];
   }
 
   static create(config: ModelConfig): AutoregressiveModel {

@@ -43,6 +43,14 @@ export interface ModelConfig {
    * zero, so a base continued with an adapter starts as the same function. Absent: none.
    */
   generationAdapter?: number;
+  /**
+   * Autoregressive only: rank of low-rank updates of each block's attention projections (query,
+   * key and value, and output) that generation sequences use and understanding ones never do: what
+   * the generation adapter cannot reach, which image token reads which prompt word (colour
+   * attribution binds a colour to its object there). The second factor starts at zero, so a base
+   * continued with them starts as the same function. Absent: none.
+   */
+  generationAttentionAdapter?: number;
 }
 
 export const DEFAULT_MODEL: Omit<ModelConfig, 'paradigm'> = {
@@ -67,6 +75,8 @@ export function modelConfig(paradigm: Paradigm, overrides: Partial<ModelConfig> 
   if (c.gridPositions !== undefined && typeof c.gridPositions !== 'boolean') throw new Error(`model config: gridPositions must be true or false`);
   if (c.gridPositions && c.paradigm !== 'autoregressive') throw new Error('model config: gridPositions is an autoregressive setting (the masked model has row and column embeddings already)');
   if (c.generationAdapter !== undefined && !posInt(c.generationAdapter)) throw new Error(`model config: generationAdapter is a rank, a positive integer (got ${JSON.stringify(c.generationAdapter)})`);
+  if (c.generationAttentionAdapter !== undefined && !posInt(c.generationAttentionAdapter)) throw new Error(`model config: generationAttentionAdapter is a rank, a positive integer (got ${JSON.stringify(c.generationAttentionAdapter)})`);
+  if (c.generationAttentionAdapter !== undefined && c.paradigm !== 'autoregressive') throw new Error('model config: generationAttentionAdapter is an autoregressive setting (the masked model reads and draws in one sequence)');
   if (c.generationAdapter !== undefined && c.paradigm !== 'autoregressive') throw new Error('model config: generationAdapter is an autoregressive setting (the masked model reads and draws in one sequence)');
   if (c.bidirectionalImage && c.paradigm !== 'autoregressive') throw new Error('model config: bidirectionalImage is an autoregressive setting (the masked model reads its image block both ways already)');
   return c;

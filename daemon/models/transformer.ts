@@ -25,6 +25,7 @@ export function addBodyParams(p: Parameters, c: ModelConfig): void {
     p.add(`${b}.mlp.w2`, [c.mlpRatio * c.dim, c.dim], { normal: residualStd });
     p.add(`${b}.mlp.b2`, [c.dim], 'zeros');
     if (c.generationAdapter) addAdapterParams(p, c, i);
+    if (c.generationAttentionAdapter) addAttentionAdapterParams(p, c, i);
   }
   p.add('ln_f.gamma', [c.dim], 'ones');
   p.add('ln_f.beta', [c.dim], 'zeros');
@@ -40,6 +41,21 @@ function addAdapterParams(p: Parameters, c: ModelConfig, layer: number): void {
   p.add(w1, [c.dim, c.generationAdapter!], { normal: 0.02 });
   // Zero: the adapter adds nothing until trained, so a base continued with one is the same function.
   p.add(w2, [c.generationAdapter!, c.dim], 'zeros');
+}
+
+/** The names of block `layer`'s low-rank attention updates for generation (ModelConfig.generationAttentionAdapter). */
+export function attentionAdapterParamNames(layer: number): [string, string, string, string] {
+  const b = `blocks.${layer}.gen`;
+  return [`${b}.qkv_a`, `${b}.qkv_b`, `${b}.wo_a`, `${b}.wo_b`];
+}
+
+function addAttentionAdapterParams(p: Parameters, c: ModelConfig, layer: number): void {
+  const [qkvA, qkvB, woA, woB] = attentionAdapterParamNames(layer);
+  const r = c.generationAttentionAdapter!;
+  p.add(qkvA, [c.dim, r], { normal: 0.02 });
+  p.add(qkvB, [r, 3 * c.dim], 'zeros');
+  p.add(woA, [c.dim, r], { normal: 0.02 });
+  p.add(woB, [r, c.dim], 'zeros');
 }
 
 /** Keys and values of every layer for the positions fed so far. */
@@ -58,7 +74,7 @@ export interface BodyOptions {
   /** [Tq, Tk] or [B, Tq, Tk]: 1 where a query may see a key. */
   mask?: tf.Tensor;
   causal?: boolean;
-  /** A generation sequence: the generation adapter (if the config has one) acts beside each MLP. */
+  /** A generation sequence: the generation adapters (if the config has them) act beside each MLP and attention projection. */
   generation?: boolean;
   /** Append this call's keys/values to the cache and attend over all of them (the caller disposes it). */
   cache?: KvCache;
@@ -71,7 +87,10 @@ export function body(p: Parameters, c: ModelConfig, x: tf.Tensor, options: BodyO
   for (let i = 0; i < c.layers; i++) {
     const b = `blocks.${i}`;
     const n1 = layerNorm(h, g(`${b}.ln1.gamma`), g(`${b}.ln1.beta`));
-    const qkv = dense(n1, g(`${b}.attn.wqkv`), g(`${b}.attn.bqkv`));
+    // Generation sequences add their low-rank updates of the projections (generationAttentionAdapter).
+    const lowRank = options.generation && c.generationAttentionAdapter ? attentionAdapterParamNames(i).map(g) : undefined;
+    let qkv = dense(n1, g(`${b}.attn.wqkv`), g(`${b}.attn.bqkv`));
+    if (lowRank) qkv = tf.add(qkv, dense(dense(n1, lowRank[0]!), lowRank[1]!));
     const [q, kNew, vNew] = tf.split(qkv, 3, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
     let k = kNew;
     let v = vNew;
@@ -89,6 +108,7 @@ export function body(p: Parameters, c: ModelConfig, x: tf.Tensor, options: BodyO
     }
     const a = attention(q, k, v, { heads: c.heads, ...(options.causal ? { causal: true } : {}), ...(options.mask ? { mask: options.mask } : {}) });
     h = tf.add(h, dense(a, g(`${b}.attn.wo`), g(`${b}.attn.bo`)));
+    if (lowRank) h = tf.add(h, dense(dense(a, lowRank[2]!), lowRank[3]!));
     const n2 = layerNorm(h, g(`${b}.ln2.gamma`), g(`${b}.ln2.beta`));
     h = tf.add(h, dense(gelu(dense(n2, g(`${b}.mlp.w1`), g(`${b}.mlp.b1`))), g(`${b}.mlp.w2`), g(`${b}.mlp.b2`)));
     if (options.generation && c.generationAdapter) {

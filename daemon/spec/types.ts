@@ -78,6 +78,7 @@ export interface GrpoStageSpec extends StageCommon {
   understandingAnchor?: number;
   understandingDistill?: number;
   generationAdapter?: number;
+  generationAttentionAdapter?: number;
   answerTemperature: number;
   policySteps: number;
   curriculumCandidates: number;

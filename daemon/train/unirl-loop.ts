@@ -55,11 +55,21 @@ export interface UnirlLoopConfig {
    * Absent: every weight is trained.
    */
   generationAdapter?: number;
+  /** The same, with low-rank updates of the attention projections of this rank (ModelConfig.generationAttentionAdapter). */
+  generationAttentionAdapter?: number;
 }
 
 /** The model settings a method's config switches on over its base's. */
-export function policyOverrides(config: Pick<UnirlLoopConfig, 'generationAdapter'>): Partial<ModelConfig> {
-  return config.generationAdapter !== undefined ? { generationAdapter: config.generationAdapter } : {};
+export function policyOverrides(config: Pick<UnirlLoopConfig, 'generationAdapter' | 'generationAttentionAdapter'>): Partial<ModelConfig> {
+  return {
+    ...(config.generationAdapter !== undefined ? { generationAdapter: config.generationAdapter } : {}),
+    ...(config.generationAttentionAdapter !== undefined ? { generationAttentionAdapter: config.generationAttentionAdapter } : {}),
+  };
+}
+
+/** Whether a method's config trains generation alone, through adapters (the reader's weights frozen). */
+export function trainsAdaptersOnly(config: Pick<UnirlLoopConfig, 'generationAdapter' | 'generationAttentionAdapter'>): boolean {
+  return config.generationAdapter !== undefined || config.generationAttentionAdapter !== undefined;
 }
 
 /** What one step of a method gives back: its metrics (TRL-style names) and the samples to show. */

@@ -600,10 +600,10 @@ describe('the GRPO loop', () => {
     assert.ok(held.drift < 0.5 * free.drift, `reader drift ${free.drift} free, ${held.drift} held`);
   });
 
-  it('generationAdapter: the drawing moves, the reader stays exactly the base\'s, through KL syncs and a resume', async () => {
+  it('generationAdapter and generationAttentionAdapter: the drawing moves, the reader stays exactly the base\'s, through KL syncs and a resume', async () => {
     const base = await tinyBase();
     const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
-    const config = { ...defaultGrpo('autoregressive'), steps: 4, promptsPerStep: 2, groupSize: 2, lr: 3e-3, beta: 0.2, refModelSyncSteps: 2, checkpointEvery: 1, generationAdapter: 4, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 } };
+    const config = { ...defaultGrpo('autoregressive'), steps: 4, promptsPerStep: 2, groupSize: 2, lr: 3e-3, beta: 0.2, refModelSyncSteps: 2, checkpointEvery: 1, generationAdapter: 4, generationAttentionAdapter: 2, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 } };
     const images: RgbImage[] = [];
     const hooks = (stopAt = Infinity) => {
       const signal = { aborted: false };
@@ -626,13 +626,14 @@ describe('the GRPO loop', () => {
     const { model: start } = loadModel(base);
     assert.equal(info.step, 4);
     assert.equal(policy.config.generationAdapter, 4);
+    assert.equal(policy.config.generationAttentionAdapter, 2);
     // Every weight the base has, except the image-token embeddings and heads, is bit for bit the base's.
     const generationOnly = new Set(generationOnlyParameters(policy.config));
     for (const [name, value] of start.params.entries()) {
       const same = tf.util.arraysEqual(value.dataSync(), policy.params.get(name).dataSync());
       assert.equal(same, !generationOnly.has(name), `${name}: ${same ? 'unchanged' : 'moved'}`);
     }
-    assert.ok(tf.max(tf.abs(policy.params.get('blocks.0.gen.w2'))).dataSync()[0]! > 0, 'the adapter trained');
+    for (const trained of ['blocks.0.gen.w2', 'blocks.0.gen.qkv_b', 'blocks.0.gen.wo_b']) assert.ok(tf.max(tf.abs(policy.params.get(trained))).dataSync()[0]! > 0, `${trained} trained`);
     // So its answers' log-probabilities are the base's exactly, while its images' are not.
     const questions = images.map(() => meta.question!);
     const { answers } = await policy.answer(images, questions, { rng: new Rng(1), temperature: 1 });
@@ -643,13 +644,14 @@ describe('the GRPO loop', () => {
     const drawingChange = tf.tidy(() => tf.max(tf.abs(tf.sub(policy.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
     assert.ok(drawingChange > 1e-4, `image log-prob change ${drawingChange}`);
     // A base given an adapter at zero is the same function as the base.
-    const { model: zeroAdapter } = loadModel(base, { generationAdapter: 4 });
+    const { model: zeroAdapter } = loadModel(base, { generationAdapter: 4, generationAttentionAdapter: 2 });
     const zeroChange = tf.tidy(() => tf.max(tf.abs(tf.sub(zeroAdapter.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
     assert.equal(zeroChange, 0);
     [policy, start, zeroAdapter].forEach((m) => m.params.dispose());
     // Options that train the reader are refused with it; the masked model has no generation-only weights.
-    await assert.rejects(grpo({ ...config, understandingDistill: 1 }, base, join(scratchDir('grpo-adapter'), 'model.safetensors'), hooks()), /generationAdapter keeps the reader's weights frozen, so understandingDistill would train nothing/);
+    await assert.rejects(grpo({ ...config, understandingDistill: 1 }, base, join(scratchDir('grpo-adapter'), 'model.safetensors'), hooks()), /the generation adapters keep the reader's weights frozen, so understandingDistill would train nothing/);
     assert.throws(() => modelConfig('masked', { generationAdapter: 4 }), /generationAdapter is an autoregressive setting/);
+    assert.throws(() => modelConfig('masked', { generationAttentionAdapter: 4 }), /generationAttentionAdapter is an autoregressive setting/);
   });
 
   it('judgedShare: the first round(share x promptsPerStep) prompts of each step come from the judged tags, the rest from the others', async () => {

@@ -35,6 +35,7 @@ export const grpoStage: Stage<'grpo'> = {
         ...(config.understandingAnchor !== undefined ? { understandingAnchor: config.understandingAnchor } : {}),
         ...(config.understandingDistill !== undefined ? { understandingDistill: config.understandingDistill } : {}),
         ...(config.generationAdapter !== undefined ? { generationAdapter: config.generationAdapter } : {}),
+        ...(config.generationAttentionAdapter !== undefined ? { generationAttentionAdapter: config.generationAttentionAdapter } : {}),
         answerTemperature: config.answerTemperature,
         policySteps: config.policySteps,
         curriculumCandidates: config.curriculumCandidates,
