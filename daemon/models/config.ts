@@ -74,10 +74,12 @@ export function modelConfig(paradigm: Paradigm, overrides: Partial<ModelConfig> 
   if (c.bidirectionalImage !== undefined && typeof c.bidirectionalImage !== 'boolean') throw new Error(`model config: bidirectionalImage must be true or false`);
   if (c.gridPositions !== undefined && typeof c.gridPositions !== 'boolean') throw new Error(`model config: gridPositions must be true or false`);
   if (c.gridPositions && c.paradigm !== 'autoregressive') throw new Error('model config: gridPositions is an autoregressive setting (the masked model has row and column embeddings already)');
-  if (c.generationAdapter !== undefined && !posInt(c.generationAdapter)) throw new Error(`model config: generationAdapter is a rank, a positive integer (got ${JSON.stringify(c.generationAdapter)})`);
-  if (c.generationAttentionAdapter !== undefined && !posInt(c.generationAttentionAdapter)) throw new Error(`model config: generationAttentionAdapter is a rank, a positive integer (got ${JSON.stringify(c.generationAttentionAdapter)})`);
-  if (c.generationAttentionAdapter !== undefined && c.paradigm !== 'autoregressive') throw new Error('model config: generationAttentionAdapter is an autoregressive setting (the masked model reads and draws in one sequence)');
-  if (c.generationAdapter !== undefined && c.paradigm !== 'autoregressive') throw new Error('model config: generationAdapter is an autoregressive setting (the masked model reads and draws in one sequence)');
+  for (const key of ['generationAdapter', 'generationAttentionAdapter'] as const) {
+    const rank = c[key];
+    if (rank === undefined) continue;
+    if (!posInt(rank)) throw new Error(`model config: ${key} is a rank, a positive integer (got ${JSON.stringify(rank)})`);
+    if (c.paradigm !== 'autoregressive') throw new Error(`model config: ${key} is an autoregressive setting (the masked model reads and draws in one sequence)`);
+  }
   if (c.bidirectionalImage && c.paradigm !== 'autoregressive') throw new Error('model config: bidirectionalImage is an autoregressive setting (the masked model reads its image block both ways already)');
   return c;
 }

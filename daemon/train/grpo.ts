@@ -98,7 +98,8 @@ export interface GrpoConfig {
    * The same for the attention projections: low-rank updates of this rank that only generation
    * sequences use (with or without generationAdapter). Why: through the MLP adapter alone colour
    * attribution, which binds each colour word to its object through attention, did not move
-   * (0.383 -> 0.448 in 2,000 steps, where the plain runs reached 0.77; docs/results.md, session 27).
+   * (0.383 -> 0.430 in 2,000 steps, three seeds, where the plain runs reached 0.776; docs/results.md,
+   * session 27).
    */
   generationAttentionAdapter?: number;
   answerTemperature: number;
@@ -208,7 +209,7 @@ function pick(generation: Generation, keep: readonly number[]): Pick<Generation,
 export async function grpo(config: GrpoConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
   if (trainsAdaptersOnly(config)) {
     const trainsReader = (['trainUnderstanding', 'understandingAnchor', 'understandingDistill'] as const).filter((k) => config[k]);
-    if (trainsReader.length) throw new Error(`the generation adapters keep the reader's weights frozen, so ${trainsReader.join(' and ')} would train nothing: leave one of them out`);
+    if (trainsReader.length) throw new Error(`the generation adapters keep the reader's weights frozen, so ${trainsReader.join(' and ')} would train nothing: turn them off`);
   }
   return runUnirlLoop('grpo', config, base, out, hooks, (model, optimizer, resumed) => {
     // Copies of the policy as it starts (with its adapter, if it has one, at zero).
