@@ -18,7 +18,7 @@ import type { ModelConfig } from './config';
 import { decodeAnswers, dialogueTargets, type AnswerDropout } from './dialogue';
 import { argmax, logSoftmaxInto, sampleFromLogProbs } from './maskgit';
 import type { AnswerLogits, AnswerOptions, Answers, GenerateOptions, Generation, SamplingSpec, UnifiedModel } from './model';
-import { adapterParamNames, addBodyParams, attentionAdapterParamNames, body, disposeCache, type KvCache } from './transformer';
+import { adapterParamNames, addBodyParams, attentionAdapterParamNames, body, disposeCache, expertParamNames, type KvCache } from './transformer';
 import {
   addVocabParams,
   createLayout,
@@ -54,19 +54,21 @@ export class AutoregressiveModel implements UnifiedModel {
     const added = to.gridPositions && !from.gridPositions ? ['enc.row', 'enc.col'] : [];
     if (to.generationAdapter && !from.generationAdapter) for (let i = 0; i < to.layers; i++) added.push(...adapterParamNames(i));
     if (to.generationAttentionAdapter && !from.generationAttentionAdapter) for (let i = 0; i < to.layers; i++) added.push(...attentionAdapterParamNames(i));
+    if (to.generationExpert && !from.generationExpert) for (let i = 0; i < to.layers; i++) added.push(...expertParamNames(to, i));
     return added;
   }
 
   /**
-   * Parameters only generation reads: the image-token embeddings and heads, and the generation
-   * adapters. Training only these leaves the reader (pixel encoder, body, text embeddings and head)
+   * Parameters only generation reads: the image-token embeddings and heads, the generation
+   * adapters and the image expert. Training only these leaves the reader (pixel encoder, body, text embeddings and head)
    * exactly as it was.
    */
   static generationOnlyParameters(config: ModelConfig): string[] {
     const layers = Array.from({ length: config.layers }, (_, i) => i);
     const adapter = config.generationAdapter ? layers.flatMap(adapterParamNames) : [];
     const attention = config.generationAttentionAdapter ? layers.flatMap(attentionAdapterParamNames) : [];
-    return ['img.mask_embed', 'img.color_embed', 'img.mask_head', 'img.color_head', ...adapter, ...attention];
+    const expert = config.generationExpert ? layers.flatMap((i) => expertParamNames(config, i)) : [];
+    return ['img.mask_embed', 'img.color_embed', 'img.mask_head', 'img.color_head', ...adapter, ...attention, ...expert];
   }
 
   static create(config: ModelConfig): AutoregressiveModel {
@@ -133,7 +135,7 @@ export class AutoregressiveModel implements UnifiedModel {
     const { batch, mask } = this.genInputs(prompts, images, known);
     const T = batch.length;
     const x = tf.add(embedBatch(this.params, batch), this.positions(0, T));
-    const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [batch.batch, T, T]), generation: true });
+    const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [batch.batch, T, T]), generation: { imageFrom: this.prefixLength } });
     const from = this.prefixLength - 1;
     return imageLogits(this.params, this.layout, tf.slice(h, [0, from, 0], [batch.batch, T - from, this.config.dim]));
   }
@@ -308,7 +310,7 @@ export class AutoregressiveModel implements UnifiedModel {
       const { batch, mask } = this.genInputs(branches, [], 0);
       const T = batch.length;
       const x = tf.add(embedBatch(this.params, batch), this.positions(0, T));
-      const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [Bp, T, T]), cache, generation: true });
+      const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [Bp, T, T]), cache, generation: { imageFrom: T } });
       return imageLogits(this.params, l, tf.squeeze(tf.slice(h, [0, T - 1, 0], [Bp, 1, this.config.dim]), [1]));
     }
     const pos = this.prefixLength + j - 1;
@@ -320,7 +322,7 @@ export class AutoregressiveModel implements UnifiedModel {
       for (let k = 0; k <= pos; k++) if (real(k)) mask[b * (pos + 1) + k] = 1;
     });
     const x = tf.add(embedBatch(this.params, step), this.positions(pos, 1));
-    const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [Bp, 1, pos + 1]), cache, generation: true });
+    const h = body(this.params, this.config, x, { mask: tf.tensor(mask, [Bp, 1, pos + 1]), cache, generation: { imageFrom: 0 } });
     return imageLogits(this.params, l, tf.squeeze(h, [1]));
   }
 

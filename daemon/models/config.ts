@@ -51,6 +51,17 @@ export interface ModelConfig {
    * continued with them starts as the same function. Absent: none.
    */
   generationAttentionAdapter?: number;
+  /**
+   * Autoregressive only: the image tokens of generation sequences pass through their own copy of
+   * every block's weights (layer norms, attention projections, MLP), the text positions (prompt,
+   * <t2i>, <soi>) and every position of an understanding sequence through the shared ones, with
+   * attention over the whole sequence, so image tokens read the prompt as the shared weights wrote
+   * it: the image expert of Mixture-of-Transformers, or LMFusion's image modules beside frozen text
+   * ones. Training it with the image-token embeddings and heads changes what the model draws with
+   * the reader's weights untouched. A base continued with it starts the copy at the shared weights'
+   * values, the same function. Absent (false): none. Not with the generation adapters.
+   */
+  generationExpert?: boolean;
 }
 
 export const DEFAULT_MODEL: Omit<ModelConfig, 'paradigm'> = {
@@ -79,6 +90,11 @@ export function modelConfig(paradigm: Paradigm, overrides: Partial<ModelConfig> 
     if (rank === undefined) continue;
     if (!posInt(rank)) throw new Error(`model config: ${key} is a rank, a positive integer (got ${JSON.stringify(rank)})`);
     if (c.paradigm !== 'autoregressive') throw new Error(`model config: ${key} is an autoregressive setting (the masked model reads and draws in one sequence)`);
+  }
+  if (c.generationExpert !== undefined && typeof c.generationExpert !== 'boolean') throw new Error('model config: generationExpert must be true or false');
+  if (c.generationExpert && c.paradigm !== 'autoregressive') throw new Error('model config: generationExpert is an autoregressive setting (the masked model reads and draws in one sequence)');
+  if (c.generationExpert && (c.generationAdapter || c.generationAttentionAdapter)) {
+    throw new Error('model config: generationExpert gives image tokens their own copy of every block weight, so the generation adapters would add nothing it cannot learn: choose one');
   }
   if (c.bidirectionalImage && c.paradigm !== 'autoregressive') throw new Error('model config: bidirectionalImage is an autoregressive setting (the masked model reads its image block both ways already)');
   return c;

@@ -3,6 +3,7 @@ import { loadCheckpoint, readSafetensors, type CheckpointInfo } from '../compute
 import { modelConfig, type ModelConfig } from './config';
 import type { UnifiedModel } from './model';
 import { addedParameters, createModel } from './create';
+import { expertSource } from './transformer';
 
 export function checkpointModelConfig(file: string): ModelConfig {
   const { metadata } = readSafetensors(file);
@@ -27,7 +28,14 @@ export function loadModel(file: string, overrides: Partial<ModelConfig> = {}): {
   const config = modelConfig(saved.paradigm, { ...saved, ...overrides });
   const model = createModel(config);
   try {
-    return { model, info: loadCheckpoint(file, model.params, undefined, addedParameters(saved, config)) };
+    const added = addedParameters(saved, config);
+    const info = loadCheckpoint(file, model.params, undefined, added);
+    // An image expert the checkpoint lacks starts as a copy of the shared weights it replaces.
+    for (const name of added) {
+      const source = expertSource(name);
+      if (source) model.params.get(name).assign(model.params.get(source));
+    }
+    return { model, info };
   } catch (err) {
     model.params.dispose();
     throw err;

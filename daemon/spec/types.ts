@@ -79,6 +79,7 @@ export interface GrpoStageSpec extends StageCommon {
   understandingDistill?: number;
   generationAdapter?: number;
   generationAttentionAdapter?: number;
+  generationExpert: boolean;
   answerTemperature: number;
   policySteps: number;
   curriculumCandidates: number;

@@ -57,19 +57,24 @@ export interface UnirlLoopConfig {
   generationAdapter?: number;
   /** The same, with low-rank updates of the attention projections of this rank (ModelConfig.generationAttentionAdapter). */
   generationAttentionAdapter?: number;
+  /** The same, with an image expert: image tokens' own copy of every block weight (ModelConfig.generationExpert). */
+  generationExpert?: boolean;
 }
 
 /** The model settings a method's config switches on over its base's. */
-export function policyOverrides(config: Pick<UnirlLoopConfig, 'generationAdapter' | 'generationAttentionAdapter'>): Partial<ModelConfig> {
+type GenerationOnly = Pick<UnirlLoopConfig, 'generationAdapter' | 'generationAttentionAdapter' | 'generationExpert'>;
+
+export function policyOverrides(config: GenerationOnly): Partial<ModelConfig> {
   return {
     ...(config.generationAdapter !== undefined ? { generationAdapter: config.generationAdapter } : {}),
     ...(config.generationAttentionAdapter !== undefined ? { generationAttentionAdapter: config.generationAttentionAdapter } : {}),
+    ...(config.generationExpert ? { generationExpert: true } : {}),
   };
 }
 
-/** Whether a method's config trains generation alone, through adapters (the reader's weights frozen). */
-export function trainsAdaptersOnly(config: Pick<UnirlLoopConfig, 'generationAdapter' | 'generationAttentionAdapter'>): boolean {
-  return config.generationAdapter !== undefined || config.generationAttentionAdapter !== undefined;
+/** Whether a method's config trains generation alone, through adapters or an image expert (the reader's weights frozen). */
+export function trainsGenerationOnly(config: GenerationOnly): boolean {
+  return config.generationAdapter !== undefined || config.generationAttentionAdapter !== undefined || config.generationExpert === true;
 }
 
 /** What one step of a method gives back: its metrics (TRL-style names) and the samples to show. */

@@ -600,58 +600,77 @@ describe('the GRPO loop', () => {
     assert.ok(held.drift < 0.5 * free.drift, `reader drift ${free.drift} free, ${held.drift} held`);
   });
 
-  it('generationAdapter and generationAttentionAdapter: the drawing moves, the reader stays exactly the base\'s, through KL syncs and a resume', async () => {
-    const base = await tinyBase();
-    const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
-    const config = { ...defaultGrpo('autoregressive'), steps: 4, promptsPerStep: 2, groupSize: 2, lr: 3e-3, beta: 0.2, refModelSyncSteps: 2, checkpointEvery: 1, generationAdapter: 4, generationAttentionAdapter: 2, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 } };
-    const images: RgbImage[] = [];
-    const hooks = (stopAt = Infinity) => {
-      const signal = { aborted: false };
-      return {
-        signal,
-        prompts: { draw: () => meta },
-        reward: (metas: readonly unknown[], drawn: readonly RgbImage[]) => {
-          if (!images.length) images.push(...drawn);
-          return metas.map((_, i) => i % 2);
-        },
-        onCheckpoint: (_file: string, step: number) => {
-          if (step >= stopAt) signal.aborted = true;
-        },
+  const generationOnlyKinds = [
+    { name: 'generationAdapter and generationAttentionAdapter', settings: { generationAdapter: 4, generationAttentionAdapter: 2 }, trained: ['blocks.0.gen.w2', 'blocks.0.gen.qkv_b', 'blocks.0.gen.wo_b'] },
+    { name: 'generationExpert', settings: { generationExpert: true }, trained: ['blocks.0.img.attn.wqkv', 'blocks.0.img.mlp.w2', 'blocks.0.img.ln2.gamma'] },
+  ];
+  for (const kind of generationOnlyKinds) {
+    it(`${kind.name}: the drawing moves, the reader stays exactly the base's, through KL syncs and a resume`, async () => {
+      const base = await tinyBase();
+      const meta = metadataFor({ tag: 'colors', shape: 'ring', color: 'red' });
+      const config = { ...defaultGrpo('autoregressive'), steps: 4, promptsPerStep: 2, groupSize: 2, lr: 3e-3, beta: 0.2, refModelSyncSteps: 2, checkpointEvery: 1, ...kind.settings, trainUnderstanding: false, reward: 'detector' as const, sampling: { steps: 64, temperature: 1, cfg: 1 } };
+      const images: RgbImage[] = [];
+      const hooks = (stopAt = Infinity) => {
+        const signal = { aborted: false };
+        return {
+          signal,
+          prompts: { draw: () => meta },
+          reward: (metas: readonly unknown[], drawn: readonly RgbImage[]) => {
+            if (!images.length) images.push(...drawn);
+            return metas.map((_, i) => i % 2);
+          },
+          onCheckpoint: (_file: string, step: number) => {
+            if (step >= stopAt) signal.aborted = true;
+          },
+        };
       };
-    };
-    const out = join(scratchDir('grpo-adapter'), 'model.safetensors');
-    await grpo(config, base, out, hooks(2));
-    await grpo(config, base, out, hooks());
-    const { model: policy, info } = loadModel(out);
-    const { model: start } = loadModel(base);
-    assert.equal(info.step, 4);
-    assert.equal(policy.config.generationAdapter, 4);
-    assert.equal(policy.config.generationAttentionAdapter, 2);
-    // Every weight the base has, except the image-token embeddings and heads, is bit for bit the base's.
-    const generationOnly = new Set(generationOnlyParameters(policy.config));
-    for (const [name, value] of start.params.entries()) {
-      const same = tf.util.arraysEqual(value.dataSync(), policy.params.get(name).dataSync());
-      assert.equal(same, !generationOnly.has(name), `${name}: ${same ? 'unchanged' : 'moved'}`);
-    }
-    for (const trained of ['blocks.0.gen.w2', 'blocks.0.gen.qkv_b', 'blocks.0.gen.wo_b']) assert.ok(tf.max(tf.abs(policy.params.get(trained))).dataSync()[0]! > 0, `${trained} trained`);
-    // So its answers' log-probabilities are the base's exactly, while its images' are not.
-    const questions = images.map(() => meta.question!);
-    const { answers } = await policy.answer(images, questions, { rng: new Rng(1), temperature: 1 });
-    const readerChange = tf.tidy(() => tf.max(tf.abs(tf.sub(policy.answerLogprobs(images, questions, answers), start.answerLogprobs(images, questions, answers)))).dataSync()[0]!);
-    assert.equal(readerChange, 0);
-    const drawn = await start.generate(images.map(() => meta.prompt), { rng: new Rng(2), steps: 64, temperature: 1, cfg: 1 });
-    const texts = images.map(() => meta.prompt);
-    const drawingChange = tf.tidy(() => tf.max(tf.abs(tf.sub(policy.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
-    assert.ok(drawingChange > 1e-4, `image log-prob change ${drawingChange}`);
-    // A base given an adapter at zero is the same function as the base.
-    const { model: zeroAdapter } = loadModel(base, { generationAdapter: 4, generationAttentionAdapter: 2 });
-    const zeroChange = tf.tidy(() => tf.max(tf.abs(tf.sub(zeroAdapter.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
-    assert.equal(zeroChange, 0);
-    [policy, start, zeroAdapter].forEach((m) => m.params.dispose());
-    // Options that train the reader are refused with it; the masked model has no generation-only weights.
-    await assert.rejects(grpo({ ...config, understandingDistill: 1 }, base, join(scratchDir('grpo-adapter'), 'model.safetensors'), hooks()), /the generation adapters keep the reader's weights frozen, so understandingDistill would train nothing/);
-    assert.throws(() => modelConfig('masked', { generationAdapter: 4 }), /generationAdapter is an autoregressive setting/);
-    assert.throws(() => modelConfig('masked', { generationAttentionAdapter: 4 }), /generationAttentionAdapter is an autoregressive setting/);
+      const out = join(scratchDir('grpo-generation-only'), 'model.safetensors');
+      await grpo(config, base, out, hooks(2));
+      await grpo(config, base, out, hooks());
+      const { model: policy, info } = loadModel(out);
+      const { model: start } = loadModel(base);
+      assert.equal(info.step, 4);
+      for (const [key, value] of Object.entries(kind.settings)) assert.equal(policy.config[key as keyof typeof kind.settings], value);
+      // Every weight the base has, except the image-token embeddings and heads, is bit for bit the base's.
+      const generationOnly = new Set(generationOnlyParameters(policy.config));
+      for (const [name, value] of start.params.entries()) {
+        const same = tf.util.arraysEqual(value.dataSync(), policy.params.get(name).dataSync());
+        assert.equal(same, !generationOnly.has(name), `${name}: ${same ? 'unchanged' : 'moved'}`);
+      }
+      // Trained away from where it started: an expert weight from the shared weight it copied, an adapter's second factor from zero.
+      for (const trained of kind.trained) {
+        const startedAs = (): tf.Tensor => (trained.includes('.img.') ? start.params.get(trained.replace('.img.', '.')) : tf.zerosLike(policy.params.get(trained)));
+        const moved = tf.tidy(() => tf.max(tf.abs(tf.sub(policy.params.get(trained), startedAs()))).dataSync()[0]!);
+        assert.ok(moved > 0, `${trained} trained`);
+      }
+      // So its answers' log-probabilities are the base's exactly, while its images' are not.
+      const questions = images.map(() => meta.question!);
+      const { answers } = await policy.answer(images, questions, { rng: new Rng(1), temperature: 1 });
+      const readerChange = tf.tidy(() => tf.max(tf.abs(tf.sub(policy.answerLogprobs(images, questions, answers), start.answerLogprobs(images, questions, answers)))).dataSync()[0]!);
+      assert.equal(readerChange, 0);
+      const texts = images.map(() => meta.prompt);
+      const drawn = await start.generate(texts, { rng: new Rng(2), steps: 64, temperature: 1, cfg: 1 });
+      const drawingChange = tf.tidy(() => tf.max(tf.abs(tf.sub(policy.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
+      assert.ok(drawingChange > 1e-4, `image log-prob change ${drawingChange}`);
+      // The trained policy's cached sampler (prefix with the shared weights, then one image token at
+      // a time) gives the log-probabilities its full forward recomputes.
+      const own = await policy.generate(texts, { rng: new Rng(3), steps: 64, temperature: 1, cfg: 1 });
+      const recomputed = tf.tidy(() => policy.imageLogprobs(texts, own, config.sampling).logprobs.arraySync() as number[][]);
+      own.logprobs.forEach((row, b) => row.forEach((lp, j) => assert.ok(Math.abs(lp - recomputed[b]![j]!) < 1e-4, `image ${b} token ${j}: sampled ${lp}, recomputed ${recomputed[b]![j]}`)));
+      // A base given the settings afresh (adapters at zero, an expert copying the shared weights) is the same function as the base.
+      const { model: fresh } = loadModel(base, kind.settings);
+      const freshChange = tf.tidy(() => tf.max(tf.abs(tf.sub(fresh.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
+      assert.equal(freshChange, 0);
+      [policy, start, fresh].forEach((m) => m.params.dispose());
+      // Options that train the reader are refused with it.
+      await assert.rejects(grpo({ ...config, understandingDistill: 1 }, base, join(scratchDir('grpo-generation-only'), 'model.safetensors'), hooks()), /keeps the reader's weights frozen, so understandingDistill would train nothing/);
+    });
+  }
+
+  it('generation-only settings: the masked model has none, and the expert replaces the adapters', () => {
+    for (const key of ['generationAdapter', 'generationAttentionAdapter'] as const) assert.throws(() => modelConfig('masked', { [key]: 4 }), new RegExp(`${key} is an autoregressive setting`));
+    assert.throws(() => modelConfig('masked', { generationExpert: true }), /generationExpert is an autoregressive setting/);
+    assert.throws(() => modelConfig('autoregressive', { generationExpert: true, generationAdapter: 4 }), /generation adapters would add nothing it cannot learn: choose one/);
   });
 
   it('judgedShare: the first round(share x promptsPerStep) prompts of each step come from the judged tags, the rest from the others', async () => {

@@ -69,7 +69,7 @@ describe('run spec schema', () => {
     const sampling = { sampling: true } as const;
     assert.deepEqual(props('pretrain'), keys<PretrainStageSpec>({ ...common, steps: true, batchSize: true, understandingBatchSize: true, countShare: true, variedCountShare: true, variedCountBroken: true, colorRelationShare: true, colorRelationUnderstandingShare: true, answerDropout: true, learningRate: true, warmupSteps: true, minLearningRate: true, weightDecay: true, gradClip: true, understandingWeight: true, condDropout: true, checkpointEvery: true, keepEvery: true, logEvery: true, dataWorkers: true }));
     assert.deepEqual(props('sft'), keys<SftStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, imagesPerPrompt: true, learningRate: true, gumbelTemperature: true, gradientSteps: true, generationWeight: true, accept: true, trainUnderstanding: true, gradClip: true, samplesEvery: true, checkpointEvery: true, keepEvery: true, logEvery: true }));
-    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, judge: true, trainUnderstanding: true, understandingWeight: true, understandingMinReward: true, understandingAnchor: true, understandingDistill: true, generationAdapter: true, generationAttentionAdapter: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, scaleRewards: true, rewardTags: true, unjudgedBeta: true, judgedShare: true, gradClip: true, samplesEvery: true, checkpointEvery: true, keepEvery: true, logEvery: true }));
+    assert.deepEqual(props('grpo'), keys<GrpoStageSpec>({ ...common, ...sampling, steps: true, promptsPerStep: true, groupSize: true, learningRate: true, beta: true, refModelSyncSteps: true, refModelMixupAlpha: true, clipEpsilon: true, updatesPerBatch: true, reward: true, judge: true, trainUnderstanding: true, understandingWeight: true, understandingMinReward: true, understandingAnchor: true, understandingDistill: true, generationAdapter: true, generationAttentionAdapter: true, generationExpert: true, answerTemperature: true, policySteps: true, curriculumCandidates: true, scaleRewards: true, rewardTags: true, unjudgedBeta: true, judgedShare: true, gradClip: true, samplesEvery: true, checkpointEvery: true, keepEvery: true, logEvery: true }));
     assert.deepEqual(props('geneval'), keys<GenevalStageSpec>({ ...common, ...sampling, generator: true, metadata: true, limit: true, imagesPerPrompt: true, checkpointEvery: true, samplesEvery: true }));
     assert.deepEqual(props('sample'), keys<SampleStageSpec>({ ...common, ...sampling, prompts: true, imagesPerPrompt: true }));
     const top = (runSchema as unknown as Schema).properties!;
@@ -199,6 +199,8 @@ describe('validateSpec: the semantic rules', () => {
         { kind: 'grpo', understandingMinReward: 0.8, trainUnderstanding: true, steps: 50 },
         { kind: 'grpo', generationAttentionAdapter: 8, trainUnderstanding: true, understandingDistill: 1, steps: 50 },
         { kind: 'grpo', generationAdapter: 64, trainUnderstanding: false, understandingDistill: 0, steps: 50 },
+        { kind: 'grpo', generationExpert: true, generationAdapter: 64, understandingAnchor: 0.1, trainUnderstanding: false, steps: 50 },
+        { kind: 'grpo', generationExpert: true, trainUnderstanding: false, steps: 50 },
       ],
     }, memoryContext({ '/ws/m.safetensors': '' }));
     assert.ok(found.includes('error /stages/2/imagesPerPrompt: accept "self_likelihood_best" keeps the best of each prompt\'s images, so imagesPerPrompt must be at least 2 (got 1)'), found.join('\n'));
@@ -212,9 +214,12 @@ describe('validateSpec: the semantic rules', () => {
     assert.ok(!found.some((m) => m.startsWith('error /stages/10/')), found.join('\n'));
     assert.ok(found.includes('error /stages/11/understandingMinReward: understandingMinReward chooses the own images understanding is trained on, but trainUnderstanding is false: nothing would be trained'), found.join('\n'));
     assert.ok(!found.some((m) => m.startsWith('error /stages/12/')), found.join('\n'));
-    assert.ok(found.includes('error /stages/13/trainUnderstanding: the generation adapters keep the reader\'s weights frozen, so trainUnderstanding would train nothing: turn it off'), found.join('\n'));
-    assert.ok(found.includes('error /stages/13/understandingDistill: the generation adapters keep the reader\'s weights frozen, so understandingDistill would train nothing: turn it off'), found.join('\n'));
+    assert.ok(found.includes('error /stages/13/trainUnderstanding: training generation alone (generationAdapter, generationAttentionAdapter, generationExpert) keeps the reader\'s weights frozen, so trainUnderstanding would train nothing: turn it off'), found.join('\n'));
+    assert.ok(found.includes('error /stages/13/understandingDistill: training generation alone (generationAdapter, generationAttentionAdapter, generationExpert) keeps the reader\'s weights frozen, so understandingDistill would train nothing: turn it off'), found.join('\n'));
     assert.ok(!found.some((m) => m.startsWith('error /stages/14/')), found.join('\n'));
+    assert.ok(found.includes('error /stages/15/understandingAnchor: training generation alone (generationAdapter, generationAttentionAdapter, generationExpert) keeps the reader\'s weights frozen, so understandingAnchor would train nothing: turn it off'), found.join('\n'));
+    assert.ok(found.includes('error /stages/15/generationExpert: generationExpert gives image tokens their own copy of every block weight, so the generation adapters would add nothing it cannot learn: choose one'), found.join('\n'));
+    assert.ok(!found.some((m) => m.startsWith('error /stages/16/')), found.join('\n'));
     assert.ok(found.includes('error /stages/3/trainUnderstanding: trainUnderstanding is false and generationWeight is 0: the stage would train nothing'), found.join('\n'));
     assert.ok(found.includes('error /stages/0/groupSize: groupSize must be at least 2: GRPO normalises rewards within a group, and a group of 1 has no spread'), found.join('\n'));
     assert.ok(found.includes('error /stages/1/warmupSteps: warmupSteps (20) is more than steps (10)'), found.join('\n'));

@@ -36,6 +36,7 @@ export const grpoStage: Stage<'grpo'> = {
         ...(config.understandingDistill !== undefined ? { understandingDistill: config.understandingDistill } : {}),
         ...(config.generationAdapter !== undefined ? { generationAdapter: config.generationAdapter } : {}),
         ...(config.generationAttentionAdapter !== undefined ? { generationAttentionAdapter: config.generationAttentionAdapter } : {}),
+        ...(config.generationExpert ? { generationExpert: true } : {}),
         answerTemperature: config.answerTemperature,
         policySteps: config.policySteps,
         curriculumCandidates: config.curriculumCandidates,
