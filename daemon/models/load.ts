@@ -1,5 +1,5 @@
 /** Loading a committed or trained model: the checkpoint's own config says what to build. */
-import { loadCheckpoint, readSafetensors, type CheckpointInfo } from '../compute';
+import { loadCheckpoint, readSafetensors, type CheckpointInfo, type Parameters } from '../compute';
 import { modelConfig, type ModelConfig } from './config';
 import type { UnifiedModel } from './model';
 import { addedParameters, createModel } from './create';
@@ -28,16 +28,25 @@ export function loadModel(file: string, overrides: Partial<ModelConfig> = {}): {
   const config = modelConfig(saved.paradigm, { ...saved, ...overrides });
   const model = createModel(config);
   try {
-    const added = addedParameters(saved, config);
-    const info = loadCheckpoint(file, model.params, undefined, added);
-    // An image expert the checkpoint lacks starts as a copy of the shared weights it replaces.
-    for (const name of added) {
-      const source = expertSource(name);
-      if (source) model.params.get(name).assign(model.params.get(source));
-    }
-    return { model, info };
+    return { model, info: loadWeights(file, model.params, saved, config) };
   } catch (err) {
     model.params.dispose();
     throw err;
   }
+}
+
+/**
+ * Loads the weights of `file` (a model of config `saved`) into the parameters of a model of config
+ * `config`, which may have settings switched on since: their parameters keep the values they were
+ * created with, except an image expert's, which start as copies of the shared weights they stand
+ * in for (loaded just now), so the model is the checkpoint's function.
+ */
+export function loadWeights(file: string, params: Parameters, saved: ModelConfig, config: ModelConfig): CheckpointInfo {
+  const added = addedParameters(saved, config);
+  const info = loadCheckpoint(file, params, undefined, added);
+  for (const name of added) {
+    const source = expertSource(name);
+    if (source) params.get(name).assign(params.get(source));
+  }
+  return info;
 }

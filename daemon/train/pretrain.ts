@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { yieldToEventLoop } from '../util/async';
 import { existsSync } from 'node:fs';
 import { Adam, clipGlobalNorm, keepWeights, loadCheckpoint, saveCheckpoint, valueAndGrads } from '../compute';
-import { addedParameters, checkpointModelConfig, createModel, type ModelConfig } from '../models';
+import { checkpointModelConfig, createModel, loadWeights, type ModelConfig } from '../models';
 import type { Metadata } from '../world';
 import { BatchSource, batchRng, defaultDataWorkers } from './batches';
 import { learningRate } from './schedule';
@@ -129,7 +129,7 @@ export async function pretrain(config: PretrainConfig, checkpoint: string, hooks
   const optimizer = new Adam({ lr: config.lr, weightDecay: config.weightDecay });
   let step = 0;
   if (existsSync(checkpoint)) step = loadCheckpoint(checkpoint, model.params, optimizer).step;
-  else if (config.init) loadCheckpoint(config.init, model.params, undefined, addedParameters(checkpointModelConfig(config.init), config.model));
+  else if (config.init) loadWeights(config.init, model.params, checkpointModelConfig(config.init), config.model);
   const batches = new BatchSource(
     { seed: config.seed, canvas: config.model.canvas, patch: config.model.patch, generation: config.batchSize, understanding: config.understandingBatchSize, countShare: config.countShare, variedCountShare: config.variedCountShare, variedCountBroken: config.variedCountBroken, colorRelationShare: config.colorRelationShare, colorRelationUnderstandingShare: config.colorRelationUnderstandingShare, heldOut: hooks.heldOut ?? [] },
     config.dataWorkers ?? defaultDataWorkers(tf.getBackend()),
