@@ -70,7 +70,7 @@ const { values } = parseArgs({
 });
 
 /** GrpoConfig fields that are absent by default, so `key in config` cannot find them. */
-const OPTIONAL_GRPO_FIELDS = new Set(['unjudgedBeta', 'judgedShare', 'understandingMinReward', 'understandingAnchor', 'understandingDistill', 'generationAdapter', 'generationAttentionAdapter', 'generationExpert']);
+const OPTIONAL_GRPO_FIELDS = new Set(['unjudgedBeta', 'judgedShare', 'understandingMinReward', 'understandingAnchor', 'understandingDistill', 'generationAdapter', 'generationAttentionAdapter', 'generationExpert', 'generationExpertPrompt']);
 
 /** An evaluation set by name. */
 function evalSet(name: string): Metadata[] {

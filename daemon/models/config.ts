@@ -62,6 +62,14 @@ export interface ModelConfig {
    * values, the same function. Absent (false): none. Not with the generation adapters.
    */
   generationExpert?: boolean;
+  /**
+   * Autoregressive only, with generationExpert: the prompt positions of generation sequences pass
+   * through the expert too, so generation reads its prompt with weights of its own and the reader
+   * reads its questions with the shared ones; the two share only the embeddings and final norm.
+   * Why: the shared-weight runs' colour attribution gain lives in how the prompt positions are
+   * processed (docs/results.md, session 28). Absent (false): image positions only.
+   */
+  generationExpertPrompt?: boolean;
 }
 
 export const DEFAULT_MODEL: Omit<ModelConfig, 'paradigm'> = {
@@ -93,6 +101,8 @@ export function modelConfig(paradigm: Paradigm, overrides: Partial<ModelConfig> 
   }
   if (c.generationExpert !== undefined && typeof c.generationExpert !== 'boolean') throw new Error('model config: generationExpert must be true or false');
   if (c.generationExpert && c.paradigm !== 'autoregressive') throw new Error('model config: generationExpert is an autoregressive setting (the masked model reads and draws in one sequence)');
+  if (c.generationExpertPrompt !== undefined && typeof c.generationExpertPrompt !== 'boolean') throw new Error('model config: generationExpertPrompt must be true or false');
+  if (c.generationExpertPrompt && !c.generationExpert) throw new Error('model config: generationExpertPrompt sends the prompt through the image expert, but generationExpert is off');
   if (c.generationExpert && (c.generationAdapter || c.generationAttentionAdapter)) {
     throw new Error('model config: generationExpert gives image tokens their own copy of every block weight, so the generation adapters would add nothing it cannot learn: choose one');
   }

@@ -107,7 +107,8 @@ export interface BodyOptions {
 /** x [B, T, dim] -> final-normed hidden states [B, T, dim]. */
 export function body(p: Parameters, c: ModelConfig, x: tf.Tensor, options: BodyOptions): tf.Tensor {
   const g = (name: string): tf.Variable => p.get(name);
-  const imageFrom = c.generationExpert && options.generation ? options.generation.imageFrom : undefined;
+  // Positions from imageFrom on use the expert (generationExpertPrompt: every position of a generation sequence).
+  const imageFrom = c.generationExpert && options.generation ? (c.generationExpertPrompt ? 0 : options.generation.imageFrom) : undefined;
   let h = x;
   for (let i = 0; i < c.layers; i++) {
     const b = `blocks.${i}`;

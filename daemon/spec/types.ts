@@ -80,6 +80,7 @@ export interface GrpoStageSpec extends StageCommon {
   generationAdapter?: number;
   generationAttentionAdapter?: number;
   generationExpert: boolean;
+  generationExpertPrompt: boolean;
   answerTemperature: number;
   policySteps: number;
   curriculumCandidates: number;

@@ -165,10 +165,11 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
   if (stage.kind === 'grpo' && stage.understandingMinReward !== undefined && !stage.trainUnderstanding) {
     out.push(err(`${at}/understandingMinReward`, 'understandingMinReward chooses the own images understanding is trained on, but trainUnderstanding is false: nothing would be trained'));
   }
-  if (stage.kind === 'grpo' && (stage.generationAdapter !== undefined || stage.generationAttentionAdapter !== undefined || stage.generationExpert)) {
+  if (stage.kind === 'grpo' && (stage.generationAdapter !== undefined || stage.generationAttentionAdapter !== undefined || stage.generationExpert || stage.generationExpertPrompt)) {
     for (const key of ['trainUnderstanding', 'understandingAnchor', 'understandingDistill'] as const) {
       if (stage[key]) out.push(err(`${at}/${key}`, `training generation alone (generationAdapter, generationAttentionAdapter, generationExpert) keeps the reader's weights frozen, so ${key} would train nothing: turn it off`));
     }
+    if (stage.generationExpertPrompt && !stage.generationExpert) out.push(err(`${at}/generationExpertPrompt`, 'generationExpertPrompt sends the prompt through the image expert, but generationExpert is false'));
     if (stage.generationExpert && (stage.generationAdapter !== undefined || stage.generationAttentionAdapter !== undefined)) {
       out.push(err(`${at}/generationExpert`, 'generationExpert gives image tokens their own copy of every block weight, so the generation adapters would add nothing it cannot learn: choose one'));
     }

@@ -110,6 +110,13 @@ export interface GrpoConfig {
    * session 27); the expert can learn whatever the shared blocks could for the image positions.
    */
   generationExpert?: boolean;
+  /**
+   * With generationExpert, the prompt positions of generation sequences pass through the expert
+   * too. Why: with the expert on image positions alone colour attribution did not move in 2,000
+   * steps, and the shared-weight run's image-position weights placed beside the base's text
+   * positions draw colour attribution as the base does (docs/results.md, session 28).
+   */
+  generationExpertPrompt?: boolean;
   answerTemperature: number;
   /**
    * Masked model: MaskGIT steps whose tokens carry gradient per update (a random subset; all when

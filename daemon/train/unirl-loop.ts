@@ -59,16 +59,19 @@ export interface UnirlLoopConfig {
   generationAttentionAdapter?: number;
   /** The same, with an image expert: image tokens' own copy of every block weight (ModelConfig.generationExpert). */
   generationExpert?: boolean;
+  /** With generationExpert: the prompt positions of generation sequences pass through the expert too (ModelConfig.generationExpertPrompt). */
+  generationExpertPrompt?: boolean;
 }
 
 /** The model settings a method's config switches on over its base's. */
-type GenerationOnly = Pick<UnirlLoopConfig, 'generationAdapter' | 'generationAttentionAdapter' | 'generationExpert'>;
+type GenerationOnly = Pick<UnirlLoopConfig, 'generationAdapter' | 'generationAttentionAdapter' | 'generationExpert' | 'generationExpertPrompt'>;
 
 export function policyOverrides(config: GenerationOnly): Partial<ModelConfig> {
   return {
     ...(config.generationAdapter !== undefined ? { generationAdapter: config.generationAdapter } : {}),
     ...(config.generationAttentionAdapter !== undefined ? { generationAttentionAdapter: config.generationAttentionAdapter } : {}),
     ...(config.generationExpert ? { generationExpert: true } : {}),
+    ...(config.generationExpertPrompt ? { generationExpertPrompt: true } : {}),
   };
 }
 

@@ -603,6 +603,7 @@ describe('the GRPO loop', () => {
   const generationOnlyKinds = [
     { name: 'generationAdapter and generationAttentionAdapter', settings: { generationAdapter: 4, generationAttentionAdapter: 2 }, trained: ['blocks.0.gen.w2', 'blocks.0.gen.qkv_b', 'blocks.0.gen.wo_b'] },
     { name: 'generationExpert', settings: { generationExpert: true }, trained: ['blocks.0.img.attn.wqkv', 'blocks.0.img.mlp.w2', 'blocks.0.img.ln2.gamma'] },
+    { name: 'generationExpert with generationExpertPrompt', settings: { generationExpert: true, generationExpertPrompt: true }, trained: ['blocks.0.img.attn.wqkv', 'blocks.0.img.mlp.w2', 'blocks.0.img.ln2.gamma'] },
   ];
   for (const kind of generationOnlyKinds) {
     it(`${kind.name}: the drawing moves, the reader stays exactly the base's, through KL syncs and a resume`, async () => {
@@ -671,6 +672,7 @@ describe('the GRPO loop', () => {
     for (const key of ['generationAdapter', 'generationAttentionAdapter'] as const) assert.throws(() => modelConfig('masked', { [key]: 4 }), new RegExp(`${key} is an autoregressive setting`));
     assert.throws(() => modelConfig('masked', { generationExpert: true }), /generationExpert is an autoregressive setting/);
     assert.throws(() => modelConfig('autoregressive', { generationExpert: true, generationAdapter: 4 }), /generation adapters would add nothing it cannot learn: choose one/);
+    assert.throws(() => modelConfig('autoregressive', { generationExpertPrompt: true }), /generationExpertPrompt sends the prompt through the image expert, but generationExpert is off/);
   });
 
   it('judgedShare: the first round(share x promptsPerStep) prompts of each step come from the judged tags, the rest from the others', async () => {

@@ -37,6 +37,7 @@ export const grpoStage: Stage<'grpo'> = {
         ...(config.generationAdapter !== undefined ? { generationAdapter: config.generationAdapter } : {}),
         ...(config.generationAttentionAdapter !== undefined ? { generationAttentionAdapter: config.generationAttentionAdapter } : {}),
         ...(config.generationExpert ? { generationExpert: true } : {}),
+        ...(config.generationExpertPrompt ? { generationExpertPrompt: true } : {}),
         answerTemperature: config.answerTemperature,
         policySteps: config.policySteps,
         curriculumCandidates: config.curriculumCandidates,
