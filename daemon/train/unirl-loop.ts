@@ -77,7 +77,7 @@ export function policyOverrides(config: GenerationOnly): Partial<ModelConfig> {
 
 /** Whether a method's config trains generation alone, through adapters or an image expert (the reader's weights frozen). */
 export function trainsGenerationOnly(config: GenerationOnly): boolean {
-  return config.generationAdapter !== undefined || config.generationAttentionAdapter !== undefined || config.generationExpert === true;
+  return Object.keys(policyOverrides(config)).length > 0;
 }
 
 /** What one step of a method gives back: its metrics (TRL-style names) and the samples to show. */

@@ -662,7 +662,13 @@ describe('the GRPO loop', () => {
       const { model: fresh } = loadModel(base, kind.settings);
       const freshChange = tf.tidy(() => tf.max(tf.abs(tf.sub(fresh.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
       assert.equal(freshChange, 0);
-      [policy, start, fresh].forEach((m) => m.params.dispose());
+      // The expert's reach is what the setting says: the same weights with generationExpertPrompt flipped draw differently.
+      const flipped = policy.config.generationExpert ? loadModel(out, { generationExpertPrompt: !policy.config.generationExpertPrompt }).model : undefined;
+      if (flipped) {
+        const reachChange = tf.tidy(() => tf.max(tf.abs(tf.sub(flipped.imageLogprobs(texts, drawn, config.sampling).logprobs, policy.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
+        assert.ok(reachChange > 1e-5, `generationExpertPrompt flipped: image log-prob change ${reachChange}`);
+      }
+      [policy, start, fresh, ...(flipped ? [flipped] : [])].forEach((m) => m.params.dispose());
       // Options that train the reader are refused with it.
       await assert.rejects(grpo({ ...config, understandingDistill: 1 }, base, join(scratchDir('grpo-generation-only'), 'model.safetensors'), hooks()), /keeps the reader's weights frozen, so understandingDistill would train nothing/);
     });
