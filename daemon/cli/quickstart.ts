@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GenevalResult, RunEvent, RunSummary } from '../../schemas/protocol';
 import requirements from '../../native/requirements.json';
 import { initCompute, type BackendChoice, type ComputeInfo } from '../compute';
 import { overallChange, readResults, type ResultRow } from '../geneval';
+import { nodeContext, validateSpec } from '../spec';
 import { packageRoot } from '../util/paths';
 import type { Command } from './command';
 import { exitCodeOf, runSpecFile } from './run';
@@ -90,7 +91,7 @@ ${NATIVE_SPEEDUP}x slower) it runs a smaller version: ${PLAIN_SIZE.imagesPerProm
       process.stdout.write(`${noiseLine(overallChange(rows(beforeDir), rows(afterDir)))}\n`);
     }
     if (metrics.length > 0) process.stdout.write(`${grpoSummary(metrics)}\n`);
-    const record = recordLines(join(packageRoot(), 'models'), spec.model?.checkpoint);
+    const record = recordLines(join(packageRoot(), 'models'), { checkpoint: spec.model?.checkpoint, grpo: grpoRecipe(text, specFile) });
     if (record.length > 0) process.stdout.write(`\nLonger runs, measured before (their cards; not run now):\n${record.join('\n')}\n`);
     process.stdout.write(`${final.state} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     return exitCodeOf(final.state);
@@ -114,12 +115,13 @@ interface CardScore {
  * same set and sampling: what the longer runs measured, read from the cards (the one place those
  * numbers live), so the short run above is read against them. A card scored at two guidance
  * weights gets a line for each (a gain at one weight need not hold at another). Cards without such
- * a score are left out. The runs from `fromBase` (the short run's own starting checkpoint) come
- * first, the longest first: they are the short run continued.
+ * a score are left out. The runs from `from.checkpoint` (the short run's own starting checkpoint)
+ * come first, the longest first, and among them those trained with `from.grpo`'s recipe (every
+ * setting of RECIPE_SETTINGS alike) before the others: they are the short run continued.
  */
-export function recordLines(modelsDir: string, fromBase?: string): string[] {
+export function recordLines(modelsDir: string, from: { checkpoint?: string | undefined; grpo?: Record<string, unknown> | undefined } = {}): string[] {
   if (!existsSync(modelsDir)) return [];
-  type Card = { label?: string; kind?: string; paradigm?: string; step?: number; base?: string; scores?: CardScore[] };
+  type Card = { label?: string; kind?: string; paradigm?: string; step?: number; base?: string; grpo?: Record<string, unknown>; scores?: CardScore[] };
   const cards: { file: string; card: Card }[] = [];
   for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort()) {
     try {
@@ -128,10 +130,12 @@ export function recordLines(modelsDir: string, fromBase?: string): string[] {
       continue;
     }
   }
-  const own = (c: Card): boolean => fromBase !== undefined && typeof c.base === 'string' && basename(c.base) === basename(fromBase);
+  const { checkpoint, grpo } = from;
+  const own = (c: Card): boolean => checkpoint !== undefined && typeof c.base === 'string' && basename(c.base) === basename(checkpoint);
+  const sameRecipe = (c: Card): number => (grpo !== undefined && RECIPE_SETTINGS.every((k) => settingOf(c.grpo?.[k]) === settingOf(grpo[k])) ? 1 : 0);
   const lines: string[] = [];
-  // The short run's own recipe continued, longest first; then the rest by name.
-  const ownRuns = cards.filter((c) => own(c.card)).sort((a, b) => (b.card.step ?? 0) - (a.card.step ?? 0));
+  // The short run's own recipe continued, longest first; then the rest from its base; then the rest by name.
+  const ownRuns = cards.filter((c) => own(c.card)).sort((a, b) => sameRecipe(b.card) - sameRecipe(a.card) || (b.card.step ?? 0) - (a.card.step ?? 0));
   for (const { file, card } of [...ownRuns, ...cards.filter((c) => !own(c.card))]) {
     const what = card.label ?? card.kind ?? 'post-trained';
     for (const score of card.scores ?? []) {
@@ -149,6 +153,20 @@ export function recordLines(modelsDir: string, fromBase?: string): string[] {
     }
   }
   return lines;
+}
+
+/** The spec's GRPO stage with the defaults it leaves out filled in (undefined without one). */
+export function grpoRecipe(text: string, specFile: string): Record<string, unknown> | undefined {
+  const resolved = validateSpec(text, nodeContext(dirname(resolve(specFile)))).spec;
+  return resolved?.stages.find((s) => s.kind === 'grpo') as Record<string, unknown> | undefined;
+}
+
+/** The GRPO settings that make a recipe, as far as reading a longer run against the short one goes. */
+const RECIPE_SETTINGS = ['reward', 'judge', 'trainUnderstanding', 'generationAdapter', 'generationAttentionAdapter', 'generationExpert', 'generationExpertPrompt'] as const;
+
+/** A setting's value with "off" spelled one way: cards written before a setting existed lack it. */
+function settingOf(value: unknown): unknown {
+  return value === undefined || value === null || value === false || value === 0 ? 'off' : value;
 }
 
 /** "; understanding B -> A" where a score has the run's and its base's understanding: the other half of a UniRL result. */

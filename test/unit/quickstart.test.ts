@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { GenevalResult } from '../../schemas/protocol';
-import { backendLine, beforeAfterReport, nativeHint, noiseLine, PLAIN_SIZE, QUICKSTART_SPEC, recordLines, sizedForPlain } from '../../daemon/cli/quickstart';
+import { backendLine, beforeAfterReport, grpoRecipe, nativeHint, noiseLine, PLAIN_SIZE, QUICKSTART_SPEC, recordLines, sizedForPlain } from '../../daemon/cli/quickstart';
 import type { ComputeInfo } from '../../daemon/compute';
 import { nodeContext, validateSpec } from '../../daemon/spec';
 import { stageFailure } from '../../daemon/runs/worker';
@@ -120,15 +120,36 @@ describe('the quickstart reads the longer runs from their cards', () => {
     ]);
     assert.deepEqual(recordLines(join(dir, 'absent')), []);
     // The runs from the short run's own base come first, whichever folder the spec names it from.
-    assert.deepEqual(recordLines(dir, '../models/masked-base.safetensors').map((l) => l.split(' (')[0]), ['  models/b-control', '  models/e-masked', '  models/d-seeds', '  models/d-seeds']);
-    assert.deepEqual(recordLines(dir, 'other/e-base.safetensors').map((l) => l.split(' (')[0]), ['  models/b-control', '  models/d-seeds', '  models/d-seeds', '  models/e-masked']);
+    assert.deepEqual(recordLines(dir, { checkpoint: '../models/masked-base.safetensors' }).map((l) => l.split(' (')[0]), ['  models/b-control', '  models/e-masked', '  models/d-seeds', '  models/d-seeds']);
+    assert.deepEqual(recordLines(dir, { checkpoint: 'other/e-base.safetensors' }).map((l) => l.split(' (')[0]), ['  models/b-control', '  models/d-seeds', '  models/d-seeds', '  models/e-masked']);
+  });
+
+  it('puts the runs of the short run\'s own recipe before the other runs from its base, whatever their names', () => {
+    const dir = scratchDir('recipes');
+    const score = { set: 'full', geneval: { overall: 0.7 }, base: { overall: 0.65 } };
+    const base = 'models/reader-base.safetensors';
+    // Cards written before a setting existed lack it: absent, false and 0 all mean "off".
+    writeFileSync(join(dir, 'a-adapter.json'), JSON.stringify({ step: 2000, base, grpo: { reward: 'self_likelihood', judge: 'base', generationAdapter: 96 }, scores: [score] }));
+    writeFileSync(join(dir, 'b-expert.json'), JSON.stringify({ step: 2000, base, grpo: { reward: 'self_likelihood', judge: 'base', generationAdapter: 0, generationExpert: true }, scores: [score] }));
+    writeFileSync(join(dir, 'c-plain.json'), JSON.stringify({ step: 1000, base, grpo: { reward: 'self_likelihood', judge: 'base' }, scores: [score] }));
+    writeFileSync(join(dir, 'd-other-base.json'), JSON.stringify({ step: 3000, base: 'models/x.safetensors', grpo: { reward: 'self_likelihood', judge: 'base', generationExpert: true }, scores: [score] }));
+    const names = (grpo: Record<string, unknown>): string[] => recordLines(dir, { checkpoint: base, grpo }).map((l) => l.split(' (')[0]!.trim());
+    assert.deepEqual(names({ reward: 'self_likelihood', judge: 'base', generationExpert: true, generationAdapter: undefined }), ['models/b-expert', 'models/a-adapter', 'models/c-plain', 'models/d-other-base']);
+    assert.deepEqual(names({ reward: 'self_likelihood', judge: 'base', generationExpert: false }), ['models/c-plain', 'models/a-adapter', 'models/b-expert', 'models/d-other-base']);
+    assert.deepEqual(names({ reward: 'detector', judge: 'base' }), ['models/a-adapter', 'models/b-expert', 'models/c-plain', 'models/d-other-base']);
   });
 
   it('the committed quickstart prints the headline run of its own recipe first', () => {
-    const spec = JSON.parse(readFileSync(join(process.cwd(), QUICKSTART_SPEC), 'utf8')) as { model: { checkpoint: string } };
-    const first = recordLines(join(process.cwd(), 'models'), spec.model.checkpoint)[0] ?? '';
-    const card = JSON.parse(readFileSync(join(process.cwd(), 'models', `${first.trim().split(' ')[0]!.replace('models/', '')}.json`), 'utf8')) as { base: string };
+    const file = join(process.cwd(), QUICKSTART_SPEC);
+    const text = readFileSync(file, 'utf8');
+    const spec = JSON.parse(text) as { model: { checkpoint: string } };
+    const grpo = grpoRecipe(text, file);
+    assert.ok(grpo, 'the quickstart spec has a GRPO stage');
+    const first = recordLines(join(process.cwd(), 'models'), { checkpoint: spec.model.checkpoint, grpo })[0] ?? '';
+    const card = JSON.parse(readFileSync(join(process.cwd(), 'models', `${first.trim().split(' ')[0]!.replace('models/', '')}.json`), 'utf8')) as { base: string; grpo: Record<string, unknown> };
     assert.equal(card.base.split('/').pop(), spec.model.checkpoint.split('/').pop());
+    for (const key of ['reward', 'judge', 'generationAdapter', 'generationExpert', 'generationExpertPrompt']) assert.equal(Boolean(card.grpo[key]), Boolean(grpo[key]), key);
+    assert.equal(card.grpo['reward'], grpo['reward']);
   });
 
   it('finds the committed detector-rewarded control among the committed cards', () => {
