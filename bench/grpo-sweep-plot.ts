@@ -17,14 +17,17 @@ interface Curve {
 }
 
 const { values, positionals } = parseArgs({
-  options: { out: { type: 'string', default: 'grpo-curves.svg' }, base: { type: 'string', multiple: true, default: [] }, label: { type: 'string', multiple: true, default: [] } },
+  options: { out: { type: 'string', default: 'grpo-curves.svg' }, understanding: { type: 'boolean', default: false }, base: { type: 'string', multiple: true, default: [] }, label: { type: 'string', multiple: true, default: [] } },
   allowPositionals: true,
 });
 
-const SETS = [
-  ['quick', 'held-out', ''],
-  ['train-quick', 'training split', '6 4'],
-] as const;
+// Each series: the curve entry it reads, the value in it, its legend, its dash. Understanding (on the
+// held-out quick set's truth scenes) is drawn with --understanding.
+const SETS: readonly (readonly [string, 'overall' | 'understanding', string, string])[] = [
+  ['quick', 'overall', 'held-out', ''],
+  ['train-quick', 'overall', 'training split', '6 4'],
+  ...(values.understanding ? ([['quick', 'understanding', 'understanding', '2 3']] as const) : []),
+];
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2'];
 const [W, H, L, R, T, B] = [840, 420, 56, 310, 20, 44];
 
@@ -39,10 +42,14 @@ const runs = positionals.map((file, i) => {
   return { label: [r.method === 'sft' ? 'UniRL-SFT' : `${r.config.reward} reward`, ...changed, `seed ${r.seed}`].join(', '), curve: r.curve };
 });
 const bases = values.base.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
-const overall = (c: Curve, set: string): number | undefined => (c[set] as { overall: number } | undefined)?.overall;
+type Scores = { overall: number; understanding?: { overall: number } };
+const valueOf = (entry: unknown, what: 'overall' | 'understanding'): number | undefined => {
+  const scores = entry as Scores | undefined;
+  return what === 'overall' ? scores?.overall : scores?.understanding?.overall;
+};
 
 const maxStep = Math.max(...runs.flatMap((r) => r.curve.map((c) => c.step)));
-const ys = [...runs.flatMap((r) => r.curve.flatMap((c) => SETS.map(([s]) => overall(c, s)))), ...bases.flatMap((b) => SETS.map(([s]) => (b[s] as { overall: number } | undefined)?.overall))].filter((y): y is number => y !== undefined);
+const ys = [...runs.flatMap((r) => r.curve.flatMap((c) => SETS.map(([s, what]) => valueOf(c[s], what)))), ...bases.flatMap((b) => SETS.map(([s, what]) => valueOf(b[s], what)))].filter((y): y is number => y !== undefined);
 const [yLo, yHi] = [Math.floor(Math.min(...ys) * 20) / 20, Math.ceil(Math.max(...ys) * 20) / 20];
 const x = (step: number): number => L + ((W - L - R) * step) / maxStep;
 const y = (v: number): number => T + ((H - T - B) * (yHi - v)) / (yHi - yLo);
@@ -54,22 +61,23 @@ for (let v = yLo; v <= yHi + 1e-9; v += 0.05) {
 const tick = maxStep > 400 ? 100 : 50;
 for (let s = 0; s <= maxStep; s += tick) parts.push(`<text x="${x(s)}" y="${H - B + 16}" text-anchor="middle">${s}</text>`);
 parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">GRPO steps</text>`);
-parts.push(`<text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">GenEval (overall)</text>`);
+parts.push(`<text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${values.understanding ? 'GenEval (overall); understanding (dotted)' : 'GenEval (overall)'}</text>`);
 for (const b of bases) {
-  for (const [set, , dash] of SETS) {
-    const v = (b[set] as { overall: number } | undefined)?.overall;
+  for (const [set, what, , dash] of SETS) {
+    const v = valueOf(b[set], what);
     if (v !== undefined) parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#888" stroke-dasharray="${dash ? '1 5' : '1 3'}"/>`);
   }
 }
+let legendRows = 0;
 runs.forEach((run, i) => {
   const colour = COLOURS[i % COLOURS.length]!;
-  for (const [set, name, dash] of SETS) {
-    const points = run.curve.filter((c) => overall(c, set) !== undefined).map((c) => `${x(c.step).toFixed(1)},${y(overall(c, set)!).toFixed(1)}`);
-    if (points.length < 1) continue;
+  SETS.forEach(([set, what, name, dash]) => {
+    const points = run.curve.filter((c) => valueOf(c[set], what) !== undefined).map((c) => `${x(c.step).toFixed(1)},${y(valueOf(c[set], what)!).toFixed(1)}`);
+    if (points.length < 1) return;
     parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ''} points="${points.join(' ')}"/>`);
-    const legendY = T + 14 + (i * SETS.length + SETS.findIndex(([s]) => s === set)) * 16;
+    const legendY = T + 14 + legendRows++ * 16;
     parts.push(`<line x1="${W - R + 10}" x2="${W - R + 34}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ''}/><text x="${W - R + 40}" y="${legendY}">${run.label}, ${name}</text>`);
-  }
+  });
 });
 if (bases.length) parts.push(`<text x="${W - R + 10}" y="${H - B}">dotted: the base, other eval seeds</text>`);
 
