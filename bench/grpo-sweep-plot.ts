@@ -4,7 +4,9 @@
  * horizontal lines at the base's scores with other evaluation seeds when score files are given.
  *
  *   npx tsx bench/grpo-sweep-plot.ts --out docs/grpo-curves.svg runs/grpo-sweep/old-s1.json ... \
- *     [--base runs/grpo-sweep/score-ar-base-evalseed1.json ...] [--label 'name of the first run' ...]
+ *     [--base runs/grpo-sweep/score-ar-base-evalseed1.json ...] [--label 'name of the first run' ...] \
+ *     [--understanding] [--until STEP]
+ * --understanding adds the held-out quick set's understanding (dotted); --until draws steps 0-STEP only.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -17,7 +19,7 @@ interface Curve {
 }
 
 const { values, positionals } = parseArgs({
-  options: { out: { type: 'string', default: 'grpo-curves.svg' }, understanding: { type: 'boolean', default: false }, base: { type: 'string', multiple: true, default: [] }, label: { type: 'string', multiple: true, default: [] } },
+  options: { out: { type: 'string', default: 'grpo-curves.svg' }, understanding: { type: 'boolean', default: false }, until: { type: 'string' }, base: { type: 'string', multiple: true, default: [] }, label: { type: 'string', multiple: true, default: [] } },
   allowPositionals: true,
 });
 
@@ -35,6 +37,8 @@ const [W, H, L, R, T, B] = [840, 420, 56, 310, 20, 44];
 // what else it changed from the stage's defaults.
 const runs = positionals.map((file, i) => {
   const r = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; paradigm: 'masked' | 'autoregressive'; method?: string; config: { reward?: string }; changes: Record<string, unknown>; curve: Curve[] };
+  // --until STEP draws each curve up to that step (runs continued since a figure was drawn).
+  if (values.until !== undefined) r.curve = r.curve.filter((c) => c.step <= Number(values.until));
   const given = values.label[i];
   if (given !== undefined) return { label: given, curve: r.curve };
   const defaults = defaultGrpo(r.paradigm) as unknown as Record<string, unknown>;
@@ -58,7 +62,8 @@ const parts: string[] = [];
 for (let v = yLo; v <= yHi + 1e-9; v += 0.05) {
   parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}</text>`);
 }
-const tick = maxStep > 400 ? 100 : 50;
+// At most about a dozen step labels.
+const tick = [50, 100, 250, 500, 1000, 2500].find((t) => maxStep / t <= 12) ?? 5000;
 for (let s = 0; s <= maxStep; s += tick) parts.push(`<text x="${x(s)}" y="${H - B + 16}" text-anchor="middle">${s}</text>`);
 parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">GRPO steps</text>`);
 parts.push(`<text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${values.understanding ? 'GenEval (overall); understanding (dotted)' : 'GenEval (overall)'}</text>`);
