@@ -168,7 +168,7 @@ export function grpoRecipe(text: string, specFile: string): Record<string, unkno
 }
 
 /** The GRPO settings that make a recipe, as far as reading a longer run against the short one goes. */
-const RECIPE_SETTINGS = ['reward', 'judge', 'trainUnderstanding', 'generationAdapter', 'generationAttentionAdapter', 'generationExpert', 'generationExpertPrompt'] as const;
+export const RECIPE_SETTINGS = ['reward', 'judge', 'trainUnderstanding', 'generationAdapter', 'generationAttentionAdapter', 'generationExpert', 'generationExpertPrompt'] as const;
 
 /** A setting's value with "off" spelled one way: cards written before a setting existed lack it. */
 function settingOf(value: unknown): unknown {

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { GenevalResult } from '../../schemas/protocol';
-import { backendLine, beforeAfterReport, grpoRecipe, nativeHint, noiseLine, PLAIN_SIZE, QUICKSTART_SPEC, recordLines, sizedForPlain } from '../../daemon/cli/quickstart';
+import { backendLine, beforeAfterReport, grpoRecipe, nativeHint, noiseLine, PLAIN_SIZE, QUICKSTART_SPEC, RECIPE_SETTINGS, recordLines, sizedForPlain } from '../../daemon/cli/quickstart';
 import type { ComputeInfo } from '../../daemon/compute';
 import { nodeContext, validateSpec } from '../../daemon/spec';
 import { stageFailure } from '../../daemon/runs/worker';
@@ -148,8 +148,9 @@ describe('the quickstart reads the longer runs from their cards', () => {
     const first = recordLines(join(process.cwd(), 'models'), { checkpoint: spec.model.checkpoint, grpo })[0] ?? '';
     const card = JSON.parse(readFileSync(join(process.cwd(), 'models', `${first.trim().split(' ')[0]!.replace('models/', '')}.json`), 'utf8')) as { base: string; grpo: Record<string, unknown> };
     assert.equal(card.base.split('/').pop(), spec.model.checkpoint.split('/').pop());
-    for (const key of ['reward', 'judge', 'generationAdapter', 'generationExpert', 'generationExpertPrompt']) assert.equal(Boolean(card.grpo[key]), Boolean(grpo[key]), key);
-    assert.equal(card.grpo['reward'], grpo['reward']);
+    // Every setting of the recipe alike, "off" however a card spells it (absent, false or 0).
+    const off = (v: unknown): unknown => (v === undefined || v === false || v === 0 ? 'off' : v);
+    for (const key of RECIPE_SETTINGS) assert.equal(off(card.grpo[key]), off(grpo[key]), key);
   });
 
   it('finds the committed detector-rewarded control among the committed cards', () => {
