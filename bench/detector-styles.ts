@@ -57,6 +57,7 @@ import { Calibration, judgeDetections, learnedDetector, ObjectTally, TagTally } 
 import { jpegRoundTrip } from './degrade';
 import { HELDOUT_STYLES, legibility, renderHeldout } from './styles/heldout-family';
 import { renderFiltered } from './styles/filtered-family';
+import { renderPixelart } from './styles/pixelart-family';
 import { renderPolygon } from './styles/polygon-family';
 import { renderSdf } from './styles/sdf-family';
 import { blankCanvas, drawObjects, familyObject } from './styles/training-family';
@@ -89,6 +90,9 @@ const ROWS: StyleRow[] = [
   // A fifth, written in session 20 by a session that never ran a detector nor read how one reads
   // shapes, first scored after the sub-pixel outline's weights were fixed (styles/filtered-family.ts).
   { name: 'held out: Lanczos-filtered bitmaps (a fifth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderFiltered(scene, canvas, rng) },
+  // A sixth, written in session 30 by a session that never read detector code, first scored with
+  // the committed weights and two retrained candidates, after their rules were set (styles/pixelart-family.ts).
+  { name: 'held out: pixel art (a sixth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderPixelart(scene, canvas, rng) },
 ];
 
 function main(): void {

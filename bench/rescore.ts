@@ -70,9 +70,11 @@ interface MeasurementKey {
  * The key of an images folder `unirl eval` wrote, from the eval.json beside it (prompt file, images
  * a prompt, seed; folders written before eval.json recorded its seed take `--seed`).
  */
-function readCardMeasurementKey(dir: string, seed: string | undefined): MeasurementKey {
+function readCardMeasurementKey(dir: string, seed: string | undefined, given: { metadata: string | undefined; n: string | undefined }): MeasurementKey {
   const evalFile = join(dir, '..', 'eval.json');
-  if (!existsSync(evalFile)) throw new Error(`--card: ${evalFile} not found (the eval.json beside the images folder says which set and seed they are)`);
+  // A folder `--keep` kept has no eval.json: the command line says which set, images a prompt and seed.
+  if (!existsSync(evalFile) && given.metadata !== undefined && seed !== undefined) return { promptFile: given.metadata, imagesPerPrompt: Number(given.n ?? 4), seed: Number(seed) };
+  if (!existsSync(evalFile)) throw new Error(`--card: ${evalFile} not found (the eval.json beside the images folder says which set and seed they are; for a folder --keep kept, give --metadata, --n and --seed)`);
   const e = JSON.parse(readFileSync(evalFile, 'utf8')) as { promptFile?: string; imagesPerPrompt?: number; seed?: number };
   const evalSeed = e.seed ?? (seed === undefined ? undefined : Number(seed));
   if (e.promptFile === undefined || e.imagesPerPrompt === undefined || evalSeed === undefined) throw new Error(`--card: ${evalFile} lacks promptFile, imagesPerPrompt or seed (give --seed for a folder written before eval.json recorded it)`);
@@ -101,18 +103,44 @@ const rounded = (s: Rescored['detector']): Rescored['detector'] => ({ overall: r
  * The template column must reproduce the card's: if it does not, the images are not the card's.
  */
 function updateCard(cardFile: string, r: Rescored, key: MeasurementKey): void {
-  const card = JSON.parse(readFileSync(cardFile, 'utf8')) as { genevalByDetector?: { note?: string; measurements: CardMeasurement[] } };
+  const card = JSON.parse(readFileSync(cardFile, 'utf8')) as { scores?: CardScore[]; genevalByDetector?: { note?: string; measurements: CardMeasurement[] } };
   const promptName = basename(key.promptFile);
-  const m = card.genevalByDetector?.measurements.find((x) => x.set.includes(promptName) && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed);
-  if (!m) throw new Error(`${cardFile}: no genevalByDetector measurement of ${promptName}, ${key.imagesPerPrompt} images a prompt, seed ${key.seed}`);
+  const m = card.genevalByDetector?.measurements.find((x) => x.set.includes(promptName) && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed) ?? firstMeasurement(cardFile, card, key);
   if (Math.abs(m.template.overall - r.template.overall) > 5e-4) throw new Error(`${cardFile}: the template detector gives ${r.template.overall.toFixed(4)} on these images, the card ${m.template.overall}: not the card's images`);
   const now = committedClassifierLabel();
-  if (m.learnedWeights !== now) m.learnedBefore = { ...m.learned, weights: m.learnedWeights ?? 'unirl-shape-classifier/2: the five networks of sessions 9-19, which read a region from its half-covered pixels' };
+  const fresh = Number.isNaN(m.learned.overall);
+  if (fresh) m.template = rounded(r.template);
+  else if (m.learnedWeights !== now) m.learnedBefore = { ...m.learned, weights: m.learnedWeights ?? 'unirl-shape-classifier/2: the five networks of sessions 9-19, which read a region from its half-covered pixels' };
   m.learnedWeights = now;
   m.learned = rounded(r.detector);
   m.change = { ...Object.fromEntries(TAGS.map((t) => [t, round((r.detector.tags[t] ?? NaN) - (r.template.tags[t] ?? NaN))])), overall: round(r.detector.overall - r.template.overall) };
   m.images = r.images;
   writeFileSync(cardFile, `${JSON.stringify(card, null, 2)}\n`);
+}
+
+interface CardScore {
+  set: string;
+  promptFile?: string;
+  imagesPerPrompt?: number;
+  evalSeed?: number;
+  geneval?: { overall: number };
+}
+
+/**
+ * A card never scored with the learned detector gets its first measurement, for the card score of
+ * the same prompt file, images a prompt and seed (whose template score the images must reproduce).
+ */
+function firstMeasurement(cardFile: string, card: { scores?: CardScore[]; genevalByDetector?: { note?: string; measurements: CardMeasurement[] } }, key: MeasurementKey): CardMeasurement {
+  const promptName = basename(key.promptFile);
+  const score = card.scores?.find((x) => x.promptFile !== undefined && basename(x.promptFile) === promptName && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed && x.geneval !== undefined);
+  if (!score) throw new Error(`${cardFile}: no score of ${promptName}, ${key.imagesPerPrompt} images a prompt, seed ${key.seed} to measure again`);
+  const m = { set: score.set, imagesPerPrompt: key.imagesPerPrompt, evalSeed: key.seed, images: 0, template: { overall: score.geneval!.overall, tags: {} }, learned: { overall: NaN, tags: {} }, change: {} } as CardMeasurement;
+  card.genevalByDetector ??= {
+    note: 'The GenEval numbers in "scores" were measured with the template detector (the default judge). Re-scored on the same images with the learned detector (daemon/geneval/detector.ts; learnedWeights names its weights): bench/rescore.ts --cards.',
+    measurements: [],
+  };
+  card.genevalByDetector.measurements.push(m);
+  return m;
 }
 
 async function main(): Promise<void> {
@@ -135,7 +163,7 @@ async function main(): Promise<void> {
   for (const [k, dir] of (values.images ?? []).entries()) {
     results.push(rescoreFolder(dir, dir));
     process.stdout.write(`${format(results.at(-1)!)}\n`);
-    if (cardsFor[k] !== undefined) updateCard(cardsFor[k], results.at(-1)!, readCardMeasurementKey(dir, values.seed));
+    if (cardsFor[k] !== undefined) updateCard(cardsFor[k], results.at(-1)!, readCardMeasurementKey(dir, values.seed, { metadata: values.metadata, n: values.n }));
   }
   if ((values.checkpoint ?? []).length > 0) {
     await initCompute();

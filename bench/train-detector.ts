@@ -24,6 +24,12 @@ import { shapeMask } from '../daemon/world/shapes';
 import { labelledRegions } from './detector-data';
 import { fitTemperature, trainNetwork, type Dataset } from './mlp';
 
+/**
+ * Which drawing of the training family the weights learned from, for the label every learned score
+ * carries (classifier.ts, committedClassifierLabel): change it with any change of how the family draws.
+ */
+const FAMILY_REVISION = 'training family of sessions 19-30: Latin crosses drawn upright only';
+
 const VARIANTS: Record<string, number[]> = {
   measures: SHAPE_MEASURES.map((_, i) => i),
   picture: Array.from({ length: DESCRIPTOR_LENGTH - SHAPE_MEASURES.length }, (_, i) => SHAPE_MEASURES.length + i),
@@ -216,6 +222,7 @@ function main(): void {
     trainingRegions: train.n,
     variant: chosen,
     descriptors: `describeRegion: each region read from its sub-pixel outline (its coverage interpolated onto about ${SUBPIXEL_SIDE} points a side, taken at one half), since session 20`,
+    family: FAMILY_REVISION,
     data: `training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images${values.legible ? ', no picture drawn for two answers' : ''}; random noise, speckles, blur, JPEG and 4x upscaling`,
   };
   writeFileSync(out, `${JSON.stringify(result)}\n`);

@@ -173,5 +173,7 @@ export function defaultClassifier(): ShapeClassifier {
 export function committedClassifierLabel(): string {
   const { format, provenance } = weightsFile as ClassifierWeights;
   const descriptors = provenance['descriptors'];
-  return typeof descriptors === 'string' ? `${format}: ${descriptors}` : format;
+  const family = provenance['family'];
+  const label = typeof descriptors === 'string' ? `${format}: ${descriptors}` : format;
+  return typeof family === 'string' ? `${label}; ${family}` : label;
 }

@@ -22,6 +22,7 @@ import { Rng } from '../../daemon/util/random';
 import { CLASSES, COLORS, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
 import { FALSE_POSITIVE_CASES } from '../../bench/styles/false-positives';
 import { renderFiltered } from '../../bench/styles/filtered-family';
+import { renderPixelart } from '../../bench/styles/pixelart-family';
 import { HELDOUT_STYLES, renderHeldout } from '../../bench/styles/heldout-family';
 import { renderPolygon } from '../../bench/styles/polygon-family';
 import { renderSdf } from '../../bench/styles/sdf-family';
@@ -237,9 +238,9 @@ describe('the detector on images the world did not draw', () => {
 describe('small shapes drawn by other programs', () => {
   // The failure the sub-pixel outline fixed: a 9-10 px anti-aliased disc's half-covered pixels are
   // a rounded square's (read as a square, or as a circle below 0.9), and small crosses and
-  // diamonds were hedged. Three programs that share nothing with the world's renderer or the
+  // diamonds were hedged. Four programs that share nothing with the world's renderer or the
   // training family, one object alone at a random place.
-  const programs = { 'distance fields': renderSdf, 'exact-area polygons': renderPolygon, 'Lanczos-filtered bitmaps': renderFiltered };
+  const programs = { 'distance fields': renderSdf, 'exact-area polygons': renderPolygon, 'Lanczos-filtered bitmaps': renderFiltered, 'pixel-art drawings': renderPixelart };
   for (const [name, render] of Object.entries(programs)) {
     it(`reads ${name}' 9-10 px circles, crosses and diamonds as their class above the counting threshold`, () => {
       const rng = new Rng(21);
