@@ -658,10 +658,12 @@ describe('the GRPO loop', () => {
       const own = await policy.generate(texts, { rng: new Rng(3), steps: 64, temperature: 1, cfg: 1 });
       const recomputed = tf.tidy(() => policy.imageLogprobs(texts, own, config.sampling).logprobs.arraySync() as number[][]);
       own.logprobs.forEach((row, b) => row.forEach((lp, j) => assert.ok(Math.abs(lp - recomputed[b]![j]!) < 1e-4, `image ${b} token ${j}: sampled ${lp}, recomputed ${recomputed[b]![j]}`)));
-      // A base given the settings afresh (adapters at zero, an expert copying the shared weights) is the same function as the base.
+      // A base given the settings afresh (adapters at zero, an expert copying the shared weights) is the same function as the base:
+      // equal up to rounding, since an expert on the image positions alone multiplies fewer rows at a
+      // time, and OpenBLAS may block (and so round) a product differently with its row count (on some CPUs 1e-6 here).
       const { model: fresh } = loadModel(base, kind.settings);
       const freshChange = tf.tidy(() => tf.max(tf.abs(tf.sub(fresh.imageLogprobs(texts, drawn, config.sampling).logprobs, start.imageLogprobs(texts, drawn, config.sampling).logprobs))).dataSync()[0]!);
-      assert.equal(freshChange, 0);
+      assert.ok(freshChange < 1e-5, `${JSON.stringify(kind.settings)}: a fresh copy's image log-probs differ by ${freshChange}`);
       // The expert's reach is what the setting says: the same weights with generationExpertPrompt flipped draw differently.
       const flipped = policy.config.generationExpert ? loadModel(out, { generationExpertPrompt: !policy.config.generationExpertPrompt }).model : undefined;
       if (flipped) {
