@@ -103,19 +103,25 @@ const rounded = (s: Rescored['detector']): Rescored['detector'] => ({ overall: r
  * The template column must reproduce the card's: if it does not, the images are not the card's.
  */
 function updateCard(cardFile: string, r: Rescored, key: MeasurementKey): void {
-  const card = JSON.parse(readFileSync(cardFile, 'utf8')) as { scores?: CardScore[]; genevalByDetector?: { note?: string; measurements: CardMeasurement[] } };
+  const card = JSON.parse(readFileSync(cardFile, 'utf8')) as Card;
   const promptName = basename(key.promptFile);
-  const m = card.genevalByDetector?.measurements.find((x) => x.set.includes(promptName) && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed) ?? firstMeasurement(cardFile, card, key);
+  const earlier = card.genevalByDetector?.measurements.find((x) => x.set.includes(promptName) && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed);
+  const m = earlier ?? firstMeasurement(cardFile, card, key);
   if (Math.abs(m.template.overall - r.template.overall) > 5e-4) throw new Error(`${cardFile}: the template detector gives ${r.template.overall.toFixed(4)} on these images, the card ${m.template.overall}: not the card's images`);
   const now = committedClassifierLabel();
-  const fresh = Number.isNaN(m.learned.overall);
-  if (fresh) m.template = rounded(r.template);
+  if (!earlier) m.template = rounded(r.template);
   else if (m.learnedWeights !== now) m.learnedBefore = { ...m.learned, weights: m.learnedWeights ?? 'unirl-shape-classifier/2: the five networks of sessions 9-19, which read a region from its half-covered pixels' };
   m.learnedWeights = now;
   m.learned = rounded(r.detector);
   m.change = { ...Object.fromEntries(TAGS.map((t) => [t, round((r.detector.tags[t] ?? NaN) - (r.template.tags[t] ?? NaN))])), overall: round(r.detector.overall - r.template.overall) };
   m.images = r.images;
   writeFileSync(cardFile, `${JSON.stringify(card, null, 2)}\n`);
+}
+
+/** What rescoring reads and writes of a checkpoint's card. */
+interface Card {
+  scores?: CardScore[];
+  genevalByDetector?: { note?: string; measurements: CardMeasurement[] };
 }
 
 interface CardScore {
@@ -130,11 +136,11 @@ interface CardScore {
  * A card never scored with the learned detector gets its first measurement, for the card score of
  * the same prompt file, images a prompt and seed (whose template score the images must reproduce).
  */
-function firstMeasurement(cardFile: string, card: { scores?: CardScore[]; genevalByDetector?: { note?: string; measurements: CardMeasurement[] } }, key: MeasurementKey): CardMeasurement {
+function firstMeasurement(cardFile: string, card: Card, key: MeasurementKey): CardMeasurement {
   const promptName = basename(key.promptFile);
   const score = card.scores?.find((x) => x.promptFile !== undefined && basename(x.promptFile) === promptName && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed && x.geneval !== undefined);
   if (!score) throw new Error(`${cardFile}: no score of ${promptName}, ${key.imagesPerPrompt} images a prompt, seed ${key.seed} to measure again`);
-  const m = { set: score.set, imagesPerPrompt: key.imagesPerPrompt, evalSeed: key.seed, images: 0, template: { overall: score.geneval!.overall, tags: {} }, learned: { overall: NaN, tags: {} }, change: {} } as CardMeasurement;
+  const m: CardMeasurement = { set: score.set, imagesPerPrompt: key.imagesPerPrompt, evalSeed: key.seed, images: 0, template: { overall: score.geneval!.overall, tags: {} }, learned: { overall: 0, tags: {} }, change: {} };
   card.genevalByDetector ??= {
     note: 'The GenEval numbers in "scores" were measured with the template detector (the default judge). Re-scored on the same images with the learned detector (daemon/geneval/detector.ts; learnedWeights names its weights): bench/rescore.ts --cards.',
     measurements: [],

@@ -6,11 +6,13 @@
  * inputs the network sees: the shape measures, the coarse picture, or both), drawn and degraded. The held-out family
  * is never drawn here.
  *
- * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--out FILE] [--cache DIR]`
+ * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--out FILE] [--cache DIR] [--weights FILE ...]`
  * `--legible` draws the training family with no picture taught for two answers (trainingScene).
  * `--compare` trains all three variants and prints their validation table before writing the
  * chosen one (`--variant`, default both). `--members K` trains K networks from seeds seed ..
  * seed + K - 1 on the same regions, an ensemble whose probabilities are averaged (classifier.ts).
+ * `--weights FILE` (repeatable) trains nothing: it prints the validation table of weights already
+ * trained (the committed file, a candidate) on the validation regions these options draw.
  * `--cache DIR` keeps the generated regions there (they take minutes to draw) and reuses them when
  * the scenes, seed and descriptor length match (delete it after changing how the family draws or
  * how the descriptors measure), and likewise each trained network.
@@ -136,6 +138,7 @@ function main(): void {
       compare: { type: 'boolean' },
       out: { type: 'string' },
       cache: { type: 'string' },
+      weights: { type: 'string', multiple: true },
     },
   });
   const scenes = Number(values.scenes ?? 12000);
@@ -153,11 +156,31 @@ function main(): void {
   // Weights learn from drawn and degraded scenes alike; the temperature is fitted on drawn scenes
   // only (GenEval scores images a program drew: a model's decoded tokens or another renderer's),
   // so a confidence means what it says there; under noise, blur and JPEG it is measured, not fitted.
-  const train = cachedRegions(values.cache, 'train', { scenes, seed, degradedShare: 0.55, ...dataOptions });
-  const calibration = cachedRegions(values.cache, 'calibration', { scenes: Math.round(scenes / 4), seed: seed + 1000, degradedShare: 0, ...dataOptions });
   const validation = cachedRegions(values.cache, 'validation', { scenes: Math.round(scenes / 4), seed: seed + 2000, degradedShare: 0, ...dataOptions });
   const degradedValidation = cachedRegions(values.cache, 'validation-degraded', { scenes: Math.round(scenes / 4), seed: seed + 3000, degradedShare: 1, ...dataOptions });
   const countOf = (d: Dataset): string => OUTPUTS.map((o, k) => `${o} ${d.y.filter((y) => y === k).length}`).join(', ');
+  const lines = [
+    `Validation: training-family regions the weights and temperature never saw: ${validation.n} from drawn scenes (seed ${seed + 2000}; ${countOf(validation)}) and ${degradedValidation.n} from degraded ones (seed ${seed + 3000}).`,
+    'Accuracy per true output on the drawn and on the degraded scenes; classes p > 0.9: class regions whose own class scores above the counting threshold; none > 0.3: "none" regions that some class scores above 0.3; world: objects of the world (sizes 8-12 and 16-24 px) scored 0.9 or less.',
+    '',
+    `| inputs | drawn: accuracy | ${OUTPUTS.join(' | ')} | classes p > 0.9 | none > 0.3 | degraded: accuracy | ${OUTPUTS.join(' | ')} | classes p > 0.9 | none > 0.3 | world below 0.9 | temperature |`,
+    `|---|---|${OUTPUTS.map(() => '---|').join('')}---|---|---|${OUTPUTS.map(() => '---|').join('')}---|---|---|---|`,
+  ];
+  const pct = (x: number): string => (100 * x).toFixed(1);
+  const row = (name: string, weights: ClassifierWeights): string => {
+    const v = validate(weights, validation);
+    const d = validate(weights, degradedValidation);
+    return `| ${name} | ${pct(v.accuracy)} | ${v.perOutput.map(pct).join(' | ')} | ${pct(v.classAbove09)} | ${pct(v.noneAbove03)} | ${pct(d.accuracy)} | ${d.perOutput.map(pct).join(' | ')} | ${pct(d.classAbove09)} | ${pct(d.noneAbove03)} | ${worldCheck(weights).length} | ${weights.temperature} |`;
+  };
+  // --weights: the table for weights already trained (the committed ones, a candidate), on this
+  // family's validation regions, without training.
+  if (values.weights) {
+    for (const file of values.weights) lines.push(row(file, JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights));
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
+  const train = cachedRegions(values.cache, 'train', { scenes, seed, degradedShare: 0.55, ...dataOptions });
+  const calibration = cachedRegions(values.cache, 'calibration', { scenes: Math.round(scenes / 4), seed: seed + 1000, degradedShare: 0, ...dataOptions });
   process.stderr.write(`data: ${train.n} training regions (${countOf(train)}), ${calibration.n} calibration, ${validation.n} + ${degradedValidation.n} validation; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 
   const train1 = (variant: string, member: number): ClassifierWeights => {
@@ -193,22 +216,9 @@ function main(): void {
   };
 
   const variants = values.compare ? Object.keys(VARIANTS) : [chosen];
-  const lines = [
-    `Validation: training-family regions the weights and temperature never saw: ${validation.n} from drawn scenes (seed ${seed + 2000}; ${countOf(validation)}) and ${degradedValidation.n} from degraded ones (seed ${seed + 3000}).`,
-    'Accuracy per true output on the drawn scenes; classes p > 0.9: class regions whose own class scores above the counting threshold; none > 0.3: "none" regions that some class scores above 0.3; world: objects of the world (sizes 8-12 and 16-24 px) scored 0.9 or less.',
-    '',
-    `| inputs | drawn: accuracy | ${OUTPUTS.join(' | ')} | classes p > 0.9 | none > 0.3 | degraded: accuracy | classes p > 0.9 | none > 0.3 | world below 0.9 | temperature |`,
-    `|---|---|${OUTPUTS.map(() => '---|').join('')}---|---|---|---|---|---|---|`,
-  ];
   let result: ClassifierWeights | undefined;
   for (const variant of variants) {
     const { ensemble, alone } = fit(variant);
-    const pct = (x: number): string => (100 * x).toFixed(1);
-    const row = (name: string, weights: ClassifierWeights): string => {
-      const v = validate(weights, validation);
-      const d = validate(weights, degradedValidation);
-      return `| ${name} | ${pct(v.accuracy)} | ${v.perOutput.map(pct).join(' | ')} | ${pct(v.classAbove09)} | ${pct(v.noneAbove03)} | ${pct(d.accuracy)} | ${pct(d.classAbove09)} | ${pct(d.noneAbove03)} | ${worldCheck(weights).length} | ${weights.temperature} |`;
-    };
     alone.forEach((w, m) => lines.push(row(`${variant}, network ${m + 1} alone`, w)));
     lines.push(row(members > 1 ? `${variant}, ${members} networks` : variant, ensemble));
     if (variant === chosen) result = ensemble;

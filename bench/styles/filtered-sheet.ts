@@ -11,7 +11,7 @@
 import { Rng } from '../../daemon/util/random';
 import { BACKGROUND_RGB, CLASSES, COLOR_RGB, COLORS } from '../../daemon/world/definition';
 import { objectCoverage, renderFiltered } from './filtered-family';
-import { drawsAlikeFromOneState, styleSheetMain } from './sheet';
+import { checkReport, drawsAlikeFromOneState, styleSheetMain } from './sheet';
 
 /**
  * The fine bitmap's area against the exact one: with one point sample per fine cell, an edge may
@@ -37,11 +37,7 @@ const HOLE_MAX = 0.5;
 
 /** The numeric checks; returns whether all held, after printing each. */
 function checks(seed: number): boolean {
-  let ok = true;
-  const report = (name: string, pass: boolean, detail: string): void => {
-    console.log(`${pass ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-    ok &&= pass;
-  };
+  const { report, held } = checkReport();
 
   const rng = new Rng(seed);
   let [bitmapWorst, filterWorst, clampedWorst, holeWorst] = [0, 0, 0, 0];
@@ -101,7 +97,7 @@ function checks(seed: number): boolean {
   report('pixels between background and colour', badPixels === 0, `${badPixels} of ${pixels} channel values outside`);
 
   report('deterministic', drawsAlikeFromOneState(renderFiltered, seed), 'the same image from the same rng state');
-  return ok;
+  return held();
 }
 
 styleSheetMain(renderFiltered, checks);

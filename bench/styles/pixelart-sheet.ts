@@ -15,7 +15,7 @@ import { BACKGROUND_RGB, CLASSES, COLOR_RGB, COLORS, type ShapeClass } from '../
 import type { RgbImage } from '../../daemon/world/render';
 import { objectBox, type SceneObject } from '../../daemon/world/scene';
 import { renderPixelart } from './pixelart-family';
-import { drawsAlikeFromOneState, styleSheetMain } from './sheet';
+import { checkReport, drawsAlikeFromOneState, styleSheetMain } from './sheet';
 
 /** Random objects per class. */
 const OBJECTS_PER_CLASS = 3000;
@@ -172,11 +172,7 @@ function clippingMismatches(rng: Rng, trials: number): number {
 
 /** The numeric checks; returns whether all held, after printing each. */
 function checks(seed: number): boolean {
-  let ok = true;
-  const report = (name: string, pass: boolean, detail: string): void => {
-    console.log(`${pass ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-    ok &&= pass;
-  };
+  const { report, held } = checkReport();
   const rng = new Rng(seed);
   const t: Tally = { objects: 0, outsideBox: 0, badPixels: 0, minArea: {}, minSpan: {}, closedRings: 0, smallestHole: Infinity, shortestArm: Infinity };
   for (let n = 0; n < OBJECTS_PER_CLASS; n++) for (const shape of CLASSES) measure(randomObject(shape, rng), rng, t);
@@ -195,7 +191,7 @@ function checks(seed: number): boolean {
   const clipped = clippingMismatches(rng, 600);
   report('clipped at the canvas edge', clipped === 0, `600 objects cut by the edge, ${clipped} channel values unlike the uncut drawing`);
   report('deterministic', drawsAlikeFromOneState(renderPixelart, seed), 'the same image from the same rng state');
-  return ok;
+  return held();
 }
 
 styleSheetMain(renderPixelart, checks);

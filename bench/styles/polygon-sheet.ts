@@ -9,7 +9,7 @@
 import { Rng } from '../../daemon/util/random';
 import { CLASSES } from '../../daemon/world/definition';
 import { objectParts, partsArea, partsPixelBounds, pixelCoverage, renderPolygon, type PolygonPart } from './polygon-family';
-import { drawsAlikeFromOneState, styleSheetMain } from './sheet';
+import { checkReport, drawsAlikeFromOneState, styleSheetMain } from './sheet';
 
 const TOLERANCE = 1e-6;
 
@@ -30,11 +30,7 @@ function coverageStats(parts: PolygonPart[], canvas: number): { sum: number; min
 
 /** The numeric checks; returns whether all held, after printing each. */
 function checks(seed: number): boolean {
-  let ok = true;
-  const report = (name: string, pass: boolean, detail: string): void => {
-    console.log(`${pass ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-    ok &&= pass;
-  };
+  const { report, held } = checkReport();
 
   // A 20 px square on the pixel grid: 400 px of area, and every pixel fully in or out.
   const square: PolygonPart[] = [{ hole: false, points: [[5, 5], [25, 5], [25, 25], [5, 25]] }];
@@ -61,7 +57,7 @@ function checks(seed: number): boolean {
   report('random objects: coverage in [0, 1]', min >= -TOLERANCE && max <= 1 + TOLERANCE, `raw coverage ${min} to ${max}`);
 
   report('deterministic', drawsAlikeFromOneState(renderPolygon, seed), 'the same image from the same rng state');
-  return ok;
+  return held();
 }
 
 styleSheetMain(renderPolygon, checks);

@@ -37,6 +37,18 @@ export function drawsAlikeFromOneState(render: StyleRenderer, seed: number): boo
   return a.data.every((v, i) => v === b.data[i]);
 }
 
+/** A sheet's self-checks: `report` prints each named result, `held` says whether every one passed. */
+export function checkReport(): { report: (name: string, pass: boolean, detail: string) => void; held: () => boolean } {
+  let ok = true;
+  return {
+    report: (name, pass, detail) => {
+      console.log(`${pass ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
+      ok &&= pass;
+    },
+    held: () => ok,
+  };
+}
+
 const TILE = 16;
 const SIZES = [8, 10, 12];
 
