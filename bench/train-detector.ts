@@ -13,6 +13,9 @@
  * seed + K - 1 on the same regions, an ensemble whose probabilities are averaged (classifier.ts).
  * `--weights FILE` (repeatable) trains nothing: it prints the validation table of weights already
  * trained (the committed file, a candidate) on the validation regions these options draw.
+ * `--merge --weights A --weights B ... --out FILE` makes one ensemble of their networks (the same
+ * recipe trained from several seeds: classifier.ts, mergeClassifiers), refits its temperature on
+ * the calibration regions of --seed, and prints its row below theirs.
  * `--cache DIR` keeps the generated regions there (they take minutes to draw) and reuses them when
  * the scenes, seed and descriptor length match (delete it after changing how the family draws or
  * how the descriptors measure), and likewise each trained network.
@@ -20,7 +23,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { averageProbabilities, classifierLogits, classify, DESCRIPTOR_LENGTH, describeRegion, findRegions, loadClassifier, SUBPIXEL_SIDE, OUTPUTS, SHAPE_MEASURES, type ClassifierWeights, type Region } from '../daemon/geneval';
+import { averageProbabilities, classifierLogits, classify, mergeClassifiers, DESCRIPTOR_LENGTH, describeRegion, findRegions, loadClassifier, SUBPIXEL_SIDE, OUTPUTS, SHAPE_MEASURES, type ClassifierWeights, type Region } from '../daemon/geneval';
 import { BACKGROUND_RGB, CLASSES, COLOR_RGB } from '../daemon/world/definition';
 import { shapeMask } from '../daemon/world/shapes';
 import { labelledRegions } from './detector-data';
@@ -136,6 +139,7 @@ function main(): void {
       variant: { type: 'string' },
       legible: { type: 'boolean' },
       compare: { type: 'boolean' },
+      merge: { type: 'boolean' },
       out: { type: 'string' },
       cache: { type: 'string' },
       weights: { type: 'string', multiple: true },
@@ -172,15 +176,34 @@ function main(): void {
     const d = validate(weights, degradedValidation);
     return `| ${name} | ${pct(v.accuracy)} | ${v.perOutput.map(pct).join(' | ')} | ${pct(v.classAbove09)} | ${pct(v.noneAbove03)} | ${pct(d.accuracy)} | ${d.perOutput.map(pct).join(' | ')} | ${pct(d.classAbove09)} | ${pct(d.noneAbove03)} | ${worldCheck(weights).length} | ${weights.temperature} |`;
   };
+  const calibrationRegions = (): Dataset => cachedRegions(values.cache, 'calibration', { scenes: Math.round(scenes / 4), seed: seed + 1000, degradedShare: 0, ...dataOptions });
   // --weights: the table for weights already trained (the committed ones, a candidate), on this
-  // family's validation regions, without training.
+  // family's validation regions, without training; with --merge, and their networks as one ensemble.
   if (values.weights) {
-    for (const file of values.weights) lines.push(row(file, JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights));
+    const files = values.weights.map((file) => JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights);
+    files.forEach((weights, k) => lines.push(row(values.weights![k]!, weights)));
+    if (values.merge) {
+      if (files.length < 2 || !values.out) throw new Error('--merge needs two --weights files or more and --out');
+      const merged = mergeClassifiers(files, {
+        merged: files.map((f) => f.provenance),
+        command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --merge ${values.weights.map((f) => `--weights ${f}`).join(' ')}`,
+        descriptors: files[0]!.provenance['descriptors'],
+        // The networks' own families (an ensemble may join weights trained on different ones).
+        family: [...new Set(files.map((f) => String(f.provenance['family'])))].join(' + '),
+      });
+      const calibration = calibrationRegions();
+      merged.temperature = fitTemperature(logitsOf(merged, calibration), calibration.y);
+      lines.push(row(`${files.reduce((n, f) => n + f.networks.length, 0)} networks merged`, merged));
+      const problems = worldCheck(merged);
+      if (problems.length > 0) process.stderr.write(`world renders below 0.9: ${problems.join('; ')}\n`);
+      writeFileSync(values.out, `${JSON.stringify(merged)}\n`);
+      process.stderr.write(`wrote ${values.out}\n`);
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
   const train = cachedRegions(values.cache, 'train', { scenes, seed, degradedShare: 0.55, ...dataOptions });
-  const calibration = cachedRegions(values.cache, 'calibration', { scenes: Math.round(scenes / 4), seed: seed + 1000, degradedShare: 0, ...dataOptions });
+  const calibration = calibrationRegions();
   process.stderr.write(`data: ${train.n} training regions (${countOf(train)}), ${calibration.n} calibration, ${validation.n} + ${degradedValidation.n} validation; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 
   const train1 = (variant: string, member: number): ClassifierWeights => {

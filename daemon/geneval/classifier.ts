@@ -102,6 +102,31 @@ export function loadClassifier(weights: ClassifierWeights): ShapeClassifier {
   };
 }
 
+/**
+ * One ensemble of the networks of several weights files (say, the same recipe trained from two
+ * seeds, each on its own regions): each file's standardisation is folded into its networks' first
+ * layer (w1 / std, b1 - w1 . mean / std), since the format holds one standardisation for all
+ * networks; the result reads the raw descriptor (mean 0, std 1) and keeps the first file's
+ * temperature until it is refitted for the whole.
+ */
+export function mergeClassifiers(files: readonly ClassifierWeights[], provenance: Record<string, unknown>): ClassifierWeights {
+  const first = files[0];
+  if (!first) throw new Error('shape classifier merge: no weights');
+  for (const f of files) {
+    loadClassifier(f);
+    if (f.hidden !== first.hidden || f.inputs.join() !== first.inputs.join()) throw new Error('shape classifier merge: the weights read different inputs or hidden sizes');
+  }
+  const n = first.inputs.length;
+  const networks = files.flatMap((f) =>
+    f.networks.map((net) => {
+      const w1 = net.w1.map((w, at) => w / f.std[at % n]!);
+      const b1 = net.b1.map((b, j) => b - f.mean.reduce((s, m, i) => s + w1[j * n + i]! * m, 0));
+      return { ...net, w1, b1 };
+    }),
+  );
+  return { ...first, mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1), networks, provenance };
+}
+
 /** Each network's logits (before temperature) of one descriptor vector. */
 export function classifierLogits(model: ShapeClassifier, descriptor: Float32Array): Float32Array[] {
   const n = model.inputs.length;

@@ -12,6 +12,7 @@ import {
   findRegions,
   keepDetections,
   loadClassifier,
+  mergeClassifiers,
   SHAPE_MEASURES,
   scoreImageFolder,
   writePromptFolder,
@@ -387,5 +388,34 @@ describe('the classifier file', () => {
     together.forEach((p, k) => assert.ok(Math.abs(p - alone.reduce((s, a) => s + a[k]!, 0) / alone.length) < 1e-6, `output ${k}`));
     assert.ok(Math.abs(together.reduce((s, p) => s + p, 0) - 1) < 1e-6);
     assert.throws(() => loadClassifier({ ...weights, inputs: [...weights.inputs.slice(1), 10_000] }), /outside the descriptor/);
+  });
+
+  it('merges weights files into one ensemble whose probabilities are the average of all their networks', () => {
+    const weights = weightsFile as ClassifierWeights;
+    const [a, b] = [{ ...weights, networks: weights.networks.slice(0, 2) }, { ...weights, networks: weights.networks.slice(2) }];
+    // The second file as if trained on other regions: another standardisation (mean + shift,
+    // std * scale), its networks' first layers changed to compute the same function.
+    const n = b.inputs.length;
+    const shift = (i: number): number => 0.1 * (i % 3);
+    const scale = (i: number): number => 1 + 0.05 * (i % 4);
+    const shifted: ClassifierWeights = {
+      ...b,
+      mean: b.mean.map((m, i) => m + shift(i)),
+      std: b.std.map((s, i) => s * scale(i)),
+      networks: b.networks.map((net) => ({
+        ...net,
+        w1: net.w1.map((w, at) => w * scale(at % n)),
+        b1: net.b1.map((x, j) => x + b.std.reduce((sum, s, i) => sum + (net.w1[j * n + i]! * shift(i)) / s, 0)),
+      })),
+    };
+    const merged = loadClassifier(mergeClassifiers([a, shifted], { merged: true }));
+    assert.equal(merged.networks.length, weights.networks.length);
+    for (const [shape, size] of [['cross', 10], ['ring', 17], ['triangle', 9]] as const) {
+      const descriptor = describeShape(shapeMask(shape, size, size), size, size);
+      const want = classify(loadClassifier(weights), descriptor);
+      const got = classify(merged, descriptor);
+      want.forEach((p, k) => assert.ok(Math.abs(p - got[k]!) < 1e-4, `${shape} output ${k}: ${got[k]} against ${p}`));
+    }
+    assert.throws(() => mergeClassifiers([a, { ...b, inputs: [...b.inputs].reverse() }], {}), /different inputs or hidden sizes/);
   });
 });
