@@ -4,15 +4,17 @@
  *
  *   npx tsx bench/rescore.ts --images DIR [--images DIR ...]
  *       folders in GenEval's layout (e.g. the `images` folder `unirl eval` writes)
- *   npx tsx bench/rescore.ts --checkpoint models/X.safetensors [--checkpoint ...] [--n 4] [--seed 0] [--keep DIR] [--metadata FILE]
+ *   npx tsx bench/rescore.ts --checkpoint models/X.safetensors [--checkpoint ...] [--n 4] [--seed 0] [--keep DIR] [--metadata FILE] [--score I]
  *       generates each checkpoint's images first, for the prompt file and with the sampling of its
- *       card's first score (else the default prompt set and the paradigm's default sampling;
+ *       card's first score, or of its score I (0 the first: a card may hold scores of one prompt
+ *       file at two guidance scales) (else the default prompt set and the paradigm's default sampling;
  *       `--metadata` overrides the prompt file; the same seed gives the same images as
  *       `unirl eval --seed`), then scores them; --keep keeps the images under DIR/<name>
  *
  * Prints, per folder, GenEval per tag with each detector (old -> new); `--json FILE` also writes
  * them. `--cards` writes each checkpoint's learned-detector scores into its card
- * (`genevalByDetector`, the measurement of the same prompt file, images a prompt and seed), keeping
+ * (`genevalByDetector`, the measurement of the card score these images reproduce: the same prompt
+ * file, images a prompt and seed, and the template detector's score), keeping
  * the scores it replaces as `learnedBefore`, so that a retrained detector never silently moves a
  * card's numbers; `--images DIR --card models/X.json` pairs a folder with a card the same way.
  */
@@ -51,15 +53,16 @@ function format(r: Rescored): string {
   ].join('\n');
 }
 
-/** The prompt file and sampling recorded in a checkpoint's card (its first score), if any. */
-function cardScore(checkpoint: string): { promptFile?: string; sampling?: SamplingConfig } {
+/** The prompt file and sampling recorded in a checkpoint's card (its score `index`), if it has a card. */
+function cardScore(checkpoint: string, index: number): { promptFile?: string; sampling?: SamplingConfig } {
   const card = checkpoint.replace(/\.safetensors$/, '.json');
   if (!existsSync(card)) return {};
-  const parsed = JSON.parse(readFileSync(card, 'utf8')) as { scores?: { promptFile?: string; sampling?: SamplingConfig }[] };
-  return parsed.scores?.[0] ?? {};
+  const scores = (JSON.parse(readFileSync(card, 'utf8')) as { scores?: { promptFile?: string; sampling?: SamplingConfig }[] }).scores ?? [];
+  if (index > 0 && index >= scores.length) throw new Error(`--score ${index}: ${card} holds ${scores.length} score(s)`);
+  return scores[index] ?? {};
 }
 
-/** Which card measurement a rescore replaces: the same prompt file, images a prompt and seed. */
+/** Which card score a rescore measures: the same prompt file, images a prompt and seed (and the template score: updateCard). */
 interface MeasurementKey {
   promptFile: string;
   imagesPerPrompt: number;
@@ -97,17 +100,28 @@ interface CardMeasurement {
 const round = (x: number): number => Math.round(x * 10000) / 10000;
 const rounded = (s: Rescored['detector']): Rescored['detector'] => ({ overall: round(s.overall), tags: Object.fromEntries(Object.entries(s.tags).map(([t, v]) => [t, round(v)])) });
 
+/** Template scores this close are of the same images (older measurements kept three decimals). */
+const SAME_TEMPLATE_SCORE = 5e-4;
+
 /**
- * Writes a rescore's learned-detector scores into the card measurement of the same set, images a
- * prompt and seed; the scores replaced are kept as `learnedBefore` with the weights they came from.
- * The template column must reproduce the card's: if it does not, the images are not the card's.
+ * Writes a rescore's learned-detector scores into the card's measurement of the score these images
+ * reproduce (the same prompt file, images a prompt and seed, and the template detector's overall:
+ * a card may hold one prompt file at two guidance scales); the scores replaced are kept as
+ * `learnedBefore` with the weights they came from. Images that reproduce no card score are refused.
  */
 function updateCard(cardFile: string, r: Rescored, key: MeasurementKey): void {
   const card = JSON.parse(readFileSync(cardFile, 'utf8')) as Card;
   const promptName = basename(key.promptFile);
-  const earlier = card.genevalByDetector?.measurements.find((x) => x.set.includes(promptName) && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed);
-  const m = earlier ?? firstMeasurement(cardFile, card, key);
-  if (Math.abs(m.template.overall - r.template.overall) > 5e-4) throw new Error(`${cardFile}: the template detector gives ${r.template.overall.toFixed(4)} on these images, the card ${m.template.overall}: not the card's images`);
+  const sameKey = (x: { imagesPerPrompt?: number; evalSeed?: number }): boolean => x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed;
+  const reproduces = (overall: number): boolean => Math.abs(overall - r.template.overall) <= SAME_TEMPLATE_SCORE;
+  const candidates = (card.scores ?? []).filter((x) => x.promptFile !== undefined && basename(x.promptFile) === promptName && sameKey(x) && x.geneval !== undefined);
+  const score = candidates.find((x) => reproduces(x.geneval!.overall));
+  if (!score) {
+    const theirs = candidates.map((x) => x.geneval!.overall.toFixed(4)).join(', ') || 'none';
+    throw new Error(`${cardFile}: the template detector gives ${r.template.overall.toFixed(4)} on these images; the card's scores of ${promptName}, ${key.imagesPerPrompt} images a prompt, seed ${key.seed}: ${theirs}: not the card's images`);
+  }
+  const earlier = card.genevalByDetector?.measurements?.find((x) => x.set.includes(promptName) && sameKey(x) && reproduces(x.template.overall));
+  const m = earlier ?? firstMeasurement(card, score, key);
   const now = committedClassifierLabel();
   if (!earlier) m.template = rounded(r.template);
   else if (m.learnedWeights !== now) m.learnedBefore = { ...m.learned, weights: m.learnedWeights ?? 'unirl-shape-classifier/2: the five networks of sessions 9-19, which read a region from its half-covered pixels' };
@@ -121,31 +135,31 @@ function updateCard(cardFile: string, r: Rescored, key: MeasurementKey): void {
 /** What rescoring reads and writes of a checkpoint's card. */
 interface Card {
   scores?: CardScore[];
-  genevalByDetector?: { note?: string; measurements: CardMeasurement[] };
+  genevalByDetector?: { note?: string; measurements?: CardMeasurement[] };
 }
 
 interface CardScore {
-  set: string;
+  /** Older cards name the set by its prompt file alone. */
+  set?: string;
   promptFile?: string;
   imagesPerPrompt?: number;
   evalSeed?: number;
   geneval?: { overall: number };
 }
 
-/**
- * A card never scored with the learned detector gets its first measurement, for the card score of
- * the same prompt file, images a prompt and seed (whose template score the images must reproduce).
- */
-function firstMeasurement(cardFile: string, card: Card, key: MeasurementKey): CardMeasurement {
-  const promptName = basename(key.promptFile);
-  const score = card.scores?.find((x) => x.promptFile !== undefined && basename(x.promptFile) === promptName && x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed && x.geneval !== undefined);
-  if (!score) throw new Error(`${cardFile}: no score of ${promptName}, ${key.imagesPerPrompt} images a prompt, seed ${key.seed} to measure again`);
-  const m: CardMeasurement = { set: score.set, imagesPerPrompt: key.imagesPerPrompt, evalSeed: key.seed, images: 0, template: { overall: score.geneval!.overall, tags: {} }, learned: { overall: 0, tags: {} }, change: {} };
-  card.genevalByDetector ??= {
-    note: 'The GenEval numbers in "scores" were measured with the template detector (the default judge). Re-scored on the same images with the learned detector (daemon/geneval/detector.ts; learnedWeights names its weights): bench/rescore.ts --cards.',
-    measurements: [],
-  };
-  card.genevalByDetector.measurements.push(m);
+/** A card score never measured with the learned detector gets its first measurement. */
+function firstMeasurement(card: Card, score: CardScore, key: MeasurementKey): CardMeasurement {
+  const m: CardMeasurement = { set: score.set ?? key.promptFile, imagesPerPrompt: key.imagesPerPrompt, evalSeed: key.seed, images: 0, template: { overall: score.geneval!.overall, tags: {} }, learned: { overall: 0, tags: {} }, change: {} };
+  // A card without measurements (none yet, or an older note that said so) gets this note.
+  const measurements = card.genevalByDetector?.measurements ?? [];
+  if (!card.genevalByDetector?.measurements) {
+    card.genevalByDetector = {
+      ...card.genevalByDetector,
+      note: 'The GenEval numbers in "scores" were measured with the template detector (the default judge). Re-scored on the same images with the learned detector (daemon/geneval/detector.ts; learnedWeights names its weights): bench/rescore.ts --cards.',
+      measurements,
+    };
+  }
+  measurements.push(m);
   return m;
 }
 
@@ -161,6 +175,7 @@ async function main(): Promise<void> {
       metadata: { type: 'string' },
       cards: { type: 'boolean' },
       card: { type: 'string', multiple: true },
+      score: { type: 'string' },
     },
   });
   const cardsFor = values.card ?? [];
@@ -175,9 +190,11 @@ async function main(): Promise<void> {
     await initCompute();
     const n = Number(values.n ?? 4);
     const seed = Number(values.seed ?? 0);
+    const scoreIndex = Number(values.score ?? 0);
+    if (!Number.isInteger(scoreIndex) || scoreIndex < 0) throw new Error(`--score: ${values.score} is not a score's index (0 the first)`);
     for (const checkpoint of values.checkpoint ?? []) {
       const { model } = loadModel(checkpoint);
-      const card = cardScore(checkpoint);
+      const card = cardScore(checkpoint, scoreIndex);
       const file = values.metadata ?? card.promptFile ?? defaultPromptSet();
       const metadata = parseMetadataLines(readFileSync(file, 'utf8'), file);
       const sampling = card.sampling ?? DEFAULT_SAMPLING[model.paradigm];

@@ -188,8 +188,9 @@ function main(): void {
         merged: files.map((f) => f.provenance),
         command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --merge ${values.weights.map((f) => `--weights ${f}`).join(' ')}`,
         descriptors: files[0]!.provenance['descriptors'],
-        // The networks' own families (an ensemble may join weights trained on different ones).
-        family: [...new Set(files.map((f) => String(f.provenance['family'])))].join(' + '),
+        // The networks' own families (an ensemble may join weights trained on different ones); a
+        // file older than the family field learned from the family this trainer draws.
+        family: [...new Set(files.map((f) => (typeof f.provenance['family'] === 'string' ? f.provenance['family'] : FAMILY_REVISION)))].join(' + '),
       });
       const calibration = calibrationRegions();
       merged.temperature = fitTemperature(logitsOf(merged, calibration), calibration.y);

@@ -196,9 +196,11 @@ export function defaultClassifier(): ShapeClassifier {
 
 /** Which committed weights read the learned detector's scores: their format and how they describe a region (for the record a score carries). */
 export function committedClassifierLabel(): string {
-  const { format, provenance } = weightsFile as ClassifierWeights;
+  const { format, provenance, networks } = weightsFile as ClassifierWeights;
   const descriptors = provenance['descriptors'];
   const family = provenance['family'];
+  const merged = provenance['merged'];
   const label = typeof descriptors === 'string' ? `${format}: ${descriptors}` : format;
-  return typeof family === 'string' ? `${label}; ${family}` : label;
+  const withFamily = typeof family === 'string' ? `${label}; ${family}` : label;
+  return Array.isArray(merged) ? `${withFamily}; ${networks.length} networks of ${merged.length} runs merged` : withFamily;
 }

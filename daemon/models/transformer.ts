@@ -138,16 +138,19 @@ export function body(p: Parameters, c: ModelConfig, x: tf.Tensor, options: BodyO
     const a = attention(q, k, v, { heads: c.heads, ...(options.causal ? { causal: true } : {}), ...(options.mask ? { mask: options.mask } : {}) });
     h = tf.add(h, byPart(a, imageFrom, b, (w, part) => dense(part, g(`${w}.attn.wo`), g(`${w}.attn.bo`))));
     if (lowRank) h = tf.add(h, dense(dense(a, lowRank[2]!), lowRank[3]!));
-    const beforeMlp = h;
-    h = tf.add(h, byPart(h, imageFrom, b, (w, part) => {
+    let adapterInput: tf.Tensor | undefined;
+    const mlpOut = byPart(h, imageFrom, b, (w, part) => {
       const n2 = layerNorm(part, g(`${w}.ln2.gamma`), g(`${w}.ln2.beta`));
+      // The adapter reads the shared block's normed input, the MLP's own: config.ts refuses an
+      // adapter beside an expert, so with one byPart runs once, over the whole sequence.
+      if (imageFrom === undefined) adapterInput = n2;
       return dense(gelu(dense(n2, g(`${w}.mlp.w1`), g(`${w}.mlp.b1`))), g(`${w}.mlp.w2`), g(`${w}.mlp.b2`));
-    }));
+    });
+    h = tf.add(h, mlpOut);
     if (options.generation && c.generationAdapter) {
-      // The adapter reads the shared block's normed input (config.ts refuses it beside an expert).
-      const n2 = layerNorm(beforeMlp, g(`${b}.ln2.gamma`), g(`${b}.ln2.beta`));
+      if (!adapterInput) throw new Error('generationAdapter beside an image expert: config.ts should have refused it');
       const [w1, w2] = adapterParamNames(i);
-      h = tf.add(h, dense(gelu(dense(n2, g(w1))), g(w2)));
+      h = tf.add(h, dense(gelu(dense(adapterInput, g(w1))), g(w2)));
     }
   }
   return layerNorm(h, g('ln_f.gamma'), g('ln_f.beta'));

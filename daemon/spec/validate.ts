@@ -9,6 +9,7 @@ import type { SpecProblem } from '../../schemas/protocol';
 import { STAGES } from '../runs/registry';
 import { parseMetadataLines, TAGS, type Metadata } from '../world';
 import { MAX_SPEC_DEPTH, nestsDeeperThan, textNestingDepth } from './depth';
+import { READER_TRAINING_KEYS, readerFrozenRefusal } from './generation-only';
 import { schemaProblems } from './schema';
 import type { ModelSpec, RunSpec, StageSpec } from './types';
 
@@ -166,8 +167,8 @@ function stageNumbers(stage: StageSpec, at: string): SpecProblem[] {
     out.push(err(`${at}/understandingMinReward`, 'understandingMinReward chooses the own images understanding is trained on, but trainUnderstanding is false: nothing would be trained'));
   }
   if (stage.kind === 'grpo' && (stage.generationAdapter !== undefined || stage.generationAttentionAdapter !== undefined || stage.generationExpert || stage.generationExpertPrompt)) {
-    for (const key of ['trainUnderstanding', 'understandingAnchor', 'understandingDistill'] as const) {
-      if (stage[key]) out.push(err(`${at}/${key}`, `training generation alone (generationAdapter, generationAttentionAdapter, generationExpert) keeps the reader's weights frozen, so ${key} would train nothing: turn it off`));
+    for (const key of READER_TRAINING_KEYS) {
+      if (stage[key]) out.push(err(`${at}/${key}`, readerFrozenRefusal([key])));
     }
     if (stage.generationExpertPrompt && !stage.generationExpert) out.push(err(`${at}/generationExpertPrompt`, 'generationExpertPrompt sends the prompt through the image expert, but generationExpert is false'));
     if (stage.generationExpert && (stage.generationAdapter !== undefined || stage.generationAttentionAdapter !== undefined)) {

@@ -12,6 +12,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { clipGlobalNorm, loadCheckpoint, readScalar, saveCheckpoint, siblingFile, valueAndGrads, type Adam } from '../compute';
 import { generationOnlyParameters, loadModel, type Generation, type UnifiedModel } from '../models';
+import { READER_TRAINING_KEYS, readerFrozenRefusal } from '../spec/generation-only';
 import type { Rng } from '../util/random';
 import { judgeAnswer, type Metadata, type Tag } from '../world';
 import { curriculumDraw, PassRates } from './curriculum';
@@ -223,8 +224,8 @@ function pick(generation: Generation, keep: readonly number[]): Pick<Generation,
 /** Runs (or resumes from `out`) UniRL-GRPO starting from the `base` checkpoint; returns the last step. */
 export async function grpo(config: GrpoConfig, base: string, out: string, hooks: UnirlHooks = {}): Promise<number> {
   if (trainsGenerationOnly(config)) {
-    const trainsReader = (['trainUnderstanding', 'understandingAnchor', 'understandingDistill'] as const).filter((k) => config[k]);
-    if (trainsReader.length) throw new Error(`training generation alone (generationAdapter, generationAttentionAdapter, generationExpert) keeps the reader's weights frozen, so ${trainsReader.join(' and ')} would train nothing: turn them off`);
+    const trainsReader = READER_TRAINING_KEYS.filter((k) => config[k]);
+    if (trainsReader.length) throw new Error(readerFrozenRefusal(trainsReader));
   }
   return runUnirlLoop('grpo', config, base, out, hooks, (model, optimizer, resumed) => {
     // Copies of the policy as it starts (with its adapters at zero or its expert a copy, the base's function).
