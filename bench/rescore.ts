@@ -26,15 +26,10 @@ import { initCompute } from '../daemon/compute';
 import { committedClassifierLabel, detect, detectByTemplate, scoreImageFolder, type Summary } from '../daemon/geneval';
 import { loadModel } from '../daemon/models';
 import { DEFAULT_SAMPLING, generateGenevalFolder, type SamplingConfig } from '../daemon/train';
+import { writeFileAtomic } from '../daemon/util/fsx';
 import { defaultPromptSet } from '../daemon/util/paths';
 import { parseMetadataLines, TAGS } from '../daemon/world';
-
-interface Rescored {
-  source: string;
-  images: number;
-  template: { overall: number; tags: Record<string, number> };
-  detector: { overall: number; tags: Record<string, number> };
-}
+import { measureIntoCard, type Card, type MeasurementKey, type Rescored } from './rescore-cards';
 
 const scores = (s: Summary): { overall: number; tags: Record<string, number> } => ({ overall: s.overall, tags: Object.fromEntries(s.tags.map((t) => [t.tag, t.score])) });
 
@@ -62,13 +57,6 @@ function cardScore(checkpoint: string, index: number): { promptFile?: string; sa
   return scores[index] ?? {};
 }
 
-/** Which card score a rescore measures: the same prompt file, images a prompt and seed (and the template score: updateCard). */
-interface MeasurementKey {
-  promptFile: string;
-  imagesPerPrompt: number;
-  seed: number;
-}
-
 /**
  * The key of an images folder `unirl eval` wrote, from the eval.json beside it (prompt file, images
  * a prompt, seed; folders written before eval.json recorded its seed take `--seed`).
@@ -84,83 +72,11 @@ function readCardMeasurementKey(dir: string, seed: string | undefined, given: { 
   return { promptFile: e.promptFile, imagesPerPrompt: e.imagesPerPrompt, seed: evalSeed };
 }
 
-interface CardMeasurement {
-  set: string;
-  imagesPerPrompt: number;
-  evalSeed: number;
-  images: number;
-  template: Rescored['template'];
-  learned: Rescored['detector'];
-  /** The classifier the learned scores came from (its format and how it reads a region). */
-  learnedWeights?: string;
-  learnedBefore?: Rescored['detector'] & { weights: string };
-  change: Record<string, number>;
-}
-
-const round = (x: number): number => Math.round(x * 10000) / 10000;
-const rounded = (s: Rescored['detector']): Rescored['detector'] => ({ overall: round(s.overall), tags: Object.fromEntries(Object.entries(s.tags).map(([t, v]) => [t, round(v)])) });
-
-/** Template scores this close are of the same images (older measurements kept three decimals). */
-const SAME_TEMPLATE_SCORE = 5e-4;
-
-/**
- * Writes a rescore's learned-detector scores into the card's measurement of the score these images
- * reproduce (the same prompt file, images a prompt and seed, and the template detector's overall:
- * a card may hold one prompt file at two guidance scales); the scores replaced are kept as
- * `learnedBefore` with the weights they came from. Images that reproduce no card score are refused.
- */
-function updateCard(cardFile: string, r: Rescored, key: MeasurementKey): void {
+/** Measures a rescore into the card file (written whole or not at all). */
+function updateCardFile(cardFile: string, r: Rescored, key: MeasurementKey): void {
   const card = JSON.parse(readFileSync(cardFile, 'utf8')) as Card;
-  const promptName = basename(key.promptFile);
-  const sameKey = (x: { imagesPerPrompt?: number; evalSeed?: number }): boolean => x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed;
-  const reproduces = (overall: number): boolean => Math.abs(overall - r.template.overall) <= SAME_TEMPLATE_SCORE;
-  const candidates = (card.scores ?? []).filter((x) => x.promptFile !== undefined && basename(x.promptFile) === promptName && sameKey(x) && x.geneval !== undefined);
-  const score = candidates.find((x) => reproduces(x.geneval!.overall));
-  if (!score) {
-    const theirs = candidates.map((x) => x.geneval!.overall.toFixed(4)).join(', ') || 'none';
-    throw new Error(`${cardFile}: the template detector gives ${r.template.overall.toFixed(4)} on these images; the card's scores of ${promptName}, ${key.imagesPerPrompt} images a prompt, seed ${key.seed}: ${theirs}: not the card's images`);
-  }
-  const earlier = card.genevalByDetector?.measurements?.find((x) => x.set.includes(promptName) && sameKey(x) && reproduces(x.template.overall));
-  const m = earlier ?? firstMeasurement(card, score, key);
-  const now = committedClassifierLabel();
-  if (!earlier) m.template = rounded(r.template);
-  else if (m.learnedWeights !== now) m.learnedBefore = { ...m.learned, weights: m.learnedWeights ?? 'unirl-shape-classifier/2: the five networks of sessions 9-19, which read a region from its half-covered pixels' };
-  m.learnedWeights = now;
-  m.learned = rounded(r.detector);
-  m.change = { ...Object.fromEntries(TAGS.map((t) => [t, round((r.detector.tags[t] ?? NaN) - (r.template.tags[t] ?? NaN))])), overall: round(r.detector.overall - r.template.overall) };
-  m.images = r.images;
-  writeFileSync(cardFile, `${JSON.stringify(card, null, 2)}\n`);
-}
-
-/** What rescoring reads and writes of a checkpoint's card. */
-interface Card {
-  scores?: CardScore[];
-  genevalByDetector?: { note?: string; measurements?: CardMeasurement[] };
-}
-
-interface CardScore {
-  /** Older cards name the set by its prompt file alone. */
-  set?: string;
-  promptFile?: string;
-  imagesPerPrompt?: number;
-  evalSeed?: number;
-  geneval?: { overall: number };
-}
-
-/** A card score never measured with the learned detector gets its first measurement. */
-function firstMeasurement(card: Card, score: CardScore, key: MeasurementKey): CardMeasurement {
-  const m: CardMeasurement = { set: score.set ?? key.promptFile, imagesPerPrompt: key.imagesPerPrompt, evalSeed: key.seed, images: 0, template: { overall: score.geneval!.overall, tags: {} }, learned: { overall: 0, tags: {} }, change: {} };
-  // A card without measurements (none yet, or an older note that said so) gets this note.
-  const measurements = card.genevalByDetector?.measurements ?? [];
-  if (!card.genevalByDetector?.measurements) {
-    card.genevalByDetector = {
-      ...card.genevalByDetector,
-      note: 'The GenEval numbers in "scores" were measured with the template detector (the default judge). Re-scored on the same images with the learned detector (daemon/geneval/detector.ts; learnedWeights names its weights): bench/rescore.ts --cards.',
-      measurements,
-    };
-  }
-  measurements.push(m);
-  return m;
+  measureIntoCard(card, r, key, committedClassifierLabel(), cardFile);
+  writeFileAtomic(cardFile, `${JSON.stringify(card, null, 2)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -184,7 +100,7 @@ async function main(): Promise<void> {
   for (const [k, dir] of (values.images ?? []).entries()) {
     results.push(rescoreFolder(dir, dir));
     process.stdout.write(`${format(results.at(-1)!)}\n`);
-    if (cardsFor[k] !== undefined) updateCard(cardsFor[k], results.at(-1)!, readCardMeasurementKey(dir, values.seed, { metadata: values.metadata, n: values.n }));
+    if (cardsFor[k] !== undefined) updateCardFile(cardsFor[k], results.at(-1)!, readCardMeasurementKey(dir, values.seed, { metadata: values.metadata, n: values.n }));
   }
   if ((values.checkpoint ?? []).length > 0) {
     await initCompute();
@@ -206,7 +122,7 @@ async function main(): Promise<void> {
       model.params.dispose();
       results.push(rescoreFolder(out, `${checkpoint} --metadata ${file} --n ${n} --seed ${seed}, sampling ${JSON.stringify(sampling)}`));
       process.stdout.write(`${format(results.at(-1)!)}\n`);
-      if (values.cards) updateCard(checkpoint.replace(/\.safetensors$/, '.json'), results.at(-1)!, { promptFile: file, imagesPerPrompt: n, seed });
+      if (values.cards) updateCardFile(checkpoint.replace(/\.safetensors$/, '.json'), results.at(-1)!, { promptFile: file, imagesPerPrompt: n, seed });
       if (values.keep === undefined) rmSync(scratch, { recursive: true, force: true });
     }
   }
