@@ -214,4 +214,9 @@ function main(): void {
   for (const t of objectTables) process.stdout.write(`\n${t}\n`);
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(1);
+}
