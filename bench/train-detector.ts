@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { averageProbabilities, classifierLogits, classify, mergeClassifiers, DESCRIPTOR_LENGTH, describeRegion, findRegions, loadClassifier, SUBPIXEL_SIDE, OUTPUTS, SHAPE_MEASURES, type ClassifierWeights, type Region } from '../daemon/geneval';
+import { writeFileAtomic } from '../daemon/util/fsx';
 import { BACKGROUND_RGB, CLASSES, COLOR_RGB } from '../daemon/world/definition';
 import { shapeMask } from '../daemon/world/shapes';
 import { labelledRegions } from './detector-data';
@@ -176,7 +177,22 @@ function main(): void {
     const d = validate(weights, degradedValidation);
     return `| ${name} | ${pct(v.accuracy)} | ${v.perOutput.map(pct).join(' | ')} | ${pct(v.classAbove09)} | ${pct(v.noneAbove03)} | ${pct(d.accuracy)} | ${d.perOutput.map(pct).join(' | ')} | ${pct(d.classAbove09)} | ${pct(d.noneAbove03)} | ${worldCheck(weights).length} | ${weights.temperature} |`;
   };
-  const calibrationRegions = (): Dataset => cachedRegions(values.cache, 'calibration', { scenes: Math.round(scenes / 4), seed: seed + 1000, degradedShare: 0, ...dataOptions });
+  // Drawn (or read from the cache) once, when a temperature is first fitted.
+  let calibrationData: Dataset | undefined;
+  const calibrationRegions = (): Dataset => (calibrationData ??= cachedRegions(values.cache, 'calibration', { scenes: Math.round(scenes / 4), seed: seed + 1000, degradedShare: 0, ...dataOptions }));
+  const calibrate = (weights: ClassifierWeights): ClassifierWeights => {
+    const calibration = calibrationRegions();
+    weights.temperature = fitTemperature(logitsOf(weights, calibration), calibration.y);
+    process.stderr.write(`${weights.networks.length} network(s): temperature ${weights.temperature}\n`);
+    return weights;
+  };
+  // The weights file is written whole or not at all, after the world check has had its say.
+  const save = (weights: ClassifierWeights, file: string): void => {
+    const problems = worldCheck(weights);
+    if (problems.length > 0) process.stderr.write(`world renders below 0.9: ${problems.join('; ')}\n`);
+    writeFileAtomic(file, `${JSON.stringify(weights)}\n`);
+    process.stderr.write(`wrote ${file}\n`);
+  };
   // --weights: the table for weights already trained (the committed ones, a candidate), on this
   // family's validation regions, without training; with --merge, and their networks as one ensemble.
   if (values.weights) {
@@ -192,20 +208,14 @@ function main(): void {
         // file older than the family field learned from the family this trainer draws.
         family: [...new Set(files.map((f) => (typeof f.provenance['family'] === 'string' ? f.provenance['family'] : FAMILY_REVISION)))].join(' + '),
       });
-      const calibration = calibrationRegions();
-      merged.temperature = fitTemperature(logitsOf(merged, calibration), calibration.y);
-      lines.push(row(`${files.reduce((n, f) => n + f.networks.length, 0)} networks merged`, merged));
-      const problems = worldCheck(merged);
-      if (problems.length > 0) process.stderr.write(`world renders below 0.9: ${problems.join('; ')}\n`);
-      writeFileSync(values.out, `${JSON.stringify(merged)}\n`);
-      process.stderr.write(`wrote ${values.out}\n`);
+      lines.push(row(`${merged.networks.length} networks merged`, calibrate(merged)));
+      save(merged, values.out);
     }
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
   const train = cachedRegions(values.cache, 'train', { scenes, seed, degradedShare: 0.55, ...dataOptions });
-  const calibration = calibrationRegions();
-  process.stderr.write(`data: ${train.n} training regions (${countOf(train)}), ${calibration.n} calibration, ${validation.n} + ${degradedValidation.n} validation; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  process.stderr.write(`data: ${train.n} training regions (${countOf(train)}), ${calibrationRegions().n} calibration, ${validation.n} + ${degradedValidation.n} validation; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 
   const train1 = (variant: string, member: number): ClassifierWeights => {
     const options = { inputs: VARIANTS[variant]!, hidden, epochs, batch: 64, learningRate: 3e-3, weightDecay, seed: seed + member };
@@ -226,11 +236,6 @@ function main(): void {
     }
     return weights;
   };
-  const calibrate = (weights: ClassifierWeights): ClassifierWeights => {
-    weights.temperature = fitTemperature(logitsOf(weights, calibration), calibration.y);
-    process.stderr.write(`${weights.networks.length} network(s): temperature ${weights.temperature}\n`);
-    return weights;
-  };
   // The members, each alone (with its own temperature) for the record, then together: they share
   // the inputs' standardisation, which comes from the same training data.
   const fit = (variant: string): { ensemble: ClassifierWeights; alone: ClassifierWeights[] } => {
@@ -249,8 +254,6 @@ function main(): void {
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!result) throw new Error(`unknown variant ${chosen}`);
-  const problems = worldCheck(result);
-  if (problems.length > 0) process.stderr.write(`world renders below 0.9: ${problems.join('; ')}\n`);
   result.provenance = {
     command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}`,
     trainingRegions: train.n,
@@ -259,8 +262,7 @@ function main(): void {
     family: FAMILY_REVISION,
     data: `training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images${values.legible ? ', no picture drawn for two answers' : ''}; random noise, speckles, blur, JPEG and 4x upscaling`,
   };
-  writeFileSync(out, `${JSON.stringify(result)}\n`);
-  process.stderr.write(`wrote ${out}\n`);
+  save(result, out);
 }
 
 main();

@@ -138,19 +138,16 @@ export function body(p: Parameters, c: ModelConfig, x: tf.Tensor, options: BodyO
     const a = attention(q, k, v, { heads: c.heads, ...(options.causal ? { causal: true } : {}), ...(options.mask ? { mask: options.mask } : {}) });
     h = tf.add(h, byPart(a, imageFrom, b, (w, part) => dense(part, g(`${w}.attn.wo`), g(`${w}.attn.bo`))));
     if (lowRank) h = tf.add(h, dense(dense(a, lowRank[2]!), lowRank[3]!));
-    let adapterInput: tf.Tensor | undefined;
-    const mlpOut = byPart(h, imageFrom, b, (w, part) => {
-      const n2 = layerNorm(part, g(`${w}.ln2.gamma`), g(`${w}.ln2.beta`));
-      // The adapter reads the shared block's normed input, the MLP's own: config.ts refuses an
-      // adapter beside an expert, so with one byPart runs once, over the whole sequence.
-      if (imageFrom === undefined) adapterInput = n2;
-      return dense(gelu(dense(n2, g(`${w}.mlp.w1`), g(`${w}.mlp.b1`))), g(`${w}.mlp.w2`), g(`${w}.mlp.b2`));
-    });
-    h = tf.add(h, mlpOut);
+    const normed = (w: string, part: tf.Tensor): tf.Tensor => layerNorm(part, g(`${w}.ln2.gamma`), g(`${w}.ln2.beta`));
+    const mlp = (w: string, n2: tf.Tensor): tf.Tensor => dense(gelu(dense(n2, g(`${w}.mlp.w1`), g(`${w}.mlp.b1`))), g(`${w}.mlp.w2`), g(`${w}.mlp.b2`));
     if (options.generation && c.generationAdapter) {
-      if (!adapterInput) throw new Error('generationAdapter beside an image expert: config.ts should have refused it');
+      // The adapter reads the MLP's own normed input; config.ts refuses an adapter beside an expert,
+      // so the whole sequence goes through the shared block.
+      const n2 = normed(b, h);
       const [w1, w2] = adapterParamNames(i);
-      h = tf.add(h, dense(gelu(dense(adapterInput, g(w1))), g(w2)));
+      h = tf.add(tf.add(h, mlp(b, n2)), dense(gelu(dense(n2, g(w1))), g(w2)));
+    } else {
+      h = tf.add(h, byPart(h, imageFrom, b, (w, part) => mlp(w, normed(w, part))));
     }
   }
   return layerNorm(h, g('ln_f.gamma'), g('ln_f.beta'));
