@@ -3,13 +3,20 @@
 # from bench/gpu/pack.sh beside it:
 #   OUT=/some/folder bash bench/gpu/run.sh
 # 1. unpacks Node and the runtime (setup.sh) and prints the adapter;
+#    then CHECK=1 (default): 3 pretraining steps from the committed autoregressive base at the first
+#    batch on webgpu and on wasm, same data: the logged losses must agree (a wrong GPU result, such as
+#    a dispatch the device skipped, shows here before any figure is taken) -> $OUT/check-*.jsonl;
 # 2. `unirl bench --throughput --backend webgpu`: a large fp32 product, and the pretraining step of
 #    each paradigm at GPU batches (tokens/s, TFLOP/s, data-wait share) -> $OUT/throughput.json;
-# 3. pretraining of both paradigms side by side, continuing the committed bases at the batch that
+# 3. with PROFILE=1 (default), time and count per kernel over 3 autoregressive steps at the first batch,
+#    GPU times from timestamp queries -> $OUT/profile.json;
+# 4. with SAMPLE_PROMPTS=N (default 64; 0 skips), `unirl eval` of each committed base on the first N
+#    prompts of the default set, 4 images a prompt: images/s and answers/s -> $OUT/sampling-{ar,masked}.log;
+# 5. pretraining of both paradigms side by side, continuing the committed bases at the batch that
 #    measured fastest, for $SECONDS_TRAIN seconds each, checkpointed as it goes -> $OUT/{ar,masked}.safetensors
 #    (written in place every 100 steps, so a command stopped at its limit still returns them)
 #    with their metrics -> $OUT/{ar,masked}.metrics.jsonl; the log -> $OUT/run.log.
-# Knobs (environment): SECONDS_TRAIN (default 330), SECONDS_THROUGHPUT (150), BATCHES (default 64,256,512), LR (1e-3),
+# Knobs (environment): SECONDS_TRAIN (default 330; 0 skips pretraining), SECONDS_THROUGHPUT (150), BATCHES (default 64,256,512), LR (1e-3),
 # MATMUL (4096), THROUGHPUT_STEPS (10); MODEL="--dim 32 --layers 1 --heads 2" measures and trains
 # that size from scratch instead of continuing the bases (a rehearsal on a software adapter).
 set -uo pipefail
@@ -21,6 +28,9 @@ LR=${LR:-1e-3}
 MATMUL=${MATMUL:-4096}
 THROUGHPUT_STEPS=${THROUGHPUT_STEPS:-10}
 MODEL=${MODEL:-}
+PROFILE=${PROFILE:-1}
+CHECK=${CHECK:-1}
+SAMPLE_PROMPTS=${SAMPLE_PROMPTS:-64}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/run.log") 2>&1
 started=$(date +%s)
@@ -29,11 +39,48 @@ stamp() { echo "[$(($(date +%s) - started)) s] $*"; }
 # shellcheck source=bench/gpu/setup.sh
 source bench/gpu/setup.sh
 command -v nvidia-smi >/dev/null && nvidia-smi -L
+if [ "$CHECK" = 1 ]; then
+  first=${BATCHES%%,*}
+  for b in webgpu wasm; do
+    stamp "check: 3 steps from the autoregressive base at $first+$first on $b"
+    rm -f "/tmp/unirl-check-$b".* "$OUT/check-$b.jsonl"
+    timeout -s INT -k 20 300 node dist/unirl.js pretrain --backend "$b" --init models/shapes-ar-base.safetensors --out "/tmp/unirl-check-$b.safetensors" \
+      --steps 3 --warmup 1 --batch "$first" --und-batch "$first" --log-every 1 --metrics "$OUT/check-$b.jsonl" 2>&1 | grep -E '^step|unirl pretrain:' | sed "s/^/$b: /"
+  done
+  python3 - "$OUT/check-webgpu.jsonl" "$OUT/check-wasm.jsonl" <<'PY'
+import json, sys
+def losses(f):
+    try: return [json.loads(l)["train/loss"] for l in open(f) if l.strip()]
+    except OSError: return []
+gpu, cpu = losses(sys.argv[1]), losses(sys.argv[2])
+ok = len(gpu) == len(cpu) == 3 and all(abs(g - c) <= 1e-3 * max(abs(c), 1e-6) for g, c in zip(gpu, cpu))
+print(f"CHECK {'ok' if ok else 'FAILED'}: webgpu {gpu} against wasm {cpu}")
+PY
+fi
 stamp "throughput"
 # (Capped: on the H200 the 512 rows took minutes, and the first run's command limit came before its checkpoints.)
 # shellcheck disable=SC2086
 timeout -s INT -k 20 "${SECONDS_THROUGHPUT:-150}" node dist/unirl.js bench --throughput --backend webgpu --batches "$BATCHES" --steps "$THROUGHPUT_STEPS" --matmul "$MATMUL" $MODEL --out "$OUT/throughput.json" \
   || stamp "throughput failed (exit $?)"
+
+if [ "$PROFILE" = 1 ]; then
+  stamp "profile"
+  first=${BATCHES%%,*}
+  # shellcheck disable=SC2086
+  UNIRL_WEBGPU_TIMESTAMPS=1 timeout -s INT -k 20 120 node dist/unirl.js bench --throughput --profile --backend webgpu --paradigm autoregressive \
+    --batches "$first" --steps 3 --matmul 0 $MODEL --out "$OUT/profile.json" || stamp "profile failed (exit $?)"
+fi
+if [ "$SAMPLE_PROMPTS" -gt 0 ]; then
+  head -n "$SAMPLE_PROMPTS" examples/prompts/shapes-geneval.jsonl >/tmp/unirl-sample-prompts.jsonl
+  for p in ar masked; do
+    stamp "sampling: $p base, $SAMPLE_PROMPTS prompts x 4"
+    rm -rf "/tmp/unirl-eval-$p"
+    UNIRL_BACKEND=webgpu timeout -s INT -k 20 150 node dist/unirl.js eval --checkpoint "models/shapes-$p-base.safetensors" \
+      --metadata /tmp/unirl-sample-prompts.jsonl --n 4 --out "/tmp/unirl-eval-$p" >"$OUT/sampling-$p.log" 2>&1 || stamp "sampling $p failed (exit $?)"
+    tail -n 3 "$OUT/sampling-$p.log"
+  done
+fi
+[ "$SECONDS_TRAIN" -gt 0 ] || { stamp "done (no pretraining)"; ls -la "$OUT"; exit 0; }
 
 # The batch with the most examples a second (the smallest asked for when the benchmark failed).
 best=$(python3 - "$OUT/throughput.json" "$BATCHES" <<'PY'

@@ -91,9 +91,22 @@ async function tryWebgpu(explicit: boolean): Promise<AdapterReport> {
   await installWebgpuBackend();
   if (!(await tf.setBackend('webgpu'))) throw new Error(`the webgpu backend failed to initialise on ${describeAdapter(adapter)}`);
   guardSyncReads(tf.backend());
-  registerWebgpuKernels();
+  // UNIRL_WEBGPU_KERNELS=0 leaves tfjs' own kernels in place of ours (to tell a wrong result apart).
+  if (process.env['UNIRL_WEBGPU_KERNELS'] !== '0') registerWebgpuKernels();
   // Fewer, larger command submissions: a training step is thousands of small dispatches.
   tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 64);
+  // UNIRL_TFJS_FLAGS='{"WEBGPU_MATMUL_PROGRAM_TYPE":3}' sets tfjs flags (which matmul program, say) for a diagnosis.
+  const flags = process.env['UNIRL_TFJS_FLAGS'];
+  if (flags) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(flags);
+    } catch {
+      throw new Error(`UNIRL_TFJS_FLAGS must be a JSON object of tfjs flags, got ${flags}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`UNIRL_TFJS_FLAGS must be a JSON object of tfjs flags, got ${flags}`);
+    tf.env().setFlags(parsed as Parameters<ReturnType<typeof tf.env>['setFlags']>[0]);
+  }
   return adapter;
 }
 

@@ -130,8 +130,11 @@ export async function installWebgpuBackend(): Promise<void> {
   if (!found) throw new Error('internal: installWebgpuBackend before findAdapter');
   const { adapter } = found;
   // tfjs 4.22 asks for one feature as a nested list (['bgra8unorm-storage']); hand Dawn a flat one.
-  const requestDevice = (descriptor?: { requiredFeatures?: unknown[] }): Promise<unknown> =>
-    adapter.requestDevice(descriptor?.requiredFeatures ? { ...descriptor, requiredFeatures: descriptor.requiredFeatures.flat() } : descriptor);
+  const requestDevice = async (descriptor?: { requiredFeatures?: unknown[] }): Promise<unknown> => {
+    const device = await adapter.requestDevice(descriptor?.requiredFeatures ? { ...descriptor, requiredFeatures: descriptor.requiredFeatures.flat() } : descriptor);
+    watchDeviceErrors(device);
+    return device;
+  };
   const wrapped = new Proxy(adapter, {
     get: (target, key) => (key === 'requestDevice' ? requestDevice : (Reflect.get(target, key, target) as unknown)),
   });
@@ -157,6 +160,32 @@ export function describeAdapter(a: AdapterReport): string {
 interface WebgpuBackendInternals {
   tensorMap: { get(dataId: object): { values?: unknown } | undefined };
   readSync(dataId: object): unknown;
+  read(dataId: object): Promise<unknown>;
+}
+
+/**
+ * The first error the device reported, if any. A WebGPU error does not throw where the work was
+ * asked for: the dispatch is skipped and its output stays zeros or stale, so a step computed past
+ * a buffer over the device's binding limit (a batch too large) or an out-of-memory would train on
+ * garbage, and Dawn only prints the message. Measured: pretraining at batch 256 on the software
+ * adapter (128 MiB bindings) logged a generation loss of -1e9 and carried on.
+ */
+let deviceError: string | undefined;
+
+function watchDeviceErrors(device: unknown): void {
+  const d = device as { onuncapturederror?: (event: { error?: { message?: string } }) => void };
+  d.onuncapturederror = (event) => {
+    deviceError ??= (event.error?.message ?? 'an unnamed device error').split('\n')[0]!.trim();
+  };
+}
+
+/** Throws once the device has reported an error: nothing computed since can be trusted. */
+export function throwIfDeviceFailed(): void {
+  if (deviceError === undefined) return;
+  throw new Error(
+    `the GPU device reported an error, so results computed since are wrong and were not used: ${deviceError}` +
+      (/binding size|out of memory|OUT_OF_DEVICE_MEMORY/i.test(deviceError) ? ' (a smaller batch keeps every tensor under the device limits)' : ''),
+  );
 }
 
 /**
@@ -169,14 +198,24 @@ export function hostValues(t: import('@tensorflow/tfjs').Tensor, backend: unknow
 }
 
 /**
- * Makes a synchronous read-back on webgpu fail with a message that says what to do: in a browser
- * tfjs reads through an OffscreenCanvas, which Node does not have.
+ * Makes a synchronous read-back on webgpu fail with a message that says what to do (in a browser
+ * tfjs reads through an OffscreenCanvas, which Node does not have), and every read-back fail once
+ * the device has reported an error (throwIfDeviceFailed).
  */
 export function guardSyncReads(backend: unknown): void {
   const b = backend as WebgpuBackendInternals & { unirlGuarded?: boolean };
   if (b.unirlGuarded) return;
   b.unirlGuarded = true;
   const readSync = b.readSync.bind(b);
+  // Every value that leaves the device (a loss at log time, logits while sampling, weights for a
+  // checkpoint) passes here, after the work that made it: a device error stops the run at the first.
+  const read = b.read.bind(b);
+  b.read = async (dataId: object): Promise<unknown> => {
+    throwIfDeviceFailed();
+    const values = await read(dataId);
+    throwIfDeviceFailed();
+    return values;
+  };
   b.readSync = (dataId: object): unknown => {
     try {
       return readSync(dataId);

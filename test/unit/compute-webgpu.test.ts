@@ -8,11 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { Adam, attention, clipGlobalNorm, dense, embedding, gelu, initCompute, isSoftwareAdapter, layerNorm, Parameters, tokenNll, useFusedAdam, type ComputeInfo } from '../../daemon/compute';
+import { createImageTokenizer } from '../../daemon/tokenizers';
 import { Rng } from '../../daemon/util/random';
 import { scratchDir } from '../scratch';
 
@@ -171,6 +172,22 @@ describe('training and sampling on webgpu against wasm (the CLI, same seed and d
       assert.equal(outputs[0]!.answer, outputs[1]!.answer);
     });
   }
+
+  it('a step past the device limits stops the run with the device\'s message and writes no checkpoint', (t) => {
+    if (unavailable) return t.skip(`no WebGPU adapter here: ${unavailable}`);
+    // The generation logits are [batch, 64 image tokens, vocab] floats: pick the first batch whose
+    // logits exceed one storage binding (a dispatch WebGPU skips, leaving zeros, without throwing).
+    const limit = (tf.backend() as unknown as { device: { limits: { maxStorageBufferBindingSize: number } } }).device.limits.maxStorageBufferBindingSize;
+    const tokenizer = createImageTokenizer({ canvas: 32 }, 4);
+    const batch = Math.floor(limit / (tokenizer.length * tokenizer.vocabSize * 4)) + 1;
+    if (batch > 1024) return t.skip(`this adapter binds ${limit} bytes: a batch of ${batch} is too large for a unit test`);
+    const out = join(dir, 'over-limit.safetensors');
+    const run = spawnSync(process.execPath, [cli, 'pretrain', '--out', out, '--paradigm', 'autoregressive', '--steps', '2', '--batch', String(batch), '--und-batch', '2', '--dim', '16', '--layers', '1', '--heads', '2', '--log-every', '1', '--backend', 'webgpu'], { encoding: 'utf8' });
+    assert.notEqual(run.status, 0, 'the run must fail, not train on skipped dispatches');
+    assert.match(run.stderr, /unirl pretrain: the GPU device reported an error, so results computed since are wrong and were not used: Binding size \(\d+\)/);
+    assert.doesNotMatch(run.stderr, /^step \d/m, 'no loss computed past the error is logged');
+    assert.ok(!existsSync(out), 'no checkpoint from a failed step');
+  });
 
   it('an explicit webgpu choice with no adapter fails and says what was tried', () => {
     // Mesa's EGL cannot start on X11 without a display: no adapter by either route.
