@@ -39,23 +39,46 @@ stamp() { echo "[$(($(date +%s) - started)) s] $*"; }
 # shellcheck source=bench/gpu/setup.sh
 source bench/gpu/setup.sh
 command -v nvidia-smi >/dev/null && nvidia-smi -L
-if [ "$CHECK" = 1 ]; then
-  first=${BATCHES%%,*}
-  for b in webgpu wasm; do
-    stamp "check: 3 steps from the autoregressive base at $first+$first on $b"
-    rm -f "/tmp/unirl-check-$b".* "$OUT/check-$b.jsonl"
-    timeout -s INT -k 20 300 node dist/unirl.js pretrain --backend "$b" --init models/shapes-ar-base.safetensors --out "/tmp/unirl-check-$b.safetensors" \
-      --steps 3 --warmup 1 --batch "$first" --und-batch "$first" --log-every 1 --metrics "$OUT/check-$b.jsonl" 2>&1 | grep -E '^step|unirl pretrain:' | sed "s/^/$b: /"
-  done
-  python3 - "$OUT/check-webgpu.jsonl" "$OUT/check-wasm.jsonl" <<'PY'
+# check NAME BACKEND BATCH [ENV=VALUE | --option value ...]: 3 steps from the autoregressive base -> $OUT/check-NAME.jsonl
+check() {
+  local name=$1 backend=$2 batch=$3
+  shift 3
+  local envs=() opts=()
+  for a in "$@"; do if [[ $a == *=* && $a != --* ]]; then envs+=("$a"); else opts+=("$a"); fi; done
+  stamp "check $name: 3 steps from the autoregressive base at $batch+$batch on $backend $*"
+  rm -f /tmp/unirl-check.* "$OUT/check-$name.jsonl"
+  env "${envs[@]}" timeout -s INT -k 20 300 node dist/unirl.js pretrain --backend "$backend" --init models/shapes-ar-base.safetensors --out /tmp/unirl-check.safetensors \
+    --steps 3 --warmup 1 --batch "$batch" --und-batch "$batch" --log-every 1 --metrics "$OUT/check-$name.jsonl" "${opts[@]}" 2>&1 | grep -E '^step|unirl pretrain:' | sed "s/^/$name: /"
+}
+# agrees NAME REFERENCE: prints CHECK ok|FAILED and succeeds when the two runs' losses agree to 1e-3.
+agrees() {
+  python3 - "$OUT/check-$1.jsonl" "$OUT/check-$2.jsonl" "$1" <<'PY'
 import json, sys
 def losses(f):
     try: return [json.loads(l)["train/loss"] for l in open(f) if l.strip()]
     except OSError: return []
 gpu, cpu = losses(sys.argv[1]), losses(sys.argv[2])
 ok = len(gpu) == len(cpu) == 3 and all(abs(g - c) <= 1e-3 * max(abs(c), 1e-6) for g, c in zip(gpu, cpu))
-print(f"CHECK {'ok' if ok else 'FAILED'}: webgpu {gpu} against wasm {cpu}")
+print(f"CHECK {sys.argv[3]} {'ok' if ok else 'FAILED'}: webgpu {gpu} against wasm {cpu}")
+sys.exit(0 if ok else 1)
 PY
+}
+if [ "$CHECK" = 1 ]; then
+  first=${BATCHES%%,*}
+  check wasm wasm "$first"
+  check webgpu webgpu "$first"
+  if ! agrees webgpu wasm; then
+    # Bisect: a smaller batch (a size-dependent program), then each of our own webgpu replacements off.
+    check wasm-8 wasm 8
+    check webgpu-8 webgpu 8
+    agrees webgpu-8 wasm-8
+    check webgpu-stock-kernels webgpu "$first" UNIRL_WEBGPU_KERNELS=0
+    agrees webgpu-stock-kernels wasm
+    check webgpu-packed-matmul webgpu "$first" 'UNIRL_TFJS_FLAGS={"WEBGPU_MATMUL_PROGRAM_TYPE":3}'
+    agrees webgpu-packed-matmul wasm
+    check webgpu-no-workers webgpu "$first" --data-workers 0
+    agrees webgpu-no-workers wasm
+  fi
 fi
 stamp "throughput"
 # (Capped: on the H200 the 512 rows took minutes, and the first run's command limit came before its checkpoints.)
