@@ -125,6 +125,27 @@ describe('webgpu backend', () => {
     gpu.values.forEach((v, i) => assertClose(v, cpu.values[i]!, `${['parameter', 'm', 'v'][i % 3]} ${Math.floor(i / 3)}`));
   });
 
+  it('token NLL past 2^24 logits: each row picks its own target (flat indices that large are not exact on webgpu)', async (t) => {
+    if (unavailable) return t.skip(`no WebGPU adapter here: ${unavailable}`);
+    // Generation logits at batch 72: [72 x 64 rows, 3761 classes], 17.3 M values, the last rows past 2^24.
+    const [rows, classes] = [72 * 64, 3761];
+    const value = (i: number): number => ((i * 2654435761) % 1000) / 250;
+    const logits = tf.tensor2d(Float32Array.from({ length: rows * classes }, (_, i) => value(i)), [rows, classes]);
+    const targets = Int32Array.from({ length: rows }, (_, r) => (r * 37 + 11) % classes);
+    const nll = tokenNll(logits, tf.tensor1d(targets, 'int32'));
+    const got = (await nll.data()) as Float32Array;
+    assert.ok((rows - 1) * classes > 2 ** 24, 'the last rows lie past 2^24');
+    for (let r = rows - 40; r < rows; r++) {
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) max = Math.max(max, value(r * classes + c));
+      let sum = 0;
+      for (let c = 0; c < classes; c++) sum += Math.exp(value(r * classes + c) - max);
+      const want = max + Math.log(sum) - value(r * classes + targets[r]!);
+      assert.ok(Math.abs(got[r]! - want) < 1e-3, `row ${r}: ${got[r]} against ${want}`);
+    }
+    tf.dispose([logits, nll]);
+  });
+
   it('clips the global norm on the device (many gradients, beyond one shader stage\'s bindings)', async (t) => {
     if (unavailable) return t.skip(`no WebGPU adapter here: ${unavailable}`);
     const grads = new Map(Array.from({ length: 20 }, (_, i) => [`g${i}`, tf.fill([3], i + 1)] as const));
