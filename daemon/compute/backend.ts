@@ -13,7 +13,7 @@ import { installNativeKernels, setNativeMatMuls, setWasmFixes } from './wasm-ker
 import { registerLeanGradients } from './gradients';
 import { KERNELS } from './wasm-kernels';
 import { registerWebgpuKernels } from './webgpu-kernels';
-import { describeAdapter, findAdapter, guardSyncReads, installWebgpuBackend, type AdapterReport } from './webgpu';
+import { describeAdapter, findAdapter, guardReads, installWebgpuBackend, type AdapterReport } from './webgpu';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -90,7 +90,7 @@ async function tryWebgpu(explicit: boolean): Promise<AdapterReport> {
   if (adapter.software && !explicit) throw new Error(`only a software adapter, ${describeAdapter(adapter)}, slower than wasm (ask for --backend webgpu to use it anyway)`);
   await installWebgpuBackend();
   if (!(await tf.setBackend('webgpu'))) throw new Error(`the webgpu backend failed to initialise on ${describeAdapter(adapter)}`);
-  guardSyncReads(tf.backend());
+  guardReads(tf.backend());
   // UNIRL_WEBGPU_KERNELS=0 leaves tfjs' own kernels in place of ours (to tell a wrong result apart).
   if (process.env['UNIRL_WEBGPU_KERNELS'] !== '0') registerWebgpuKernels();
   // Fewer, larger command submissions: a training step is thousands of small dispatches.

@@ -202,7 +202,7 @@ export function hostValues(t: import('@tensorflow/tfjs').Tensor, backend: unknow
  * tfjs reads through an OffscreenCanvas, which Node does not have), and every read-back fail once
  * the device has reported an error (throwIfDeviceFailed).
  */
-export function guardSyncReads(backend: unknown): void {
+export function guardReads(backend: unknown): void {
   const b = backend as WebgpuBackendInternals & { unirlGuarded?: boolean };
   if (b.unirlGuarded) return;
   b.unirlGuarded = true;
