@@ -31,6 +31,7 @@ MODEL=${MODEL:-}
 PROFILE=${PROFILE:-1}
 CHECK=${CHECK:-1}
 SAMPLE_PROMPTS=${SAMPLE_PROMPTS:-64}
+first=${BATCHES%%,*}    # the check and the profile run at the first batch asked for
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/run.log") 2>&1
 started=$(date +%s)
@@ -64,7 +65,6 @@ sys.exit(0 if ok else 1)
 PY
 }
 if [ "$CHECK" = 1 ]; then
-  first=${BATCHES%%,*}
   check wasm wasm "$first"
   check webgpu webgpu "$first"
   if ! agrees webgpu wasm; then
@@ -88,7 +88,6 @@ timeout -s INT -k 20 "${SECONDS_THROUGHPUT:-150}" node dist/unirl.js bench --thr
 
 if [ "$PROFILE" = 1 ]; then
   stamp "profile"
-  first=${BATCHES%%,*}
   # shellcheck disable=SC2086
   UNIRL_WEBGPU_TIMESTAMPS=1 timeout -s INT -k 20 120 node dist/unirl.js bench --throughput --profile --backend webgpu --paradigm autoregressive \
     --batches "$first" --steps 3 --matmul 0 $MODEL --out "$OUT/profile.json" || stamp "profile failed (exit $?)"

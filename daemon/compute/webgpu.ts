@@ -180,7 +180,7 @@ function watchDeviceErrors(device: unknown): void {
 }
 
 /** Throws once the device has reported an error: nothing computed since can be trusted. */
-export function throwIfDeviceFailed(): void {
+function throwIfDeviceFailed(): void {
   if (deviceError === undefined) return;
   throw new Error(
     `the GPU device reported an error, so results computed since are wrong and were not used: ${deviceError}` +
