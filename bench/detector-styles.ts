@@ -62,6 +62,7 @@ import { renderFiltered } from './styles/filtered-family';
 import { renderPixelart } from './styles/pixelart-family';
 import { renderPolygon } from './styles/polygon-family';
 import { renderSdf } from './styles/sdf-family';
+import { renderVector } from './styles/vector-family';
 import { blankCanvas, drawObjects, familyObject } from './styles/training-family';
 
 interface StyleRow {
@@ -95,6 +96,9 @@ const ROWS: StyleRow[] = [
   // A sixth, written in session 30 by a session that never read detector code, first scored with
   // the committed weights and two retrained candidates, after their rules were set (styles/pixelart-family.ts).
   { name: 'held out: pixel art (a sixth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderPixelart(scene, canvas, rng) },
+  // A seventh, written in session 33 by a session that never read detector or training-family code,
+  // first scored with the committed weights and candidate 7 after its rule was set (styles/vector-family.ts).
+  { name: 'held out: vector paths (a seventh program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderVector(scene, canvas, rng) },
 ];
 
 /** Every scene of the prompts (n a prompt, drawn from `seed`) in the row's style. */
