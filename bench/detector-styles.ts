@@ -58,6 +58,7 @@ import { DEFAULT_WORLD, objectBox, parseMetadataLines, renderScene, sampleScene,
 import { Calibration, judgeDetections, learnedDetector, ObjectTally, TagTally } from './detector-measure';
 import { jpegRoundTrip } from './degrade';
 import { HELDOUT_STYLES, legibility, renderHeldout } from './styles/heldout-family';
+import { renderBrush } from './styles/brush-family';
 import { renderFiltered } from './styles/filtered-family';
 import { renderPixelart } from './styles/pixelart-family';
 import { renderPolygon } from './styles/polygon-family';
@@ -99,6 +100,9 @@ const ROWS: StyleRow[] = [
   // A seventh, written in session 33 by a session that never read detector or training-family code,
   // first scored with the committed weights and candidate 7 after its rule was set (styles/vector-family.ts).
   { name: 'held out: vector paths (a seventh program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderVector(scene, canvas, rng) },
+  // An eighth, written in session 33 after the seventh was scored, by a session that read no detector,
+  // family or other style code and did not know the seventh's results (styles/brush-family.ts).
+  { name: 'held out: round brush (an eighth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderBrush(scene, canvas, rng) },
 ];
 
 /** Every scene of the prompts (n a prompt, drawn from `seed`) in the row's style. */
