@@ -429,7 +429,17 @@ export function describeRegion(region: Region): Float32Array {
       [x1, y1, x2, y2] = [Math.min(x1, i), Math.min(y1, j), Math.max(x2, i + 1), Math.max(y2, j + 1)];
     }
   }
-  // Every pixel of the region is at least half its colour, so its centre is on: never empty.
+  if (x2 < 0) {
+    // A region of pixels barely over half with weaker ones all round (a thin stroke in a haze)
+    // can leave no sample between centres at half: its own pixels are then its outline.
+    region.mask.forEach((on, p) => {
+      if (!on) return;
+      const gx = (p % w) + 1;
+      const gy = Math.floor(p / w) + 1;
+      for (let j = gy * k; j < (gy + 1) * k; j++) fine.fill(1, j * gw * k + gx * k, j * gw * k + (gx + 1) * k);
+      [x1, y1, x2, y2] = [Math.min(x1, gx * k), Math.min(y1, gy * k), Math.max(x2, (gx + 1) * k), Math.max(y2, (gy + 1) * k)];
+    });
+  }
   const fw = x2 - x1;
   const fh = y2 - y1;
   const mask = new Uint8Array(fw * fh);

@@ -20,7 +20,7 @@ import {
 } from '../../daemon/geneval';
 import weightsFile from '../../daemon/geneval/shape-classifier.json';
 import { Rng } from '../../daemon/util/random';
-import { CLASSES, COLORS, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
+import { CLASSES, COLOR_RGB, COLORS, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
 import { FALSE_POSITIVE_CASES } from '../../bench/styles/false-positives';
 import { renderFiltered } from '../../bench/styles/filtered-family';
 import { renderPixelart } from '../../bench/styles/pixelart-family';
@@ -117,6 +117,18 @@ describe('segmentation', () => {
     assert.ok(Math.abs(at(14, 12) - 0.3) < 0.02, `faint red ${at(14, 12)}`);
     assert.equal(at(9, 12), 0, 'a faint pixel of another colour is not this region');
     assert.equal(at(14, 10), 0, 'background');
+  });
+
+  it('reads a region of pixels barely over half, with fainter ones all round, by its own pixels', () => {
+    // A diagonal stroke at 0.52 on a 0.3 haze: bilinear samples between centres stay under half.
+    const image: RgbImage = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) };
+    const green = COLOR_RGB.green;
+    const mix = (w: number): number[] => green.map((v) => Math.round(128 + w * (v - 128)));
+    for (let y = 8; y < 24; y++) for (let x = 8; x < 24; x++) image.data.set(mix(0.3), (y * 32 + x) * 3);
+    for (let i = 0; i < 14; i++) image.data.set(mix(0.52), ((9 + i) * 32 + 9 + i) * 3);
+    const regions = findRegions(image);
+    assert.equal(regions.length, 1);
+    assert.ok(describeRegion(regions[0]!).every(Number.isFinite), 'a finite descriptor');
   });
 
   it('keeps specks below 1.2% of the image out', () => {
