@@ -100,8 +100,9 @@ const ROWS: StyleRow[] = [
   // A seventh, written in session 33 by a session that never read detector or training-family code,
   // first scored with the committed weights and candidate 7 after its rule was set (styles/vector-family.ts).
   { name: 'held out: vector paths (a seventh program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderVector(scene, canvas, rng) },
-  // An eighth, written in session 33 after the seventh was scored, by a session that read no detector,
-  // family or other style code and did not know the seventh's results (styles/brush-family.ts).
+  // An eighth, written in session 33 by a session that read no detector, family or other style code,
+  // to a brief written after the seventh's failures were known (triangles pointing four ways, thin to
+  // thick walls): not blind to them (styles/brush-family.ts).
   { name: 'held out: round brush (an eighth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderBrush(scene, canvas, rng) },
 ];
 

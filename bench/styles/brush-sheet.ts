@@ -7,12 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { defaultPromptSet } from '../../daemon/util/paths';
 import { Rng } from '../../daemon/util/random';
-import { BACKGROUND_RGB, CLASSES, COLORS, COLOR_RGB, sizeRange, type ShapeClass } from '../../daemon/world/definition';
+import { CLASSES, COLORS, COLOR_RGB, sizeRange, type ShapeClass } from '../../daemon/world/definition';
 import { parseMetadataLines } from '../../daemon/world/metadata';
 import type { RgbImage } from '../../daemon/world/render';
 import { objectBox, sampleScene, type Scene, type SceneObject } from '../../daemon/world/scene';
 import { planBrush, renderBrush, type BrushPlan } from './brush-family';
-import { checkReport, drawsAlikeFromOneState, styleSheetMain } from './sheet';
+import { backgroundBlend, checkReport, drawsAlikeFromOneState, isBackground, styleSheetMain } from './sheet';
 
 interface Drawn {
   scene: Scene;
@@ -71,33 +71,11 @@ function promptScenes(rng: Rng): { drawn: Drawn[]; skipped: number } {
   return { drawn, skipped };
 }
 
-const BG = BACKGROUND_RGB;
-
-/** Where a pixel lies on the line from the background to a colour: alpha (0 = background) and the distance off that line. */
-function blendOf(image: RgbImage, x: number, y: number, rgb: readonly number[]): { alpha: number; off: number } {
-  const i = (y * image.width + x) * 3;
-  let dot = 0;
-  let norm = 0;
-  for (let c = 0; c < 3; c++) {
-    dot += (image.data[i + c]! - BG[c]!) * (rgb[c]! - BG[c]!);
-    norm += (rgb[c]! - BG[c]!) ** 2;
-  }
-  const alpha = dot / norm;
-  let off = 0;
-  for (let c = 0; c < 3; c++) off += (image.data[i + c]! - BG[c]! - alpha * (rgb[c]! - BG[c]!)) ** 2;
-  return { alpha, off: Math.sqrt(off) };
-}
-
-const isBackground = (image: RgbImage, x: number, y: number): boolean => {
-  const i = (y * image.width + x) * 3;
-  return image.data[i] === BG[0] && image.data[i + 1] === BG[1] && image.data[i + 2] === BG[2];
-};
-
 /** An object's coverage (alpha clamped to [0, 1]) over its box grown by 1 px, clipped to the canvas; 0 elsewhere. */
 function coverageOf(d: Drawn, o: SceneObject): (x: number, y: number) => number {
   const [x0, y0, x1, y1] = objectBox(o);
   const rgb = COLOR_RGB[o.color];
-  return (x, y) => (x < Math.max(0, x0 - 1) || y < Math.max(0, y0 - 1) || x >= Math.min(d.canvas, x1 + 1) || y >= Math.min(d.canvas, y1 + 1) ? 0 : Math.min(1, Math.max(0, blendOf(d.image, x, y, rgb).alpha)));
+  return (x, y) => (x < Math.max(0, x0 - 1) || y < Math.max(0, y0 - 1) || x >= Math.min(d.canvas, x1 + 1) || y >= Math.min(d.canvas, y1 + 1) ? 0 : Math.min(1, Math.max(0, backgroundBlend(d.image, y * d.image.width + x, rgb).alpha)));
 }
 
 const grownContains = (o: SceneObject, x: number, y: number): boolean => {
@@ -114,14 +92,14 @@ function checkPixels(all: Drawn[]): { outside: number; offBlend: number; worstOf
   for (const d of all) {
     for (let y = 0; y < d.canvas; y++) {
       for (let x = 0; x < d.canvas; x++) {
-        if (isBackground(d.image, x, y)) continue;
+        if (isBackground(d.image, y * d.image.width + x)) continue;
         coloured++;
         const owners = d.scene.objects.filter((o) => grownContains(o, x, y));
         if (owners.length !== 1) {
           outside++;
           continue;
         }
-        const { alpha, off } = blendOf(d.image, x, y, COLOR_RGB[owners[0]!.color]);
+        const { alpha, off } = backgroundBlend(d.image, y * d.image.width + x, COLOR_RGB[owners[0]!.color]);
         worstOff = Math.max(worstOff, off);
         if (off > 1.0 || alpha < -0.01 || alpha > 1.01) offBlend++;
       }
@@ -136,7 +114,7 @@ function ringOpen(d: Drawn, o: SceneObject, plan: BrushPlan): string | undefined
   const cov = coverageOf(d, o);
   const sx = Math.floor(plan.centre[0]);
   const sy = Math.floor(plan.centre[1]);
-  if (!isBackground(d.image, sx, sy)) return `centre pixel (${sx}, ${sy}) is not background`;
+  if (!isBackground(d.image, sy * d.image.width + sx)) return `centre pixel (${sx}, ${sy}) is not background`;
   const seen = new Set<number>([sy * d.canvas + sx]);
   const todo: [number, number][] = [[sx, sy]];
   while (todo.length > 0) {

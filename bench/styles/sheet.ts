@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { encodePng } from '../../daemon/util/png';
 import { Rng } from '../../daemon/util/random';
-import { CLASSES, COLORS } from '../../daemon/world/definition';
+import { BACKGROUND_RGB, CLASSES, COLORS } from '../../daemon/world/definition';
 import type { RgbImage } from '../../daemon/world/render';
 import type { Scene } from '../../daemon/world/scene';
 
@@ -35,6 +35,31 @@ export function drawsAlikeFromOneState(render: StyleRenderer, seed: number): boo
   const a = render(scene, 32, new Rng(seed));
   const b = render(scene, 32, new Rng(seed));
   return a.data.every((v, i) => v === b.data[i]);
+}
+
+/** True when pixel `pixel` (row-major index) is exactly the background. */
+export function isBackground(image: RgbImage, pixel: number): boolean {
+  const i = pixel * 3;
+  return image.data[i] === BACKGROUND_RGB[0] && image.data[i + 1] === BACKGROUND_RGB[1] && image.data[i + 2] === BACKGROUND_RGB[2];
+}
+
+/**
+ * Where a pixel lies on the line from the background to a colour: `alpha` (0 the background, 1 the
+ * colour; not clamped) and `off`, its distance from that line in RGB units. A program that only
+ * blends its colours over the background draws pixels with `off` near 0.
+ */
+export function backgroundBlend(image: RgbImage, pixel: number, rgb: readonly number[]): { alpha: number; off: number } {
+  const i = pixel * 3;
+  let dot = 0;
+  let norm = 0;
+  for (let c = 0; c < 3; c++) {
+    dot += (image.data[i + c]! - BACKGROUND_RGB[c]!) * (rgb[c]! - BACKGROUND_RGB[c]!);
+    norm += (rgb[c]! - BACKGROUND_RGB[c]!) ** 2;
+  }
+  const alpha = dot / norm;
+  let off = 0;
+  for (let c = 0; c < 3; c++) off += (image.data[i + c]! - BACKGROUND_RGB[c]! - alpha * (rgb[c]! - BACKGROUND_RGB[c]!)) ** 2;
+  return { alpha, off: Math.sqrt(off) };
 }
 
 /** A sheet's self-checks: `report` prints each named result, `held` says whether every one passed. */

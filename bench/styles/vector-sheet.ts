@@ -38,7 +38,7 @@ import {
   type Scene,
   type ShapeClass,
 } from '../../daemon/world';
-import { checkReport, styleSheetMain } from './sheet';
+import { backgroundBlend, checkReport, isBackground, styleSheetMain } from './sheet';
 import { layoutVector, pixelCoverage, rasteriseVector, renderVector, type VectorObject } from './vector-family';
 
 const failures: string[] = [];
@@ -47,19 +47,9 @@ const fail = (msg: string): void => {
 };
 const counts = { images: 0, objects: 0, pixels: 0, rings: 0, crosses: 0 };
 
-const isBackground = (img: RgbImage, i: number): boolean =>
-  img.data[i * 3] === BACKGROUND_RGB[0] && img.data[i * 3 + 1] === BACKGROUND_RGB[1] && img.data[i * 3 + 2] === BACKGROUND_RGB[2];
-
-/** Alpha of pixel i as a blend of background and rgb, or undefined when it is no such blend. */
+/** Alpha of pixel i as a blend of background and rgb (clamped), or undefined when a channel is more than 1 off that blend. */
 function blendAlpha(img: RgbImage, i: number, rgb: readonly number[]): number | undefined {
-  let num = 0;
-  let den = 0;
-  for (let k = 0; k < 3; k++) {
-    const d = (rgb[k] as number) - (BACKGROUND_RGB[k] as number);
-    num += ((img.data[i * 3 + k] as number) - (BACKGROUND_RGB[k] as number)) * d;
-    den += d * d;
-  }
-  const a = Math.max(0, Math.min(1, num / den));
+  const a = Math.max(0, Math.min(1, backgroundBlend(img, i, rgb).alpha));
   for (let k = 0; k < 3; k++) {
     const want = (BACKGROUND_RGB[k] as number) + a * ((rgb[k] as number) - (BACKGROUND_RGB[k] as number));
     if (Math.abs(want - (img.data[i * 3 + k] as number)) > 1.01) return undefined;

@@ -119,18 +119,6 @@ describe('segmentation', () => {
     assert.equal(at(14, 10), 0, 'background');
   });
 
-  it('reads a region of pixels barely over half, with fainter ones all round, by its own pixels', () => {
-    // A diagonal stroke at 0.52 on a 0.3 haze: bilinear samples between centres stay under half.
-    const image: RgbImage = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) };
-    const green = COLOR_RGB.green;
-    const mix = (w: number): number[] => green.map((v) => Math.round(128 + w * (v - 128)));
-    for (let y = 8; y < 24; y++) for (let x = 8; x < 24; x++) image.data.set(mix(0.3), (y * 32 + x) * 3);
-    for (let i = 0; i < 14; i++) image.data.set(mix(0.52), ((9 + i) * 32 + 9 + i) * 3);
-    const regions = findRegions(image);
-    assert.equal(regions.length, 1);
-    assert.ok(describeRegion(regions[0]!).every(Number.isFinite), 'a finite descriptor');
-  });
-
   it('keeps specks below 1.2% of the image out', () => {
     const image: RgbImage = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) };
     for (let i = 0; i < 12; i++) image.data.set([30, 80, 230], (5 * 32 + i) * 3);
@@ -208,6 +196,18 @@ describe('shape descriptors', () => {
       assert.ok(measure(drawn(rounded, degrees), 'fourSidesAlignment') > 0.5, `rounded square turned ${degrees}`);
       assert.ok(measure(drawn(diamond, degrees), 'fourSidesAlignment') < 0, `diamond turned ${degrees}`);
     }
+  });
+
+  it('reads a region of pixels barely over half, with fainter ones all round, by its own pixels', () => {
+    // A diagonal stroke at 0.52 on a 0.3 haze: bilinear samples between centres stay under half.
+    const image: RgbImage = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) };
+    const green = COLOR_RGB.green;
+    const mix = (w: number): number[] => green.map((v) => Math.round(128 + w * (v - 128)));
+    for (let y = 8; y < 24; y++) for (let x = 8; x < 24; x++) image.data.set(mix(0.3), (y * 32 + x) * 3);
+    for (let i = 0; i < 14; i++) image.data.set(mix(0.52), ((9 + i) * 32 + 9 + i) * 3);
+    const regions = findRegions(image);
+    assert.equal(regions.length, 1);
+    assert.ok(describeRegion(regions[0]!).every(Number.isFinite), 'a finite descriptor');
   });
   it('hardly change with size', () => {
     for (const shape of CLASSES) {
