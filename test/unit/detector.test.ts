@@ -209,6 +209,7 @@ describe('shape descriptors', () => {
     assert.equal(regions.length, 1);
     assert.ok(describeRegion(regions[0]!).every(Number.isFinite), 'a finite descriptor');
   });
+
   it('hardly change with size', () => {
     for (const shape of CLASSES) {
       const small = of(shape, 12);
