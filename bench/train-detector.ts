@@ -34,7 +34,7 @@ import { fitTemperature, trainNetwork, type Dataset } from './mlp';
  * Which drawing of the training family the weights learned from, for the label every learned score
  * carries (classifier.ts, committedClassifierLabel): change it with any change of how the family draws.
  */
-const FAMILY_REVISION = 'training family of sessions 19-30: Latin crosses drawn upright only';
+const FAMILY_REVISION = 'training family of session 34: ring walls (not broken rings) to 0.15 of the radius';
 
 const VARIANTS: Record<string, number[]> = {
   measures: SHAPE_MEASURES.map((_, i) => i),

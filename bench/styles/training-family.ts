@@ -104,7 +104,8 @@ function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number): Inside {
         (Math.abs(u - vx) <= vw && Math.abs(v) <= 1) || (Math.abs(v - hy) <= hw && Math.abs(u) <= reach);
     }
     case 'ring': {
-      const inner = uniform(rng, 0.35, 0.72);
+      // Walls from 0.65 of the radius down to 0.15 (on a small ring, under a pixel).
+      const inner = uniform(rng, 0.35, 0.85);
       return (u, v) => {
         const r2 = u * u + v * v;
         return r2 <= 1 && r2 >= inner * inner;

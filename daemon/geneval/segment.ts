@@ -16,6 +16,12 @@ import type { RgbImage } from '../world/render';
 export const MIN_AREA_FRACTION = 0.012;
 /** A pixel belongs to a colour when it is at least this much that colour (and the rest background). */
 export const FOREGROUND_WEIGHT = 0.5;
+/**
+ * Pieces of one colour too small to be objects are joined through pixels at least this much that
+ * colour: an anti-aliased stroke under a pixel wide (a small ring's thin wall) has no pixel above
+ * half its colour on its diagonal runs, and falls apart into specks at FOREGROUND_WEIGHT alone.
+ */
+export const FAINT_WEIGHT = 0.25;
 
 /** Label 0 is the background; label 1 + i is COLORS[i]. */
 const BACKGROUND = 0;
@@ -85,40 +91,79 @@ export interface Region {
   area: number;
 }
 
-/** Every region of at least the minimum area (8-neighbourhood), in scan order. */
+/**
+ * Every region of at least the minimum area (8-neighbourhood), in scan order; then the regions
+ * joined from pieces each under it (see FAINT_WEIGHT) whose pixels together reach it. A region
+ * found whole is never joined to anything, so only what would be lost as specks is joined.
+ */
 export function findRegions(image: RgbImage): Region[] {
   const { width, height } = image;
   const { labels, weights, blends } = labelForeground(image);
-  return connectedRegions(labels, width, height, BACKGROUND).map(({ label, pixels, box }) => {
-    const [x1, y1, x2, y2] = box;
-    const w = x2 - x1;
-    const h = y2 - y1;
-    const mask = new Uint8Array(w * h);
-    const regionWeights = new Float32Array(mask.length);
-    const coverage = new Float32Array((w + 2) * (h + 2));
-    for (const p of pixels) {
-      const px = p % width;
-      const py = (p / width) | 0;
-      mask[(py - y1) * w + (px - x1)] = 1;
-      regionWeights[(py - y1) * w + (px - x1)] = weights[p] as number;
-      coverage[(py - y1 + 1) * (w + 2) + (px - x1 + 1)] = weights[p] as number;
-    }
-    // The faint pixels touching the region that are a blend of its colour.
-    for (const p of pixels) {
-      const px = p % width;
-      const py = (p / width) | 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = px + dx;
-          const ny = py + dy;
-          if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
-          const q = ny * width + nx;
-          if (labels[q] === BACKGROUND && blends[q] === label) coverage[(ny - y1 + 1) * (w + 2) + (nx - x1 + 1)] = weights[q] as number;
-        }
+  const whole = connectedRegions(labels, width, height, BACKGROUND);
+  const inWhole = new Uint8Array(width * height);
+  for (const r of whole) for (const p of r.pixels) inWhole[p] = 1;
+  const faint = new Uint8Array(width * height);
+  for (let i = 0; i < faint.length; i++) if (weights[i]! >= FAINT_WEIGHT) faint[i] = blends[i]!;
+  const minArea = minimumArea(width, height);
+  const joined: LabelRegion[] = [];
+  for (const group of connectedRegions(faint, width, height, BACKGROUND, 1)) {
+    if (group.pixels.some((p) => inWhole[p] === 1)) continue;
+    const pieces = group.pixels.filter((p) => labels[p] === group.label);
+    if (pieces.length < minArea) continue;
+    joined.push({ label: group.label, pixels: pieces, box: boxOf(pieces, width) });
+  }
+  return [...whole, ...joined].map((r) => regionOf(r, width, height, labels, weights, blends));
+}
+
+/** The box [x1, y1, x2, y2) of these pixels. */
+function boxOf(pixels: Int32Array, width: number): [number, number, number, number] {
+  let [x1, y1, x2, y2] = [Infinity, Infinity, -1, -1];
+  for (const p of pixels) {
+    const x = p % width;
+    const y = (p - x) / width;
+    x1 = Math.min(x1, x);
+    y1 = Math.min(y1, y);
+    x2 = Math.max(x2, x);
+    y2 = Math.max(y2, y);
+  }
+  return [x1, y1, x2 + 1, y2 + 1];
+}
+
+/** A region's mask, colour weights and coverage from its pixels. */
+function regionOf({ label, pixels, box }: LabelRegion, width: number, height: number, labels: Uint8Array, weights: Float32Array, blends: Uint8Array): Region {
+  const [x1, y1, x2, y2] = box;
+  const w = x2 - x1;
+  const h = y2 - y1;
+  const mask = new Uint8Array(w * h);
+  const regionWeights = new Float32Array(mask.length);
+  const coverage = new Float32Array((w + 2) * (h + 2));
+  for (const p of pixels) {
+    const px = p % width;
+    const py = (p / width) | 0;
+    mask[(py - y1) * w + (px - x1)] = 1;
+    regionWeights[(py - y1) * w + (px - x1)] = weights[p] as number;
+    coverage[(py - y1 + 1) * (w + 2) + (px - x1 + 1)] = weights[p] as number;
+  }
+  // The faint pixels touching the region that are a blend of its colour.
+  for (const p of pixels) {
+    const px = p % width;
+    const py = (p / width) | 0;
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = px + dx;
+        const ny = py + dy;
+        if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+        const q = ny * width + nx;
+        if (labels[q] === BACKGROUND && blends[q] === label) coverage[(ny - y1 + 1) * (w + 2) + (nx - x1 + 1)] = weights[q] as number;
       }
     }
-    return { color: COLORS[label - 1]!, box, mask, weights: regionWeights, coverage, area: pixels.length };
-  });
+  }
+  return { color: COLORS[label - 1]!, box, mask, weights: regionWeights, coverage, area: pixels.length };
+}
+
+/** The fewest pixels a region of an image this size must have (MIN_AREA_FRACTION). */
+function minimumArea(width: number, height: number): number {
+  return Math.max(4, Math.round(MIN_AREA_FRACTION * width * height));
 }
 
 /** A region of one label: its pixel indices and its box [x1, y1, x2, y2) in pixels. */
@@ -130,12 +175,11 @@ export interface LabelRegion {
 
 /**
  * The 8-connected regions of equal labels other than `background`, in scan order, those smaller
- * than MIN_AREA_FRACTION of the image left out (specks are not objects). Both detectors segment
- * with it.
+ * than `minArea` (by default MIN_AREA_FRACTION of the image) left out: specks are not objects.
+ * Both detectors segment with it.
  */
-export function connectedRegions(labels: Uint8Array, width: number, height: number, background: number): LabelRegion[] {
+export function connectedRegions(labels: Uint8Array, width: number, height: number, background: number, minArea = minimumArea(width, height)): LabelRegion[] {
   const seen = new Uint8Array(width * height);
-  const minArea = Math.max(4, Math.round(MIN_AREA_FRACTION * width * height));
   const stack = new Int32Array(width * height);
   const pixels = new Int32Array(width * height);
   const regions: LabelRegion[] = [];

@@ -119,6 +119,48 @@ describe('segmentation', () => {
     assert.equal(at(14, 10), 0, 'background');
   });
 
+  it("joins the specks a thin anti-aliased ring (a wall under a pixel) falls into at half its colour into one region", () => {
+    // An annulus of outer radius 4.3 px and a 0.55 px wall, its coverage from 16 x 16 samples a pixel.
+    const image: RgbImage = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) };
+    const red = [220, 30, 30];
+    let halfCovered = 0;
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 32; x++) {
+        let hits = 0;
+        for (let k = 0; k < 256; k++) {
+          const r = Math.hypot(x + ((k % 16) + 0.5) / 16 - 16.3, y + (Math.floor(k / 16) + 0.5) / 16 - 16.1);
+          if (r <= 4.3 && r >= 3.75) hits++;
+        }
+        const a = hits / 256;
+        if (a >= 0.5) halfCovered++;
+        image.data.set(red.map((v) => Math.round(128 + a * (v - 128))), (y * 32 + x) * 3);
+      }
+    }
+    assert.ok(halfCovered >= 12, `${halfCovered} pixels at least half red: enough for a region once joined`);
+    const regions = findRegions(image);
+    assert.equal(regions.length, 1, `one region, not ${regions.length}`);
+    assert.equal(regions[0]!.color, 'red');
+    assert.deepEqual(regions[0]!.box, [12, 12, 21, 20]);
+    assert.ok(describeRegion(regions[0]!).every(Number.isFinite), 'its descriptor is finite');
+  });
+
+  it('joins nothing to a region found whole, and no specks too few together', () => {
+    const image: RgbImage = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) };
+    const blue = [30, 80, 230];
+    const faint = blue.map((v) => Math.round(128 + 0.35 * (v - 128)));
+    for (let y = 4; y < 8; y++) for (let x = 4; x < 8; x++) image.data.set(blue, (y * 32 + x) * 3);
+    // A faint trail from the square to a speck of 5 pixels: the square stays as it is, the speck is dropped.
+    for (let x = 8; x < 14; x++) image.data.set(faint, (5 * 32 + x) * 3);
+    for (let x = 14; x < 19; x++) image.data.set(blue, (5 * 32 + x) * 3);
+    // Two specks of 4 pixels joined by a faint trail: 8 pixels, under the minimum of 12.
+    for (let x = 2; x < 6; x++) image.data.set(blue, (20 * 32 + x) * 3);
+    for (let x = 6; x < 9; x++) image.data.set(faint, (20 * 32 + x) * 3);
+    for (let x = 9; x < 13; x++) image.data.set(blue, (20 * 32 + x) * 3);
+    const regions = findRegions(image);
+    assert.deepEqual(regions.map((r) => r.box), [[4, 4, 8, 8]]);
+    assert.equal(regions[0]!.area, 16);
+  });
+
   it('keeps specks below 1.2% of the image out', () => {
     const image: RgbImage = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) };
     for (let i = 0; i < 12; i++) image.data.set([30, 80, 230], (5 * 32 + i) * 3);
@@ -209,7 +251,6 @@ describe('shape descriptors', () => {
     assert.equal(regions.length, 1);
     assert.ok(describeRegion(regions[0]!).every(Number.isFinite), 'a finite descriptor');
   });
-
   it('hardly change with size', () => {
     for (const shape of CLASSES) {
       const small = of(shape, 12);
