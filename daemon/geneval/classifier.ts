@@ -165,14 +165,18 @@ export function softmax(logits: Float32Array, temperature = 1): Float32Array {
   return out;
 }
 
-/** The ensemble's probabilities: the mean of each network's softmax(logits / temperature). */
+/**
+ * The ensemble's probabilities: the mean of each network's softmax(logits / temperature). Summed in
+ * double precision and capped at 1: ten sure networks' float32 shares add up to 1.0000001, and a
+ * confidence above 1 falls out of every calibration bin.
+ */
 export function averageProbabilities(logits: readonly Float32Array[], temperature: number): Float32Array {
-  const out = new Float32Array(OUTPUTS.length);
+  const sums = new Float64Array(OUTPUTS.length);
   for (const l of logits) {
     const p = softmax(l, temperature);
-    for (let k = 0; k < out.length; k++) out[k]! += p[k]! / logits.length;
+    for (let k = 0; k < sums.length; k++) sums[k]! += p[k]!;
   }
-  return out;
+  return Float32Array.from(sums, (s) => Math.min(1, s / logits.length));
 }
 
 /** The probability of each output for one region's descriptor. */
