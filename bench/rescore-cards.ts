@@ -49,7 +49,7 @@ const SAME_TEMPLATE_SCORE = 5e-4;
  */
 export function measureIntoCard(card: Card, r: Rescored, key: MeasurementKey, weightsLabel: string, cardName: string): void {
   const promptName = basename(key.promptFile);
-  const sameKey = (x: { imagesPerPrompt?: number; evalSeed?: number }): boolean => x.imagesPerPrompt === key.imagesPerPrompt && x.evalSeed === key.seed;
+  const sameKey = (x: { imagesPerPrompt?: number; evalSeed?: number; command?: string }): boolean => x.imagesPerPrompt === key.imagesPerPrompt && evalSeedOf(x) === key.seed;
   const reproduces = (overall: number): boolean => Math.abs(overall - r.template.overall) <= SAME_TEMPLATE_SCORE;
   const candidates = (card.scores ?? []).filter((x) => x.promptFile !== undefined && basename(x.promptFile) === promptName && sameKey(x) && x.geneval !== undefined);
   const score = candidates.find((x) => reproduces(x.geneval!.overall));
@@ -67,6 +67,16 @@ export function measureIntoCard(card: Card, r: Rescored, key: MeasurementKey, we
   m.images = r.images;
 }
 
+/**
+ * The evaluation seed of a card score or measurement: its `evalSeed`, or for scores written before
+ * cards recorded it, the `--seed` of the command that measured it (none when neither says).
+ */
+function evalSeedOf(x: { evalSeed?: number; command?: string }): number | undefined {
+  if (x.evalSeed !== undefined) return x.evalSeed;
+  const m = /(?:^|\s)--seed[ =](\d+)(?:\s|$)/.exec(x.command ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
 /** What rescoring reads and writes of a checkpoint's card. */
 export interface Card {
   scores?: CardScore[];
@@ -79,6 +89,8 @@ interface CardScore {
   promptFile?: string;
   imagesPerPrompt?: number;
   evalSeed?: number;
+  /** The command that measured it (older scores say their seed only here). */
+  command?: string;
   geneval?: { overall: number };
 }
 

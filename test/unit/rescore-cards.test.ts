@@ -57,6 +57,17 @@ describe('writing rescores into cards', () => {
     assert.equal(JSON.stringify(card), before, 'a refused rescore leaves the card as it was');
   });
 
+  it("reads the seed of a score written before cards recorded it from the score's command", () => {
+    const card = twoScaleCard();
+    const { evalSeed: _, ...older } = card.scores![0]!;
+    card.scores![0] = { ...older, command: 'unirl eval --checkpoint models/x.safetensors --n 4 --seed 0 --cfg 3' };
+    measureIntoCard(card, rescored(0.3917, 0.37), key, 'weights B', 'card.json');
+    assert.equal(card.genevalByDetector!.measurements![0]!.learned.overall, 0.37);
+    // Without a seed in either place the score is no key's: refused.
+    card.scores![0] = { ...older, command: 'unirl eval --checkpoint models/x.safetensors --n 4' };
+    assert.throws(() => measureIntoCard(card, rescored(0.3917, 0.36), key, 'weights C', 'card.json'), /not the card's images/);
+  });
+
   it('starts the measurements of a card whose note said it was never re-scored', () => {
     const card: Card = { scores: [{ set: 'full', promptFile: 'examples/prompts/shapes-geneval.jsonl', imagesPerPrompt: 4, evalSeed: 0, geneval: { overall: 0.1606 } }], genevalByDetector: { note: 'Not re-scored with the learned detector.' } };
     measureIntoCard(card, rescored(0.161, 0.1152), key, 'weights A', 'card.json');
