@@ -43,9 +43,10 @@ const SAME_TEMPLATE_SCORE = 5e-4;
 /**
  * Writes a rescore's learned-detector scores (of the weights `weightsLabel` names) into the card's
  * measurement of the score these images reproduce (the same prompt file, images a prompt and seed,
- * and the template detector's overall: a card may hold one prompt file at two guidance scales); the
- * scores replaced are kept as `learnedBefore` with the weights they came from. Images that reproduce
- * no card score are refused, naming the card's.
+ * and the template detector's overall: a card may hold one prompt file at two guidance scales), or
+ * of the measurement already on the card whose template number they reproduce; the scores replaced
+ * are kept as `learnedBefore` with the weights they came from. Images that reproduce neither are
+ * refused, naming the card's scores.
  */
 export function measureIntoCard(card: Card, r: Rescored, key: MeasurementKey, weightsLabel: string, cardName: string): void {
   const promptName = basename(key.promptFile);
@@ -53,12 +54,14 @@ export function measureIntoCard(card: Card, r: Rescored, key: MeasurementKey, we
   const reproduces = (overall: number): boolean => Math.abs(overall - r.template.overall) <= SAME_TEMPLATE_SCORE;
   const candidates = (card.scores ?? []).filter((x) => x.promptFile !== undefined && basename(x.promptFile) === promptName && sameKey(x) && x.geneval !== undefined);
   const score = candidates.find((x) => reproduces(x.geneval!.overall));
-  if (!score) {
+  // A measurement already on the card is of the images its template number names, even where no
+  // card score holds them (the full set at a guidance the card scored only the quick set at).
+  const earlier = card.genevalByDetector?.measurements?.find((x) => x.set.includes(promptName) && sameKey(x) && reproduces(x.template.overall));
+  if (!score && !earlier) {
     const theirs = candidates.map((x) => x.geneval!.overall.toFixed(4)).join(', ') || 'none';
     throw new Error(`${cardName}: the template detector gives ${r.template.overall.toFixed(4)} on these images; the card's scores of ${promptName}, ${key.imagesPerPrompt} images a prompt, seed ${key.seed}: ${theirs}: not the card's images`);
   }
-  const earlier = card.genevalByDetector?.measurements?.find((x) => x.set.includes(promptName) && sameKey(x) && reproduces(x.template.overall));
-  const m = earlier ?? firstMeasurement(card, score, key);
+  const m = earlier ?? firstMeasurement(card, score!, key);
   if (!earlier) m.template = rounded(r.template);
   else if (m.learnedWeights !== weightsLabel) m.learnedBefore = { ...m.learned, weights: m.learnedWeights ?? 'unirl-shape-classifier/2: the five networks of sessions 9-19, which read a region from its half-covered pixels' };
   m.learnedWeights = weightsLabel;

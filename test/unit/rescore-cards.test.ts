@@ -63,9 +63,19 @@ describe('writing rescores into cards', () => {
     card.scores![0] = { ...older, command: 'unirl eval --checkpoint models/x.safetensors --n 4 --seed 0 --cfg 3' };
     measureIntoCard(card, rescored(0.3917, 0.37), key, 'weights B', 'card.json');
     assert.equal(card.genevalByDetector!.measurements![0]!.learned.overall, 0.37);
-    // Without a seed in either place the score is no key's: refused.
-    card.scores![0] = { ...older, command: 'unirl eval --checkpoint models/x.safetensors --n 4' };
-    assert.throws(() => measureIntoCard(card, rescored(0.3917, 0.36), key, 'weights C', 'card.json'), /not the card's images/);
+    // Without a seed in either place the score is no key's: on a card with no measurement yet, refused.
+    const bare: Card = { scores: [{ ...older, command: 'unirl eval --checkpoint models/x.safetensors --n 4' }] };
+    assert.throws(() => measureIntoCard(bare, rescored(0.3915, 0.36), key, 'weights C', 'card.json'), /seed 0: none: not the card's images/);
+  });
+
+  it('re-measures images no card score holds when a measurement on the card names their template number', () => {
+    const card = twoScaleCard();
+    card.scores = card.scores!.slice(1);
+    measureIntoCard(card, rescored(0.3917, 0.372), key, 'weights B', 'card.json');
+    const [first] = card.genevalByDetector!.measurements!;
+    assert.equal(first!.learned.overall, 0.372);
+    assert.equal(first!.learnedBefore?.weights, 'weights A');
+    assert.throws(() => measureIntoCard(card, rescored(0.4, 0.38), key, 'weights B', 'card.json'), /gives 0\.4000 on these images; .*: 0\.5600: not the card's images/);
   });
 
   it('starts the measurements of a card whose note said it was never re-scored', () => {
