@@ -58,12 +58,13 @@ describe('writing rescores into cards', () => {
   });
 
   it("reads the seed of a score written before cards recorded it from the score's command", () => {
-    const card = twoScaleCard();
-    const { evalSeed: _, ...older } = card.scores![0]!;
-    card.scores![0] = { ...older, command: 'unirl eval --checkpoint models/x.safetensors --n 4 --seed 0 --cfg 3' };
-    measureIntoCard(card, rescored(0.3917, 0.37), key, 'weights B', 'card.json');
+    // Cards with no measurement yet, so only the score itself can say whose images these are.
+    const { evalSeed: _, ...older } = twoScaleCard().scores![0]!;
+    const card: Card = { scores: [{ ...older, command: 'unirl eval --checkpoint models/x.safetensors --n 4 --seed 0 --cfg 3' }] };
+    measureIntoCard(card, rescored(0.3915, 0.37), key, 'weights B', 'card.json');
+    assert.equal(card.genevalByDetector!.measurements!.length, 1);
     assert.equal(card.genevalByDetector!.measurements![0]!.learned.overall, 0.37);
-    // Without a seed in either place the score is no key's: on a card with no measurement yet, refused.
+    // Without a seed in either place the score is no key's: refused.
     const bare: Card = { scores: [{ ...older, command: 'unirl eval --checkpoint models/x.safetensors --n 4' }] };
     assert.throws(() => measureIntoCard(bare, rescored(0.3915, 0.36), key, 'weights C', 'card.json'), /seed 0: none: not the card's images/);
   });
