@@ -48,6 +48,8 @@ export interface DataOptions {
   degradedShare: number;
   /** Draw no picture for two answers (trainingScene's `legible`). */
   legible?: boolean;
+  /** Point 40% of triangles down, left or right (trainingScene's `trianglesFourWays`). */
+  trianglesFourWays?: boolean;
 }
 
 /** Labelled region descriptors from `scenes` random images. */
@@ -64,7 +66,7 @@ export function labelledRegions(o: DataOptions): Dataset {
       continue;
     }
     const side = rng.float() < 0.75 ? 32 : 64;
-    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true });
+    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true, trianglesFourWays: o.trianglesFourWays === true });
     const { image, scale } = rng.float() < o.degradedShare ? degrade(scene.image, rng, side === 32) : { image: scene.image, scale: 1 };
     // Pixels each object owns in the drawn scene (at the degraded image's scale).
     const ownedArea = new Map<number, number>();

@@ -6,8 +6,9 @@
  * inputs the network sees: the shape measures, the coarse picture, or both), drawn and degraded. The held-out family
  * is never drawn here.
  *
- * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--out FILE] [--cache DIR] [--weights FILE ...]`
+ * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--triangles-four-ways] [--out FILE] [--cache DIR] [--weights FILE ...]`
  * `--legible` draws the training family with no picture taught for two answers (trainingScene).
+ * `--triangles-four-ways` points 40% of its triangles down, left or right (trainingScene).
  * `--compare` trains all three variants and prints their validation table before writing the
  * chosen one (`--variant`, default both). `--members K` trains K networks from seeds seed ..
  * seed + K - 1 on the same regions, an ensemble whose probabilities are averaged (classifier.ts).
@@ -139,6 +140,7 @@ function main(): void {
       'weight-decay': { type: 'string' },
       variant: { type: 'string' },
       legible: { type: 'boolean' },
+      'triangles-four-ways': { type: 'boolean' },
       compare: { type: 'boolean' },
       merge: { type: 'boolean' },
       out: { type: 'string' },
@@ -156,7 +158,10 @@ function main(): void {
   const weightDecay = Number(values['weight-decay'] ?? 1e-3);
   const chosen = values.variant ?? 'both';
   const out = values.out ?? 'daemon/geneval/shape-classifier.json';
-  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}) };
+  const fourWays = values['triangles-four-ways'] === true;
+  // Options a default run leaves out, so the regions' cache keys of the default family stay as they were.
+  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}) };
+  const family = `${FAMILY_REVISION}${fourWays ? '; 40% of triangles pointing down, left or right' : ''}`;
   const t0 = Date.now();
   // Weights learn from drawn and degraded scenes alike; the temperature is fitted on drawn scenes
   // only (GenEval scores images a program drew: a model's decoded tokens or another renderer's),
@@ -206,7 +211,7 @@ function main(): void {
         descriptors: files[0]!.provenance['descriptors'],
         // The networks' own families (an ensemble may join weights trained on different ones); a
         // file older than the family field learned from the family this trainer draws.
-        family: [...new Set(files.map((f) => (typeof f.provenance['family'] === 'string' ? f.provenance['family'] : FAMILY_REVISION)))].join(' + '),
+        family: [...new Set(files.map((f) => (typeof f.provenance['family'] === 'string' ? f.provenance['family'] : family)))].join(' + '),
       });
       lines.push(row(`${merged.networks.length} networks merged`, calibrate(merged)));
       save(merged, values.out);
@@ -255,12 +260,12 @@ function main(): void {
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!result) throw new Error(`unknown variant ${chosen}`);
   result.provenance = {
-    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}`,
+    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}${fourWays ? ' --triangles-four-ways' : ''}`,
     trainingRegions: train.n,
     variant: chosen,
     descriptors: `describeRegion: each region read from its sub-pixel outline (its coverage interpolated onto about ${SUBPIXEL_SIDE} points a side, taken at one half), since session 20`,
-    family: FAMILY_REVISION,
-    data: `training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images${values.legible ? ', no picture drawn for two answers' : ''}; random noise, speckles, blur, JPEG and 4x upscaling`,
+    family,
+    data: `training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images${values.legible ? ', no picture drawn for two answers' : ''}${fourWays ? ', 40% of triangles pointing down, left or right' : ''}; random noise, speckles, blur, JPEG and 4x upscaling`,
   };
   save(result, out);
 }

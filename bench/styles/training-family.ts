@@ -237,7 +237,8 @@ export interface FamilyObjectOptions {
   cy: number;
   size: number;
   /** Draw it exactly as the world does (hard edges, the world's inside-tests). */
-  asWorld?: boolean;
+  asWorld?: boolean;  /** Point 40% of triangles down, left or right before their turn (trainingScene's `trianglesFourWays`). */
+  trianglesFourWays?: boolean;
 }
 
 /**
@@ -247,6 +248,17 @@ export interface FamilyObjectOptions {
  */
 function maxTurn(kind: ObjectKind): number {
   return kind === 'square' || kind === 'diamond' ? 15 : 18;
+}
+
+/**
+ * The way a triangle points before its turn: up, or with `trianglesFourWays` down, left or right
+ * for 40% of them (as people draw them too; the small turn of maxTurn comes on top). Any other
+ * object, and every triangle without the option, points up and draws nothing from `rng`, so the
+ * default family's scenes are unchanged.
+ */
+function pointing(o: FamilyObjectOptions, rng: Rng): number {
+  if (o.kind !== 'triangle' || !o.trianglesFourWays || rng.float() >= 0.4) return 0;
+  return degrees(rng.pick([90, 180, 270]));
 }
 
 /** One object of the family: its style drawn at random. */
@@ -268,7 +280,7 @@ export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
     cy: o.cy,
     halfX: half * fill * Math.min(1, stretch),
     halfY: half * fill * Math.min(1, 1 / stretch),
-    angle: rng.float() < 0.5 ? 0 : degrees(uniform(rng, -maxTurn(o.kind), maxTurn(o.kind))),
+    angle: pointing(o, rng) + (rng.float() < 0.5 ? 0 : degrees(uniform(rng, -maxTurn(o.kind), maxTurn(o.kind)))),
     samples: rng.pick([1, 1, 2, 4]),
     // A bar lies along either axis.
     inside: o.kind === 'bar' && rng.float() < 0.5 ? (u, v) => inside(v, u) : inside,
@@ -350,9 +362,9 @@ export interface TrainingScene {
  * A random scene of the family: 1-4 objects on a canvas of the given side, apart from each other
  * (a "touching" object is a pair of same-coloured shapes that touch, drawn as two objects).
  * `worldShare` of class objects are drawn exactly as the world draws them; `noneShare` of objects
- * are no class.
+ * are no class. `trianglesFourWays` points 40% of triangles down, left or right (off by default).
  */
-export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean }): TrainingScene {
+export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean }): TrainingScene {
   const [min, max] = sizeRange(side);
   const gap = Math.max(2, Math.round((side * 2) / 32));
   const boxes: [number, number, number, number][] = [];
@@ -394,7 +406,7 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
       // Other programs place shapes off the pixel grid and anti-alias with their own sample
       // positions: anywhere within half a pixel of the box centre (the world's own stay on it).
       const [dx, dy] = asWorld ? [0, 0] : [rng.float() - 0.5, rng.float() - 0.5];
-      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld };
+      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true };
       if (!options.legible) objects.push(familyObject(o, rng));
       else {
         // One still sharing its picture with another answer after every try is left out of the

@@ -359,6 +359,37 @@ describe('the training family', () => {
     assert.ok(checked > 1000, `only ${checked} objects`);
   });
 
+  it('points triangles up, or with trianglesFourWays 40% of them down, left or right', () => {
+    // Which way a triangle points, from where its coverage lies against its box centre: its
+    // base side holds most of its area.
+    const pointingOf = (fourWays: boolean, rng: Rng): string => {
+      const obj = familyObject({ kind: 'triangle', color: 'red', cx: 20, cy: 20, size: 20, trianglesFourWays: fourWays }, rng);
+      const { x0, y0, width, cover } = objectCoverage(obj, 40, 40);
+      let [sx, sy, total] = [0, 0, 0];
+      cover.forEach((c, i) => {
+        sx += c * (x0 + (i % width) + 0.5 - 20);
+        sy += c * (y0 + Math.floor(i / width) + 0.5 - 20);
+        total += c;
+      });
+      const [dx, dy] = [sx / total, sy / total];
+      if (Math.abs(dy) > Math.abs(dx)) return dy > 0 ? 'up' : 'down';
+      return dx > 0 ? 'left' : 'right';
+    };
+    const count = (fourWays: boolean): Record<string, number> => {
+      const rng = new Rng(5);
+      const counts: Record<string, number> = { up: 0, down: 0, left: 0, right: 0 };
+      for (let i = 0; i < 400; i++) counts[pointingOf(fourWays, rng)]!++;
+      return counts;
+    };
+    // Without the option an apex far to one side, turned 18 degrees, can put the area a little
+    // more sideways than down, but never above the centre.
+    const up = count(false);
+    assert.ok(up.up! >= 390 && up.down === 0, JSON.stringify(up));
+    const fourWays = count(true);
+    assert.ok(fourWays.up! > 200 && fourWays.up! < 280, JSON.stringify(fourWays));
+    for (const way of ['down', 'left', 'right']) assert.ok(fourWays[way]! > 25, JSON.stringify(fourWays));
+  });
+
   it("draws its objects 'as the world draws them' with exactly the world's pixels", () => {
     // The world's inside-tests asked outside an object's box once gave squares the whole clip
     // around them and crosses arms to its edge (bench/small-shapes.ts found it).
