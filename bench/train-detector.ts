@@ -21,7 +21,7 @@
  * the scenes, seed and descriptor length match (delete it after changing how the family draws or
  * how the descriptors measure), and likewise each trained network.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { averageProbabilities, classifierLogits, classify, mergeClassifiers, DESCRIPTOR_LENGTH, describeRegion, findRegions, loadClassifier, SUBPIXEL_SIDE, OUTPUTS, SHAPE_MEASURES, type ClassifierWeights, type Region } from '../daemon/geneval';
@@ -107,11 +107,24 @@ function readKey(cache: string | undefined, name: string): string | undefined {
   return file && existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
+/**
+ * A cache file's key must be these options': one drawn with other options (another family, scene
+ * count or seed) is refused, never overwritten, so a run with a forgotten option cannot silently
+ * replace another run's regions or networks (and fit a temperature on the wrong family).
+ */
+function checkCacheKey(file: string, key: string): void {
+  const held = existsSync(`${file}.json`) ? `${file}.json` : `${file}.key`;
+  if (!existsSync(held)) return;
+  const old = readFileSync(held, 'utf8');
+  if (old !== key) throw new Error(`--cache: ${file} was made with other options (${old}), not these (${key}): give another --cache folder, or the options it was made with`);
+}
+
 /** Labelled regions, from the cache folder when it holds them for the same options. */
 function cachedRegions(cache: string | undefined, name: string, options: Parameters<typeof labelledRegions>[0]): Dataset {
   const key = JSON.stringify({ ...options, width: DESCRIPTOR_LENGTH });
   const file = cache ? join(cache, `${name}.bin`) : undefined;
-  if (file && existsSync(file) && existsSync(`${file}.json`) && readFileSync(`${file}.json`, 'utf8') === key) {
+  if (file) checkCacheKey(file, key);
+  if (file && existsSync(file) && existsSync(`${file}.json`)) {
     const bytes = readFileSync(file);
     const n = bytes.readUInt32LE(0);
     const x = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 4, bytes.byteOffset + 4 + n * DESCRIPTOR_LENGTH * 4));
@@ -123,8 +136,8 @@ function cachedRegions(cache: string | undefined, name: string, options: Paramet
     mkdirSync(cache, { recursive: true });
     const header = Buffer.alloc(4);
     header.writeUInt32LE(data.n, 0);
-    writeFileSync(file, Buffer.concat([header, Buffer.from(data.x.buffer, data.x.byteOffset, data.x.byteLength), Buffer.from(data.y.buffer, data.y.byteOffset, data.y.byteLength)]));
-    writeFileSync(`${file}.json`, key);
+    writeFileAtomic(file, Buffer.concat([header, Buffer.from(data.x.buffer, data.x.byteOffset, data.x.byteLength), Buffer.from(data.y.buffer, data.y.byteOffset, data.y.byteLength)]));
+    writeFileAtomic(`${file}.json`, key);
   }
   return data;
 }
@@ -162,6 +175,16 @@ function main(): void {
   // Options a default run leaves out, so the regions' cache keys of the default family stay as they were.
   const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}) };
   const family = `${FAMILY_REVISION}${fourWays ? '; 40% of triangles pointing down, left or right' : ''}`;
+  const files = (values.weights ?? []).map((file) => JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights);
+  // A merge fits its temperature on the family these options draw: it must be the one the
+  // networks learned from (a file older than the family field learned from this trainer's).
+  // Checked before any region is drawn.
+  if (values.merge) {
+    files.forEach((f, k) => {
+      const learned = typeof f.provenance['family'] === 'string' ? f.provenance['family'] : FAMILY_REVISION;
+      if (learned !== family) throw new Error(`--merge: ${values.weights![k]} learned from "${learned}", but these options draw "${family}": give the options it was trained with (--triangles-four-ways, --legible)`);
+    });
+  }
   const t0 = Date.now();
   // Weights learn from drawn and degraded scenes alike; the temperature is fitted on drawn scenes
   // only (GenEval scores images a program drew: a model's decoded tokens or another renderer's),
@@ -201,7 +224,6 @@ function main(): void {
   // --weights: the table for weights already trained (the committed ones, a candidate), on this
   // family's validation regions, without training; with --merge, and their networks as one ensemble.
   if (values.weights) {
-    const files = values.weights.map((file) => JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights);
     files.forEach((weights, k) => lines.push(row(values.weights![k]!, weights)));
     if (values.merge) {
       if (files.length < 2 || !values.out) throw new Error('--merge needs two --weights files or more and --out');
@@ -211,7 +233,7 @@ function main(): void {
         descriptors: files[0]!.provenance['descriptors'],
         // The networks' own families (an ensemble may join weights trained on different ones); a
         // file older than the family field learned from the family this trainer draws.
-        family: [...new Set(files.map((f) => (typeof f.provenance['family'] === 'string' ? f.provenance['family'] : family)))].join(' + '),
+        family,
       });
       lines.push(row(`${merged.networks.length} networks merged`, calibrate(merged)));
       save(merged, values.out);
@@ -228,7 +250,8 @@ function main(): void {
     // the same regions with the same options is reused from the cache folder rather than retrained.
     const key = JSON.stringify({ data: readKey(values.cache, 'train'), variant, ...options, inputs: undefined });
     const file = values.cache ? join(values.cache, `network-${variant}-${seed + member}.json`) : undefined;
-    if (file && existsSync(file) && existsSync(`${file}.key`) && readFileSync(`${file}.key`, 'utf8') === key) return JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights;
+    if (file) checkCacheKey(file, key);
+    if (file && existsSync(file) && existsSync(`${file}.key`)) return JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights;
     const t = Date.now();
     const weights = trainNetwork(train, {
       ...options,
@@ -236,8 +259,8 @@ function main(): void {
     });
     process.stderr.write(` ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
     if (file) {
-      writeFileSync(file, JSON.stringify(weights));
-      writeFileSync(`${file}.key`, key);
+      writeFileAtomic(file, JSON.stringify(weights));
+      writeFileAtomic(`${file}.key`, key);
     }
     return weights;
   };

@@ -362,7 +362,8 @@ describe('the training family', () => {
   it('points triangles up, or with trianglesFourWays 40% of them down, left or right', () => {
     // Which way a triangle points, from where its coverage lies against its box centre: its
     // base side holds most of its area.
-    const pointingOf = (fourWays: boolean, rng: Rng): string => {
+    type Way = 'up' | 'down' | 'left' | 'right';
+    const pointingOf = (fourWays: boolean, rng: Rng): Way => {
       const obj = familyObject({ kind: 'triangle', color: 'red', cx: 20, cy: 20, size: 20, trianglesFourWays: fourWays }, rng);
       const { x0, y0, width, cover } = objectCoverage(obj, 40, 40);
       let [sx, sy, total] = [0, 0, 0];
@@ -375,19 +376,19 @@ describe('the training family', () => {
       if (Math.abs(dy) > Math.abs(dx)) return dy > 0 ? 'up' : 'down';
       return dx > 0 ? 'left' : 'right';
     };
-    const count = (fourWays: boolean): Record<string, number> => {
+    const count = (fourWays: boolean): Record<Way, number> => {
       const rng = new Rng(5);
-      const counts: Record<string, number> = { up: 0, down: 0, left: 0, right: 0 };
-      for (let i = 0; i < 400; i++) counts[pointingOf(fourWays, rng)]!++;
+      const counts = { up: 0, down: 0, left: 0, right: 0 };
+      for (let i = 0; i < 400; i++) counts[pointingOf(fourWays, rng)]++;
       return counts;
     };
     // Without the option an apex far to one side, turned 18 degrees, can put the area a little
     // more sideways than down, but never above the centre.
     const up = count(false);
-    assert.ok(up.up! >= 390 && up.down === 0, JSON.stringify(up));
+    assert.ok(up.up >= 390 && up.down === 0, JSON.stringify(up));
     const fourWays = count(true);
-    assert.ok(fourWays.up! > 200 && fourWays.up! < 280, JSON.stringify(fourWays));
-    for (const way of ['down', 'left', 'right']) assert.ok(fourWays[way]! > 25, JSON.stringify(fourWays));
+    assert.ok(fourWays.up > 200 && fourWays.up < 280, JSON.stringify(fourWays));
+    for (const way of ['down', 'left', 'right'] as const) assert.ok(fourWays[way] > 25, JSON.stringify(fourWays));
   });
 
   it("draws its objects 'as the world draws them' with exactly the world's pixels", () => {

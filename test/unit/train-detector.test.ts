@@ -1,0 +1,51 @@
+/**
+ * The detector trainer's cache folder and merge, run as a user runs them (the real script, a few
+ * scenes): a cache made with other options is refused and left as it was, never overwritten, and
+ * a merge under options that draw another family than the networks learned from is refused before
+ * anything is drawn or written (its temperature would be fitted on the wrong family).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+const INSTALLED = 'daemon/geneval/shape-classifier.json';
+const dir = mkdtempSync(join(tmpdir(), 'unirl-train-detector-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function trainer(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/train-detector.ts', '--scenes', '40', '--seed', '1', ...args], { encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('bench/train-detector.ts', () => {
+  it('refuses a cache folder made with other options and leaves it as it was', () => {
+    const cache = join(dir, 'cache');
+    const first = trainer('--cache', cache, '--weights', INSTALLED);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /\| daemon\/geneval\/shape-classifier\.json \| \d/);
+    const regions = readFileSync(join(cache, 'validation.bin'));
+    const key = readFileSync(join(cache, 'validation.bin.json'), 'utf8');
+
+    const other = trainer('--cache', cache, '--triangles-four-ways', '--weights', INSTALLED);
+    assert.notEqual(other.status, 0);
+    assert.match(other.stderr, /validation\.bin was made with other options .*give another --cache folder/);
+    assert.deepEqual(readFileSync(join(cache, 'validation.bin')), regions);
+    assert.equal(readFileSync(join(cache, 'validation.bin.json'), 'utf8'), key);
+
+    // The same options as the first run still read it.
+    assert.equal(trainer('--cache', cache, '--weights', INSTALLED).status, 0);
+  });
+
+  it('refuses to merge networks under options that draw another family, before drawing or writing anything', () => {
+    const cache = join(dir, 'merge-cache');
+    const out = join(dir, 'merged.json');
+    const run = trainer('--cache', cache, '--triangles-four-ways', '--merge', '--weights', INSTALLED, '--weights', INSTALLED, '--out', out);
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /--merge: daemon\/geneval\/shape-classifier\.json learned from "training family .*", but these options draw ".*40% of triangles pointing down, left or right"/);
+    assert.equal(existsSync(out), false);
+    assert.equal(existsSync(cache), false);
+  });
+});
