@@ -16,10 +16,12 @@
  * trained (the committed file, a candidate) on the validation regions these options draw.
  * `--merge --weights A --weights B ... --out FILE` makes one ensemble of their networks (the same
  * recipe trained from several seeds: classifier.ts, mergeClassifiers), refits its temperature on
- * the calibration regions of --seed, and prints its row below theirs.
+ * the calibration regions of --seed (drawn with the same family options the networks learned
+ * from, or it refuses), and prints its row below theirs.
  * `--cache DIR` keeps the generated regions there (they take minutes to draw) and reuses them when
- * the scenes, seed and descriptor length match (delete it after changing how the family draws or
- * how the descriptors measure), and likewise each trained network.
+ * the options that drew them match (scenes, seed, family options, descriptor length), and likewise
+ * each trained network; a file made with other options is refused, not overwritten. Delete the
+ * folder after changing the code of how the family draws or how the descriptors measure.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
