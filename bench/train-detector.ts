@@ -233,8 +233,7 @@ function main(): void {
         merged: files.map((f) => f.provenance),
         command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --merge ${values.weights.map((f) => `--weights ${f}`).join(' ')}`,
         descriptors: files[0]!.provenance['descriptors'],
-        // The networks' own families (an ensemble may join weights trained on different ones); a
-        // file older than the family field learned from the family this trainer draws.
+        // Every network learned from the family these options draw (checked before drawing).
         family,
       });
       lines.push(row(`${merged.networks.length} networks merged`, calibrate(merged)));
