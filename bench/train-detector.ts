@@ -176,7 +176,10 @@ function main(): void {
   const fourWays = values['triangles-four-ways'] === true;
   // Options a default run leaves out, so the regions' cache keys of the default family stay as they were.
   const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}) };
-  const family = `${FAMILY_REVISION}${fourWays ? '; 40% of triangles pointing down, left or right' : ''}`;
+  // How the options change the family's drawing, named once for the weights' family label (which
+  // a merge checks) and their data note.
+  const drawingOptions = [...(values.legible ? ['no picture drawn for two answers'] : []), ...(fourWays ? ['40% of triangles pointing down, left or right'] : [])];
+  const family = [FAMILY_REVISION, ...drawingOptions].join('; ');
   const files = (values.weights ?? []).map((file) => JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights);
   // A merge fits its temperature on the family these options draw: it must be the one the
   // networks learned from (a file older than the family field learned from this trainer's).
@@ -289,7 +292,7 @@ function main(): void {
     variant: chosen,
     descriptors: `describeRegion: each region read from its sub-pixel outline (its coverage interpolated onto about ${SUBPIXEL_SIDE} points a side, taken at one half), since session 20`,
     family,
-    data: `training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images${values.legible ? ', no picture drawn for two answers' : ''}${fourWays ? ', 40% of triangles pointing down, left or right' : ''}; random noise, speckles, blur, JPEG and 4x upscaling`,
+    data: `training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images${drawingOptions.map((d) => `, ${d}`).join('')}; random noise, speckles, blur, JPEG and 4x upscaling`,
   };
   save(result, out);
 }

@@ -237,7 +237,8 @@ export interface FamilyObjectOptions {
   cy: number;
   size: number;
   /** Draw it exactly as the world does (hard edges, the world's inside-tests). */
-  asWorld?: boolean;  /** Point 40% of triangles down, left or right before their turn (trainingScene's `trianglesFourWays`). */
+  asWorld?: boolean;
+  /** Point 40% of triangles down, left or right before their turn (trainingScene's `trianglesFourWays`). */
   trianglesFourWays?: boolean;
 }
 
