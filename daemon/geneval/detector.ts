@@ -36,10 +36,21 @@ export interface Detection {
 /** Reads one image into detections; the two detectors share this signature. */
 export type Detector = (image: RgbImage) => Detection[];
 
+/**
+ * The fewest pixels, as a share of the image's shorter side, that a region must span on its longer
+ * side to be read as an object: 3/16, a pixel under the training family's smallest objects (7/32
+ * of the canvas) and a quarter under the world's (a quarter of it). Smaller regions are no object
+ * of any class: the classifier never saw a class drawn so small, and left to it, patches of
+ * blocky noise a few pixels wide were read as squares and triangles.
+ */
+export const MIN_OBJECT_SIDE = 3 / 16;
+
 /** All objects found in an image, most confident first. */
 export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier()): Detection[] {
   const detections: Detection[] = [];
+  const minSide = MIN_OBJECT_SIDE * Math.min(image.width, image.height);
   for (const region of findRegions(image)) {
+    if (Math.max(region.box[2] - region.box[0], region.box[3] - region.box[1]) < minSide) continue;
     const { shape, probability } = bestShape(classify(classifier, describeRegion(region)));
     detections.push({ class: shape, color: region.color, box: region.box, score: probability, area: region.area });
   }
