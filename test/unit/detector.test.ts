@@ -90,7 +90,7 @@ describe("the detector on the world's renders", () => {
     assert.equal(notched.length, 1);
     assert.ok(notched[0]!.score < COUNTING_THRESHOLD, `score ${notched[0]!.score}`);
   });
-  it("reads no region narrower than 3/16 of the image's side as an object, at any scale, and every shape the world draws at its smallest", () => {
+  it("reads no region narrower than 5/32 of the image's side as an object, at any scale, and every shape the world draws at its smallest", () => {
     // Solid blocks of one colour, each well over the speck area, on a grey canvas of this side.
     const blocks = (side: number, size: number): RgbImage => {
       const image = blankCanvas(side);
