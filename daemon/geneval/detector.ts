@@ -18,7 +18,7 @@
 import type { ColorName, ShapeClass } from '../world/definition';
 import type { Box } from '../world/relations';
 import type { RgbImage } from '../world/render';
-import { bestShape, classify, defaultClassifier, type ShapeClassifier } from './classifier';
+import { bestShape, classify, committedClassifierLabel, defaultClassifier, type ShapeClassifier } from './classifier';
 import { describeRegion } from './descriptors';
 import { findRegions } from './segment';
 
@@ -46,6 +46,14 @@ export type Detector = (image: RgbImage) => Detection[];
  * squares.
  */
 export const MIN_OBJECT_SIDE = 5 / 32;
+
+/** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
+const DETECTOR_REVISION = 'regions spanning under 5/32 of the image not read, since session 37';
+
+/** Which detector read a learned score: the committed classifier and how detect uses it. */
+export function detectorLabel(): string {
+  return `${committedClassifierLabel()}; ${DETECTOR_REVISION}`;
+}
 
 /** All objects found in an image, most confident first. */
 export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier()): Detection[] {
