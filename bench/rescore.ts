@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initCompute } from '../daemon/compute';
-import { committedClassifierLabel, detect, detectByTemplate, scoreImageFolder, type Summary } from '../daemon/geneval';
+import { detect, detectorLabel, detectByTemplate, scoreImageFolder, type Summary } from '../daemon/geneval';
 import { loadModel } from '../daemon/models';
 import { DEFAULT_SAMPLING, generateGenevalFolder, type SamplingConfig } from '../daemon/train';
 import { writeFileAtomic } from '../daemon/util/fsx';
@@ -75,7 +75,7 @@ function readCardMeasurementKey(dir: string, seed: string | undefined, given: { 
 /** Measures a rescore into the card file (written whole or not at all). */
 function updateCardFile(cardFile: string, r: Rescored, key: MeasurementKey): void {
   const card = JSON.parse(readFileSync(cardFile, 'utf8')) as Card;
-  measureIntoCard(card, r, key, committedClassifierLabel(), cardFile);
+  measureIntoCard(card, r, key, detectorLabel(), cardFile);
   writeFileAtomic(cardFile, `${JSON.stringify(card, null, 2)}\n`);
 }
 

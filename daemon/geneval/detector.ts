@@ -18,7 +18,7 @@
 import type { ColorName, ShapeClass } from '../world/definition';
 import type { Box } from '../world/relations';
 import type { RgbImage } from '../world/render';
-import { bestShape, classify, defaultClassifier, type ShapeClassifier } from './classifier';
+import { bestShape, classify, committedClassifierLabel, defaultClassifier, type ShapeClassifier } from './classifier';
 import { describeRegion } from './descriptors';
 import { findRegions } from './segment';
 
@@ -36,10 +36,31 @@ export interface Detection {
 /** Reads one image into detections; the two detectors share this signature. */
 export type Detector = (image: RgbImage) => Detection[];
 
+/**
+ * The fewest pixels, as a share of the image's shorter side, that a region must span on its longer
+ * side to be read as an object: 5/32, 5 px on the world's 32 px canvas. Objects are drawn at a
+ * quarter of the canvas or more, yet a thin corner or apex under half coverage leaves the region of
+ * an 8 px triangle or diamond 5 px across; the training family's class regions span 5 px or more
+ * (all but 4 of 10,786 measured). A smaller region is no object of any class: left to the
+ * classifier, which never saw a class that small, single blocks of upscaled noise were read as
+ * squares.
+ */
+export const MIN_OBJECT_SIDE = 5 / 32;
+
+/** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
+const DETECTOR_REVISION = 'regions spanning under 5/32 of the image not read, since session 37';
+
+/** Which detector read a learned score: the committed classifier and how detect uses it. */
+export function detectorLabel(): string {
+  return `${committedClassifierLabel()}; ${DETECTOR_REVISION}`;
+}
+
 /** All objects found in an image, most confident first. */
 export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier()): Detection[] {
   const detections: Detection[] = [];
+  const minSide = MIN_OBJECT_SIDE * Math.min(image.width, image.height);
   for (const region of findRegions(image)) {
+    if (Math.max(region.box[2] - region.box[0], region.box[3] - region.box[1]) < minSide) continue;
     const { shape, probability } = bestShape(classify(classifier, describeRegion(region)));
     detections.push({ class: shape, color: region.color, box: region.box, score: probability, area: region.area });
   }

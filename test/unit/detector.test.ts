@@ -7,6 +7,7 @@ import {
   describeRegion,
   describeShape,
   detect,
+  MIN_OBJECT_SIDE,
   detectByTemplate,
   evaluateDetections,
   findRegions,
@@ -88,6 +89,26 @@ describe("the detector on the world's renders", () => {
     const notched = detect(image);
     assert.equal(notched.length, 1);
     assert.ok(notched[0]!.score < COUNTING_THRESHOLD, `score ${notched[0]!.score}`);
+  });
+  it("reads no region narrower than 5/32 of the image's side as an object, at any scale, and every shape the world draws at its smallest", () => {
+    // Solid blocks of one colour, each well over the speck area, on a grey canvas of this side.
+    const blocks = (side: number, size: number): RgbImage => {
+      const image = blankCanvas(side);
+      for (const [x0, y0] of [[2, 2], [side / 2 + 2, side / 2 + 2]]) {
+        for (let y = y0!; y < y0! + size; y++) for (let x = x0!; x < x0! + size; x++) image.data.set(COLOR_RGB.red, (y * side + x) * 3);
+      }
+      return image;
+    };
+    for (const side of [32, 64, 128]) {
+      const below = Math.ceil(MIN_OBJECT_SIDE * side) - 1;
+      assert.deepEqual(detect(blocks(side, below)), [], `${below} px blocks on a ${side} px image`);
+      assert.equal(detect(blocks(side, below + 1)).length, 2, `${below + 1} px blocks on a ${side} px image`);
+    }
+    const smallest = sizeRange(DEFAULT_WORLD).min;
+    for (const shape of CLASSES) {
+      const found = detect(renderScene({ objects: [{ shape, color: 'blue', center: [16, 16], size: smallest }] }, DEFAULT_WORLD));
+      assert.deepEqual(found.map((d) => d.class), [shape], `${shape} at ${smallest} px`);
+    }
   });
 });
 
