@@ -48,7 +48,7 @@ export type Detector = (image: RgbImage) => Detection[];
 export const MIN_OBJECT_SIDE = 5 / 32;
 
 /** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
-const DETECTOR_REVISION = 'regions spanning under 5/32 of the image not read, since session 37';
+const DETECTOR_REVISION = `regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37`;
 
 /** Which detector read a learned score: the committed classifier and how detect uses it. */
 export function detectorLabel(): string {
