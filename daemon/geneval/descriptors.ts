@@ -395,6 +395,65 @@ export function describeShape(mask: Uint8Array, w: number, h: number, weights?: 
 export const SUBPIXEL_SIDE = 32;
 
 /**
+ * How lopsided a shape must be before it is read turned (quarterTurned): a triangle's mass along
+ * its height has a skewness of about -0.57 whatever its proportions; shapes symmetric about their
+ * centre (squares, discs, rings, diamonds, centred crosses) have 0.
+ */
+export const TURN_SKEWNESS = 0.3;
+
+/** A w x h row-major grid turned by `quarters` quarter turns clockwise (on screen, y down); returns the grid and its new width. */
+function turnGrid<T extends Uint8Array | Float32Array>(grid: T, w: number, h: number, quarters: number): { grid: T; width: number } {
+  const turned = grid.slice() as T;
+  const width = quarters % 2 === 0 ? w : h;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [nx, ny] = quarters === 1 ? [h - 1 - y, x] : quarters === 2 ? [w - 1 - x, h - 1 - y] : [y, w - 1 - x];
+      turned[ny * width + nx] = grid[y * w + x]!;
+    }
+  }
+  return { grid: turned, width };
+}
+
+/**
+ * The region turned by quarter turns so that its most lopsided axis runs down the picture with its
+ * heavier end at the bottom, as a triangle standing on its base: a triangle pointing down, left or
+ * right is then read as the one pointing up, the way the classifier learned it. A quarter turn
+ * never makes a square a diamond, and the other classes are the same class turned; a shape less
+ * lopsided than TURN_SKEWNESS, and every one already heavier at the bottom, is read as it is (the
+ * world's renders among them).
+ */
+export function quarterTurned(region: Region): Region {
+  const w = region.box[2] - region.box[0];
+  const h = region.box[3] - region.box[1];
+  let [total, mx, my] = [0, 0, 0];
+  region.weights.forEach((v, i) => {
+    total += v;
+    mx += v * (i % w);
+    my += v * Math.floor(i / w);
+  });
+  if (total === 0) return region;
+  [mx, my] = [mx / total, my / total];
+  let [x2, x3, y2, y3] = [0, 0, 0, 0];
+  region.weights.forEach((v, i) => {
+    const dx = (i % w) - mx;
+    const dy = Math.floor(i / w) - my;
+    [x2, x3, y2, y3] = [x2 + v * dx * dx, x3 + v * dx * dx * dx, y2 + v * dy * dy, y3 + v * dy * dy * dy];
+  });
+  const skewX = x2 > 0 ? x3 / total / (x2 / total) ** 1.5 : 0;
+  const skewY = y2 > 0 ? y3 / total / (y2 / total) ** 1.5 : 0;
+  // The vertical skewness after each quarter turn clockwise (y down: a shape heavier at the
+  // bottom has a negative one); the turn that makes it most negative wins, no turn on a tie.
+  const after = [skewY, skewX, -skewY, -skewX];
+  let quarters = 0;
+  for (let q = 1; q < 4; q++) if (after[q]! < after[quarters]! - 1e-9) quarters = q;
+  if (quarters === 0 || Math.max(Math.abs(skewX), Math.abs(skewY)) < TURN_SKEWNESS) return region;
+  const mask = turnGrid(region.mask, w, h, quarters);
+  const weights = turnGrid(region.weights, w, h, quarters);
+  const coverage = turnGrid(region.coverage, w + 2, h + 2, quarters);
+  return { ...region, box: [0, 0, mask.width, (w * h) / mask.width], mask: mask.grid, weights: weights.grid, coverage: coverage.grid };
+}
+
+/**
  * The descriptor vector of a region, read from its sub-pixel outline. A small anti-aliased disc
  * thresholded at half coverage is the blocky picture of a rounded square; its faint edge pixels
  * say where the outline runs between pixel centres. So the region's coverage (segment.ts) is

@@ -18,9 +18,10 @@
 import type { ColorName, ShapeClass } from '../world/definition';
 import type { Box } from '../world/relations';
 import type { RgbImage } from '../world/render';
-import { bestShape, classify, committedClassifierLabel, defaultClassifier, type ShapeClassifier } from './classifier';
-import { describeRegion } from './descriptors';
-import { findRegions } from './segment';
+import { bestShape, classify, committedClassifierLabel, defaultClassifier, loadClassifier, type ClassifierWeights, type ShapeClassifier } from './classifier';
+import { describeRegion, quarterTurned } from './descriptors';
+import { findRegions, type Region } from './segment';
+import { readFileSync } from 'node:fs';
 
 export interface Detection {
   class: ShapeClass;
@@ -55,13 +56,24 @@ export function detectorLabel(): string {
   return `${committedClassifierLabel()}; ${DETECTOR_REVISION}`;
 }
 
+/** PROBE: the networks that read a region turned heavier end down (candidate 23's). */
+let turnedReader: ShapeClassifier | undefined;
+function secondLook(classifier: ShapeClassifier, region: Region): Float32Array {
+  const drawn = classify(classifier, describeRegion(region));
+  if (bestShape(drawn).shape !== 'triangle') return drawn;
+  const turned = quarterTurned(region);
+  if (turned === region) return drawn;
+  turnedReader ??= loadClassifier(JSON.parse(readFileSync(process.env['UNIRL_TURNED'] ?? 'bench/candidate23/merged.json', 'utf8')) as ClassifierWeights);
+  return classify(turnedReader, describeRegion(turned));
+}
+
 /** All objects found in an image, most confident first. */
 export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier()): Detection[] {
   const detections: Detection[] = [];
   const minSide = MIN_OBJECT_SIDE * Math.min(image.width, image.height);
   for (const region of findRegions(image)) {
     if (Math.max(region.box[2] - region.box[0], region.box[3] - region.box[1]) < minSide) continue;
-    const { shape, probability } = bestShape(classify(classifier, describeRegion(region)));
+    const { shape, probability } = bestShape(secondLook(classifier, region));
     detections.push({ class: shape, color: region.color, box: region.box, score: probability, area: region.area });
   }
   return detections.sort((a, b) => b.score - a.score);

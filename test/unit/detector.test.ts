@@ -110,6 +110,26 @@ describe("the detector on the world's renders", () => {
       assert.deepEqual(found.map((d) => d.class), [shape], `${shape} at ${smallest} px`);
     }
   });
+
+  it("reads the world's triangles pointing down, left or right as triangles above the counting threshold (10-24 px)", () => {
+    for (const size of [10, 12, 16, 20, 24]) {
+      const mask = shapeMask('triangle', size, size);
+      for (const quarters of [1, 2, 3]) {
+        const image = blankCanvas(32);
+        for (let y = 0; y < size; y++) {
+          for (let x = 0; x < size; x++) {
+            if (!mask[y * size + x]) continue;
+            const [tx, ty] = quarters === 1 ? [size - 1 - y, x] : quarters === 2 ? [size - 1 - x, size - 1 - y] : [y, size - 1 - x];
+            image.data.set(COLOR_RGB.green, ((ty + 4) * 32 + tx + 4) * 3);
+          }
+        }
+        const found = detect(image);
+        assert.equal(found.length, 1, `${size} px, ${quarters} quarter turns`);
+        assert.equal(found[0]!.class, 'triangle', `${size} px, ${quarters} quarter turns`);
+        assert.ok(found[0]!.score > COUNTING_THRESHOLD, `${size} px, ${quarters} quarter turns: ${found[0]!.score}`);
+      }
+    }
+  });
 });
 
 describe('segmentation', () => {
