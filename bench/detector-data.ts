@@ -8,8 +8,9 @@
  * drawn below 0.7) is left out: taught either way, it would make the classifier hedge on clean
  * shapes.
  */
-import { describeRegion, DESCRIPTOR_LENGTH, findRegions, OUTPUTS } from '../daemon/geneval';
+import { describeRegion, DESCRIPTOR_LENGTH, findRegions, OUTPUTS, quarterTurned, type Region } from '../daemon/geneval';
 import { Rng } from '../daemon/util/random';
+import { COLOR_RGB, COLORS } from '../daemon/world';
 import type { RgbImage } from '../daemon/world/render';
 import { bilinearUpscale, gaussianBlur, gaussianNoise, jpegRoundTrip, speckles } from './degrade';
 import type { Dataset } from './mlp';
@@ -29,8 +30,30 @@ function degrade(image: RgbImage, rng: Rng, mayUpscale: boolean): { image: RgbIm
   return { image: rng.float() < 0.5 ? jpegRoundTrip(up, rng.int(60, 95)) : up, scale: 4 };
 }
 
-/** An image of noise alone: every region in it is "none". */
-function noiseImage(rng: Rng): RgbImage {
+/**
+ * Blocky noise: a grid of 2-3 px cells, each painted at random in a palette colour or left as
+ * background, sometimes blurred. Cells of one colour that touch make staircase blobs, which are
+ * lopsided and, read turned heavier end down, look like small triangles: they are no class.
+ */
+function blockyNoise(rng: Rng): RgbImage {
+  const image = blankCanvas(32);
+  const cell = rng.int(2, 3);
+  const painted = 0.3 + 0.4 * rng.float();
+  // A few colours an image, so that neighbouring cells often share one.
+  const colours = Array.from({ length: rng.int(1, 3) }, () => COLOR_RGB[rng.pick(COLORS)]);
+  for (let cy = 0; cy < 32; cy += cell) {
+    for (let cx = 0; cx < 32; cx += cell) {
+      if (rng.float() >= painted) continue;
+      const rgb = rng.pick(colours);
+      for (let y = cy; y < Math.min(32, cy + cell); y++) for (let x = cx; x < Math.min(32, cx + cell); x++) image.data.set(rgb, (y * 32 + x) * 3);
+    }
+  }
+  return rng.float() < 0.5 ? gaussianBlur(image, 0.4 + 0.5 * rng.float()) : image;
+}
+
+/** An image of noise alone: every region in it is "none". With `blocky`, a third of them are blockyNoise. */
+function noiseImage(rng: Rng, blocky: boolean): RgbImage {
+  if (blocky && rng.float() < 1 / 3) return blockyNoise(rng);
   const blank = blankCanvas(32);
   return rng.float() < 0.5 ? gaussianNoise(blank, 30 + 40 * rng.float(), rng) : speckles(blank, 0.05 + 0.15 * rng.float(), rng);
 }
@@ -50,17 +73,22 @@ export interface DataOptions {
   legible?: boolean;
   /** Point 40% of triangles down, left or right (trainingScene's `trianglesFourWays`). */
   trianglesFourWays?: boolean;
+  /** A third of the noise-only images blocky (blockyNoise). */
+  blockyNoise?: boolean;
+  /** Describe every region turned heavier end down (quarterTurned): data for the detector's second look at triangles. */
+  turned?: boolean;
 }
 
 /** Labelled region descriptors from `scenes` random images. */
 export function labelledRegions(o: DataOptions): Dataset {
+  const describe = (region: Region): Float32Array => describeRegion(o.turned === true ? quarterTurned(region) : region);
   const rng = new Rng(o.seed);
   const rows: Float32Array[] = [];
   const labels: number[] = [];
   for (let s = 0; s < o.scenes; s++) {
     if (rng.float() < o.noiseShare) {
-      for (const region of findRegions(noiseImage(rng))) {
-        rows.push(describeRegion(region));
+      for (const region of findRegions(noiseImage(rng, o.blockyNoise === true))) {
+        rows.push(describe(region));
         labels.push(NONE);
       }
       continue;
@@ -106,7 +134,7 @@ export function labelledRegions(o: DataOptions): Dataset {
         if (iou < 0.7) return;
         label = OUTPUTS.indexOf(object.label);
       }
-      rows.push(describeRegion(region));
+      rows.push(describe(region));
       labels.push(label);
     });
   }

@@ -6,9 +6,12 @@
  * inputs the network sees: the shape measures, the coarse picture, or both), drawn and degraded. The held-out family
  * is never drawn here.
  *
- * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--triangles-four-ways] [--out FILE] [--cache DIR] [--weights FILE ...]`
+ * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--triangles-four-ways] [--blocky-noise] [--turned] [--out FILE] [--cache DIR] [--weights FILE ...]`
  * `--legible` draws the training family with no picture taught for two answers (trainingScene).
  * `--triangles-four-ways` points 40% of its triangles down, left or right (trainingScene).
+ * `--blocky-noise` makes a third of the noise-only images blocky (detector-data.ts, blockyNoise).
+ * `--turned` describes every region turned heavier end down (quarterTurned): the networks of the
+ * detector's second look at triangles (daemon/geneval/turned-classifier.json; detector.ts).
  * `--compare` trains all three variants and prints their validation table before writing the
  * chosen one (`--variant`, default both). `--members K` trains K networks from seeds seed ..
  * seed + K - 1 on the same regions, an ensemble whose probabilities are averaged (classifier.ts).
@@ -38,6 +41,11 @@ import { fitTemperature, trainNetwork, type Dataset } from './mlp';
  * carries (classifier.ts, committedClassifierLabel): change it with any change of how the family draws.
  */
 const FAMILY_REVISION = 'training family of session 34: ring walls (not broken rings) to 0.15 of the radius';
+
+/** How describeRegion reads a region, for the label every learned score carries: change it with any change of the descriptors. */
+const DESCRIPTORS = `describeRegion: each region read from its sub-pixel outline (its coverage interpolated onto about ${SUBPIXEL_SIDE} points a side, taken at one half), since session 20`;
+/** The same, for networks that read regions turned (--turned): the detector's second look at triangles. */
+const TURNED_DESCRIPTORS = `${DESCRIPTORS}; a lopsided region turned by quarter turns to stand heavier end down, since session 36`;
 
 const VARIANTS: Record<string, number[]> = {
   measures: SHAPE_MEASURES.map((_, i) => i),
@@ -156,6 +164,8 @@ function main(): void {
       variant: { type: 'string' },
       legible: { type: 'boolean' },
       'triangles-four-ways': { type: 'boolean' },
+      'blocky-noise': { type: 'boolean' },
+      turned: { type: 'boolean' },
       compare: { type: 'boolean' },
       merge: { type: 'boolean' },
       out: { type: 'string' },
@@ -174,11 +184,14 @@ function main(): void {
   const chosen = values.variant ?? 'both';
   const out = values.out ?? 'daemon/geneval/shape-classifier.json';
   const fourWays = values['triangles-four-ways'] === true;
+  const blocky = values['blocky-noise'] === true;
+  const turned = values.turned === true;
+  const descriptors = turned ? TURNED_DESCRIPTORS : DESCRIPTORS;
   // Options a default run leaves out, so the regions' cache keys of the default family stay as they were.
-  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}) };
+  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}), ...(blocky ? { blockyNoise: true } : {}), ...(turned ? { turned: true } : {}) };
   // How the options change the family's drawing, named once for the weights' family label (which
   // a merge checks) and their data note.
-  const drawingOptions = [...(values.legible ? ['no picture drawn for two answers'] : []), ...(fourWays ? ['40% of triangles pointing down, left or right'] : [])];
+  const drawingOptions = [...(values.legible ? ['no picture drawn for two answers'] : []), ...(fourWays ? ['40% of triangles pointing down, left or right'] : []), ...(blocky ? ['a third of noise-only images blocky (2-3 px cells of palette colours)'] : [])];
   const family = [FAMILY_REVISION, ...drawingOptions].join('; ');
   const files = (values.weights ?? []).map((file) => JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights);
   // A merge fits its temperature on the family these options draw: it must be the one the
@@ -187,7 +200,10 @@ function main(): void {
   if (values.merge) {
     files.forEach((f, k) => {
       const learned = typeof f.provenance['family'] === 'string' ? f.provenance['family'] : FAMILY_REVISION;
-      if (learned !== family) throw new Error(`--merge: ${values.weights![k]} learned from "${learned}", but these options draw "${family}": give the options it was trained with (--triangles-four-ways, --legible)`);
+      if (learned !== family) throw new Error(`--merge: ${values.weights![k]} learned from "${learned}", but these options draw "${family}": give the options it was trained with (--triangles-four-ways, --legible, --blocky-noise)`);
+      // Networks that read regions turned and networks that read them as drawn cannot vote together.
+      const read = f.provenance['descriptors'];
+      if (typeof read === 'string' && read.includes('turned') !== turned) throw new Error(`--merge: ${values.weights![k]} reads regions ${turned ? 'as drawn' : 'turned'}: ${turned ? 'leave out' : 'give'} --turned`);
     });
   }
   const t0 = Date.now();
@@ -235,7 +251,8 @@ function main(): void {
       const merged = mergeClassifiers(files, {
         merged: files.map((f) => f.provenance),
         command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --merge ${values.weights.map((f) => `--weights ${f}`).join(' ')}`,
-        descriptors: files[0]!.provenance['descriptors'],
+        // How this code describes regions, which the merged file is read with.
+        descriptors,
         // Every network learned from the family these options draw (checked before drawing).
         family,
       });
@@ -287,10 +304,10 @@ function main(): void {
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!result) throw new Error(`unknown variant ${chosen}`);
   result.provenance = {
-    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}${fourWays ? ' --triangles-four-ways' : ''}`,
+    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}${fourWays ? ' --triangles-four-ways' : ''}${blocky ? ' --blocky-noise' : ''}${turned ? ' --turned' : ''}`,
     trainingRegions: train.n,
     variant: chosen,
-    descriptors: `describeRegion: each region read from its sub-pixel outline (its coverage interpolated onto about ${SUBPIXEL_SIDE} points a side, taken at one half), since session 20`,
+    descriptors,
     family,
     data: `training-family scenes (bench/styles/training-family.ts), 30% of class objects drawn as the world draws them, 25% no class, 4% noise-only images${drawingOptions.map((d) => `, ${d}`).join('')}; random noise, speckles, blur, JPEG and 4x upscaling`,
   };

@@ -11,6 +11,7 @@
 import { CLASSES, type ShapeClass } from '../world/definition';
 import { DESCRIPTOR_LENGTH } from './descriptors';
 import weightsFile from './shape-classifier.json';
+import turnedWeightsFile from './turned-classifier.json';
 
 /** The classifier's outputs: the six classes, then "none". */
 export const OUTPUTS = [...CLASSES, 'none'] as const;
@@ -198,9 +199,29 @@ export function defaultClassifier(): ShapeClassifier {
   return committed;
 }
 
+let committedTurned: ShapeClassifier | undefined;
+/**
+ * The committed networks of the detector's second look at triangles (turned-classifier.json),
+ * loaded once: trained on regions read turned heavier end down (`quarterTurned`), so they read a
+ * triangle pointing down, left or right as the one standing on its base (detector.ts).
+ */
+export function defaultTurnedClassifier(): ShapeClassifier {
+  committedTurned ??= loadClassifier(turnedWeightsFile as ClassifierWeights);
+  return committedTurned;
+}
+
 /** Which committed weights read the learned detector's scores: their format and how they describe a region (for the record a score carries). */
 export function committedClassifierLabel(): string {
-  const { format, provenance, networks } = weightsFile as ClassifierWeights;
+  return classifierLabel(weightsFile as ClassifierWeights);
+}
+
+/** The same for the networks of the second look at triangles. */
+export function committedTurnedClassifierLabel(): string {
+  return classifierLabel(turnedWeightsFile as ClassifierWeights);
+}
+
+function classifierLabel(weights: ClassifierWeights): string {
+  const { format, provenance, networks } = weights;
   const descriptors = provenance['descriptors'];
   const family = provenance['family'];
   const merged = provenance['merged'];

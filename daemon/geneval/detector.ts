@@ -10,7 +10,8 @@
  *    "none" (classifier.ts). The class is the most probable shape; the confidence is its
  *    probability, calibrated, so GenEval's thresholds (0.3, and 0.9 for counting) keep their
  *    meaning: counting asks for objects the detector is sure of, and a blob or a fragment, whose
- *    probability goes to "none", is dropped.
+ *    probability goes to "none", is dropped. A region read as a triangle that points down or
+ *    sideways is read again, turned to stand on its base (readRegion).
  *
  * Why learned, and over descriptors and the picture both: measured in docs/geneval.md. The first
  * detector, template overlap with the world's own shapes, is kept in template-detector.ts.
@@ -18,10 +19,9 @@
 import type { ColorName, ShapeClass } from '../world/definition';
 import type { Box } from '../world/relations';
 import type { RgbImage } from '../world/render';
-import { bestShape, classify, committedClassifierLabel, defaultClassifier, loadClassifier, type ClassifierWeights, type ShapeClassifier } from './classifier';
+import { bestShape, classify, committedClassifierLabel, committedTurnedClassifierLabel, defaultClassifier, defaultTurnedClassifier, type ShapeClassifier } from './classifier';
 import { describeRegion, quarterTurned } from './descriptors';
 import { findRegions, type Region } from './segment';
-import { readFileSync } from 'node:fs';
 
 export interface Detection {
   class: ShapeClass;
@@ -49,31 +49,36 @@ export type Detector = (image: RgbImage) => Detection[];
 export const MIN_OBJECT_SIDE = 5 / 32;
 
 /** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
-const DETECTOR_REVISION = `regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37`;
+const DETECTOR_REVISION = `regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38, by`;
 
-/** Which detector read a learned score: the committed classifier and how detect uses it. */
+/** Which detector read a learned score: the committed classifiers and how detect uses them. */
 export function detectorLabel(): string {
-  return `${committedClassifierLabel()}; ${DETECTOR_REVISION}`;
+  return `${committedClassifierLabel()}; ${DETECTOR_REVISION} ${committedTurnedClassifierLabel()}`;
 }
 
-/** PROBE: the networks that read a region turned heavier end down (candidate 23's). */
-let turnedReader: ShapeClassifier | undefined;
-function secondLook(classifier: ShapeClassifier, region: Region): Float32Array {
+/**
+ * A second look at triangles. The installed networks learned triangles standing on their base (the
+ * world draws them so, and most programs do), and read one pointing down or sideways as a hedge or
+ * as "none". A region they take for a triangle (their best class), lopsided enough to turn
+ * (`quarterTurned`), is read again turned heavier end down by networks trained on regions read the
+ * same way, and that reading is the region's. Only such regions: turned, the small off-centre
+ * crosses and diamonds of other programs read worse, and staircase blobs of noise read as triangles
+ * (docs/geneval.md, candidates 17-26), so every other region keeps the first reading.
+ */
+function readRegion(region: Region, classifier: ShapeClassifier, turnedReader: ShapeClassifier): Float32Array {
   const drawn = classify(classifier, describeRegion(region));
   if (bestShape(drawn).shape !== 'triangle') return drawn;
   const turned = quarterTurned(region);
-  if (turned === region) return drawn;
-  turnedReader ??= loadClassifier(JSON.parse(readFileSync(process.env['UNIRL_TURNED'] ?? 'bench/candidate23/merged.json', 'utf8')) as ClassifierWeights);
-  return classify(turnedReader, describeRegion(turned));
+  return turned === region ? drawn : classify(turnedReader, describeRegion(turned));
 }
 
 /** All objects found in an image, most confident first. */
-export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier()): Detection[] {
+export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier(), turnedReader: ShapeClassifier = defaultTurnedClassifier()): Detection[] {
   const detections: Detection[] = [];
   const minSide = MIN_OBJECT_SIDE * Math.min(image.width, image.height);
   for (const region of findRegions(image)) {
     if (Math.max(region.box[2] - region.box[0], region.box[3] - region.box[1]) < minSide) continue;
-    const { shape, probability } = bestShape(secondLook(classifier, region));
+    const { shape, probability } = bestShape(readRegion(region, classifier, turnedReader));
     detections.push({ class: shape, color: region.color, box: region.box, score: probability, area: region.area });
   }
   return detections.sort((a, b) => b.score - a.score);

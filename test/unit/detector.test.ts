@@ -19,6 +19,7 @@ import {
   writePromptFolder,
   type ClassifierWeights,
 } from '../../daemon/geneval';
+import { quarterTurned } from '../../daemon/geneval/descriptors';
 import weightsFile from '../../daemon/geneval/shape-classifier.json';
 import { Rng } from '../../daemon/util/random';
 import { CLASSES, COLOR_RGB, COLORS, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
@@ -213,6 +214,29 @@ describe('segmentation', () => {
 });
 
 describe('shape descriptors', () => {
+  it("read a triangle pointing down, left or right as the one standing on its base, and the world's shapes as they are", () => {
+    // A mask turned by quarter turns (clockwise on screen), drawn in red and found as the detector finds it.
+    const regionOfTurned = (mask: Uint8Array, size: number, quarters: number) => {
+      const image = blankCanvas(size + 8);
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) {
+          if (!mask[y * size + x]) continue;
+          const [tx, ty] = quarters === 0 ? [x, y] : quarters === 1 ? [size - 1 - y, x] : quarters === 2 ? [size - 1 - x, size - 1 - y] : [y, size - 1 - x];
+          image.data.set(COLOR_RGB.red, ((ty + 4) * (size + 8) + tx + 4) * 3);
+        }
+      }
+      return findRegions(image)[0]!;
+    };
+    for (const size of [8, 11, 16, 23]) {
+      for (const shape of CLASSES) {
+        const upright = regionOfTurned(shapeMask(shape, size, size), size, 0);
+        assert.equal(quarterTurned(upright), upright, `${shape} ${size} px is turned`);
+      }
+      const triangle = shapeMask('triangle', size, size);
+      const standing = describeRegion(regionOfTurned(triangle, size, 0));
+      for (const quarters of [1, 2, 3]) assert.deepEqual(describeRegion(regionOfTurned(triangle, size, quarters)), standing, `triangle ${size} px, ${quarters} quarter turns`);
+    }
+  });
   const of = (shape: (typeof CLASSES)[number], size: number): Float32Array => describeShape(shapeMask(shape, size, size), size, size);
   it("see a ring's hole and a disc's absence of one", () => {
     assert.ok(measure(of('ring', 12), 'holeFraction') > 0.15);

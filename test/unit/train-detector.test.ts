@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
 const INSTALLED = 'daemon/geneval/shape-classifier.json';
+const TURNED = 'daemon/geneval/turned-classifier.json';
 const dir = mkdtempSync(join(tmpdir(), 'unirl-train-detector-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -45,6 +46,19 @@ describe('bench/train-detector.ts', () => {
     const run = trainer('--cache', cache, '--triangles-four-ways', '--merge', '--weights', INSTALLED, '--weights', INSTALLED, '--out', out);
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /--merge: daemon\/geneval\/shape-classifier\.json learned from "training family .*", but these options draw ".*40% of triangles pointing down, left or right"/);
+    assert.equal(existsSync(out), false);
+    assert.equal(existsSync(cache), false);
+  });
+
+  it('refuses to merge networks that read regions turned with --turned left out, and the other way round', () => {
+    const cache = join(dir, 'turned-cache');
+    const out = join(dir, 'turned-merged.json');
+    const asDrawn = trainer('--cache', cache, '--turned', '--merge', '--weights', INSTALLED, '--weights', INSTALLED, '--out', out);
+    assert.notEqual(asDrawn.status, 0);
+    assert.match(asDrawn.stderr, /--merge: daemon\/geneval\/shape-classifier\.json reads regions as drawn: leave out --turned/);
+    const turned = trainer('--cache', cache, '--blocky-noise', '--merge', '--weights', TURNED, '--weights', TURNED, '--out', out);
+    assert.notEqual(turned.status, 0);
+    assert.match(turned.stderr, /--merge: daemon\/geneval\/turned-classifier\.json reads regions turned: give --turned/);
     assert.equal(existsSync(out), false);
     assert.equal(existsSync(cache), false);
   });
