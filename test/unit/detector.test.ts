@@ -214,7 +214,7 @@ describe('segmentation', () => {
 });
 
 describe('shape descriptors', () => {
-  it("read a triangle pointing down, left or right as the one standing on its base, and the world's shapes as they are", () => {
+  it("turn a triangle pointing down, left or right to stand on its base (quarterTurned), and leave the world's shapes as they are", () => {
     // A mask turned by quarter turns (clockwise on screen), drawn in red and found as the detector finds it.
     const regionOfTurned = (mask: Uint8Array, size: number, quarters: number) => {
       const image = blankCanvas(size + 8);
@@ -234,7 +234,7 @@ describe('shape descriptors', () => {
       }
       const triangle = shapeMask('triangle', size, size);
       const standing = describeRegion(regionOfTurned(triangle, size, 0));
-      for (const quarters of [1, 2, 3]) assert.deepEqual(describeRegion(regionOfTurned(triangle, size, quarters)), standing, `triangle ${size} px, ${quarters} quarter turns`);
+      for (const quarters of [1, 2, 3]) assert.deepEqual(describeRegion(quarterTurned(regionOfTurned(triangle, size, quarters))), standing, `triangle ${size} px, ${quarters} quarter turns`);
     }
   });
   const of = (shape: (typeof CLASSES)[number], size: number): Float32Array => describeShape(shapeMask(shape, size, size), size, size);
