@@ -12,6 +12,7 @@ import { CLASSES, type ShapeClass } from '../world/definition';
 import { DESCRIPTOR_LENGTH } from './descriptors';
 import weightsFile from './shape-classifier.json';
 import turnedWeightsFile from './turned-classifier.json';
+import crossesDiamondsWeightsFile from './crosses-diamonds-classifier.json';
 
 /** The classifier's outputs: the six classes, then "none". */
 export const OUTPUTS = [...CLASSES, 'none'] as const;
@@ -192,32 +193,34 @@ export function bestShape(probabilities: Float32Array): { shape: ShapeClass; pro
   return { shape: CLASSES[best]!, probability: probabilities[best]! };
 }
 
-let committed: ShapeClassifier | undefined;
-/** The committed classifier (shape-classifier.json), loaded once. */
-export function defaultClassifier(): ShapeClassifier {
-  committed ??= loadClassifier(weightsFile as ClassifierWeights);
-  return committed;
+/**
+ * The committed networks: the first reading of every region, and the two second looks of
+ * detector.ts (`readRegion`): `triangles`, trained on regions read turned heavier end down
+ * (`quarterTurned`), and `crossesAndDiamonds`, trained on a family whose crosses and diamonds are
+ * drawn at any quarter turn.
+ */
+const COMMITTED = { first: weightsFile, triangles: turnedWeightsFile, crossesAndDiamonds: crossesDiamondsWeightsFile } as const;
+export type CommittedReader = keyof typeof COMMITTED;
+const loadedReaders = new Map<CommittedReader, ShapeClassifier>();
+
+/** A committed classifier, loaded once. */
+export function committedClassifier(which: CommittedReader): ShapeClassifier {
+  let model = loadedReaders.get(which);
+  if (!model) {
+    model = loadClassifier(COMMITTED[which] as ClassifierWeights);
+    loadedReaders.set(which, model);
+  }
+  return model;
 }
 
-let committedTurned: ShapeClassifier | undefined;
-/**
- * The committed networks of the detector's second look at triangles (turned-classifier.json),
- * loaded once: trained on regions read turned heavier end down (`quarterTurned`), so they read a
- * triangle pointing down, left or right as the one standing on its base (detector.ts).
- */
-export function defaultTurnedClassifier(): ShapeClassifier {
-  committedTurned ??= loadClassifier(turnedWeightsFile as ClassifierWeights);
-  return committedTurned;
+/** The committed classifier of the first reading (shape-classifier.json). */
+export function defaultClassifier(): ShapeClassifier {
+  return committedClassifier('first');
 }
 
 /** Which committed weights read the learned detector's scores: their format and how they describe a region (for the record a score carries). */
-export function committedClassifierLabel(): string {
-  return classifierLabel(weightsFile as ClassifierWeights);
-}
-
-/** The same for the networks of the second look at triangles. */
-export function committedTurnedClassifierLabel(): string {
-  return classifierLabel(turnedWeightsFile as ClassifierWeights);
+export function committedClassifierLabel(which: CommittedReader = 'first'): string {
+  return classifierLabel(COMMITTED[which] as ClassifierWeights);
 }
 
 function classifierLabel(weights: ClassifierWeights): string {

@@ -11,7 +11,8 @@
  *    probability, calibrated, so GenEval's thresholds (0.3, and 0.9 for counting) keep their
  *    meaning: counting asks for objects the detector is sure of, and a blob or a fragment, whose
  *    probability goes to "none", is dropped. A region read as a triangle that points down or
- *    sideways is read again, turned to stand on its base (readRegion).
+ *    sideways is read again, turned to stand on its base, and one read as a cross or a diamond
+ *    without being sure is read again by networks that learned them at any quarter turn (readRegion).
  *
  * Why learned, and over descriptors and the picture both: measured in docs/geneval.md. The first
  * detector, template overlap with the world's own shapes, is kept in template-detector.ts.
@@ -19,7 +20,8 @@
 import type { ColorName, ShapeClass } from '../world/definition';
 import type { Box } from '../world/relations';
 import type { RgbImage } from '../world/render';
-import { bestShape, classify, committedClassifierLabel, committedTurnedClassifierLabel, defaultClassifier, defaultTurnedClassifier, type ShapeClassifier } from './classifier';
+import { bestShape, classify, committedClassifier, committedClassifierLabel, defaultClassifier, type ShapeClassifier } from './classifier';
+import { COUNTING_THRESHOLD, THRESHOLD } from './rules';
 import { describeRegion, quarterTurned } from './descriptors';
 import { findRegions, type Region } from './segment';
 
@@ -50,35 +52,58 @@ export const MIN_OBJECT_SIDE = 5 / 32;
 
 /** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
 const DETECTOR_REVISION = `regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38, by`;
+const CROSSES_REVISION = 'a region read as a cross or a diamond above 0.3 but not above 0.9 read again, since session 38, by';
 
 /** Which detector read a learned score: the committed classifiers and how detect uses them. */
 export function detectorLabel(): string {
-  return `${committedClassifierLabel()}; ${DETECTOR_REVISION} ${committedTurnedClassifierLabel()}`;
+  return `${committedClassifierLabel()}; ${DETECTOR_REVISION} ${committedClassifierLabel('triangles')}; ${CROSSES_REVISION} ${committedClassifierLabel('crossesAndDiamonds')}`;
 }
 
+/** The networks of the second looks (readRegion). */
+export interface SecondLooks {
+  triangles: ShapeClassifier;
+  crossesAndDiamonds: ShapeClassifier;
+}
+
+const committedLooks = (): SecondLooks => ({ triangles: committedClassifier('triangles'), crossesAndDiamonds: committedClassifier('crossesAndDiamonds') });
+
 /**
- * A second look at triangles. The installed networks learned triangles standing on their base (the
- * world draws them so, and most programs do), and read one pointing down or sideways as a hedge or
- * as "none". A region they take for a triangle (their best class), lopsided enough to turn
- * (`quarterTurned`), is read again turned heavier end down by networks trained on regions read the
- * same way, and that reading is the region's. Only such regions: turned, the small off-centre
- * crosses and diamonds of other programs read worse, and staircase blobs of noise read as triangles
- * (docs/geneval.md, candidates 17-26), so every other region keeps the first reading.
+ * A region's probabilities: the first networks' reading, or a second look where they are likely
+ * wrong for a reason another reader does not share.
+ *
+ * Triangles. The first networks learned triangles standing on their base (the world draws them so,
+ * and most programs do), and read one pointing down or sideways as a hedge or as "none". A region
+ * they take for a triangle, lopsided enough to turn (`quarterTurned`), is read again turned heavier
+ * end down by networks trained on regions read the same way. Only such regions: read turned, the
+ * small off-centre crosses and diamonds of other programs read worse, and staircase blobs of
+ * noise read as triangles (docs/geneval.md, candidates 17-26).
+ *
+ * Crosses and diamonds. The first networks' family draws a cross's upright bar near the centre and
+ * diamonds no wider than tall; networks whose family draws both at any quarter turn read those
+ * well but lose other small crosses and diamonds the first read surely. So a region the first
+ * networks name a cross or a diamond without being sure (above GenEval's threshold, not above the
+ * counting threshold) is read again by those networks; a sure reading is never undone, and no
+ * detection comes out of a region the first networks call "none" (candidates 27-28).
  */
-function readRegion(region: Region, classifier: ShapeClassifier, turnedReader: ShapeClassifier): Float32Array {
-  const drawn = classify(classifier, describeRegion(region));
-  if (bestShape(drawn).shape !== 'triangle') return drawn;
-  const turned = quarterTurned(region);
-  return turned === region ? drawn : classify(turnedReader, describeRegion(turned));
+function readRegion(region: Region, first: ShapeClassifier, looks: SecondLooks): Float32Array {
+  const descriptor = describeRegion(region);
+  const drawn = classify(first, descriptor);
+  const { shape, probability } = bestShape(drawn);
+  if (shape === 'triangle') {
+    const turned = quarterTurned(region);
+    return turned === region ? drawn : classify(looks.triangles, describeRegion(turned));
+  }
+  if ((shape === 'cross' || shape === 'diamond') && probability > THRESHOLD && probability <= COUNTING_THRESHOLD) return classify(looks.crossesAndDiamonds, descriptor);
+  return drawn;
 }
 
 /** All objects found in an image, most confident first. */
-export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier(), turnedReader: ShapeClassifier = defaultTurnedClassifier()): Detection[] {
+export function detect(image: RgbImage, classifier: ShapeClassifier = defaultClassifier(), looks: SecondLooks = committedLooks()): Detection[] {
   const detections: Detection[] = [];
   const minSide = MIN_OBJECT_SIDE * Math.min(image.width, image.height);
   for (const region of findRegions(image)) {
     if (Math.max(region.box[2] - region.box[0], region.box[3] - region.box[1]) < minSide) continue;
-    const { shape, probability } = bestShape(readRegion(region, classifier, turnedReader));
+    const { shape, probability } = bestShape(readRegion(region, classifier, looks));
     detections.push({ class: shape, color: region.color, box: region.box, score: probability, area: region.area });
   }
   return detections.sort((a, b) => b.score - a.score);
