@@ -77,6 +77,8 @@ export interface DataOptions {
   blockyNoise?: boolean;
   /** Describe every region turned heavier end down (quarterTurned): data for the detector's second look at triangles. */
   turned?: boolean;
+  /** Turn crosses and diamonds by any quarter turn (trainingScene's `quarterTurnedCrossesAndDiamonds`). */
+  quarterTurnedCrossesAndDiamonds?: boolean;
 }
 
 /** Labelled region descriptors from `scenes` random images. */
@@ -94,7 +96,7 @@ export function labelledRegions(o: DataOptions): Dataset {
       continue;
     }
     const side = rng.float() < 0.75 ? 32 : 64;
-    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true, trianglesFourWays: o.trianglesFourWays === true });
+    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true, trianglesFourWays: o.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: o.quarterTurnedCrossesAndDiamonds === true });
     const { image, scale } = rng.float() < o.degradedShare ? degrade(scene.image, rng, side === 32) : { image: scene.image, scale: 1 };
     // Pixels each object owns in the drawn scene (at the degraded image's scale).
     const ownedArea = new Map<number, number>();

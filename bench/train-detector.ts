@@ -6,9 +6,11 @@
  * inputs the network sees: the shape measures, the coarse picture, or both), drawn and degraded. The held-out family
  * is never drawn here.
  *
- * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--triangles-four-ways] [--blocky-noise] [--turned] [--out FILE] [--cache DIR] [--weights FILE ...]`
+ * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--triangles-four-ways] [--quarter-turned-crosses-and-diamonds] [--blocky-noise] [--turned] [--out FILE] [--cache DIR] [--weights FILE ...]`
  * `--legible` draws the training family with no picture taught for two answers (trainingScene).
  * `--triangles-four-ways` points 40% of its triangles down, left or right (trainingScene).
+ * `--quarter-turned-crosses-and-diamonds` turns its crosses and diamonds by any quarter turn (trainingScene):
+ * the networks of the detector's second look at crosses and diamonds (crosses-diamonds-classifier.json).
  * `--blocky-noise` makes a third of the noise-only images blocky (detector-data.ts, blockyNoise).
  * `--turned` describes every region turned heavier end down (quarterTurned): the networks of the
  * detector's second look at triangles (daemon/geneval/turned-classifier.json; detector.ts).
@@ -166,6 +168,7 @@ function main(): void {
       'triangles-four-ways': { type: 'boolean' },
       'blocky-noise': { type: 'boolean' },
       turned: { type: 'boolean' },
+      'quarter-turned-crosses-and-diamonds': { type: 'boolean' },
       compare: { type: 'boolean' },
       merge: { type: 'boolean' },
       out: { type: 'string' },
@@ -186,12 +189,13 @@ function main(): void {
   const fourWays = values['triangles-four-ways'] === true;
   const blocky = values['blocky-noise'] === true;
   const turned = values.turned === true;
+  const quarterTurned = values['quarter-turned-crosses-and-diamonds'] === true;
   const descriptors = turned ? TURNED_DESCRIPTORS : DESCRIPTORS;
   // Options a default run leaves out, so the regions' cache keys of the default family stay as they were.
-  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}), ...(blocky ? { blockyNoise: true } : {}), ...(turned ? { turned: true } : {}) };
+  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}), ...(blocky ? { blockyNoise: true } : {}), ...(turned ? { turned: true } : {}), ...(quarterTurned ? { quarterTurnedCrossesAndDiamonds: true } : {}) };
   // How the options change the family's drawing, named once for the weights' family label (which
   // a merge checks) and their data note.
-  const drawingOptions = [...(values.legible ? ['no picture drawn for two answers'] : []), ...(fourWays ? ['40% of triangles pointing down, left or right'] : []), ...(blocky ? ['a third of noise-only images blocky (2-3 px cells of palette colours)'] : [])];
+  const drawingOptions = [...(values.legible ? ['no picture drawn for two answers'] : []), ...(fourWays ? ['40% of triangles pointing down, left or right'] : []), ...(blocky ? ['a third of noise-only images blocky (2-3 px cells of palette colours)'] : []), ...(quarterTurned ? ['crosses and diamonds at any quarter turn'] : [])];
   const family = [FAMILY_REVISION, ...drawingOptions].join('; ');
   const files = (values.weights ?? []).map((file) => JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights);
   // A merge fits its temperature on the family these options draw: it must be the one the
@@ -200,7 +204,7 @@ function main(): void {
   if (values.merge) {
     files.forEach((f, k) => {
       const learned = typeof f.provenance['family'] === 'string' ? f.provenance['family'] : FAMILY_REVISION;
-      if (learned !== family) throw new Error(`--merge: ${values.weights![k]} learned from "${learned}", but these options draw "${family}": give the options it was trained with (--triangles-four-ways, --legible, --blocky-noise)`);
+      if (learned !== family) throw new Error(`--merge: ${values.weights![k]} learned from "${learned}", but these options draw "${family}": give the options it was trained with (--triangles-four-ways, --quarter-turned-crosses-and-diamonds, --legible, --blocky-noise)`);
       // Networks that read regions turned and networks that read them as drawn cannot vote together.
       const read = f.provenance['descriptors'];
       if (typeof read === 'string' && read.includes('turned') !== turned) throw new Error(`--merge: ${values.weights![k]} reads regions ${turned ? 'as drawn' : 'turned'}: ${turned ? 'leave out' : 'give'} --turned`);
@@ -304,7 +308,7 @@ function main(): void {
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!result) throw new Error(`unknown variant ${chosen}`);
   result.provenance = {
-    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}${fourWays ? ' --triangles-four-ways' : ''}${blocky ? ' --blocky-noise' : ''}${turned ? ' --turned' : ''}`,
+    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}${fourWays ? ' --triangles-four-ways' : ''}${blocky ? ' --blocky-noise' : ''}${turned ? ' --turned' : ''}${quarterTurned ? ' --quarter-turned-crosses-and-diamonds' : ''}`,
     trainingRegions: train.n,
     variant: chosen,
     descriptors,
