@@ -424,6 +424,28 @@ describe('the training family', () => {
     assert.ok(checked > 1000, `only ${checked} objects`);
   });
 
+  it('draws diamonds no wider than tall, or with quarterTurnedCrossesAndDiamonds about half of them wider', () => {
+    // Width over height of a diamond's coverage, from its second moments about its centre.
+    const widthOverHeight = (quarterTurned: boolean, rng: Rng): number => {
+      const obj = familyObject({ kind: 'diamond', color: 'red', cx: 20, cy: 20, size: 20, quarterTurnedCrossesAndDiamonds: quarterTurned }, rng);
+      const { x0, y0, width, cover } = objectCoverage(obj, 40, 40);
+      let [sxx, syy] = [0, 0];
+      cover.forEach((c, i) => {
+        sxx += c * (x0 + (i % width) + 0.5 - 20) ** 2;
+        syy += c * (y0 + Math.floor(i / width) + 0.5 - 20) ** 2;
+      });
+      return Math.sqrt(sxx / syy);
+    };
+    const wide = (quarterTurned: boolean): number => {
+      const rng = new Rng(9);
+      let n = 0;
+      for (let i = 0; i < 400; i++) if (widthOverHeight(quarterTurned, rng) > 1.2) n++;
+      return n;
+    };
+    assert.equal(wide(false), 0);
+    const turned = wide(true);
+    assert.ok(turned > 100 && turned < 240, `${turned} of 400 wider than tall`);
+  });
   it('points triangles up, or with trianglesFourWays 40% of them down, left or right', () => {
     // Which way a triangle points, from where its coverage lies against its box centre: its
     // base side holds most of its area.
