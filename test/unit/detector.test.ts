@@ -112,6 +112,24 @@ describe("the detector on the world's renders", () => {
     }
   });
 
+  it('reads a diamond half again as wide as tall, and a plus with its upright bar off centre, above the counting threshold', () => {
+    const drawn = (inside: (x: number, y: number) => boolean): RgbImage => {
+      const image = blankCanvas(32);
+      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) if (inside(x + 0.5, y + 0.5)) image.data.set(COLOR_RGB.blue, (y * 32 + x) * 3);
+      return image;
+    };
+    for (const height of [12, 14, 16, 20]) {
+      const width = Math.round(height * 1.5);
+      const found = detect(drawn((x, y) => Math.abs(x - (4 + width / 2)) / (width / 2) + Math.abs(y - (4 + height / 2)) / (height / 2) <= 1));
+      assert.deepEqual(found.map((d) => d.class), ['diamond'], `${width} x ${height}`);
+      assert.ok(found[0]!.score > COUNTING_THRESHOLD, `${width} x ${height}: ${found[0]!.score}`);
+    }
+    // 12 px, bars 4 px wide, the upright one 2 px left of centre.
+    const found = detect(drawn((x, y) => x >= 6 && x < 18 && y >= 6 && y < 18 && ((x >= 8 && x < 12) || (y >= 10 && y < 14))));
+    assert.deepEqual(found.map((d) => d.class), ['cross']);
+    assert.ok(found[0]!.score > COUNTING_THRESHOLD, `${found[0]!.score}`);
+  });
+
   it("reads the world's triangles pointing down, left or right as triangles above the counting threshold (10-24 px)", () => {
     for (const size of [10, 12, 16, 20, 24]) {
       const mask = shapeMask('triangle', size, size);
