@@ -79,6 +79,8 @@ export interface DataOptions {
   turned?: boolean;
   /** Turn crosses and diamonds by any quarter turn (trainingScene's `quarterTurnedCrossesAndDiamonds`). */
   quarterTurnedCrossesAndDiamonds?: boolean;
+  /** The share of them turned (trainingScene's `quarterTurnShare`). */
+  quarterTurnShare?: number;
 }
 
 /** Labelled region descriptors from `scenes` random images. */
@@ -96,7 +98,7 @@ export function labelledRegions(o: DataOptions): Dataset {
       continue;
     }
     const side = rng.float() < 0.75 ? 32 : 64;
-    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true, trianglesFourWays: o.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: o.quarterTurnedCrossesAndDiamonds === true });
+    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true, trianglesFourWays: o.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: o.quarterTurnedCrossesAndDiamonds === true, ...(o.quarterTurnShare === undefined ? {} : { quarterTurnShare: o.quarterTurnShare }) });
     const { image, scale } = rng.float() < o.degradedShare ? degrade(scene.image, rng, side === 32) : { image: scene.image, scale: 1 };
     // Pixels each object owns in the drawn scene (at the degraded image's scale).
     const ownedArea = new Map<number, number>();

@@ -10,7 +10,8 @@
  * `--legible` draws the training family with no picture taught for two answers (trainingScene).
  * `--triangles-four-ways` points 40% of its triangles down, left or right (trainingScene).
  * `--quarter-turned-crosses-and-diamonds` turns its crosses and diamonds by any quarter turn (trainingScene):
- * the networks of the detector's second look at crosses and diamonds (crosses-diamonds-classifier.json).
+ * the networks of the detector's second look at crosses and diamonds (crosses-diamonds-classifier.json);
+ * `--quarter-turn-share P` turns only that share of them (a quarter, a half or three quarters).
  * `--blocky-noise` makes a third of the noise-only images blocky (detector-data.ts, blockyNoise).
  * `--turned` describes every region turned heavier end down (quarterTurned): the networks of the
  * detector's second look at triangles (daemon/geneval/turned-classifier.json; detector.ts).
@@ -169,6 +170,7 @@ function main(): void {
       'blocky-noise': { type: 'boolean' },
       turned: { type: 'boolean' },
       'quarter-turned-crosses-and-diamonds': { type: 'boolean' },
+      'quarter-turn-share': { type: 'string' },
       compare: { type: 'boolean' },
       merge: { type: 'boolean' },
       out: { type: 'string' },
@@ -190,12 +192,14 @@ function main(): void {
   const blocky = values['blocky-noise'] === true;
   const turned = values.turned === true;
   const quarterTurned = values['quarter-turned-crosses-and-diamonds'] === true;
+  const turnShare = values['quarter-turn-share'] === undefined ? undefined : Number(values['quarter-turn-share']);
+  if (turnShare !== undefined && (!quarterTurned || !(turnShare >= 0 && turnShare <= 1))) throw new Error('--quarter-turn-share: give a share from 0 to 1, with --quarter-turned-crosses-and-diamonds');
   const descriptors = turned ? TURNED_DESCRIPTORS : DESCRIPTORS;
   // Options a default run leaves out, so the regions' cache keys of the default family stay as they were.
-  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}), ...(blocky ? { blockyNoise: true } : {}), ...(turned ? { turned: true } : {}), ...(quarterTurned ? { quarterTurnedCrossesAndDiamonds: true } : {}) };
+  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}), ...(blocky ? { blockyNoise: true } : {}), ...(turned ? { turned: true } : {}), ...(quarterTurned ? { quarterTurnedCrossesAndDiamonds: true } : {}), ...(turnShare === undefined ? {} : { quarterTurnShare: turnShare }) };
   // How the options change the family's drawing, named once for the weights' family label (which
   // a merge checks) and their data note.
-  const drawingOptions = [...(values.legible ? ['no picture drawn for two answers'] : []), ...(fourWays ? ['40% of triangles pointing down, left or right'] : []), ...(blocky ? ['a third of noise-only images blocky (2-3 px cells of palette colours)'] : []), ...(quarterTurned ? ['crosses and diamonds at any quarter turn'] : [])];
+  const drawingOptions = [...(values.legible ? ['no picture drawn for two answers'] : []), ...(fourWays ? ['40% of triangles pointing down, left or right'] : []), ...(blocky ? ['a third of noise-only images blocky (2-3 px cells of palette colours)'] : []), ...(quarterTurned ? [turnShare === undefined ? 'crosses and diamonds at any quarter turn' : `crosses and diamonds turned a quarter, a half or three quarters in ${turnShare} of them`] : [])];
   const family = [FAMILY_REVISION, ...drawingOptions].join('; ');
   const files = (values.weights ?? []).map((file) => JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights);
   // A merge fits its temperature on the family these options draw: it must be the one the
@@ -308,7 +312,7 @@ function main(): void {
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!result) throw new Error(`unknown variant ${chosen}`);
   result.provenance = {
-    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}${fourWays ? ' --triangles-four-ways' : ''}${blocky ? ' --blocky-noise' : ''}${turned ? ' --turned' : ''}${quarterTurned ? ' --quarter-turned-crosses-and-diamonds' : ''}`,
+    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}${fourWays ? ' --triangles-four-ways' : ''}${blocky ? ' --blocky-noise' : ''}${turned ? ' --turned' : ''}${quarterTurned ? ' --quarter-turned-crosses-and-diamonds' : ''}${turnShare === undefined ? '' : ` --quarter-turn-share ${turnShare}`}`,
     trainingRegions: train.n,
     variant: chosen,
     descriptors,

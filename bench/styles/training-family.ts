@@ -242,6 +242,8 @@ export interface FamilyObjectOptions {
   trianglesFourWays?: boolean;
   /** Turn crosses and diamonds by 0, 1, 2 or 3 quarter turns before their small turn (trainingScene's `quarterTurnedCrossesAndDiamonds`). */
   quarterTurnedCrossesAndDiamonds?: boolean;
+  /** With quarterTurnedCrossesAndDiamonds: the share turned a quarter, a half or three quarters (uniform over the four turns, 0.75, when left out). */
+  quarterTurnShare?: number;
 }
 
 /**
@@ -262,7 +264,10 @@ function maxTurn(kind: ObjectKind): number {
 function pointing(o: FamilyObjectOptions, rng: Rng): number {
   // A cross or a diamond turned a quarter is still one, so with the option each is drawn at any of
   // the four: a Latin cross on its side (its upright bar off centre), a diamond wider than tall.
-  if ((o.kind === 'cross' || o.kind === 'diamond') && o.quarterTurnedCrossesAndDiamonds) return degrees(rng.pick([0, 90, 180, 270]));
+  if ((o.kind === 'cross' || o.kind === 'diamond') && o.quarterTurnedCrossesAndDiamonds) {
+    if (o.quarterTurnShare === undefined) return degrees(rng.pick([0, 90, 180, 270]));
+    return rng.float() < o.quarterTurnShare ? degrees(rng.pick([90, 180, 270])) : 0;
+  }
   if (o.kind !== 'triangle' || !o.trianglesFourWays || rng.float() >= 0.4) return 0;
   return degrees(rng.pick([90, 180, 270]));
 }
@@ -371,7 +376,7 @@ export interface TrainingScene {
  * are no class. `trianglesFourWays` points 40% of triangles down, left or right, and
  * `quarterTurnedCrossesAndDiamonds` turns crosses and diamonds by any quarter turn (both off by default).
  */
-export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean; quarterTurnedCrossesAndDiamonds?: boolean }): TrainingScene {
+export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean; quarterTurnedCrossesAndDiamonds?: boolean; quarterTurnShare?: number }): TrainingScene {
   const [min, max] = sizeRange(side);
   const gap = Math.max(2, Math.round((side * 2) / 32));
   const boxes: [number, number, number, number][] = [];
@@ -413,7 +418,7 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
       // Other programs place shapes off the pixel grid and anti-alias with their own sample
       // positions: anywhere within half a pixel of the box centre (the world's own stay on it).
       const [dx, dy] = asWorld ? [0, 0] : [rng.float() - 0.5, rng.float() - 0.5];
-      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: options.quarterTurnedCrossesAndDiamonds === true };
+      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: options.quarterTurnedCrossesAndDiamonds === true, ...(options.quarterTurnShare === undefined ? {} : { quarterTurnShare: options.quarterTurnShare }) };
       if (!options.legible) objects.push(familyObject(o, rng));
       else {
         // One still sharing its picture with another answer after every try is left out of the
