@@ -442,7 +442,7 @@ describe('the training family', () => {
     assert.ok(checked > 1000, `only ${checked} objects`);
   });
 
-  it('draws diamonds no wider than tall, or with quarterTurnedCrossesAndDiamonds about half of them wider', () => {
+  it('draws diamonds no wider than tall, or with quarterTurnedCrossesAndDiamonds about half of them wider, and turns quarterTurnShare of them', () => {
     // Width over height of a diamond's coverage, from its second moments about its centre.
     const widthOverHeight = (quarterTurned: boolean, rng: Rng): number => {
       const obj = familyObject({ kind: 'diamond', color: 'red', cx: 20, cy: 20, size: 20, quarterTurnedCrossesAndDiamonds: quarterTurned }, rng);
@@ -463,6 +463,19 @@ describe('the training family', () => {
     assert.equal(wide(false), 0);
     const turned = wide(true);
     assert.ok(turned > 100 && turned < 240, `${turned} of 400 wider than tall`);
+    // quarterTurnShare: the share turned a quarter or more before the small turn (at most 15 degrees).
+    const turnedShare = (share: number): number => {
+      const rng = new Rng(9);
+      let n = 0;
+      for (let i = 0; i < 400; i++) {
+        const { angle } = familyObject({ kind: 'cross', color: 'red', cx: 20, cy: 20, size: 20, quarterTurnedCrossesAndDiamonds: true, quarterTurnShare: share }, rng);
+        if (Math.abs(angle) > (20 * Math.PI) / 180) n++;
+      }
+      return n / 400;
+    };
+    assert.equal(turnedShare(0), 0);
+    assert.equal(turnedShare(1), 1);
+    assert.ok(Math.abs(turnedShare(0.33) - 0.33) < 0.07, `${turnedShare(0.33)}`);
   });
   it('points triangles up, or with trianglesFourWays 40% of them down, left or right', () => {
     // Which way a triangle points, from where its coverage lies against its box centre: its
