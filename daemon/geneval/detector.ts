@@ -52,7 +52,7 @@ export const MIN_OBJECT_SIDE = 5 / 32;
 
 /** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
 const DETECTOR_REVISION = `regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38, by`;
-const CROSSES_REVISION = 'a region read as a cross or a diamond above 0.3 but not above 0.9 read again, since session 38, by';
+const CROSSES_REVISION = `a region read as a cross or a diamond above ${THRESHOLD} but not above ${COUNTING_THRESHOLD} read again, since session 38, by`;
 
 /** Which detector read a learned score: the committed classifiers and how detect uses them. */
 export function detectorLabel(): string {

@@ -17,9 +17,9 @@ import {
   SHAPE_MEASURES,
   scoreImageFolder,
   writePromptFolder,
+  quarterTurned,
   type ClassifierWeights,
 } from '../../daemon/geneval';
-import { quarterTurned } from '../../daemon/geneval/descriptors';
 import weightsFile from '../../daemon/geneval/shape-classifier.json';
 import { Rng } from '../../daemon/util/random';
 import { CLASSES, COLOR_RGB, COLORS, DEFAULT_WORLD, generatePromptSet, metadataFor, objectBox, renderScene, sampleScene, shapeMask, sizeRange, TAGS, type Metadata, type RgbImage } from '../../daemon/world';
