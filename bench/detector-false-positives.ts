@@ -18,7 +18,7 @@ function main(): void {
   const images = Number(values.images ?? 200);
   const seed = Number(values.seed ?? 1);
   const lines = [
-    `${images} images a case (seed ${seed}). Objects: detections a picture above GenEval's 0.3 and counting 0.9 thresholds. Accepted: the share of (image, prompt) pairs GenEval judges correct; a person's verdict is no for noise, blobs and fragments (unclear for a cut triangle, often a smaller triangle) and yes for touching pairs (unclear for two squares, which make a rectangle).`,
+    `${images} images a case (seed ${seed}). Objects: detections a picture above GenEval's 0.3 and counting 0.9 thresholds. Accepted: the share of (image, prompt) pairs GenEval judges correct; a person's verdict is no for noise, blobs and fragments, yes for a triangle cut to a smaller one (the kept side holds one of its corners), and yes for touching pairs (unclear for two squares, which make a rectangle).`,
     '',
     '| case | prompt judged | person | objects > 0.3 | objects > 0.9 | accepted | template detector: objects > 0.3 | accepted |',
     '|---|---|---|---|---|---|---|---|',

@@ -30,8 +30,8 @@ export interface FalsePositiveCase {
 
 const CANVAS = 32;
 const style = heldoutStyle('varied');
-const single = (shape: ShapeClass, person: boolean | undefined = false): Question => ({ meta: metadataFor({ tag: 'single_object', shape }), person });
-const everyClass = (): Question[] => CLASSES.map((s) => single(s));
+const single = (shape: ShapeClass, person: boolean): Question => ({ meta: metadataFor({ tag: 'single_object', shape }), person });
+const everyClass = (): Question[] => CLASSES.map((s) => single(s, false));
 
 function place(rng: Rng, size: number): [number, number] {
   return [rng.int(1, CANVAS - size - 1) + size / 2, rng.int(1, CANVAS - size - 1) + size / 2];
@@ -51,8 +51,11 @@ function keptFraction(figure: Figure, keep: (x: number, y: number) => boolean): 
   return kept / Math.max(1, inside);
 }
 
-/** A shape of the held-out program cut by a straight line that keeps 40-65% of it. */
-function fragment(shape: ShapeClass, rng: Rng): RgbImage {
+/**
+ * A shape of the held-out program cut by a straight line that keeps 40-65% of it, and how many of
+ * its outline's corners the kept side holds (a triangle keeping one corner is a smaller triangle).
+ */
+function fragment(shape: ShapeClass, rng: Rng): { image: RgbImage; keptCorners: number } {
   const size = rng.int(9, 12);
   const [cx, cy] = place(rng, size);
   const figure = turn(figureOf(shape, cx, cy, size, style, rng), cx, cy, 0);
@@ -68,6 +71,7 @@ function fragment(shape: ShapeClass, rng: Rng): RgbImage {
     else hi = mid;
   }
   const offset = (lo + hi) / 2;
+  const keptCorners = figure.add.flat().filter(([x, y]) => (x - cx) * nx + (y - cy) * ny <= offset).length;
   // The cut: a large rectangle beyond the line.
   const far = 4 * size;
   const along: Point = [-ny, nx];
@@ -80,7 +84,19 @@ function fragment(shape: ShapeClass, rng: Rng): RgbImage {
   ];
   const image = blankCanvas(CANVAS);
   paint(image, { add: figure.add, cut: [...figure.cut, cut] }, COLOR_RGB[rng.pick(COLORS)], rng.float() < 0.5 ? 1 : 4);
-  return image;
+  return { image, keptCorners };
+}
+
+/**
+ * A triangle cut by a straight line is a smaller triangle when the kept side holds one of its
+ * corners (a person would say yes to "a photo of a triangle") and four-cornered when it holds two
+ * (a person would say no): drawn until the cut is of the kind asked for.
+ */
+function cutTriangle(keptCorners: 1 | 2, rng: Rng): RgbImage {
+  for (;;) {
+    const cut = fragment('triangle', rng);
+    if (cut.keptCorners === keptCorners) return cut.image;
+  }
 }
 
 /** Three or four ellipses of one colour whose centres are spread apart: lumpy, not round. */
@@ -141,12 +157,13 @@ export const FALSE_POSITIVE_CASES: readonly FalsePositiveCase[] = [
     return { image: bilinearUpscale(small, 4), questions: everyClass() };
   } },
   { name: 'a single lumpy blob', asks: 'a photo of a X, every class', make: (rng) => ({ image: blob(rng), questions: everyClass() }) },
-  ...CLASSES.map((shape) => ({
+  ...CLASSES.filter((shape) => shape !== 'triangle').map((shape) => ({
     name: `a fragment (40-65%) of a ${shape}`,
     asks: `a photo of a ${shape}`,
-    // A straight cut of a triangle is often a smaller triangle: people would differ on that one.
-    make: (rng: Rng) => ({ image: fragment(shape, rng), questions: [single(shape, shape === 'triangle' ? undefined : false)] }),
+    make: (rng: Rng) => ({ image: fragment(shape, rng).image, questions: [single(shape, false)] }),
   })),
+  { name: 'a fragment (40-65%) of a triangle: a smaller triangle', asks: 'a photo of a triangle', make: (rng: Rng) => ({ image: cutTriangle(1, rng), questions: [single('triangle', true)] }) },
+  { name: 'a fragment (40-65%) of a triangle: four corners', asks: 'a photo of a triangle', make: (rng: Rng) => ({ image: cutTriangle(2, rng), questions: [single('triangle', false)] }) },
   ...CLASSES.map((shape) => ({
     name: `two ${PLURALS[shape]} of one colour, touching`,
     asks: `a photo of two ${PLURALS[shape]}`,

@@ -563,6 +563,17 @@ describe('false positives', () => {
     }
     return { objects: objects / images, accepted: accepted / questions };
   };
+  it('asks a person\'s verdict of every case, a triangle cut to a smaller one a yes and to four corners a no', () => {
+    const verdicts = (name: string): (boolean | undefined)[] => {
+      const c = FALSE_POSITIVE_CASES.find((x) => x.name === name)!;
+      const rng = new Rng(5);
+      return Array.from({ length: 3 }, () => c.make(rng).questions.map((q) => q.person)).flat();
+    };
+    assert.deepEqual(verdicts('a fragment (40-65%) of a triangle: a smaller triangle'), [true, true, true]);
+    assert.deepEqual(verdicts('a fragment (40-65%) of a triangle: four corners'), [false, false, false]);
+    assert.deepEqual(verdicts('a single lumpy blob'), new Array(18).fill(false));
+    assert.deepEqual(verdicts('two squares of one colour, touching'), [undefined, undefined, undefined]);
+  });
   it('finds no objects in noise alone', () => {
     for (const name of ['noise: gaussian', 'noise: speckles']) assert.ok(rateOf(name, 30).objects <= 0.1, name);
   });
