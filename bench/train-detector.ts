@@ -209,9 +209,13 @@ function main(): void {
     files.forEach((f, k) => {
       const learned = typeof f.provenance['family'] === 'string' ? f.provenance['family'] : FAMILY_REVISION;
       if (learned !== family) throw new Error(`--merge: ${values.weights![k]} learned from "${learned}", but these options draw "${family}": give the options it was trained with (--triangles-four-ways, --quarter-turned-crosses-and-diamonds, --legible, --blocky-noise)`);
-      // Networks that read regions turned and networks that read them as drawn cannot vote together.
+      // Networks must read regions as this code describes them for these options: turned ones and
+      // ones read as drawn cannot vote together, nor networks of older descriptors.
       const read = f.provenance['descriptors'];
-      if (typeof read === 'string' && read.includes('turned') !== turned) throw new Error(`--merge: ${values.weights![k]} reads regions ${turned ? 'as drawn' : 'turned'}: ${turned ? 'leave out' : 'give'} --turned`);
+      if (typeof read === 'string' && read !== descriptors) {
+        const hint = read === TURNED_DESCRIPTORS ? 'give --turned' : read === DESCRIPTORS ? 'leave out --turned' : 'retrain it with this code';
+        throw new Error(`--merge: ${values.weights![k]} reads regions as "${read}", these options as "${descriptors}": ${hint}`);
+      }
     });
   }
   const t0 = Date.now();

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -55,10 +55,17 @@ describe('bench/train-detector.ts', () => {
     const out = join(dir, 'turned-merged.json');
     const asDrawn = trainer('--cache', cache, '--turned', '--merge', '--weights', INSTALLED, '--weights', INSTALLED, '--out', out);
     assert.notEqual(asDrawn.status, 0);
-    assert.match(asDrawn.stderr, /--merge: daemon\/geneval\/shape-classifier\.json reads regions as drawn: leave out --turned/);
+    assert.match(asDrawn.stderr, /--merge: daemon\/geneval\/shape-classifier\.json reads regions as "describeRegion[^"]*since session 20", these options as "[^"]*heavier end down[^"]*": leave out --turned/);
     const turned = trainer('--cache', cache, '--blocky-noise', '--merge', '--weights', TURNED, '--weights', TURNED, '--out', out);
     assert.notEqual(turned.status, 0);
-    assert.match(turned.stderr, /--merge: daemon\/geneval\/turned-classifier\.json reads regions turned: give --turned/);
+    assert.match(turned.stderr, /--merge: daemon\/geneval\/turned-classifier\.json reads regions as "[^"]*heavier end down[^"]*", these options as "describeRegion[^"]*since session 20": give --turned/);
+    // Networks of other descriptors (an older reading of regions) are refused whatever the options.
+    const older = join(dir, 'older.json');
+    const weights = JSON.parse(readFileSync(INSTALLED, 'utf8')) as { provenance: Record<string, unknown> };
+    writeFileSync(older, JSON.stringify({ ...weights, provenance: { ...weights.provenance, descriptors: 'describeRegion: half-covered pixels' } }));
+    const old = trainer('--cache', cache, '--merge', '--weights', INSTALLED, '--weights', older, '--out', out);
+    assert.notEqual(old.status, 0);
+    assert.match(old.stderr, /--merge: .*older\.json reads regions as "describeRegion: half-covered pixels", .*: retrain it with this code/);
     assert.equal(existsSync(out), false);
     assert.equal(existsSync(cache), false);
   });
