@@ -32,7 +32,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { averageProbabilities, classifierLogits, classify, mergeClassifiers, DESCRIPTOR_LENGTH, describeRegion, findRegions, loadClassifier, SUBPIXEL_SIDE, OUTPUTS, SHAPE_MEASURES, type ClassifierWeights, type Region } from '../daemon/geneval';
+import { averageProbabilities, classifierLogits, classify, compactWeights, mergeClassifiers, DESCRIPTOR_LENGTH, describeRegion, findRegions, loadClassifier, SUBPIXEL_SIDE, OUTPUTS, SHAPE_MEASURES, type ClassifierWeights, type Region } from '../daemon/geneval';
 import { writeFileAtomic } from '../daemon/util/fsx';
 import { BACKGROUND_RGB, CLASSES, COLOR_RGB } from '../daemon/world/definition';
 import { shapeMask } from '../daemon/world/shapes';
@@ -251,7 +251,7 @@ function main(): void {
   const save = (weights: ClassifierWeights, file: string): void => {
     const problems = worldCheck(weights);
     if (problems.length > 0) process.stderr.write(`world renders below 0.9: ${problems.join('; ')}\n`);
-    writeFileAtomic(file, `${JSON.stringify(weights)}\n`);
+    writeFileAtomic(file, `${JSON.stringify(compactWeights(weights))}\n`);
     process.stderr.write(`wrote ${file}\n`);
   };
   // --weights: the table for weights already trained (the committed ones, a candidate), on this

@@ -105,6 +105,37 @@ export function loadClassifier(weights: ClassifierWeights): ShapeClassifier {
 }
 
 /**
+ * The weights as a file holds them: every array number written with the fewest digits that read
+ * back as the same 32-bit float. loadClassifier reads them into Float32Arrays, so the classifier it
+ * loads is bit for bit the one of the unrounded weights; a merge's folded first layer, computed in
+ * double precision, otherwise takes about twice the characters.
+ */
+export function compactWeights(weights: ClassifierWeights): ClassifierWeights {
+  const compact = (values: readonly number[]): number[] => values.map(shortestFloat32);
+  return {
+    ...weights,
+    mean: compact(weights.mean),
+    std: compact(weights.std),
+    networks: weights.networks.map((net) => ({ ...net, w1: compact(net.w1), b1: compact(net.b1), w2: compact(net.w2), b2: compact(net.b2) })),
+  };
+}
+
+/**
+ * The number of fewest significant digits that rounds to the same 32-bit float as x: at each
+ * length, the decimal nearest that float is the one to try.
+ */
+function shortestFloat32(x: number): number {
+  const target = Math.fround(x);
+  if (!Number.isFinite(target)) return x;
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(target.toPrecision(digits));
+    if (Math.fround(candidate) === target) return candidate;
+  }
+  // Nine significant digits always tell two 32-bit floats apart.
+  return Number(target.toPrecision(9));
+}
+
+/**
  * One ensemble of the networks of several weights files (say, the same recipe trained from two
  * seeds, each on its own regions): each file's standardisation is folded into its networks' first
  * layer (w1 / std, b1 - w1 . mean / std), since the format holds one standardisation for all

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   classify,
+  compactWeights,
   COUNTING_THRESHOLD,
   THRESHOLD,
   describeRegion,
@@ -593,6 +594,23 @@ describe('the classifier file', () => {
     assert.throws(() => loadClassifier({ ...weights, networks: [] }), /no networks/);
     // Weights trained on the half-covered pixels (before the sub-pixel outline) are refused by name.
     assert.throws(() => loadClassifier({ ...weights, format: 'unirl-shape-classifier/2' } as unknown as ClassifierWeights), /version 2 weights .* retrain/);
+  });
+
+  it('is written with the fewest digits that load the same 32-bit weights', () => {
+    // A merge's folded first layer holds full doubles; the file keeps what the Float32Arrays hold.
+    const weights = weightsFile as ClassifierWeights;
+    const rng = new Rng(3);
+    const net = weights.networks[0]!;
+    const doubles = { ...weights, networks: [{ ...net, w1: net.w1.map((w) => w / (0.5 + rng.float())), b1: net.b1.map((b) => b * Math.PI) }] };
+    const compact = compactWeights(doubles);
+    const [a, b] = [loadClassifier(doubles), loadClassifier(JSON.parse(JSON.stringify(compact)) as ClassifierWeights)];
+    assert.deepEqual(Array.from(b.networks[0]!.w1), Array.from(a.networks[0]!.w1));
+    assert.deepEqual(Array.from(b.networks[0]!.b1), Array.from(a.networks[0]!.b1));
+    assert.ok(JSON.stringify(compact).length < 0.7 * JSON.stringify(doubles).length);
+    // Rounding to fewer digits than a 32-bit float needs would change the weights.
+    assert.ok(compact.networks[0]!.w1.some((w) => Math.fround(Number(w.toPrecision(6))) !== Math.fround(w)));
+    // The committed file is already compact: compacting it again changes nothing.
+    assert.deepEqual(compactWeights(weights).networks[0]!.w1, net.w1);
   });
 
   it('averages its networks\' probabilities, each network\'s logits divided by the one temperature', () => {
