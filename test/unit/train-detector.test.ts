@@ -53,17 +53,26 @@ describe('bench/train-detector.ts', () => {
   it('refuses to merge networks that read regions turned with --turned left out, and the other way round', () => {
     const cache = join(dir, 'turned-cache');
     const out = join(dir, 'turned-merged.json');
-    const asDrawn = trainer('--cache', cache, '--turned', '--merge', '--weights', INSTALLED, '--weights', INSTALLED, '--out', out);
+    // Copies of the committed files as networks of the default family (a file without a family
+    // field learned from it), so that only how they read regions differs from the options, whatever
+    // family the installed networks learned from.
+    const copy = (file: string, name: string, descriptors?: string): string => {
+      const weights = JSON.parse(readFileSync(file, 'utf8')) as { provenance: Record<string, unknown> };
+      const { family: _family, ...provenance } = weights.provenance;
+      writeFileSync(join(dir, name), JSON.stringify({ ...weights, provenance: descriptors === undefined ? provenance : { ...provenance, descriptors } }));
+      return join(dir, name);
+    };
+    const drawn = copy(INSTALLED, 'drawn.json');
+    const asDrawn = trainer('--cache', cache, '--turned', '--merge', '--weights', drawn, '--weights', drawn, '--out', out);
     assert.notEqual(asDrawn.status, 0);
-    assert.match(asDrawn.stderr, /--merge: daemon\/geneval\/shape-classifier\.json reads regions as "describeRegion[^"]*since session 20", these options as "[^"]*heavier end down[^"]*": leave out --turned/);
-    const turned = trainer('--cache', cache, '--blocky-noise', '--merge', '--weights', TURNED, '--weights', TURNED, '--out', out);
+    assert.match(asDrawn.stderr, /--merge: .*drawn\.json reads regions as "describeRegion[^"]*since session 20", these options as "[^"]*heavier end down[^"]*": leave out --turned/);
+    const turnedCopy = copy(TURNED, 'turned.json');
+    const turned = trainer('--cache', cache, '--merge', '--weights', turnedCopy, '--weights', turnedCopy, '--out', out);
     assert.notEqual(turned.status, 0);
-    assert.match(turned.stderr, /--merge: daemon\/geneval\/turned-classifier\.json reads regions as "[^"]*heavier end down[^"]*", these options as "describeRegion[^"]*since session 20": give --turned/);
+    assert.match(turned.stderr, /--merge: .*turned\.json reads regions as "[^"]*heavier end down[^"]*", these options as "describeRegion[^"]*since session 20": give --turned/);
     // Networks of other descriptors (an older reading of regions) are refused whatever the options.
-    const older = join(dir, 'older.json');
-    const weights = JSON.parse(readFileSync(INSTALLED, 'utf8')) as { provenance: Record<string, unknown> };
-    writeFileSync(older, JSON.stringify({ ...weights, provenance: { ...weights.provenance, descriptors: 'describeRegion: half-covered pixels' } }));
-    const old = trainer('--cache', cache, '--merge', '--weights', INSTALLED, '--weights', older, '--out', out);
+    const older = copy(INSTALLED, 'older.json', 'describeRegion: half-covered pixels');
+    const old = trainer('--cache', cache, '--merge', '--weights', drawn, '--weights', older, '--out', out);
     assert.notEqual(old.status, 0);
     assert.match(old.stderr, /--merge: .*older\.json reads regions as "describeRegion: half-covered pixels", .*: retrain it with this code/);
     assert.equal(existsSync(out), false);
