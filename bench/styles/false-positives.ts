@@ -93,10 +93,12 @@ function fragment(shape: ShapeClass, rng: Rng): { image: RgbImage; keptCorners: 
  * (a person would say no): drawn until the cut is of the kind asked for.
  */
 function cutTriangle(keptCorners: 1 | 2, rng: Rng): RgbImage {
-  for (;;) {
+  // Either kind comes up about half the time; a thousand misses would mean the cut is broken.
+  for (let attempt = 0; attempt < 1000; attempt++) {
     const cut = fragment('triangle', rng);
     if (cut.keptCorners === keptCorners) return cut.image;
   }
+  throw new Error(`no straight cut of a triangle kept ${keptCorners} corner(s) in 1000 tries`);
 }
 
 /** Three or four ellipses of one colour whose centres are spread apart: lumpy, not round. */
