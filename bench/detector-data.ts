@@ -81,6 +81,8 @@ export interface DataOptions {
   quarterTurnedCrossesAndDiamonds?: boolean;
   /** The share of them turned (trainingScene's `quarterTurnShare`). */
   quarterTurnShare?: number;
+  /** Round half of the squares enough to cut a small one's corner pixels (trainingScene's `cornerPixelSquares`). */
+  cornerPixelSquares?: boolean;
 }
 
 /** Labelled region descriptors from `scenes` random images. */
@@ -98,7 +100,7 @@ export function labelledRegions(o: DataOptions): Dataset {
       continue;
     }
     const side = rng.float() < 0.75 ? 32 : 64;
-    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true, trianglesFourWays: o.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: o.quarterTurnedCrossesAndDiamonds === true, ...(o.quarterTurnShare === undefined ? {} : { quarterTurnShare: o.quarterTurnShare }) });
+    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true, trianglesFourWays: o.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: o.quarterTurnedCrossesAndDiamonds === true, ...(o.quarterTurnShare === undefined ? {} : { quarterTurnShare: o.quarterTurnShare }), ...(o.cornerPixelSquares === true ? { cornerPixelSquares: true } : {}) });
     const { image, scale } = rng.float() < o.degradedShare ? degrade(scene.image, rng, side === 32) : { image: scene.image, scale: 1 };
     // Pixels each object owns in the drawn scene (at the degraded image's scale).
     const ownedArea = new Map<number, number>();

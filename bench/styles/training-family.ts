@@ -55,8 +55,17 @@ export interface DrawnObject {
 const degrees = (d: number): number => (d * Math.PI) / 180;
 const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.float();
 
+/** A square whose corners are rounded with radius `r` (in half-sides, 0 for sharp corners). */
+function roundedSquare(r: number): Inside {
+  return (u, v) => {
+    const du = Math.max(0, Math.abs(u) - (1 - r));
+    const dv = Math.max(0, Math.abs(v) - (1 - r));
+    return Math.abs(u) <= 1 && Math.abs(v) <= 1 && du * du + dv * dv <= r * r;
+  };
+}
+
 /** A class's inside-test with this family's random proportions; `halfPixels` is half the object's side in pixels. */
-function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number): Inside {
+function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number, cornerPixelSquares = false): Inside {
   switch (shape) {
     case 'circle':
       return (u, v) => u * u + v * v <= 1;
@@ -65,12 +74,17 @@ function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number): Inside {
       // who sees a disc only when the rounding eats most of each side. On a small square even a
       // slight rounding (or another program's rasteriser) takes the whole corner pixel, so the
       // radius is also drawn in pixels (up to 2) and the larger of the two is kept.
-      const r = rng.float() < 0.5 ? 0 : Math.min(0.5, Math.max(uniform(rng, 0.04, 0.3), uniform(rng, 0.5, 2) / halfPixels));
-      return (u, v) => {
-        const du = Math.max(0, Math.abs(u) - (1 - r));
-        const dv = Math.max(0, Math.abs(v) - (1 - r));
-        return Math.abs(u) <= 1 && Math.abs(v) <= 1 && du * du + dv * dv <= r * r;
-      };
+      if (cornerPixelSquares && rng.float() < 0.5) {
+        // On the pixel grid a hard-edged corner pixel goes only with a radius over 1.71 px (its
+        // centre lies 0.5 px in on both sides), which the draw below rarely reaches once the square
+        // is shrunk by its fill, and the pixels beside it stay up to 3.2 px. So half of the squares
+        // take 2-2.8 px (at most 0.6 of the half side, before the fill of 0.85-1), the way other
+        // rasterisers cut small squares. Off the grid a corner's neighbours go too now and then; the
+        // world's own 8-9 px circle comes out of under 1 in 1000 such squares (detector.test.ts).
+        const r = Math.min(0.6, uniform(rng, 2, 2.8) / halfPixels);
+        return roundedSquare(r);
+      }
+      return roundedSquare(rng.float() < 0.5 ? 0 : Math.min(0.5, Math.max(uniform(rng, 0.04, 0.3), uniform(rng, 0.5, 2) / halfPixels)));
     }
     case 'triangle': {
       // Base along the bottom, possibly narrower than the box; apex anywhere over the middle of
@@ -244,6 +258,8 @@ export interface FamilyObjectOptions {
   quarterTurnedCrossesAndDiamonds?: boolean;
   /** With quarterTurnedCrossesAndDiamonds: the share turned a quarter, a half or three quarters (uniform over the four turns, 0.75, when left out). */
   quarterTurnShare?: number;
+  /** Round half of the squares by 2-2.8 px, which cuts a small square's whole corner pixel (trainingScene's `cornerPixelSquares`). */
+  cornerPixelSquares?: boolean;
 }
 
 /**
@@ -282,7 +298,7 @@ export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
   const stretch = Math.exp(uniform(rng, -0.12, 0.12));
   const fill = uniform(rng, 0.85, 1);
   const isClass = (CLASSES as readonly string[]).includes(o.kind);
-  const inside = isClass ? styledShape(o.kind as ShapeClass, rng, half) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng, half);
+  const inside = isClass ? styledShape(o.kind as ShapeClass, rng, half, o.cornerPixelSquares === true) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng, half);
   return {
     kind: o.kind,
     label: isClass ? (o.kind as ShapeClass) : undefined,
@@ -374,9 +390,10 @@ export interface TrainingScene {
  * (a "touching" object is a pair of same-coloured shapes that touch, drawn as two objects).
  * `worldShare` of class objects are drawn exactly as the world draws them; `noneShare` of objects
  * are no class. `trianglesFourWays` points 40% of triangles down, left or right, and
- * `quarterTurnedCrossesAndDiamonds` turns crosses and diamonds by any quarter turn (both off by default).
+ * `quarterTurnedCrossesAndDiamonds` turns crosses and diamonds by any quarter turn, and
+ * `cornerPixelSquares` rounds half of the squares enough to cut a small one's corner pixels (all off by default).
  */
-export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean; quarterTurnedCrossesAndDiamonds?: boolean; quarterTurnShare?: number }): TrainingScene {
+export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean; quarterTurnedCrossesAndDiamonds?: boolean; quarterTurnShare?: number; cornerPixelSquares?: boolean }): TrainingScene {
   const [min, max] = sizeRange(side);
   const gap = Math.max(2, Math.round((side * 2) / 32));
   const boxes: [number, number, number, number][] = [];
@@ -418,7 +435,7 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
       // Other programs place shapes off the pixel grid and anti-alias with their own sample
       // positions: anywhere within half a pixel of the box centre (the world's own stay on it).
       const [dx, dy] = asWorld ? [0, 0] : [rng.float() - 0.5, rng.float() - 0.5];
-      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: options.quarterTurnedCrossesAndDiamonds === true, ...(options.quarterTurnShare === undefined ? {} : { quarterTurnShare: options.quarterTurnShare }) };
+      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: options.quarterTurnedCrossesAndDiamonds === true, ...(options.quarterTurnShare === undefined ? {} : { quarterTurnShare: options.quarterTurnShare }), ...(options.cornerPixelSquares ? { cornerPixelSquares: true } : {}) };
       if (!options.legible) objects.push(familyObject(o, rng));
       else {
         // One still sharing its picture with another answer after every try is left out of the

@@ -478,6 +478,39 @@ describe('the training family', () => {
     assert.equal(turnedShare(1), 1);
     assert.ok(Math.abs(turnedShare(0.33) - 0.33) < 0.07, `${turnedShare(0.33)}`);
   });
+  it("with cornerPixelSquares draws many more small squares short of exactly their corner pixels, and the world's circle seldom", () => {
+    // Hard-edged, unturned 8 and 9 px squares, as pixel pictures: a full block but for its four
+    // corner pixels (what another rasteriser makes of a slightly rounded square; the unit test
+    // above), and the world's own circle of that size, which cuts three pixels a corner.
+    const pictures = (cornerPixel: boolean, size: number): { cornersCut: number; worldCircle: number; hard: number } => {
+      const rng = new Rng(11);
+      const circle = shapeMask('circle', size, size);
+      const cornersCut = (w: number): Uint8Array => Uint8Array.from({ length: w * w }, (_, k) => ([0, w - 1].includes(k % w) && [0, w - 1].includes(Math.floor(k / w)) ? 0 : 1));
+      let [cut, world, hard] = [0, 0, 0];
+      for (let i = 0; i < 4000; i++) {
+        const obj = familyObject({ kind: 'square', color: 'red', cx: 20 + rng.float() - 0.5, cy: 20 + rng.float() - 0.5, size, cornerPixelSquares: cornerPixel }, rng);
+        const { width, cover } = objectCoverage(obj, 40, 40);
+        if (obj.angle !== 0 || cover.some((c) => c > 0 && c < 1)) continue;
+        hard++;
+        const xs: number[] = [];
+        const ys: number[] = [];
+        cover.forEach((c, k) => c === 1 && (xs.push(k % width), ys.push(Math.floor(k / width))));
+        const [left, top, right, bottom] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+        if (right - left !== bottom - top) continue;
+        const w = right - left + 1;
+        const picture = Uint8Array.from({ length: w * w }, (_, k) => cover[(top + Math.floor(k / w)) * width + left + (k % w)]!);
+        if (w >= 7 && picture.every((v, k) => v === cornersCut(w)[k])) cut++;
+        if (w === size && picture.every((v, k) => v === circle[k])) world++;
+      }
+      return { cornersCut: cut, worldCircle: world, hard };
+    };
+    for (const size of [8, 9]) {
+      const [drawn, option] = [pictures(false, size), pictures(true, size)];
+      assert.ok(option.cornersCut > 2 * drawn.cornersCut && drawn.cornersCut > 0, `${size} px, corner pixels cut: ${drawn.cornersCut} drawn, ${option.cornersCut} with the option`);
+      assert.equal(drawn.worldCircle, 0);
+      assert.ok(option.worldCircle * 1000 < option.hard, `${size} px: the world's circle in ${option.worldCircle} of ${option.hard}`);
+    }
+  });
   it('points triangles up, or with trianglesFourWays 40% of them down, left or right', () => {
     // Which way a triangle points, from where its coverage lies against its box centre: its
     // base side holds most of its area.
