@@ -23,7 +23,7 @@ import type { RgbImage } from '../world/render';
 import { bestShape, classify, committedClassifier, committedClassifierLabel, defaultClassifier, type ShapeClassifier } from './classifier';
 import { COUNTING_THRESHOLD, THRESHOLD } from './rules';
 import { describeRegion, quarterTurned } from './descriptors';
-import { findRegions, type Region } from './segment';
+import { findRegions, JOINED_SHARE, type Region } from './segment';
 
 export interface Detection {
   class: ShapeClass;
@@ -50,8 +50,16 @@ export type Detector = (image: RgbImage) => Detection[];
  */
 export const MIN_OBJECT_SIDE = 5 / 32;
 
+/**
+ * How sure the turned networks must be of a triangle in a region the first networks were not sure
+ * of. Probed on candidate 39's networks (docs/geneval.md, session 40): of the held-out programs'
+ * triangles read so, 51 of 54 turned were above it and 3 between 0.9 and 0.999; of the noise and
+ * fragment regions turned read as triangles above 0.9, 1 of 22 (half a diamond) was above it.
+ */
+export const TURNED_TRIANGLE_SURE = 0.999;
+
 /** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
-const DETECTOR_REVISION = `regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38, by`;
+const DETECTOR_REVISION = `a faint stroke's pieces joined to the one region found whole that they touch through faint pixels when they are ${JOINED_SHARE} of its pixels or more, since session 40; regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38 (a lopsided region read as no class above ${COUNTING_THRESHOLD} taken as a triangle when the turned networks read one above ${TURNED_TRIANGLE_SURE}, since session 40), by`;
 const CROSSES_REVISION = `a region read as a cross or a diamond above ${THRESHOLD} but not above ${COUNTING_THRESHOLD} read again, since session 38, by`;
 
 /** Which detector read a learned score: the committed classifiers and how detect uses them. */
@@ -84,6 +92,11 @@ const committedLooks = (): SecondLooks => ({ triangles: committedClassifier('tri
  * networks name a cross or a diamond without being sure (above GenEval's threshold, not above the
  * counting threshold) is read again by those networks; a sure reading is never undone, and no
  * detection comes out of a region the first networks call "none" (candidates 27-28).
+ *
+ * Unsure regions. A region the first networks are not sure of (no class above the counting
+ * threshold: "none", or an unsure cross, say) and lopsided enough to turn is read turned by the
+ * triangle networks as well, and is a triangle when they are all but certain of one
+ * (TURNED_TRIANGLE_SURE); otherwise it is read as above (candidate 41).
  */
 function readRegion(region: Region, first: ShapeClassifier, looks: SecondLooks): Float32Array {
   const descriptor = describeRegion(region);
@@ -92,6 +105,17 @@ function readRegion(region: Region, first: ShapeClassifier, looks: SecondLooks):
   if (shape === 'triangle') {
     const turned = quarterTurned(region);
     return turned === region ? drawn : classify(looks.triangles, describeRegion(turned));
+  }
+  if (probability <= COUNTING_THRESHOLD) {
+    // A triangle pointing down or sideways, never seen by the first networks, is often "none" or
+    // an unsure cross to them; turned heavier end down it is a triangle the turned networks are
+    // all but certain of, as no noise region in TURNED_TRIANGLE_SURE's probe made them.
+    const turned = quarterTurned(region);
+    if (turned !== region) {
+      const read = classify(looks.triangles, describeRegion(turned));
+      const best = bestShape(read);
+      if (best.shape === 'triangle' && best.probability > TURNED_TRIANGLE_SURE) return read;
+    }
   }
   if ((shape === 'cross' || shape === 'diamond') && probability > THRESHOLD && probability <= COUNTING_THRESHOLD) return classify(looks.crossesAndDiamonds, descriptor);
   return drawn;

@@ -23,6 +23,13 @@ export const FOREGROUND_WEIGHT = 0.5;
  */
 export const FAINT_WEIGHT = 0.25;
 
+/**
+ * Pieces join a region found whole only when together they are at least this share of its pixels
+ * (see findRegions): a thin ring's wall falls into an arc and pieces of a third to a half of it;
+ * noise around a solid object adds a pixel or two to tens.
+ */
+export const JOINED_SHARE = 0.25;
+
 /** Label 0 is the background; label 1 + i is COLORS[i]. */
 const BACKGROUND = 0;
 const DIRECTIONS = COLORS.map((c) => COLOR_RGB[c].map((v, k) => v - (BACKGROUND_RGB[k] as number)));
@@ -93,24 +100,38 @@ export interface Region {
 
 /**
  * Every region of at least the minimum area (8-neighbourhood), in scan order; then the regions
- * joined from pieces each under it (see FAINT_WEIGHT) whose pixels together reach it. A region
- * found whole is never joined to anything, so only what would be lost as specks is joined.
+ * joined from pieces each under it (see FAINT_WEIGHT) whose pixels together reach it. Two regions
+ * found whole are never joined to each other: pieces joined through faint pixels to exactly one
+ * whole region become part of it (a thin stroke under half its colour in places, as a ring's wall
+ * under a pixel wide, is read as one outline rather than its largest arc, since session 40), and
+ * pieces around two or more whole regions are left out, so objects of one colour whose haloes
+ * touch stay apart. Pure-colour images (the world's renders) have no faint pixels to join through.
  */
 export function findRegions(image: RgbImage): Region[] {
   const { width, height } = image;
   const { labels, weights, blends } = labelForeground(image);
   const whole = connectedRegions(labels, width, height, BACKGROUND);
-  const inWhole = new Uint8Array(width * height);
-  for (const r of whole) for (const p of r.pixels) inWhole[p] = 1;
+  // 1 + the index of the whole region a pixel is in (0: none).
+  const inWhole = new Int32Array(width * height);
+  whole.forEach((r, k) => {
+    for (const p of r.pixels) inWhole[p] = k + 1;
+  });
   const faint = new Uint8Array(width * height);
   for (let i = 0; i < faint.length; i++) if (weights[i]! >= FAINT_WEIGHT) faint[i] = blends[i]!;
   const minArea = minimumArea(width, height);
   const joined: LabelRegion[] = [];
   for (const group of connectedRegions(faint, width, height, BACKGROUND, 1)) {
-    if (group.pixels.some((p) => inWhole[p] === 1)) continue;
-    const pieces = group.pixels.filter((p) => labels[p] === group.label);
-    if (pieces.length < minArea) continue;
-    joined.push({ label: group.label, pixels: pieces, box: boxOf(pieces, width) });
+    const pieces = group.pixels.filter((p) => labels[p] === group.label && inWhole[p] === 0);
+    const owners = new Set<number>();
+    for (const p of group.pixels) if (inWhole[p] !== 0) owners.add(inWhole[p]! - 1);
+    if (owners.size === 0 && pieces.length >= minArea) joined.push({ label: group.label, pixels: pieces, box: boxOf(pieces, width) });
+    if (owners.size !== 1 || pieces.length === 0) continue;
+    const owner = owners.values().next().value as number;
+    // A stroke that fell apart leaves a good part of itself in pieces; noise leaves a speck or two
+    // at an edge, which would only roughen a solid object's outline.
+    if (pieces.length < JOINED_SHARE * whole[owner]!.pixels.length) continue;
+    const pixels = Int32Array.from([...whole[owner]!.pixels, ...pieces]);
+    whole[owner] = { label: whole[owner]!.label, pixels, box: boxOf(pixels, width) };
   }
   return [...whole, ...joined].map((r) => regionOf(r, width, height, labels, weights, blends));
 }
