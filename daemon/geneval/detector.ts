@@ -90,8 +90,8 @@ const committedLooks = (): SecondLooks => ({ triangles: committedClassifier('tri
  * diamonds no wider than tall; networks whose family draws both at any quarter turn read those
  * well but lose other small crosses and diamonds the first read surely. So a region the first
  * networks name a cross or a diamond without being sure (above GenEval's threshold, not above the
- * counting threshold) is read again by those networks; a sure reading is never undone, and no
- * detection comes out of a region the first networks call "none" (candidates 27-28).
+ * counting threshold) is read again by those networks; a sure reading is never undone, and this
+ * look makes no detection of a region the first networks call "none" (candidates 27-28).
  *
  * Unsure regions. A region the first networks are not sure of (no class above the counting
  * threshold: "none", or an unsure cross, say) and lopsided enough to turn is read turned by the
