@@ -23,7 +23,7 @@ import type { RgbImage } from '../world/render';
 import { bestShape, classify, committedClassifier, committedClassifierLabel, defaultClassifier, type ShapeClassifier } from './classifier';
 import { COUNTING_THRESHOLD, THRESHOLD } from './rules';
 import { describeRegion, quarterTurned } from './descriptors';
-import { findRegions, JOINED_SHARE, type Region } from './segment';
+import { findRegions, JOINED_SHARE, LONE_STROKE_SHARE, type Region } from './segment';
 
 export interface Detection {
   class: ShapeClass;
@@ -59,7 +59,7 @@ export const MIN_OBJECT_SIDE = 5 / 32;
 export const TURNED_TRIANGLE_SURE = 0.999;
 
 /** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
-const DETECTOR_REVISION = `a faint stroke's pieces joined to the one region found whole that they touch through faint pixels when they are ${JOINED_SHARE} of its pixels or more, since session 40; regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38 (a lopsided region read as no class above ${COUNTING_THRESHOLD} taken as a triangle when the turned networks read one above ${TURNED_TRIANGLE_SURE}, since session 40), by`;
+const DETECTOR_REVISION = `a faint stroke's pieces joined to the one region found whole that they touch through faint pixels when they are ${JOINED_SHARE} of its pixels or more, since session 40; a faint stroke alone read from pieces ${LONE_STROKE_SHARE.toFixed(2)} of the minimum area when its faint group reaches it and encloses a hole, since session 40; regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38 (a lopsided region read as no class above ${COUNTING_THRESHOLD} taken as a triangle when the turned networks read one above ${TURNED_TRIANGLE_SURE}, since session 40), by`;
 const CROSSES_REVISION = `a region read as a cross or a diamond above ${THRESHOLD} but not above ${COUNTING_THRESHOLD} read again, since session 38, by`;
 
 /** Which detector read a learned score: the committed classifiers and how detect uses them. */

@@ -30,6 +30,12 @@ export const FAINT_WEIGHT = 0.25;
  */
 export const JOINED_SHARE = 0.25;
 
+/**
+ * With no region found whole among them, pieces are read as one region when their faint group
+ * reaches the minimum area, encloses a hole, and they are this share of it or more (candidates 42-43).
+ */
+export const LONE_STROKE_SHARE = 2 / 3;
+
 /** Label 0 is the background; label 1 + i is COLORS[i]. */
 const BACKGROUND = 0;
 const DIRECTIONS = COLORS.map((c) => COLOR_RGB[c].map((v, k) => v - (BACKGROUND_RGB[k] as number)));
@@ -124,7 +130,11 @@ export function findRegions(image: RgbImage): Region[] {
     const pieces = group.pixels.filter((p) => labels[p] === group.label && inWhole[p] === 0);
     const owners = new Set<number>();
     for (const p of group.pixels) if (inWhole[p] !== 0) owners.add(inWhole[p]! - 1);
-    if (owners.size === 0 && pieces.length >= minArea) joined.push({ label: group.label, pixels: pieces, box: boxOf(pieces, width) });
+    // A faint stroke alone (a pale thin ring) may leave pieces short of the minimum area while its
+    // faint group reaches it: its pieces are read when they are most of that area and the group is
+    // a closed band, which the faint groups noise leaves rarely are (candidates 42-43).
+    const enough = pieces.length >= minArea || (group.pixels.length >= minArea && pieces.length >= LONE_STROKE_SHARE * minArea && enclosesHole(group.pixels, width));
+    if (owners.size === 0 && enough) joined.push({ label: group.label, pixels: pieces, box: boxOf(pieces, width) });
     if (owners.size !== 1 || pieces.length === 0) continue;
     const owner = owners.values().next().value as number;
     // A stroke that fell apart leaves a good part of itself in pieces; noise leaves a speck or two
@@ -134,6 +144,29 @@ export function findRegions(image: RgbImage): Region[] {
     whole[owner] = { label: whole[owner]!.label, pixels, box: boxOf(pixels, width) };
   }
   return [...whole, ...joined].map((r) => regionOf(r, width, height, labels, weights, blends));
+}
+
+/** Whether these pixels (8-connected) enclose a pixel that is not theirs: a band around an empty middle. */
+function enclosesHole(pixels: Int32Array, width: number): boolean {
+  const [x1, y1, x2, y2] = boxOf(pixels, width);
+  const w = x2 - x1 + 2;
+  const h = y2 - y1 + 2;
+  // The box grown by one pixel a side; outside pixels reach each other 4-connected (8-connected
+  // pixels close a diagonal gap), flooded from the border.
+  const state = new Uint8Array(w * h); // 1: the group's, 2: reached from outside
+  for (const p of pixels) state[((((p / width) | 0) - y1 + 1) * w) + (p % width) - x1 + 1] = 1;
+  const stack = [0];
+  state[0] = 2;
+  while (stack.length > 0) {
+    const q = stack.pop()!;
+    const [x, y] = [q % w, (q / w) | 0];
+    for (const [nx, ny] of [[x - 1, y], [x + 1, y], [x, y - 1], [x, y + 1]] as const) {
+      if (nx < 0 || ny < 0 || nx >= w || ny >= h || state[ny * w + nx] !== 0) continue;
+      state[ny * w + nx] = 2;
+      stack.push(ny * w + nx);
+    }
+  }
+  return state.includes(0);
 }
 
 /** The box [x1, y1, x2, y2) of these pixels. */

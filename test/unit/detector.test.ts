@@ -169,6 +169,29 @@ describe("the detector on the world's renders", () => {
 });
 
 describe('segmentation', () => {
+  it('reads a pale thin ring alone as one region though its pieces at half its colour are under the minimum area', () => {
+    // An 8 px ring off the pixel grid with a wall of half a pixel, each pixel blended with the grey by its
+    // coverage (16 x 16 samples): 9 pixels reach half the colour, 22 a quarter.
+    const image = blankCanvas(32);
+    const [cx, cy, outer, inner] = [16.3, 15.8, 3.9, 3.4];
+    let pieces = 0;
+    for (let y = 10; y < 22; y++) {
+      for (let x = 10; x < 22; x++) {
+        let hits = 0;
+        for (let sy = 0; sy < 16; sy++) for (let sx = 0; sx < 16; sx++) {
+          const r = Math.hypot(x + (sx + 0.5) / 16 - cx, y + (sy + 0.5) / 16 - cy);
+          if (r <= outer && r >= inner) hits++;
+        }
+        const a = hits / 256;
+        if (a >= 0.5) pieces++;
+        image.data.set(COLOR_RGB.blue.map((v, k) => Math.round(a * v + (1 - a) * image.data[(y * 32 + x) * 3 + k]!)), (y * 32 + x) * 3);
+      }
+    }
+    assert.ok(pieces >= 8 && pieces < 12, `${pieces} pixels at half the colour or more`);
+    const regions = findRegions(image);
+    assert.equal(regions.length, 1);
+    assert.deepEqual([regions[0]!.color, regions[0]!.box], ['blue', [12, 12, 20, 20]]);
+  });
   it("reads an anti-aliased edge as a blend with the background, not as a third colour", () => {
     // White half-mixed with grey is nearest to pink: a nearest-colour reading wraps a white disc in a pink ring.
     const image = renderHeldout({ objects: [{ shape: 'circle', color: 'white', center: [16, 16], size: 12 }] }, 32, HELDOUT_STYLES.find((s) => s.name === 'anti-aliased')!, new Rng(1));
