@@ -79,8 +79,9 @@ function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number, cornerPixe
         // centre lies 0.5 px in on both sides), which the draw below rarely reaches once the square
         // is shrunk by its fill, and the pixels beside it stay up to 3.2 px. So half of the squares
         // take 2-2.8 px (at most 0.6 of the half side, before the fill of 0.85-1), the way other
-        // rasterisers cut small squares. Off the grid a corner's neighbours go too now and then; the
-        // world's own 8-9 px circle comes out of under 1 in 1000 such squares (detector.test.ts).
+        // rasterisers cut small squares. Off the grid a corner's neighbours go too now and then: of
+        // the hard-edged, unturned 8-9 px squares drawn with the option, under 1 in 1000 come out as
+        // the world's own circle of that size (detector.test.ts).
         const r = Math.min(0.6, uniform(rng, 2, 2.8) / halfPixels);
         return roundedSquare(r);
       }

@@ -63,7 +63,7 @@ export const DESCRIPTOR_LENGTH = SHAPE_MEASURES.length + GRID * GRID;
  * through other such pixels (4-neighbourhood, the complement of the region's 8-neighbourhood).
  * Returns a label per pixel: 0 mask or outside, 1 + k the k-th hole, and the holes' sizes.
  */
-function findHoles(mask: Uint8Array, w: number, h: number): { holes: Int32Array; sizes: number[] } {
+export function findHoles(mask: Uint8Array, w: number, h: number): { holes: Int32Array; sizes: number[] } {
   const holes = new Int32Array(w * h);
   const outside = new Uint8Array(w * h);
   const stack = new Int32Array(w * h);

@@ -10,6 +10,7 @@
  * palette colours (the world's renders) the two readings agree exactly.
  */
 import { BACKGROUND_RGB, COLORS, COLOR_RGB, type ColorName } from '../world/definition';
+import { findHoles } from './descriptors';
 import type { RgbImage } from '../world/render';
 
 /** Regions smaller than this fraction of the image are noise (a 32 px canvas: 12 px; the smallest object covers 28). */
@@ -133,8 +134,8 @@ export function findRegions(image: RgbImage): Region[] {
     // A faint stroke alone (a pale thin ring) may leave pieces short of the minimum area while its
     // faint group reaches it: its pieces are read when they are most of that area and the group is
     // a closed band, which the faint groups noise leaves rarely are (candidates 42-43).
-    const enough = pieces.length >= minArea || (group.pixels.length >= minArea && pieces.length >= LONE_STROKE_SHARE * minArea && enclosesHole(group.pixels, width));
-    if (owners.size === 0 && enough) joined.push({ label: group.label, pixels: pieces, box: boxOf(pieces, width) });
+    const alone = owners.size === 0 && (pieces.length >= minArea || (group.pixels.length >= minArea && pieces.length >= LONE_STROKE_SHARE * minArea && enclosesHole(group.pixels, width)));
+    if (alone) joined.push({ label: group.label, pixels: pieces, box: boxOf(pieces, width) });
     if (owners.size !== 1 || pieces.length === 0) continue;
     const owner = owners.values().next().value as number;
     // A stroke that fell apart leaves a good part of itself in pieces; noise leaves a speck or two
@@ -149,24 +150,10 @@ export function findRegions(image: RgbImage): Region[] {
 /** Whether these pixels (8-connected) enclose a pixel that is not theirs: a band around an empty middle. */
 function enclosesHole(pixels: Int32Array, width: number): boolean {
   const [x1, y1, x2, y2] = boxOf(pixels, width);
-  const w = x2 - x1 + 2;
-  const h = y2 - y1 + 2;
-  // The box grown by one pixel a side; outside pixels reach each other 4-connected (8-connected
-  // pixels close a diagonal gap), flooded from the border.
-  const state = new Uint8Array(w * h); // 1: the group's, 2: reached from outside
-  for (const p of pixels) state[((((p / width) | 0) - y1 + 1) * w) + (p % width) - x1 + 1] = 1;
-  const stack = [0];
-  state[0] = 2;
-  while (stack.length > 0) {
-    const q = stack.pop()!;
-    const [x, y] = [q % w, (q / w) | 0];
-    for (const [nx, ny] of [[x - 1, y], [x + 1, y], [x, y - 1], [x, y + 1]] as const) {
-      if (nx < 0 || ny < 0 || nx >= w || ny >= h || state[ny * w + nx] !== 0) continue;
-      state[ny * w + nx] = 2;
-      stack.push(ny * w + nx);
-    }
-  }
-  return state.includes(0);
+  const w = x2 - x1;
+  const mask = new Uint8Array(w * (y2 - y1));
+  for (const p of pixels) mask[(((p / width) | 0) - y1) * w + (p % width) - x1] = 1;
+  return findHoles(mask, w, y2 - y1).sizes.length > 0;
 }
 
 /** The box [x1, y1, x2, y2) of these pixels. */
