@@ -401,17 +401,42 @@ export const SUBPIXEL_SIDE = 32;
  */
 export const TURN_SKEWNESS = 0.3;
 
-/** A w x h row-major grid turned by `quarters` quarter turns clockwise (on screen, y down); returns the grid and its new width. */
-function turnGrid<T extends Uint8Array | Float32Array>(grid: T, w: number, h: number, quarters: number): { grid: T; width: number } {
-  const turned = grid.slice() as T;
+/**
+ * A w x h row-major grid in one of the eight views of the square (`view` 0-7): turned by
+ * `view % 4` quarter turns clockwise (on screen, y down), then, from 4 on, mirrored left to right.
+ * Returns the grid and its new width.
+ */
+function viewGrid<T extends Uint8Array | Float32Array>(grid: T, w: number, h: number, view: number): { grid: T; width: number } {
+  const quarters = view % 4;
+  const mirrored = view >= 4;
+  const out = grid.slice() as T;
   const width = quarters % 2 === 0 ? w : h;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const [nx, ny] = quarters === 1 ? [h - 1 - y, x] : quarters === 2 ? [w - 1 - x, h - 1 - y] : [y, w - 1 - x];
-      turned[ny * width + nx] = grid[y * w + x]!;
+      const [tx, ty] = quarters === 0 ? [x, y] : quarters === 1 ? [h - 1 - y, x] : quarters === 2 ? [w - 1 - x, h - 1 - y] : [y, w - 1 - x];
+      out[ty * width + (mirrored ? width - 1 - tx : tx)] = grid[y * w + x]!;
     }
   }
-  return { grid: turned, width };
+  return { grid: out, width };
+}
+
+/** The region in one of the eight views of the square (viewGrid): its mask, weights and coverage alike. */
+function regionView(region: Region, view: number): Region {
+  if (view === 0) return region;
+  const w = region.box[2] - region.box[0];
+  const h = region.box[3] - region.box[1];
+  const mask = viewGrid(region.mask, w, h, view);
+  const weights = viewGrid(region.weights, w, h, view);
+  const coverage = viewGrid(region.coverage, w + 2, h + 2, view);
+  return { ...region, box: [0, 0, mask.width, (w * h) / mask.width], mask: mask.grid, weights: weights.grid, coverage: coverage.grid };
+}
+
+/**
+ * The region in all eight views of the square: itself, turned by one, two and three quarter
+ * turns, and each of those mirrored. Every class but the triangle is the same class in each.
+ */
+export function symmetricViews(region: Region): Region[] {
+  return [0, 1, 2, 3, 4, 5, 6, 7].map((view) => regionView(region, view));
 }
 
 /**
@@ -424,7 +449,6 @@ function turnGrid<T extends Uint8Array | Float32Array>(grid: T, w: number, h: nu
  */
 export function quarterTurned(region: Region): Region {
   const w = region.box[2] - region.box[0];
-  const h = region.box[3] - region.box[1];
   let [total, mx, my] = [0, 0, 0];
   region.weights.forEach((v, i) => {
     total += v;
@@ -447,10 +471,7 @@ export function quarterTurned(region: Region): Region {
   let quarters = 0;
   for (let q = 1; q < 4; q++) if (after[q]! < after[quarters]! - 1e-9) quarters = q;
   if (quarters === 0 || Math.max(Math.abs(skewX), Math.abs(skewY)) < TURN_SKEWNESS) return region;
-  const mask = turnGrid(region.mask, w, h, quarters);
-  const weights = turnGrid(region.weights, w, h, quarters);
-  const coverage = turnGrid(region.coverage, w + 2, h + 2, quarters);
-  return { ...region, box: [0, 0, mask.width, (w * h) / mask.width], mask: mask.grid, weights: weights.grid, coverage: coverage.grid };
+  return regionView(region, quarters);
 }
 
 /**

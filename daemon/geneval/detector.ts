@@ -20,9 +20,9 @@
 import type { ColorName, ShapeClass } from '../world/definition';
 import type { Box } from '../world/relations';
 import type { RgbImage } from '../world/render';
-import { bestShape, classify, committedClassifier, committedClassifierLabel, defaultClassifier, type ShapeClassifier } from './classifier';
+import { bestShape, classify, committedClassifier, committedClassifierLabel, defaultClassifier, OUTPUTS, type ShapeClassifier } from './classifier';
 import { COUNTING_THRESHOLD, THRESHOLD } from './rules';
-import { describeRegion, quarterTurned } from './descriptors';
+import { describeRegion, quarterTurned, symmetricViews } from './descriptors';
 import { findRegions, JOINED_SHARE, LONE_STROKE_SHARE, type Region } from './segment';
 
 export interface Detection {
@@ -59,7 +59,7 @@ export const MIN_OBJECT_SIDE = 5 / 32;
 export const TURNED_TRIANGLE_SURE = 0.999;
 
 /** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
-const DETECTOR_REVISION = `a faint stroke's pieces joined to the one region found whole that they touch through faint pixels when they are ${JOINED_SHARE} of its pixels or more, since session 40; a faint stroke alone read from pieces ${LONE_STROKE_SHARE.toFixed(2)} of the minimum area when its faint group reaches it and encloses a hole, since session 40; regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38 (a lopsided region read as no class above ${COUNTING_THRESHOLD} taken as a triangle when the turned networks read one above ${TURNED_TRIANGLE_SURE}, since session 40), by`;
+const DETECTOR_REVISION = `a region read as no class above ${COUNTING_THRESHOLD} read as the mean of its eight views of the square, since session 41; a faint stroke's pieces joined to the one region found whole that they touch through faint pixels when they are ${JOINED_SHARE} of its pixels or more, since session 40; a faint stroke alone read from pieces ${LONE_STROKE_SHARE.toFixed(2)} of the minimum area when its faint group reaches it and encloses a hole, since session 40; regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38 (a lopsided region read as no class above ${COUNTING_THRESHOLD} taken as a triangle when the turned networks read one above ${TURNED_TRIANGLE_SURE}, since session 40), by`;
 const CROSSES_REVISION = `a region read as a cross or a diamond above ${THRESHOLD} but not above ${COUNTING_THRESHOLD} read again, since session 38, by`;
 
 /** Which detector read a learned score: the committed classifiers and how detect uses them. */
@@ -117,8 +117,23 @@ function readRegion(region: Region, first: ShapeClassifier, looks: SecondLooks):
       if (best.shape === 'triangle' && best.probability > TURNED_TRIANGLE_SURE) return read;
     }
   }
-  if ((shape === 'cross' || shape === 'diamond') && probability > THRESHOLD && probability <= COUNTING_THRESHOLD) return classify(looks.crossesAndDiamonds, descriptor);
-  return drawn;
+  const read = probability <= COUNTING_THRESHOLD ? readInEveryView(region, first) : drawn;
+  const best = bestShape(read);
+  if ((best.shape === 'cross' || best.shape === 'diamond') && best.probability > THRESHOLD && best.probability <= COUNTING_THRESHOLD) return classify(looks.crossesAndDiamonds, descriptor);
+  return read;
+}
+
+/**
+ * The mean of the networks' readings of the region in the eight views of the square
+ * (symmetricViews). Every class but the triangle is itself in each view, but the networks learned
+ * that only as far as their family drew it: a small cross or a pale ring they hedge on as drawn
+ * they often read surely mirrored or turned. The mean asks for a reading that holds in every view.
+ */
+function readInEveryView(region: Region, networks: ShapeClassifier): Float32Array {
+  const views = symmetricViews(region);
+  const mean = new Float32Array(OUTPUTS.length);
+  for (const view of views) classify(networks, describeRegion(view)).forEach((p, i) => (mean[i]! += p / views.length));
+  return mean;
 }
 
 /** All objects found in an image, most confident first. */
