@@ -119,7 +119,7 @@ function readRegion(region: Region, first: ShapeClassifier, looks: SecondLooks):
   }
   const read = probability <= COUNTING_THRESHOLD ? readInEveryView(region, first) : drawn;
   const best = bestShape(read);
-  if ((best.shape === 'cross' || best.shape === 'diamond') && best.probability > THRESHOLD && best.probability <= COUNTING_THRESHOLD) return classify(looks.crossesAndDiamonds, descriptor);
+  if ((best.shape === 'cross' || best.shape === 'diamond' || best.shape === 'ring') && best.probability > THRESHOLD && best.probability <= COUNTING_THRESHOLD) return classify(looks.crossesAndDiamonds, descriptor);
   return read;
 }
 
