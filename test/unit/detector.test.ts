@@ -19,6 +19,7 @@ import {
   scoreImageFolder,
   writePromptFolder,
   quarterTurned,
+  symmetricViews,
   type ClassifierWeights,
 } from '../../daemon/geneval';
 import weightsFile from '../../daemon/geneval/shape-classifier.json';
@@ -301,19 +302,20 @@ describe('segmentation', () => {
 });
 
 describe('shape descriptors', () => {
-  it("turn a triangle pointing down, left or right to stand on its base (quarterTurned), and leave the world's shapes as they are", () => {
-    // A mask turned by quarter turns (clockwise on screen), drawn in red and found as the detector finds it.
-    const regionOfTurned = (mask: Uint8Array, size: number, quarters: number) => {
-      const image = blankCanvas(size + 8);
-      for (let y = 0; y < size; y++) {
-        for (let x = 0; x < size; x++) {
-          if (!mask[y * size + x]) continue;
-          const [tx, ty] = quarters === 0 ? [x, y] : quarters === 1 ? [size - 1 - y, x] : quarters === 2 ? [size - 1 - x, size - 1 - y] : [y, size - 1 - x];
-          image.data.set(COLOR_RGB.red, ((ty + 4) * (size + 8) + tx + 4) * 3);
-        }
+  // A mask turned by quarter turns (clockwise on screen) and, if asked, then mirrored left to right,
+  // drawn in red and found as the detector finds it.
+  const regionOfTurned = (mask: Uint8Array, size: number, quarters: number, mirrored = false) => {
+    const image = blankCanvas(size + 8);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        if (!mask[y * size + x]) continue;
+        const [tx, ty] = quarters === 0 ? [x, y] : quarters === 1 ? [size - 1 - y, x] : quarters === 2 ? [size - 1 - x, size - 1 - y] : [y, size - 1 - x];
+        image.data.set(COLOR_RGB.red, ((ty + 4) * (size + 8) + (mirrored ? size - 1 - tx : tx) + 4) * 3);
       }
-      return findRegions(image)[0]!;
-    };
+    }
+    return findRegions(image)[0]!;
+  };
+  it("turn a triangle pointing down, left or right to stand on its base (quarterTurned), and leave the world's shapes as they are", () => {
     for (const size of [8, 11, 16, 23]) {
       for (const shape of CLASSES) {
         const upright = regionOfTurned(shapeMask(shape, size, size), size, 0);
@@ -322,6 +324,23 @@ describe('shape descriptors', () => {
       const triangle = shapeMask('triangle', size, size);
       const standing = describeRegion(regionOfTurned(triangle, size, 0));
       for (const quarters of [1, 2, 3]) assert.deepEqual(describeRegion(quarterTurned(regionOfTurned(triangle, size, quarters))), standing, `triangle ${size} px, ${quarters} quarter turns`);
+    }
+  });
+  it('read a region in the eight views of the square as the shape drawn turned and mirrored (symmetricViews)', () => {
+    // A triangle with its apex off centre and a region of two rectangles of different sizes look different
+    // in each of the eight views; each view must be what drawing the shape so gives, and all eight distinct.
+    const lopsided = (size: number): Uint8Array => {
+      const mask = new Uint8Array(size * size);
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) mask[y * size + x] = Number(y >= size / 3 ? x < size - 2 : x < size / 3 && y > 0);
+      return mask;
+    };
+    for (const [name, mask, size] of [['off-centre triangle', shapeMask('triangle', 11, 11), 11], ['lopsided blocks', lopsided(9), 9], ['lopsided blocks', lopsided(16), 16]] as const) {
+      const views = symmetricViews(regionOfTurned(mask, size, 0)).map(describeRegion);
+      assert.equal(views.length, 8);
+      for (let view = 0; view < 8; view++) {
+        assert.deepEqual(views[view], describeRegion(regionOfTurned(mask, size, view % 4, view >= 4)), `${name}, view ${view}`);
+      }
+      if (name === 'lopsided blocks') assert.equal(new Set(views.map((v) => v.join(','))).size, 8, `${name}: the eight views are not all different`);
     }
   });
   const of = (shape: (typeof CLASSES)[number], size: number): Float32Array => describeShape(shapeMask(shape, size, size), size, size);
