@@ -11,8 +11,10 @@
  *    probability, calibrated, so GenEval's thresholds (0.3, and 0.9 for counting) keep their
  *    meaning: counting asks for objects the detector is sure of, and a blob or a fragment, whose
  *    probability goes to "none", is dropped. A region read as a triangle that points down or
- *    sideways is read again, turned to stand on its base, and one read as a cross or a diamond
- *    without being sure is read again by networks that learned them at any quarter turn (readRegion).
+ *    sideways is read again, turned to stand on its base; a region read with no class above 0.9 is
+ *    read in the eight views of the square, and one then read as a cross, a diamond or a ring
+ *    without being sure is read again by networks that learned crosses and diamonds at any
+ *    quarter turn (readRegion).
  *
  * Why learned, and over descriptors and the picture both: measured in docs/geneval.md. The first
  * detector, template overlap with the world's own shapes, is kept in template-detector.ts.
@@ -60,7 +62,7 @@ export const TURNED_TRIANGLE_SURE = 0.999;
 
 /** What the detector does around its classifier, for the record a score carries: change it with any change of detect. */
 const DETECTOR_REVISION = `a region read as no class above ${COUNTING_THRESHOLD} read as the mean of its eight views of the square, since session 41; a faint stroke's pieces joined to the one region found whole that they touch through faint pixels when they are ${JOINED_SHARE} of its pixels or more, since session 40; a faint stroke alone read from pieces ${LONE_STROKE_SHARE.toFixed(2)} of the minimum area when its faint group reaches it and encloses a hole, since session 40; regions spanning under ${MIN_OBJECT_SIDE * 32}/32 of the image not read, since session 37; a lopsided region read as a triangle read again turned heavier end down, since session 38 (a lopsided region read as no class above ${COUNTING_THRESHOLD} taken as a triangle when the turned networks read one above ${TURNED_TRIANGLE_SURE}, since session 40), by`;
-const CROSSES_REVISION = `a region read as a cross or a diamond above ${THRESHOLD} but not above ${COUNTING_THRESHOLD} read again, since session 38, by`;
+const CROSSES_REVISION = `a region read as a cross or a diamond (or a ring, since session 41) above ${THRESHOLD} but not above ${COUNTING_THRESHOLD} read again, since session 38, by`;
 
 /** Which detector read a learned score: the committed classifiers and how detect uses them. */
 export function detectorLabel(): string {
@@ -86,17 +88,18 @@ const committedLooks = (): SecondLooks => ({ triangles: committedClassifier('tri
  * small off-centre crosses and diamonds of other programs read worse, and staircase blobs of
  * noise read as triangles (docs/geneval.md, candidates 17-26).
  *
- * Crosses and diamonds. The first networks' family draws a cross's upright bar near the centre and
- * diamonds no wider than tall; networks whose family draws both at any quarter turn read those
- * well but lose other small crosses and diamonds the first read surely. So a region the first
- * networks name a cross or a diamond without being sure (above GenEval's threshold, not above the
- * counting threshold) is read again by those networks; a sure reading is never undone, and this
- * look makes no detection of a region the first networks call "none" (candidates 27-28).
- *
  * Unsure regions. A region the first networks are not sure of (no class above the counting
- * threshold: "none", or an unsure cross, say) and lopsided enough to turn is read turned by the
- * triangle networks as well, and is a triangle when they are all but certain of one
- * (TURNED_TRIANGLE_SURE); otherwise it is read as above (candidate 41).
+ * threshold: "none", or an unsure cross, say) is read further, and a sure reading is never undone:
+ * - lopsided enough to turn, it is read turned by the triangle networks too, and is a triangle when
+ *   they are all but certain of one (TURNED_TRIANGLE_SURE; candidate 41);
+ * - otherwise it is read by the first networks in the eight views of the square, and the mean is
+ *   its reading (readInEveryView; candidate 44);
+ * - if that names a cross, a diamond or a ring above GenEval's threshold but not above the counting
+ *   threshold, it is read by the crosses-and-diamonds networks: the first networks' family draws a
+ *   cross's upright bar near the centre and diamonds no wider than tall, and those networks, whose
+ *   family draws both at any quarter turn, read such crosses and diamonds and the pale thin rings
+ *   the first networks hedge on more surely, though they lose other small crosses and diamonds the
+ *   first read surely (candidates 27-28, 45).
  */
 function readRegion(region: Region, first: ShapeClassifier, looks: SecondLooks): Float32Array {
   const descriptor = describeRegion(region);
@@ -106,22 +109,24 @@ function readRegion(region: Region, first: ShapeClassifier, looks: SecondLooks):
     const turned = quarterTurned(region);
     return turned === region ? drawn : classify(looks.triangles, describeRegion(turned));
   }
-  if (probability <= COUNTING_THRESHOLD) {
-    // A triangle pointing down or sideways, never seen by the first networks, is often "none" or
-    // an unsure cross to them; turned heavier end down it is a triangle the turned networks are
-    // all but certain of, as no noise region in TURNED_TRIANGLE_SURE's probe made them.
-    const turned = quarterTurned(region);
-    if (turned !== region) {
-      const read = classify(looks.triangles, describeRegion(turned));
-      const best = bestShape(read);
-      if (best.shape === 'triangle' && best.probability > TURNED_TRIANGLE_SURE) return read;
-    }
+  if (probability > COUNTING_THRESHOLD) return drawn;
+  // A triangle pointing down or sideways, never seen by the first networks, is often "none" or
+  // an unsure cross to them; turned heavier end down it is a triangle the turned networks are
+  // all but certain of, as no noise region in TURNED_TRIANGLE_SURE's probe made them.
+  const turned = quarterTurned(region);
+  if (turned !== region) {
+    const read = classify(looks.triangles, describeRegion(turned));
+    const best = bestShape(read);
+    if (best.shape === 'triangle' && best.probability > TURNED_TRIANGLE_SURE) return read;
   }
-  const read = probability <= COUNTING_THRESHOLD ? readInEveryView(region, first) : drawn;
+  const read = readInEveryView(region, first);
   const best = bestShape(read);
-  if ((best.shape === 'cross' || best.shape === 'diamond' || best.shape === 'ring') && best.probability > THRESHOLD && best.probability <= COUNTING_THRESHOLD) return classify(looks.crossesAndDiamonds, descriptor);
+  if (SECOND_LOOK_CLASSES.has(best.shape) && best.probability > THRESHOLD && best.probability <= COUNTING_THRESHOLD) return classify(looks.crossesAndDiamonds, descriptor);
   return read;
 }
+
+/** The classes an unsure reading of which the crosses-and-diamonds networks read again (readRegion). */
+const SECOND_LOOK_CLASSES: ReadonlySet<ShapeClass> = new Set(['cross', 'diamond', 'ring']);
 
 /**
  * The mean of the networks' readings of the region in the eight views of the square
