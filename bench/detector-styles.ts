@@ -59,6 +59,7 @@ import { Calibration, judgeDetections, learnedDetector, ObjectTally, TagTally } 
 import { jpegRoundTrip } from './degrade';
 import { HELDOUT_STYLES, legibility, renderHeldout } from './styles/heldout-family';
 import { renderBrush } from './styles/brush-family';
+import { renderMarker } from './styles/marker-family';
 import { renderFiltered } from './styles/filtered-family';
 import { renderPixelart } from './styles/pixelart-family';
 import { renderPolygon } from './styles/polygon-family';
@@ -104,6 +105,10 @@ const ROWS: StyleRow[] = [
   // to a brief written after the seventh's failures were known (triangles pointing four ways, thin to
   // thick walls): not blind to them (styles/brush-family.ts).
   { name: 'held out: round brush (an eighth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderBrush(scene, canvas, rng) },
+  // A ninth, written in session 41 by a session that read no detector, family or other style code
+  // (felt-marker outlines, gamma-correct anti-aliasing), first scored with the installed detector
+  // (candidate 45) after it was adopted (styles/marker-family.ts).
+  { name: 'held out: felt marker (a ninth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderMarker(scene, canvas, rng) },
 ];
 
 /** Every scene of the prompts (n a prompt, drawn from `seed`) in the row's style. */
