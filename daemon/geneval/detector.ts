@@ -133,6 +133,8 @@ const SECOND_LOOK_CLASSES: ReadonlySet<ShapeClass> = new Set(['cross', 'diamond'
  * (symmetricViews). Every class but the triangle is itself in each view, but the networks learned
  * that only as far as their family drew it: a small cross or a pale ring they hedge on as drawn
  * they often read surely mirrored or turned. The mean asks for a reading that holds in every view.
+ * It costs eight more readings of the region, most of the detector's time on images of many unsure
+ * regions (noise, a weak model's blobs: about a fifth of the rate without it; docs/geneval.md).
  */
 function readInEveryView(region: Region, networks: ShapeClassifier): Float32Array {
   const views = symmetricViews(region);
