@@ -69,6 +69,11 @@ export interface ShapeClassifier {
   readonly mean: Float32Array;
   readonly std: Float32Array;
   readonly networks: readonly Network[];
+  /**
+   * Every network's first layer as one matrix, network after network (each network's w1 and b1 are
+   * views into it): one pass over it reads a descriptor about twice as fast as a pass per network.
+   */
+  readonly firstLayer: { readonly w: Float32Array; readonly b: Float32Array };
   readonly temperature: number;
 }
 
@@ -87,12 +92,21 @@ export function loadClassifier(weights: ClassifierWeights): ShapeClassifier {
   if (weights.networks.length === 0) throw new Error('shape classifier: no networks');
   check('mean', weights.mean.length, n);
   check('std', weights.std.length, n);
-  const networks = weights.networks.map((net) => {
-    check('w1', net.w1.length, weights.hidden * n);
+  const rows = weights.hidden * n;
+  const firstLayer = { w: new Float32Array(weights.networks.length * rows), b: new Float32Array(weights.networks.length * weights.hidden) };
+  const networks = weights.networks.map((net, m) => {
+    check('w1', net.w1.length, rows);
     check('b1', net.b1.length, weights.hidden);
     check('w2', net.w2.length, outputs * weights.hidden);
     check('b2', net.b2.length, outputs);
-    return { w1: Float32Array.from(net.w1), b1: Float32Array.from(net.b1), w2: Float32Array.from(net.w2), b2: Float32Array.from(net.b2) };
+    firstLayer.w.set(net.w1, m * rows);
+    firstLayer.b.set(net.b1, m * weights.hidden);
+    return {
+      w1: firstLayer.w.subarray(m * rows, (m + 1) * rows),
+      b1: firstLayer.b.subarray(m * weights.hidden, (m + 1) * weights.hidden),
+      w2: Float32Array.from(net.w2),
+      b2: Float32Array.from(net.b2),
+    };
   });
   return {
     inputs: Int32Array.from(weights.inputs),
@@ -100,6 +114,7 @@ export function loadClassifier(weights: ClassifierWeights): ShapeClassifier {
     mean: Float32Array.from(weights.mean),
     std: Float32Array.from(weights.std),
     networks,
+    firstLayer,
     temperature: weights.temperature,
   };
 }
@@ -160,24 +175,36 @@ export function mergeClassifiers(files: readonly ClassifierWeights[], provenance
   return { ...first, mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1), networks, provenance };
 }
 
-/** Each network's logits (before temperature) of one descriptor vector. */
+/**
+ * Each network's logits (before temperature) of one descriptor vector. The first layers run as one
+ * matrix (`firstLayer`), four products a step; each sum still adds its terms in order, so the
+ * logits are bit for bit those of a plain loop per network.
+ */
 export function classifierLogits(model: ShapeClassifier, descriptor: Float32Array): Float32Array[] {
   const n = model.inputs.length;
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = ((descriptor[model.inputs[i]!] as number) - model.mean[i]!) / model.std[i]!;
-  const hidden = new Float32Array(model.hidden);
-  return model.networks.map((net) => {
-    for (let j = 0; j < model.hidden; j++) {
-      let s = net.b1[j]!;
-      const row = j * n;
-      for (let i = 0; i < n; i++) s += net.w1[row + i]! * x[i]!;
-      hidden[j] = s > 0 ? s : 0;
+  const { w, b } = model.firstLayer;
+  const hidden = new Float32Array(b.length);
+  for (let r = 0, row = 0; r < b.length; r++, row += n) {
+    let s = b[r]!;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s += w[row + i]! * x[i]!;
+      s += w[row + i + 1]! * x[i + 1]!;
+      s += w[row + i + 2]! * x[i + 2]!;
+      s += w[row + i + 3]! * x[i + 3]!;
     }
+    for (; i < n; i++) s += w[row + i]! * x[i]!;
+    hidden[r] = s > 0 ? s : 0;
+  }
+  return model.networks.map((net, m) => {
     const logits = new Float32Array(OUTPUTS.length);
+    const offset = m * model.hidden;
     for (let k = 0; k < OUTPUTS.length; k++) {
       let s = net.b2[k]!;
       const row = k * model.hidden;
-      for (let j = 0; j < model.hidden; j++) s += net.w2[row + j]! * hidden[j]!;
+      for (let j = 0; j < model.hidden; j++) s += net.w2[row + j]! * hidden[offset + j]!;
       logits[k] = s;
     }
     return logits;
