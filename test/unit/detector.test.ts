@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  classifierLogits,
   classify,
   compactWeights,
   COUNTING_THRESHOLD,
@@ -9,6 +10,7 @@ import {
   describeShape,
   detect,
   MIN_OBJECT_SIDE,
+  OUTPUTS,
   detectByTemplate,
   evaluateDetections,
   findRegions,
@@ -761,6 +763,38 @@ describe('the classifier file', () => {
     assert.ok(compact.networks[0]!.w1.some((w) => Math.fround(Number(w.toPrecision(6))) !== Math.fround(w)));
     // The committed file is already compact: compacting it again changes nothing.
     assert.deepEqual(compactWeights(weights).networks[0]!.w1, net.w1);
+  });
+
+  it('reads each network\'s logits as a plain loop over its weights does, bit for bit', () => {
+    // The first layers run as one matrix, four products a step (classifierLogits): the logits must be
+    // exactly those of a plain loop over each network's own weights, so no reading depends on it.
+    const weights = weightsFile as ClassifierWeights;
+    const model = loadClassifier(weights);
+    const n = weights.inputs.length;
+    const plain = (descriptor: Float32Array): Float32Array[] =>
+      weights.networks.map((net) => {
+        const x = Float32Array.from(weights.inputs, (input, i) => (descriptor[input]! - Math.fround(weights.mean[i]!)) / Math.fround(weights.std[i]!));
+        const w1 = Float32Array.from(net.w1);
+        const hidden = Float32Array.from({ length: weights.hidden }, (_, j) => {
+          let s = Math.fround(net.b1[j]!);
+          for (let i = 0; i < n; i++) s += w1[j * n + i]! * x[i]!;
+          return s > 0 ? s : 0;
+        });
+        const w2 = Float32Array.from(net.w2);
+        return Float32Array.from({ length: OUTPUTS.length }, (_, k) => {
+          let s = Math.fround(net.b2[k]!);
+          for (let j = 0; j < weights.hidden; j++) s += w2[k * weights.hidden + j]! * hidden[j]!;
+          return s;
+        });
+      });
+    const rng = new Rng(9);
+    for (let i = 0; i < 40; i++) {
+      const image = FALSE_POSITIVE_CASES[i % FALSE_POSITIVE_CASES.length]!.make(rng).image;
+      for (const region of findRegions(image)) {
+        const descriptor = describeRegion(region);
+        assert.deepEqual(classifierLogits(model, descriptor), plain(descriptor));
+      }
+    }
   });
 
   it('averages its networks\' probabilities, each network\'s logits divided by the one temperature', () => {
