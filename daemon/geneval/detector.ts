@@ -119,7 +119,7 @@ function readRegion(region: Region, first: ShapeClassifier, looks: SecondLooks):
     const best = bestShape(read);
     if (best.shape === 'triangle' && best.probability > TURNED_TRIANGLE_SURE) return read;
   }
-  const read = readInEveryView(region, first);
+  const read = readInEveryView(region, first, drawn);
   const best = bestShape(read);
   if (SECOND_LOOK_CLASSES.has(best.shape) && best.probability > THRESHOLD && best.probability <= COUNTING_THRESHOLD) return classify(looks.crossesAndDiamonds, descriptor);
   return read;
@@ -130,16 +130,18 @@ const SECOND_LOOK_CLASSES: ReadonlySet<ShapeClass> = new Set(['cross', 'diamond'
 
 /**
  * The mean of the networks' readings of the region in the eight views of the square
- * (symmetricViews). Every class but the triangle is itself in each view, but the networks learned
- * that only as far as their family drew it: a small cross or a pale ring they hedge on as drawn
- * they often read surely mirrored or turned. The mean asks for a reading that holds in every view.
- * It costs eight more readings of the region, most of the detector's time on images of many unsure
- * regions (noise, a weak model's blobs: about a fifth of the rate without it; docs/geneval.md).
+ * (symmetricViews); `asDrawn` is their reading of the first, the region as drawn. Every class
+ * but the triangle is itself in each view, but the networks learned that only as far as their
+ * family drew it: a small cross or a pale ring they hedge on as drawn they often read surely
+ * mirrored or turned. The mean asks for a reading that holds in every view.
+ * It costs seven more readings of the region, most of the detector's time on images of many
+ * unsure regions (noise, a weak model's blobs; measured in docs/geneval.md).
  */
-function readInEveryView(region: Region, networks: ShapeClassifier): Float32Array {
+function readInEveryView(region: Region, networks: ShapeClassifier, asDrawn: Float32Array): Float32Array {
   const views = symmetricViews(region);
   const mean = new Float32Array(OUTPUTS.length);
-  for (const view of views) classify(networks, describeRegion(view)).forEach((p, i) => (mean[i]! += p / views.length));
+  // The first view is the region as drawn, whose reading the caller already has.
+  views.forEach((view, k) => (k === 0 ? asDrawn : classify(networks, describeRegion(view))).forEach((p, i) => (mean[i]! += p / views.length)));
   return mean;
 }
 

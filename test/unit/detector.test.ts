@@ -41,6 +41,39 @@ const measure = (descriptor: Float32Array, name: (typeof SHAPE_MEASURES)[number]
 const prompts = (seed: number, each: number): Metadata[] =>
   generatePromptSet({ seed, split: 'all', counts: Object.fromEntries(TAGS.map((t) => [t, each])) });
 
+/**
+ * Draws a ring (centre, outer and inner radius in px) on a 32 px canvas, each pixel blended with what
+ * lies beneath by its coverage (samples x samples a pixel); returns the pixels at half the colour or more.
+ */
+function drawCoveredRing(image: RgbImage, color: readonly number[], [cx, cy, outer, inner]: [number, number, number, number], samples: number): number {
+  let half = 0;
+  for (let y = 0; y < 32; y++) {
+    for (let x = 0; x < 32; x++) {
+      let hits = 0;
+      for (let sy = 0; sy < samples; sy++) for (let sx = 0; sx < samples; sx++) {
+        const r = Math.hypot(x + (sx + 0.5) / samples - cx, y + (sy + 0.5) / samples - cy);
+        if (r <= outer && r >= inner) hits++;
+      }
+      const a = hits / (samples * samples);
+      if (a === 0) continue;
+      if (a >= 0.5) half++;
+      image.data.set(color.map((v, k) => Math.round(a * v + (1 - a) * image.data[(y * 32 + x) * 3 + k]!)), (y * 32 + x) * 3);
+    }
+  }
+  return half;
+}
+
+/** How the detector reads `count` images of one object each: "<class> sure" (above the counting threshold), "<class> unsure", or "<n> found". */
+function readingsOfLoneObjects(count: number, draw: () => RgbImage): Map<string, number> {
+  const readings = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const found = detect(draw());
+    const reading = found.length === 1 ? `${found[0]!.class} ${found[0]!.score > COUNTING_THRESHOLD ? 'sure' : 'unsure'}` : `${found.length} found`;
+    readings.set(reading, (readings.get(reading) ?? 0) + 1);
+  }
+  return readings;
+}
+
 describe("the detector on the world's renders", () => {
   it('names every shape the world draws, at every size of 32 and 64 px canvases, above the counting threshold', () => {
     for (const canvas of [32, 64]) {
@@ -158,15 +191,11 @@ describe("the detector on the world's renders", () => {
     // Another program's triangles point down or sideways too, which the first networks never saw:
     // some are "none" to them, and read turned they are triangles (detector.ts, TURNED_TRIANGLE_SURE).
     const rng = new Rng(4);
-    const readings = new Map<string, number>();
-    for (let i = 0; i < 400; i++) {
+    const readings = readingsOfLoneObjects(400, () => {
       const size = rng.int(8, 12);
       const [x, y] = [rng.int(size / 2 + 1, 31 - size / 2), rng.int(size / 2 + 1, 31 - size / 2)];
-      const image = renderBrush({ objects: [{ shape: 'triangle', color: rng.pick(COLORS), center: [x, y], size }] }, 32, rng);
-      const found = detect(image);
-      const reading = found.length === 1 ? `${found[0]!.class} ${found[0]!.score > COUNTING_THRESHOLD ? 'sure' : 'unsure'}` : `${found.length} found`;
-      readings.set(reading, (readings.get(reading) ?? 0) + 1);
-    }
+      return renderBrush({ objects: [{ shape: 'triangle', color: rng.pick(COLORS), center: [x, y], size }] }, 32, rng);
+    });
     assert.ok((readings.get('triangle sure') ?? 0) >= 396, JSON.stringify([...readings]));
   });
   it('reads thin anti-aliased rings alone on the canvas as rings above the counting threshold', () => {
@@ -175,28 +204,14 @@ describe("the detector on the world's renders", () => {
     // "none"; read in the eight views of the square and by the second networks they are rings (readRegion).
     // Measured: the detector before candidates 44-45 read 385 of these 400 surely as rings, candidate 45 393.
     const rng = new Rng(7);
-    const readings = new Map<string, number>();
-    for (let i = 0; i < 400; i++) {
+    const readings = readingsOfLoneObjects(400, () => {
       const image = blankCanvas(32);
       const outer = 4 + 1.5 * rng.float();
       const inner = outer - 0.5 - 0.5 * rng.float();
       const [cx, cy] = [8 + 16 * rng.float(), 8 + 16 * rng.float()];
-      const color = COLOR_RGB[rng.pick(COLORS)];
-      for (let y = 0; y < 32; y++) {
-        for (let x = 0; x < 32; x++) {
-          let hits = 0;
-          for (let sy = 0; sy < 8; sy++) for (let sx = 0; sx < 8; sx++) {
-            const r = Math.hypot(x + (sx + 0.5) / 8 - cx, y + (sy + 0.5) / 8 - cy);
-            if (r <= outer && r >= inner) hits++;
-          }
-          const a = hits / 64;
-          if (a > 0) image.data.set(color.map((v, k) => Math.round(a * v + (1 - a) * image.data[(y * 32 + x) * 3 + k]!)), (y * 32 + x) * 3);
-        }
-      }
-      const found = detect(image);
-      const reading = found.length === 1 ? `${found[0]!.class} ${found[0]!.score > COUNTING_THRESHOLD ? 'sure' : 'unsure'}` : `${found.length} found`;
-      readings.set(reading, (readings.get(reading) ?? 0) + 1);
-    }
+      drawCoveredRing(image, COLOR_RGB[rng.pick(COLORS)], [cx, cy, outer, inner], 8);
+      return image;
+    });
     assert.ok((readings.get('ring sure') ?? 0) >= 391, JSON.stringify([...readings]));
   });
 });
@@ -206,20 +221,7 @@ describe('segmentation', () => {
     // An 8 px ring off the pixel grid with a wall of half a pixel, each pixel blended with the grey by its
     // coverage (16 x 16 samples): 9 pixels reach half the colour, 22 a quarter.
     const image = blankCanvas(32);
-    const [cx, cy, outer, inner] = [16.3, 15.8, 3.9, 3.4];
-    let pieces = 0;
-    for (let y = 10; y < 22; y++) {
-      for (let x = 10; x < 22; x++) {
-        let hits = 0;
-        for (let sy = 0; sy < 16; sy++) for (let sx = 0; sx < 16; sx++) {
-          const r = Math.hypot(x + (sx + 0.5) / 16 - cx, y + (sy + 0.5) / 16 - cy);
-          if (r <= outer && r >= inner) hits++;
-        }
-        const a = hits / 256;
-        if (a >= 0.5) pieces++;
-        image.data.set(COLOR_RGB.blue.map((v, k) => Math.round(a * v + (1 - a) * image.data[(y * 32 + x) * 3 + k]!)), (y * 32 + x) * 3);
-      }
-    }
+    const pieces = drawCoveredRing(image, COLOR_RGB.blue, [16.3, 15.8, 3.9, 3.4], 16);
     assert.ok(pieces >= 8 && pieces < 12, `${pieces} pixels at half the colour or more`);
     const regions = findRegions(image);
     assert.equal(regions.length, 1);
