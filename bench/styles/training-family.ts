@@ -65,7 +65,7 @@ function roundedSquare(r: number): Inside {
 }
 
 /** A class's inside-test with this family's random proportions; `halfPixels` is half the object's side in pixels. */
-function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number, cornerPixelSquares = false): Inside {
+function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number, cornerPixelSquares = false, offsetBars = false): Inside {
   switch (shape) {
     case 'circle':
       return (u, v) => u * u + v * v <= 1;
@@ -112,9 +112,17 @@ function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number, cornerPixe
       // short of the box.
       const vw = uniform(rng, 0.2, 0.5);
       const hw = rng.float() < 0.6 ? vw : uniform(rng, 0.2, 0.5);
-      const vx = uniform(rng, -0.1, 0.1);
-      const hy = rng.float() < 0.6 ? 0 : uniform(rng, -0.35, 0.1);
+      let vx = uniform(rng, -0.1, 0.1);
+      let hy = rng.float() < 0.6 ? 0 : uniform(rng, -0.35, 0.1);
       const reach = uniform(rng, 0.85, 1);
+      if (offsetBars && rng.float() < 0.5) {
+        // Either bar anywhere up to 0.2 of the side off centre, as a hand or another program puts
+        // it, as long as each arm still reaches 0.15 of the side past the other bar: a person
+        // still counts four arms. Shorter than that, it is the family's broken cross (a T).
+        const room = (halfWidth: number, end: number): number => Math.max(0, Math.min(0.4, end - 0.3 - halfWidth));
+        vx = uniform(rng, -1, 1) * room(vw, reach);
+        hy = uniform(rng, -1, 1) * room(hw, 1);
+      }
       return (u, v) =>
         (Math.abs(u - vx) <= vw && Math.abs(v) <= 1) || (Math.abs(v - hy) <= hw && Math.abs(u) <= reach);
     }
@@ -261,6 +269,8 @@ export interface FamilyObjectOptions {
   quarterTurnShare?: number;
   /** Round half of the squares by 2-2.8 px, which cuts a small square's whole corner pixel (trainingScene's `cornerPixelSquares`). */
   cornerPixelSquares?: boolean;
+  /** Place half of the crosses' bars up to 0.2 of the side off centre, both bars, every arm kept (trainingScene's `offsetBars`). */
+  offsetBars?: boolean;
 }
 
 /**
@@ -299,7 +309,7 @@ export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
   const stretch = Math.exp(uniform(rng, -0.12, 0.12));
   const fill = uniform(rng, 0.85, 1);
   const isClass = (CLASSES as readonly string[]).includes(o.kind);
-  const inside = isClass ? styledShape(o.kind as ShapeClass, rng, half, o.cornerPixelSquares === true) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng, half);
+  const inside = isClass ? styledShape(o.kind as ShapeClass, rng, half, o.cornerPixelSquares === true, o.offsetBars === true) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng, half);
   return {
     kind: o.kind,
     label: isClass ? (o.kind as ShapeClass) : undefined,
@@ -392,9 +402,11 @@ export interface TrainingScene {
  * `worldShare` of class objects are drawn exactly as the world draws them; `noneShare` of objects
  * are no class. `trianglesFourWays` points 40% of triangles down, left or right, and
  * `quarterTurnedCrossesAndDiamonds` turns crosses and diamonds by any quarter turn, and
- * `cornerPixelSquares` rounds half of the squares enough to cut a small one's corner pixels (all off by default).
+ * `cornerPixelSquares` rounds half of the squares enough to cut a small one's corner pixels,
+ * `offsetBars` places half of the crosses' bars up to 0.2 of the side off centre, and
+ * `smallObjects` draws half of the objects at the three smallest sizes (all off by default).
  */
-export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean; quarterTurnedCrossesAndDiamonds?: boolean; quarterTurnShare?: number; cornerPixelSquares?: boolean }): TrainingScene {
+export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean; quarterTurnedCrossesAndDiamonds?: boolean; quarterTurnShare?: number; cornerPixelSquares?: boolean; offsetBars?: boolean; smallObjects?: boolean }): TrainingScene {
   const [min, max] = sizeRange(side);
   const gap = Math.max(2, Math.round((side * 2) / 32));
   const boxes: [number, number, number, number][] = [];
@@ -407,7 +419,10 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
     const kind: ObjectKind = none ? rng.pick(NONE_KINDS) : rng.pick(CLASSES);
     const color = rng.pick(COLORS);
     for (let attempt = 0; attempt < 30; attempt++) {
-      const size = rng.int(min, max);
+      // The smallest objects carry each feature in the fewest pixels, so a small turn or an odd
+      // rasteriser changes their picture most: with `smallObjects` half of them come from the
+      // bottom three sizes.
+      const size = options.smallObjects === true && rng.float() < 0.5 ? rng.int(min, Math.min(max, min + 2)) : rng.int(min, max);
       if (kind === 'touching') {
         // Two shapes side by side (or stacked), their boxes overlapping by 0-2 px so that they touch.
         const horizontal = rng.float() < 0.5;
@@ -436,7 +451,7 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
       // Other programs place shapes off the pixel grid and anti-alias with their own sample
       // positions: anywhere within half a pixel of the box centre (the world's own stay on it).
       const [dx, dy] = asWorld ? [0, 0] : [rng.float() - 0.5, rng.float() - 0.5];
-      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: options.quarterTurnedCrossesAndDiamonds === true, ...(options.quarterTurnShare === undefined ? {} : { quarterTurnShare: options.quarterTurnShare }), ...(options.cornerPixelSquares ? { cornerPixelSquares: true } : {}) };
+      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: options.quarterTurnedCrossesAndDiamonds === true, ...(options.quarterTurnShare === undefined ? {} : { quarterTurnShare: options.quarterTurnShare }), ...(options.cornerPixelSquares ? { cornerPixelSquares: true } : {}), ...(options.offsetBars ? { offsetBars: true } : {}) };
       if (!options.legible) objects.push(familyObject(o, rng));
       else {
         // One still sharing its picture with another answer after every try is left out of the
