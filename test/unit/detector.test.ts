@@ -599,6 +599,59 @@ describe('the training family', () => {
     assert.equal(turnedShare(1), 1);
     assert.ok(Math.abs(turnedShare(0.33) - 0.33) < 0.07, `${turnedShare(0.33)}`);
   });
+  it('with offsetBars draws crosses with either bar well off centre, every arm still reaching 0.15 of the side', () => {
+    // Read in the cross's own frame (u, v in [-1, 1], the side spans 2): near the top only the
+    // upright bar is inside, near the left end only the horizontal one.
+    const span = (inside: (u: number, v: number) => boolean, along: (t: number) => [number, number]): [number, number] => {
+      let [lo, hi] = [Infinity, -Infinity];
+      for (let i = 0; i <= 2000; i++) {
+        const t = -1.2 + (2.4 * i) / 2000;
+        if (inside(...along(t))) [lo, hi] = [Math.min(lo, t), Math.max(hi, t)];
+      }
+      return [lo, hi];
+    };
+    const crosses = (offsetBars: boolean): { offCentre: number; shortestArm: number } => {
+      const rng = new Rng(13);
+      let offCentre = 0;
+      let shortestArm = Infinity;
+      for (let i = 0; i < 400; i++) {
+        const { inside } = familyObject({ kind: 'cross', color: 'red', cx: 20, cy: 20, size: 20, offsetBars }, rng);
+        const upright = span(inside, (t) => [t, 0.97]);
+        const across = span(inside, (t) => [-0.84, t]);
+        const [vx, hy] = [(upright[0] + upright[1]) / 2, (across[0] + across[1]) / 2];
+        const ends = span(inside, (t) => [t, hy]);
+        if (Math.abs(vx) <= 0.1 && Math.abs(hy) <= 0.1) continue;
+        offCentre++;
+        // Arms past the other bar, left, right, up and down.
+        const arms = [upright[0] - ends[0], ends[1] - upright[1], across[0] + 1, 1 - across[1]];
+        if (Math.abs(vx) > 0.1) shortestArm = Math.min(shortestArm, ...arms);
+      }
+      return { offCentre, shortestArm };
+    };
+    const [drawn, option] = [crosses(false), crosses(true)];
+    // Without the option the upright bar stays within 0.05 of the side; only a raised horizontal
+    // bar is off centre.
+    assert.equal(drawn.shortestArm, Infinity);
+    assert.ok(option.offCentre > drawn.offCentre + 60, `off centre: ${drawn.offCentre} drawn, ${option.offCentre} with the option`);
+    assert.ok(option.shortestArm >= 0.3 - 0.01, `shortest arm ${option.shortestArm.toFixed(3)} of the half side`);
+  });
+  it('with smallObjects draws about half of the objects at the three smallest sizes', () => {
+    const small = (smallObjects: boolean): number => {
+      const rng = new Rng(17);
+      let [n, total] = [0, 0];
+      for (let i = 0; i < 400; i++) {
+        for (const obj of trainingScene(32, rng, { worldShare: 0.3, noneShare: 0.25, smallObjects }).objects) {
+          if (obj.kind === 'touching') continue;
+          total++;
+          // Objects fill 85-100% of their box, stretched by up to 12%: at most 9 px across, the box is at most 10.
+          if (2 * Math.max(obj.halfX, obj.halfY) <= 9) n++;
+        }
+      }
+      return n / total;
+    };
+    const [drawn, option] = [small(false), small(true)];
+    assert.ok(option > drawn + 0.15, `objects at most 9 px across: ${drawn.toFixed(2)} drawn, ${option.toFixed(2)} with the option`);
+  });
   it("with cornerPixelSquares draws many more small squares short of exactly their corner pixels, and the world's circle seldom", () => {
     // Hard-edged, unturned 8 and 9 px squares, as pixel pictures: a full block but for its four
     // corner pixels (what another rasteriser makes of a slightly rounded square; the unit test
