@@ -60,6 +60,7 @@ import { jpegRoundTrip } from './degrade';
 import { HELDOUT_STYLES, legibility, renderHeldout } from './styles/heldout-family';
 import { renderBrush } from './styles/brush-family';
 import { renderMarker } from './styles/marker-family';
+import { renderPaint } from './styles/paint-family';
 import { renderFiltered } from './styles/filtered-family';
 import { renderPixelart } from './styles/pixelart-family';
 import { renderPolygon } from './styles/polygon-family';
@@ -109,6 +110,10 @@ const ROWS: StyleRow[] = [
   // (felt-marker outlines, gamma-correct anti-aliasing), first scored with the installed detector
   // (candidate 45) after it was adopted (styles/marker-family.ts).
   { name: 'held out: felt marker (a ninth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderMarker(scene, canvas, rng) },
+  // A tenth, written in session 42 by a session that read no detector, family or other style code
+  // (an old paint program: corners snapped to whole pixels, scanline-filled, hard edges), first
+  // scored after candidate 46's decision, with it and the installed detector (styles/paint-family.ts).
+  { name: 'held out: old paint program (a tenth program)', heldOut: true, draw: (scene: Scene, rng: Rng) => renderPaint(scene, canvas, rng) },
 ];
 
 /** Every scene of the prompts (n a prompt, drawn from `seed`) in the row's style. */
