@@ -77,7 +77,16 @@ function windowAround(image: RgbImage, box: readonly number[]): RgbImage {
   return tile;
 }
 
-function sheets(values: Record<string, string | undefined>): void {
+interface Options {
+  style?: string;
+  seeds?: string;
+  tag?: string;
+  controls?: string;
+  out?: string;
+  key?: string;
+}
+
+function sheets(values: Options): void {
   const style = HELDOUT_STYLES.find((s) => s.name === (values.style ?? 'varied'));
   if (!style) throw new Error(`--style: one of ${HELDOUT_STYLES.map((s) => s.name).join(', ')}`);
   const tag = values.tag ?? 'counting';
@@ -152,7 +161,7 @@ function readRatings(file: string): Map<string, Answer> {
   return answers;
 }
 
-function score(values: Record<string, string | undefined>, files: string[]): void {
+function score(values: Options, files: string[]): void {
   if (!values.key || files.length === 0) throw new Error('score: give --key DIR/key.json and one ratings file a viewer');
   const key = JSON.parse(readFileSync(values.key, 'utf8')) as KeyEntry[];
   const lines = ['| viewer | group | objects | named as drawn | unsure, drawn class first | unsure, another first | named another class |', '|---|---|---|---|---|---|---|'];
