@@ -1,15 +1,16 @@
 /**
  * A viewer study: does a person name the objects the detector loses as what they were drawn to be?
  *
- * `npx tsx bench/viewer-study.ts sheets [--style varied] [--seeds 1-6] [--tag counting] [--controls 2] [--out DIR]`
- * draws the default prompt set (4 scenes a prompt) in a held-out family style, reads the images of
+ * `npx tsx bench/viewer-study.ts sheets [--style 'held out: varied'] [--seeds 1-6] [--tag counting] [--controls 2] [--out DIR]`
+ * draws the default prompt set (4 scenes a prompt) in one row of the style table (style-rows.ts;
+ * `--style` a part of its name that no other row's has, as `seventh`), reads the images of
  * one tag with the installed learned detector, and takes every truth object it loses (no detection
  * of its class above the counting threshold, 0.9, on its box and colour) and, for each, `--controls`
  * objects it reads right above 0.9 of the same class and size. They are shuffled and drawn as
  * enlarged 16 x 16 windows around their boxes (pixels beyond box + 2 painted background, so a
  * neighbour does not show), 12 a sheet: DIR/sheet-NN.png, and DIR/key.json, which says which is
  * which. Show a viewer the sheets only: they name each cell (4 columns x 3 rows, in reading order)
- * as one of the classes or "unsure: A/B", one line a cell, `sheet-position: answer`.
+ * as one of the classes or "unsure: A/B" (or, forced to choose, `class, sure|likely|guess`), one line a cell.
  *
  * `npx tsx bench/viewer-study.ts score --key DIR/key.json RATINGS...` prints, per viewer and group
  * (lost, controls), how many they named as drawn, how many unsure with the drawn class as the first
@@ -28,8 +29,8 @@ import { Rng } from '../daemon/util/random';
 import { BACKGROUND_RGB, CLASSES } from '../daemon/world/definition';
 import type { RgbImage } from '../daemon/world/render';
 import { defaultPromptSet } from '../daemon/util/paths';
-import { DEFAULT_WORLD, objectBox, parseMetadataLines, sampleScene, TAGS } from '../daemon/world';
-import { HELDOUT_STYLES, renderHeldout } from './styles/heldout-family';
+import { objectBox, parseMetadataLines, TAGS } from '../daemon/world';
+import { forEachImage, parseSeeds, selectRows, STYLE_ROWS } from './style-rows';
 import { paste, scaleUp } from './styles/sheet';
 
 /** The counting threshold: GenEval counts an object only above it. */
@@ -50,14 +51,6 @@ interface KeyEntry {
   /** What the detector made of it: class and score, or "not found". */
   read: string;
   seed: number;
-}
-
-function parseSeeds(text: string): number[] {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
-  if (!m) throw new Error(`--seeds: "${text}" is not a seed or a range (say 1-6)`);
-  const [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
-  if (to < from || to - from > 100) throw new Error(`--seeds: "${text}" is not a range of at most 100 seeds`);
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
 /** The object's window: its box and two pixels around it as drawn, the rest background. */
@@ -87,8 +80,12 @@ interface Options {
 }
 
 function sheets(values: Options): void {
-  const style = HELDOUT_STYLES.find((s) => s.name === (values.style ?? 'varied'));
-  if (!style) throw new Error(`--style: one of ${HELDOUT_STYLES.map((s) => s.name).join(', ')}`);
+  const wanted = values.style ?? 'held out: varied';
+  // A row named exactly so is that row ("held out: varied" is also part of its JPEG copy's name).
+  const exact = STYLE_ROWS.filter((r) => r.name === wanted);
+  const rows = exact.length > 0 ? exact : selectRows([wanted], '--style');
+  if (rows.length !== 1) throw new Error(`--style: "${values.style}" names ${rows.length} rows of the style table (${rows.map((r) => r.name).join('; ')}); give a longer part of one name`);
+  const row = rows[0]!;
   const tag = values.tag ?? 'counting';
   if (!(TAGS as readonly string[]).includes(tag)) throw new Error(`--tag: one of ${TAGS.join(', ')}`);
   const perLost = Number(values.controls ?? 2);
@@ -100,23 +97,18 @@ function sheets(values: Options): void {
   const lost: Item[] = [];
   const right: Item[] = [];
   for (const seed of parseSeeds(values.seeds ?? '1-6')) {
-    const rng = new Rng(seed);
-    for (const meta of prompts) {
-      for (let k = 0; k < 4; k++) {
-        // Every scene is drawn, whatever its tag, so each tag's images are the style table's.
-        const scene = sampleScene(meta, DEFAULT_WORLD, rng);
-        const image = renderHeldout(scene, DEFAULT_WORLD.canvas, style, rng);
-        if (meta.tag !== tag) continue;
-        const detections = detect(image);
-        for (const obj of scene.objects) {
-          const box = objectBox(obj);
-          const onBox = (b: readonly number[]): boolean => Math.abs((b[0]! + b[2]!) / 2 - (box[0] + box[2]) / 2) <= 1.5 && Math.abs((b[1]! + b[3]!) / 2 - (box[1] + box[3]) / 2) <= 1.5;
-          const found = detections.find((d) => d.color === obj.color && onBox(d.box));
-          const item = { shape: obj.shape, size: obj.size, lost: !(found && found.class === obj.shape && found.score > SURE), read: found ? `${found.class} ${found.score.toFixed(3)}` : 'not found', seed, tile: windowAround(image, box) };
-          (item.lost ? lost : right).push(item);
-        }
+    // Every scene is drawn, whatever its tag, so each tag's images are the style table's.
+    forEachImage(row, prompts, 4, seed, (meta, scene, image) => {
+      if (meta.tag !== tag) return;
+      const detections = detect(image);
+      for (const obj of scene.objects) {
+        const box = objectBox(obj);
+        const onBox = (b: readonly number[]): boolean => Math.abs((b[0]! + b[2]!) / 2 - (box[0] + box[2]) / 2) <= 1.5 && Math.abs((b[1]! + b[3]!) / 2 - (box[1] + box[3]) / 2) <= 1.5;
+        const found = detections.find((d) => d.color === obj.color && onBox(d.box));
+        const item = { shape: obj.shape, size: obj.size, lost: !(found && found.class === obj.shape && found.score > SURE), read: found ? `${found.class} ${found.score.toFixed(3)}` : 'not found', seed, tile: windowAround(image, box) };
+        (item.lost ? lost : right).push(item);
       }
-    }
+    });
   }
   // Controls of the same class and size, so that a difference between the groups is not one of size or class.
   const pick = new Rng(42);
@@ -141,22 +133,25 @@ function sheets(values: Options): void {
     writeFileAtomic(`${out}/sheet-${String(s + 1).padStart(2, '0')}.png`, encodePng(sheet));
   }
   writeFileSync(`${out}/key.json`, `${JSON.stringify(key, null, 1)}\n`);
-  process.stdout.write(`${style.name}, ${tag} images, seeds ${values.seeds ?? '1-6'}: ${lost.length} lost, ${controls.length} controls, ${Math.ceil(items.length / perSheet)} sheets in ${out}\n`);
+  process.stdout.write(`${row.name}, ${tag} images, seeds ${values.seeds ?? '1-6'}: ${lost.length} lost, ${controls.length} controls, ${Math.ceil(items.length / perSheet)} sheets in ${out}\n`);
 }
 
 type Answer = { kind: 'named'; shape: string } | { kind: 'unsure'; first: string };
 
-/** A viewer's answers, `sheet-position: answer` a line; any other line is an error that names it. */
+/**
+ * A viewer's answers, one line a cell: `sheet-position: class`, `sheet-position: unsure: A/B`, or a
+ * forced choice `sheet-position: class, sure|likely|guess` (a guess counts as unsure, its class
+ * first). Any other line is an error that names it.
+ */
 function readRatings(file: string): Map<string, Answer> {
   const answers = new Map<string, Answer>();
   readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
-    const m = /^\s*(\d+)-(\d+):\s*(?:(unsure):\s*([a-z]+)\s*\/\s*([a-z]+)|([a-z]+))\s*$/i.exec(line);
-    const named = m?.[6]?.toLowerCase();
-    const first = m?.[4]?.toLowerCase();
-    const shape = named ?? first;
-    if (!m || !shape || !(CLASSES as readonly string[]).includes(shape)) throw new Error(`${file}:${i + 1}: "${line}" is not "sheet-position: class" or "sheet-position: unsure: class/class"`);
-    answers.set(`${Number(m[1])}-${Number(m[2])}`, named ? { kind: 'named', shape } : { kind: 'unsure', first: shape });
+    const m = /^\s*(\d+)-(\d+):\s*(?:unsure:\s*([a-z]+)\s*\/\s*[a-z]+|([a-z]+)(?:\s*,\s*(sure|likely|guess))?)\s*$/i.exec(line);
+    const shape = (m?.[3] ?? m?.[4])?.toLowerCase();
+    if (!m || !shape || !(CLASSES as readonly string[]).includes(shape)) throw new Error(`${file}:${i + 1}: "${line}" is not "sheet-position: class", "sheet-position: unsure: class/class" or "sheet-position: class, sure|likely|guess"`);
+    const unsure = m[3] !== undefined || m[5]?.toLowerCase() === 'guess';
+    answers.set(`${Number(m[1])}-${Number(m[2])}`, unsure ? { kind: 'unsure', first: shape } : { kind: 'named', shape });
   });
   return answers;
 }
@@ -200,7 +195,7 @@ function main(): void {
   const [command, ...rest] = positionals;
   if (command === 'sheets') sheets(values);
   else if (command === 'score') score(values, rest);
-  else throw new Error('usage: viewer-study.ts sheets [--style varied] [--seeds 1-6] [--tag counting] [--out DIR] | score --key DIR/key.json RATINGS...');
+  else throw new Error('usage: viewer-study.ts sheets [--style "held out: varied"] [--seeds 1-6] [--tag counting] [--out DIR] | score --key DIR/key.json RATINGS...');
 }
 
 main();
