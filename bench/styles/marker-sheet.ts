@@ -8,36 +8,15 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { encodePng } from '../../daemon/util/png';
 import { Rng } from '../../daemon/util/random';
-import { CLASSES, COLORS } from '../../daemon/world/definition';
+import { CLASSES } from '../../daemon/world/definition';
 import type { RgbImage } from '../../daemon/world/render';
-import { objectBox, type SceneObject } from '../../daemon/world/scene';
 import { renderMarker } from './marker-family';
-import { checkReport, drawsAlikeFromOneState, paste, scaleUp } from './sheet';
+import { checkReport, drawsAlikeFromOneState, paste, randomSheetObject, randomSheetScene, scaleUp } from './sheet';
 
 const CANVAS = 32;
 const COLS = 10;
 const GAP = 2;
 
-function randomObject(rng: Rng, size: number): SceneObject {
-  const x0 = rng.int(0, CANVAS - size);
-  const y0 = rng.int(0, CANVAS - size);
-  return { shape: rng.pick(CLASSES), color: rng.pick(COLORS), center: [x0 + size / 2, y0 + size / 2], size };
-}
-
-/** Up to four objects of random classes, their boxes at least 3 px apart. */
-function randomScene(rng: Rng): SceneObject[] {
-  const placed: SceneObject[] = [];
-  for (let tries = 0; tries < 400 && placed.length < 4; tries++) {
-    const obj = randomObject(rng, rng.int(8, 12));
-    const b = objectBox(obj);
-    const apart = placed.every((o) => {
-      const c = objectBox(o);
-      return b[2] + 3 <= c[0] || c[2] + 3 <= b[0] || b[3] + 3 <= c[1] || c[3] + 3 <= b[1];
-    });
-    if (apart) placed.push(obj);
-  }
-  return placed;
-}
 
 function main(): void {
   const { values } = parseArgs({ options: { out: { type: 'string' }, seed: { type: 'string' }, scale: { type: 'string' } } });
@@ -52,11 +31,11 @@ function main(): void {
   const sheet: RgbImage = { width: COLS * step, height: rows * step, data: new Uint8Array(COLS * step * rows * step * 3).fill(40) };
   CLASSES.forEach((shape, r) => {
     for (let c = 0; c < COLS; c++) {
-      const obj = { ...randomObject(rng, 8 + Math.floor(c / 2)), shape };
+      const obj = { ...randomSheetObject(rng, CANVAS, 8 + Math.floor(c / 2)), shape };
       paste(sheet, renderMarker({ objects: [obj] }, CANVAS, rng), c * step, r * step);
     }
   });
-  for (let c = 0; c < COLS; c++) paste(sheet, renderMarker({ objects: randomScene(rng) }, CANVAS, rng), c * step, CLASSES.length * step);
+  for (let c = 0; c < COLS; c++) paste(sheet, renderMarker({ objects: randomSheetScene(rng, CANVAS, 8, 12) }, CANVAS, rng), c * step, CLASSES.length * step);
   const out = values.out ?? '/tmp/marker-sheet.png';
   writeFileSync(out, encodePng(scaleUp(sheet, scale)));
   console.log(`wrote ${out}`);

@@ -8,36 +8,16 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { encodePng } from '../../daemon/util/png';
 import { Rng } from '../../daemon/util/random';
-import { BACKGROUND_RGB, CLASSES, COLOR_RGB, COLORS } from '../../daemon/world/definition';
+import { BACKGROUND_RGB, CLASSES, COLOR_RGB } from '../../daemon/world/definition';
 import type { RgbImage } from '../../daemon/world/render';
 import { objectBox, type SceneObject } from '../../daemon/world/scene';
 import { renderPaint } from './paint-family';
-import { checkReport, drawsAlikeFromOneState, paste, scaleUp } from './sheet';
+import { checkReport, drawsAlikeFromOneState, paste, randomSheetObject, randomSheetScene, scaleUp } from './sheet';
 
 const CANVAS = 32;
 const COLS = 12;
 const GAP = 2;
 
-function randomObject(rng: Rng, size: number): SceneObject {
-  const x0 = rng.int(0, CANVAS - size);
-  const y0 = rng.int(0, CANVAS - size);
-  return { shape: rng.pick(CLASSES), color: rng.pick(COLORS), center: [x0 + size / 2, y0 + size / 2], size };
-}
-
-/** Up to four objects of random classes, their boxes at least 3 px apart. */
-function randomScene(rng: Rng): SceneObject[] {
-  const placed: SceneObject[] = [];
-  for (let tries = 0; tries < 400 && placed.length < 4; tries++) {
-    const obj = randomObject(rng, rng.int(7, 12));
-    const b = objectBox(obj);
-    const apart = placed.every((o) => {
-      const c = objectBox(o);
-      return b[2] + 3 <= c[0] || c[2] + 3 <= b[0] || b[3] + 3 <= c[1] || c[3] + 3 <= b[1];
-    });
-    if (apart) placed.push(obj);
-  }
-  return placed;
-}
 
 /**
  * Hard edges and boxes: every pixel is the background or exactly the colour of the object whose box
@@ -78,9 +58,9 @@ function main(): void {
     paste(sheet, tile, c * step, r * step);
   };
   CLASSES.forEach((shape, r) => {
-    for (let c = 0; c < COLS; c++) draw([{ ...randomObject(rng, 7 + Math.floor(c / 2)), shape }], c, r);
+    for (let c = 0; c < COLS; c++) draw([{ ...randomSheetObject(rng, CANVAS, 7 + Math.floor(c / 2)), shape }], c, r);
   });
-  for (let c = 0; c < COLS; c++) draw(randomScene(rng), c, CLASSES.length);
+  for (let c = 0; c < COLS; c++) draw(randomSheetScene(rng, CANVAS, 7, 12), c, CLASSES.length);
   checks.report('hard edges in boxes', offences.length === 0, offences[0] ?? 'every pixel background or its own object colour, inside its box');
   const out = values.out ?? '/tmp/paint-sheet.png';
   writeFileSync(out, encodePng(scaleUp(sheet, scale)));

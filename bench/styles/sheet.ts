@@ -5,7 +5,7 @@ import { encodePng } from '../../daemon/util/png';
 import { Rng } from '../../daemon/util/random';
 import { BACKGROUND_RGB, CLASSES, COLORS } from '../../daemon/world/definition';
 import type { RgbImage } from '../../daemon/world/render';
-import type { Scene } from '../../daemon/world/scene';
+import { objectBox, type Scene, type SceneObject } from '../../daemon/world/scene';
 
 /** A drawing program of the style families: a scene onto a canvas x canvas image. */
 export type StyleRenderer = (scene: Scene, canvas: number, rng: Rng) => RgbImage;
@@ -106,4 +106,26 @@ export function styleSheetMain(render: StyleRenderer, checks: (seed: number) => 
   );
   writeFileSync(values.out ?? 'sheet.png', encodePng(scaleUp(sheet, Number(values.scale ?? 6))));
   if (!ok) process.exitCode = 1;
+}
+
+/** One object of a random class and colour, of the given size, anywhere on a canvas x canvas image. */
+export function randomSheetObject(rng: Rng, canvas: number, size: number): SceneObject {
+  const x0 = rng.int(0, canvas - size);
+  const y0 = rng.int(0, canvas - size);
+  return { shape: rng.pick(CLASSES), color: rng.pick(COLORS), center: [x0 + size / 2, y0 + size / 2], size };
+}
+
+/** Up to four objects of random classes and sizes (minSize-maxSize), their boxes at least 3 px apart: a sheet's row of whole scenes. */
+export function randomSheetScene(rng: Rng, canvas: number, minSize: number, maxSize: number): SceneObject[] {
+  const placed: SceneObject[] = [];
+  for (let tries = 0; tries < 400 && placed.length < 4; tries++) {
+    const obj = randomSheetObject(rng, canvas, rng.int(minSize, maxSize));
+    const b = objectBox(obj);
+    const apart = placed.every((o) => {
+      const c = objectBox(o);
+      return b[2] + 3 <= c[0] || c[2] + 3 <= b[0] || b[3] + 3 <= c[1] || c[3] + 3 <= b[1];
+    });
+    if (apart) placed.push(obj);
+  }
+  return placed;
 }
