@@ -6,7 +6,7 @@
  * inputs the network sees: the shape measures, the coarse picture, or both), drawn and degraded. The held-out family
  * is never drawn here.
  *
- * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--triangles-four-ways] [--quarter-turned-crosses-and-diamonds] [--corner-pixel-squares] [--offset-bars] [--small-objects] [--blocky-noise] [--turned] [--out FILE] [--cache DIR] [--weights FILE ...]`
+ * `npx tsx bench/train-detector.ts [--scenes 12000] [--seed 1] [--members 1] [--compare] [--legible] [--triangles-four-ways] [--quarter-turned-crosses-and-diamonds] [--corner-pixel-squares] [--offset-bars] [--small-objects] [--cut-tips] [--blocky-noise] [--turned] [--out FILE] [--cache DIR] [--weights FILE ...]`
  * `--legible` draws the training family with no picture taught for two answers (trainingScene).
  * `--triangles-four-ways` points 40% of its triangles down, left or right (trainingScene).
  * `--quarter-turned-crosses-and-diamonds` turns its crosses and diamonds by any quarter turn (trainingScene):
@@ -15,6 +15,7 @@
  * `--corner-pixel-squares` rounds half of its squares by 2-2.8 px, enough to cut a small square's corner pixels.
  * `--offset-bars` places half of the crosses' bars (either bar) up to 0.2 of the side off centre, every arm kept.
  * `--small-objects` draws half of the objects at the three smallest sizes of their canvas.
+ * `--cut-tips` cuts one tip off half of the diamonds (10-25% of the diagonal), as a touching neighbour takes it.
  * `--blocky-noise` makes a third of the noise-only images blocky (detector-data.ts, blockyNoise).
  * `--turned` describes every region turned heavier end down (quarterTurned): the networks of the
  * detector's second look at triangles (daemon/geneval/turned-classifier.json; detector.ts).
@@ -177,6 +178,7 @@ function main(): void {
       'corner-pixel-squares': { type: 'boolean' },
       'offset-bars': { type: 'boolean' },
       'small-objects': { type: 'boolean' },
+      'cut-tips': { type: 'boolean' },
       compare: { type: 'boolean' },
       merge: { type: 'boolean' },
       out: { type: 'string' },
@@ -201,14 +203,15 @@ function main(): void {
   const cornerPixel = values['corner-pixel-squares'] === true;
   const offsetBars = values['offset-bars'] === true;
   const smallObjects = values['small-objects'] === true;
+  const cutTips = values['cut-tips'] === true;
   const turnShare = values['quarter-turn-share'] === undefined ? undefined : Number(values['quarter-turn-share']);
   if (turnShare !== undefined && (!quarterTurned || !(turnShare >= 0 && turnShare <= 1))) throw new Error('--quarter-turn-share: give a share from 0 to 1, with --quarter-turned-crosses-and-diamonds');
   const descriptors = turned ? TURNED_DESCRIPTORS : DESCRIPTORS;
   // Options a default run leaves out, so the regions' cache keys of the default family stay as they were.
-  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}), ...(blocky ? { blockyNoise: true } : {}), ...(turned ? { turned: true } : {}), ...(quarterTurned ? { quarterTurnedCrossesAndDiamonds: true } : {}), ...(turnShare === undefined ? {} : { quarterTurnShare: turnShare }), ...(cornerPixel ? { cornerPixelSquares: true } : {}), ...(offsetBars ? { offsetBars: true } : {}), ...(smallObjects ? { smallObjects: true } : {}) };
+  const dataOptions = { worldShare: 0.3, noneShare: 0.25, noiseShare: 0.04, ...(values.legible ? { legible: true } : {}), ...(fourWays ? { trianglesFourWays: true } : {}), ...(blocky ? { blockyNoise: true } : {}), ...(turned ? { turned: true } : {}), ...(quarterTurned ? { quarterTurnedCrossesAndDiamonds: true } : {}), ...(turnShare === undefined ? {} : { quarterTurnShare: turnShare }), ...(cornerPixel ? { cornerPixelSquares: true } : {}), ...(offsetBars ? { offsetBars: true } : {}), ...(smallObjects ? { smallObjects: true } : {}), ...(cutTips ? { cutTips: true } : {}) };
   // How the options change the family's drawing, named once for the weights' family label (which
   // a merge checks) and their data note.
-  const drawingOptions = [...(values.legible ? ['no picture drawn for two answers'] : []), ...(fourWays ? ['40% of triangles pointing down, left or right'] : []), ...(blocky ? ['a third of noise-only images blocky (2-3 px cells of palette colours)'] : []), ...(quarterTurned ? [turnShare === undefined ? 'crosses and diamonds at any quarter turn' : `crosses and diamonds turned a quarter, a half or three quarters in ${turnShare} of them`] : []), ...(cornerPixel ? ['half of the squares rounded by 2-2.8 px (a small one loses its corner pixels)'] : []), ...(offsetBars ? ["half of the crosses' bars up to 0.2 of the side off centre (every arm at least 0.15 of the side)"] : []), ...(smallObjects ? ['half of the objects at the three smallest sizes'] : [])];
+  const drawingOptions = [...(values.legible ? ['no picture drawn for two answers'] : []), ...(fourWays ? ['40% of triangles pointing down, left or right'] : []), ...(blocky ? ['a third of noise-only images blocky (2-3 px cells of palette colours)'] : []), ...(quarterTurned ? [turnShare === undefined ? 'crosses and diamonds at any quarter turn' : `crosses and diamonds turned a quarter, a half or three quarters in ${turnShare} of them`] : []), ...(cornerPixel ? ['half of the squares rounded by 2-2.8 px (a small one loses its corner pixels)'] : []), ...(offsetBars ? ["half of the crosses' bars up to 0.2 of the side off centre (every arm at least 0.15 of the side)"] : []), ...(smallObjects ? ['half of the objects at the three smallest sizes'] : []), ...(cutTips ? ['one tip cut off half of the diamonds (10-25% of the diagonal)'] : [])];
   const family = [FAMILY_REVISION, ...drawingOptions].join('; ');
   const files = (values.weights ?? []).map((file) => JSON.parse(readFileSync(file, 'utf8')) as ClassifierWeights);
   // A merge fits its temperature on the family these options draw: it must be the one the
@@ -217,7 +220,7 @@ function main(): void {
   if (values.merge) {
     files.forEach((f, k) => {
       const learned = typeof f.provenance['family'] === 'string' ? f.provenance['family'] : FAMILY_REVISION;
-      if (learned !== family) throw new Error(`--merge: ${values.weights![k]} learned from "${learned}", but these options draw "${family}": give the options it was trained with (--triangles-four-ways, --quarter-turned-crosses-and-diamonds, --corner-pixel-squares, --offset-bars, --small-objects, --legible, --blocky-noise)`);
+      if (learned !== family) throw new Error(`--merge: ${values.weights![k]} learned from "${learned}", but these options draw "${family}": give the options it was trained with (--triangles-four-ways, --quarter-turned-crosses-and-diamonds, --corner-pixel-squares, --offset-bars, --small-objects, --cut-tips, --legible, --blocky-noise)`);
       // Networks must read regions as this code describes them for these options: turned ones and
       // ones read as drawn cannot vote together, nor networks of older descriptors.
       const read = f.provenance['descriptors'];
@@ -325,7 +328,7 @@ function main(): void {
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!result) throw new Error(`unknown variant ${chosen}`);
   result.provenance = {
-    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}${fourWays ? ' --triangles-four-ways' : ''}${blocky ? ' --blocky-noise' : ''}${turned ? ' --turned' : ''}${quarterTurned ? ' --quarter-turned-crosses-and-diamonds' : ''}${turnShare === undefined ? '' : ` --quarter-turn-share ${turnShare}`}${cornerPixel ? ' --corner-pixel-squares' : ''}${offsetBars ? ' --offset-bars' : ''}${smallObjects ? ' --small-objects' : ''}`,
+    command: `npx tsx bench/train-detector.ts --scenes ${scenes} --seed ${seed} --members ${members} --epochs ${epochs} --hidden ${hidden} --weight-decay ${weightDecay} --variant ${chosen}${values.legible ? ' --legible' : ''}${fourWays ? ' --triangles-four-ways' : ''}${blocky ? ' --blocky-noise' : ''}${turned ? ' --turned' : ''}${quarterTurned ? ' --quarter-turned-crosses-and-diamonds' : ''}${turnShare === undefined ? '' : ` --quarter-turn-share ${turnShare}`}${cornerPixel ? ' --corner-pixel-squares' : ''}${offsetBars ? ' --offset-bars' : ''}${smallObjects ? ' --small-objects' : ''}${cutTips ? ' --cut-tips' : ''}`,
     trainingRegions: train.n,
     variant: chosen,
     descriptors,

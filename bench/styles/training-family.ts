@@ -65,7 +65,7 @@ function roundedSquare(r: number): Inside {
 }
 
 /** A class's inside-test with this family's random proportions; `halfPixels` is half the object's side in pixels. */
-function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number, cornerPixelSquares = false, offsetBars = false): Inside {
+function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number, cornerPixelSquares = false, offsetBars = false, cutTips = false): Inside {
   switch (shape) {
     case 'circle':
       return (u, v) => u * u + v * v <= 1;
@@ -104,6 +104,14 @@ function styledShape(shape: ShapeClass, rng: Rng, halfPixels: number, cornerPixe
       // Width over height, down to a narrow rhombus (a playing card's is about 0.7): drawn wider
       // than the range a test is likely to ask for, so such a test is not at the edge of the data.
       const k = uniform(rng, 0.55, 1);
+      if (cutTips && rng.float() < 0.5) {
+        // One tip cut square across, 10-25% of the diagonal: what is left when a touching
+        // neighbour of the same colour takes the tip's pixels. Still a diamond to a person.
+        const keep = 1 - uniform(rng, 0.2, 0.5);
+        const side = rng.pick([-1, 1]);
+        const across = rng.float() < 0.5;
+        return (u, v) => Math.abs(u) / k + Math.abs(v) <= 1 && (across ? (side * u) / k : side * v) <= keep;
+      }
       return (u, v) => Math.abs(u) / k + Math.abs(v) <= 1;
     }
     case 'cross': {
@@ -271,6 +279,8 @@ export interface FamilyObjectOptions {
   cornerPixelSquares?: boolean;
   /** Place half of the crosses' bars up to 0.2 of the side off centre, both bars, every arm kept (trainingScene's `offsetBars`). */
   offsetBars?: boolean;
+  /** Cut one tip off half of the diamonds, 10-25% of the diagonal (trainingScene's `cutTips`). */
+  cutTips?: boolean;
 }
 
 /**
@@ -309,7 +319,7 @@ export function familyObject(o: FamilyObjectOptions, rng: Rng): DrawnObject {
   const stretch = Math.exp(uniform(rng, -0.12, 0.12));
   const fill = uniform(rng, 0.85, 1);
   const isClass = (CLASSES as readonly string[]).includes(o.kind);
-  const inside = isClass ? styledShape(o.kind as ShapeClass, rng, half, o.cornerPixelSquares === true, o.offsetBars === true) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng, half);
+  const inside = isClass ? styledShape(o.kind as ShapeClass, rng, half, o.cornerPixelSquares === true, o.offsetBars === true, o.cutTips === true) : noneShape(o.kind as Exclude<NoneKind, 'touching'>, rng, half);
   return {
     kind: o.kind,
     label: isClass ? (o.kind as ShapeClass) : undefined,
@@ -403,10 +413,11 @@ export interface TrainingScene {
  * are no class. `trianglesFourWays` points 40% of triangles down, left or right, and
  * `quarterTurnedCrossesAndDiamonds` turns crosses and diamonds by any quarter turn, and
  * `cornerPixelSquares` rounds half of the squares enough to cut a small one's corner pixels,
- * `offsetBars` places half of the crosses' bars up to 0.2 of the side off centre, and
+ * `offsetBars` places half of the crosses' bars up to 0.2 of the side off centre, `cutTips` cuts one
+ * tip off half of the diamonds, and
  * `smallObjects` draws half of the objects at the three smallest sizes (all off by default).
  */
-export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean; quarterTurnedCrossesAndDiamonds?: boolean; quarterTurnShare?: number; cornerPixelSquares?: boolean; offsetBars?: boolean; smallObjects?: boolean }): TrainingScene {
+export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean; quarterTurnedCrossesAndDiamonds?: boolean; quarterTurnShare?: number; cornerPixelSquares?: boolean; offsetBars?: boolean; smallObjects?: boolean; cutTips?: boolean }): TrainingScene {
   const [min, max] = sizeRange(side);
   const gap = Math.max(2, Math.round((side * 2) / 32));
   const boxes: [number, number, number, number][] = [];
@@ -451,7 +462,7 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
       // Other programs place shapes off the pixel grid and anti-alias with their own sample
       // positions: anywhere within half a pixel of the box centre (the world's own stay on it).
       const [dx, dy] = asWorld ? [0, 0] : [rng.float() - 0.5, rng.float() - 0.5];
-      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: options.quarterTurnedCrossesAndDiamonds === true, ...(options.quarterTurnShare === undefined ? {} : { quarterTurnShare: options.quarterTurnShare }), ...(options.cornerPixelSquares ? { cornerPixelSquares: true } : {}), ...(options.offsetBars ? { offsetBars: true } : {}) };
+      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: options.quarterTurnedCrossesAndDiamonds === true, ...(options.quarterTurnShare === undefined ? {} : { quarterTurnShare: options.quarterTurnShare }), ...(options.cornerPixelSquares ? { cornerPixelSquares: true } : {}), ...(options.offsetBars ? { offsetBars: true } : {}), ...(options.cutTips ? { cutTips: true } : {}) };
       if (!options.legible) objects.push(familyObject(o, rng));
       else {
         // One still sharing its picture with another answer after every try is left out of the
