@@ -635,6 +635,31 @@ describe('the training family', () => {
     assert.ok(option.offCentre > drawn.offCentre + 60, `off centre: ${drawn.offCentre} drawn, ${option.offCentre} with the option`);
     assert.ok(option.shortestArm >= 0.3 - 0.01, `shortest arm ${option.shortestArm.toFixed(3)} of the half side`);
   });
+  it('with cutTips cuts one tip off about half of the diamonds, 10-25% of the diagonal', () => {
+    // Each tip's reach from the centre along the diamond's own axes: a whole diamond reaches as far
+    // on both sides of each axis; a cut one falls short on one side by 0.2-0.5 of that half-diagonal.
+    const reach = (inside: (u: number, v: number) => boolean, du: number, dv: number): number => {
+      let r = 0;
+      for (let i = 0; i <= 1000; i++) if (inside((du * i) / 1000, (dv * i) / 1000)) r = i / 1000;
+      return r;
+    };
+    const cuts = (cutTips: boolean): number[] => {
+      const rng = new Rng(19);
+      const found: number[] = [];
+      for (let i = 0; i < 400; i++) {
+        const { inside } = familyObject({ kind: 'diamond', color: 'red', cx: 20, cy: 20, size: 20, cutTips }, rng);
+        for (const [du, dv] of [[1, 0], [0, 1]] as const) {
+          const [a, b] = [reach(inside, du, dv), reach(inside, -du, -dv)];
+          if (Math.abs(a - b) > 0.01) found.push(1 - Math.min(a, b) / Math.max(a, b));
+        }
+      }
+      return found;
+    };
+    assert.deepEqual(cuts(false), []);
+    const cut = cuts(true);
+    assert.ok(cut.length > 150 && cut.length < 250, `${cut.length} of 400 diamonds cut`);
+    assert.ok(cut.every((c) => c >= 0.2 - 0.01 && c <= 0.5 + 0.01), `cut shares ${Math.min(...cut).toFixed(3)}-${Math.max(...cut).toFixed(3)} of the half-diagonal`);
+  });
   it('with smallObjects draws about half of the objects at the three smallest sizes', () => {
     const small = (smallObjects: boolean): number => {
       const rng = new Rng(17);
