@@ -20,7 +20,7 @@
  * no person names as its class, which the issue's styles must not draw). The detector cannot tell
  * the two apart; a viewer who sees neither the code nor the key can.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { detect } from '../daemon/geneval';
 import { writeFileAtomic } from '../daemon/util/fsx';
@@ -84,7 +84,7 @@ function sheets(values: Options): void {
   // A row named exactly so is that row ("held out: varied" is also part of its JPEG copy's name).
   const exact = STYLE_ROWS.filter((r) => r.name === wanted);
   const rows = exact.length > 0 ? exact : selectRows([wanted], '--style');
-  if (rows.length !== 1) throw new Error(`--style: "${values.style}" names ${rows.length} rows of the style table (${rows.map((r) => r.name).join('; ')}); give a longer part of one name`);
+  if (rows.length !== 1) throw new Error(`--style: "${wanted}" names ${rows.length} rows of the style table (${rows.map((r) => r.name).join('; ')}); give a longer part of one name`);
   const row = rows[0]!;
   const tag = values.tag ?? 'counting';
   if (!(TAGS as readonly string[]).includes(tag)) throw new Error(`--tag: one of ${TAGS.join(', ')}`);
@@ -132,7 +132,7 @@ function sheets(values: Options): void {
     });
     writeFileAtomic(`${out}/sheet-${String(s + 1).padStart(2, '0')}.png`, encodePng(sheet));
   }
-  writeFileSync(`${out}/key.json`, `${JSON.stringify(key, null, 1)}\n`);
+  writeFileAtomic(`${out}/key.json`, `${JSON.stringify(key, null, 1)}\n`);
   process.stdout.write(`${row.name}, ${tag} images, seeds ${values.seeds ?? '1-6'}: ${lost.length} lost, ${controls.length} controls, ${Math.ceil(items.length / perSheet)} sheets in ${out}\n`);
 }
 
