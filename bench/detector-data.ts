@@ -106,7 +106,7 @@ export function labelledRegions(o: DataOptions): Dataset {
       continue;
     }
     const side = rng.float() < 0.75 ? 32 : 64;
-    const scene = trainingScene(side, rng, { worldShare: o.worldShare, noneShare: o.noneShare, legible: o.legible === true, trianglesFourWays: o.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: o.quarterTurnedCrossesAndDiamonds === true, ...(o.quarterTurnShare === undefined ? {} : { quarterTurnShare: o.quarterTurnShare }), ...(o.cornerPixelSquares === true ? { cornerPixelSquares: true } : {}), ...(o.offsetBars === true ? { offsetBars: true } : {}), ...(o.smallObjects === true ? { smallObjects: true } : {}), ...(o.cutTips === true ? { cutTips: true } : {}) });
+    const scene = trainingScene(side, rng, o);
     const { image, scale } = rng.float() < o.degradedShare ? degrade(scene.image, rng, side === 32) : { image: scene.image, scale: 1 };
     // Pixels each object owns in the drawn scene (at the degraded image's scale).
     const ownedArea = new Map<number, number>();

@@ -260,15 +260,8 @@ export function drawObjects(image: RgbImage, objects: readonly DrawnObject[]): I
   return owner;
 }
 
-export interface FamilyObjectOptions {
-  kind: ObjectKind;
-  color: ColorName;
-  /** Centre and side of the object's square box in pixels. */
-  cx: number;
-  cy: number;
-  size: number;
-  /** Draw it exactly as the world does (hard edges, the world's inside-tests). */
-  asWorld?: boolean;
+/** How the family draws its objects beyond the default (trainer options; all off by default). */
+export interface FamilyDrawing {
   /** Point 40% of triangles down, left or right before their turn (trainingScene's `trianglesFourWays`). */
   trianglesFourWays?: boolean;
   /** Turn crosses and diamonds by 0, 1, 2 or 3 quarter turns before their small turn (trainingScene's `quarterTurnedCrossesAndDiamonds`). */
@@ -281,6 +274,17 @@ export interface FamilyObjectOptions {
   offsetBars?: boolean;
   /** Cut one tip off half of the diamonds, 10-25% of the diagonal (trainingScene's `cutTips`). */
   cutTips?: boolean;
+}
+
+export interface FamilyObjectOptions extends FamilyDrawing {
+  kind: ObjectKind;
+  color: ColorName;
+  /** Centre and side of the object's square box in pixels. */
+  cx: number;
+  cy: number;
+  size: number;
+  /** Draw it exactly as the world does (hard edges, the world's inside-tests). */
+  asWorld?: boolean;
 }
 
 /**
@@ -417,7 +421,8 @@ export interface TrainingScene {
  * tip off half of the diamonds, and
  * `smallObjects` draws half of the objects at the three smallest sizes (all off by default).
  */
-export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; trianglesFourWays?: boolean; quarterTurnedCrossesAndDiamonds?: boolean; quarterTurnShare?: number; cornerPixelSquares?: boolean; offsetBars?: boolean; smallObjects?: boolean; cutTips?: boolean }): TrainingScene {
+export function trainingScene(side: number, rng: Rng, options: { worldShare: number; noneShare: number; legible?: boolean; smallObjects?: boolean } & FamilyDrawing): TrainingScene {
+  const { worldShare, noneShare, legible, smallObjects, ...drawing } = options;
   const [min, max] = sizeRange(side);
   const gap = Math.max(2, Math.round((side * 2) / 32));
   const boxes: [number, number, number, number][] = [];
@@ -426,14 +431,14 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
   const fits = (b: [number, number, number, number]): boolean =>
     b[0] >= 0 && b[1] >= 0 && b[2] <= side && b[3] <= side && boxes.every((o) => b[2] + gap <= o[0] || o[2] + gap <= b[0] || b[3] + gap <= o[1] || o[3] + gap <= b[1]);
   for (let k = 0; k < count; k++) {
-    const none = rng.float() < options.noneShare;
+    const none = rng.float() < noneShare;
     const kind: ObjectKind = none ? rng.pick(NONE_KINDS) : rng.pick(CLASSES);
     const color = rng.pick(COLORS);
     for (let attempt = 0; attempt < 30; attempt++) {
       // The smallest objects carry each feature in the fewest pixels, so a small turn or an odd
       // rasteriser changes their picture most: with `smallObjects` half of them come from the
       // bottom three sizes.
-      const size = options.smallObjects === true && rng.float() < 0.5 ? rng.int(min, Math.min(max, min + 2)) : rng.int(min, max);
+      const size = smallObjects === true && rng.float() < 0.5 ? rng.int(min, Math.min(max, min + 2)) : rng.int(min, max);
       if (kind === 'touching') {
         // Two shapes side by side (or stacked), their boxes overlapping by 0-2 px so that they touch.
         const horizontal = rng.float() < 0.5;
@@ -458,12 +463,12 @@ export function trainingScene(side: number, rng: Rng, options: { worldShare: num
       const box: [number, number, number, number] = [x, y, x + size, y + size];
       if (!fits(box)) continue;
       boxes.push(box);
-      const asWorld = rng.float() < options.worldShare;
+      const asWorld = rng.float() < worldShare;
       // Other programs place shapes off the pixel grid and anti-alias with their own sample
       // positions: anywhere within half a pixel of the box centre (the world's own stay on it).
       const [dx, dy] = asWorld ? [0, 0] : [rng.float() - 0.5, rng.float() - 0.5];
-      const o = { kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld, trianglesFourWays: options.trianglesFourWays === true, quarterTurnedCrossesAndDiamonds: options.quarterTurnedCrossesAndDiamonds === true, ...(options.quarterTurnShare === undefined ? {} : { quarterTurnShare: options.quarterTurnShare }), ...(options.cornerPixelSquares ? { cornerPixelSquares: true } : {}), ...(options.offsetBars ? { offsetBars: true } : {}), ...(options.cutTips ? { cutTips: true } : {}) };
-      if (!options.legible) objects.push(familyObject(o, rng));
+      const o = { ...drawing, kind, color, cx: x + size / 2 + dx, cy: y + size / 2 + dy, size, asWorld };
+      if (!legible) objects.push(familyObject(o, rng));
       else {
         // One still sharing its picture with another answer after every try is left out of the
         // scene rather than taught with two answers.
